@@ -1,0 +1,102 @@
+//! Aggregate: the unit × quarter metrics table, one row per unit and
+//! quarter (quarters with nothing are zeros). Pure: lazy frames in, a
+//! collected frame out.
+
+use polars::prelude::*;
+
+use crate::model::{PersonRole, Quarter};
+
+/// Column names of the unit × quarter table.
+pub mod uq {
+    pub const UNIT_ID: &str = "unit_id";
+    pub const NAME: &str = "name";
+    pub const LEVEL: &str = "level";
+    pub const PARENT_ID: &str = "parent_id";
+    pub const HEADCOUNT: &str = "headcount";
+    pub const QUARTER: &str = "quarter";
+    pub const PETITIONS: &str = "petitions";
+    pub const PETITIONS_TOP_LEADER: &str = "petitions_top_leader";
+    pub const SIGNED: &str = "petitions_signed";
+    pub const REPEAT: &str = "petitions_repeat";
+    pub const CLUES: &str = "clues";
+    pub const FINDINGS: &str = "findings";
+    pub const CASES: &str = "cases";
+    /// The count columns, in order.
+    pub const COUNTS: [&str; 7] = [PETITIONS, PETITIONS_TOP_LEADER, SIGNED, REPEAT, CLUES, FINDINGS, CASES];
+}
+
+/// One row per unit and quarter, sorted by unit then quarter.
+#[derive(Debug, Clone)]
+pub struct UnitQuarter(pub DataFrame);
+
+/// The fact datasets the table is built from, as lazy scans.
+#[derive(Clone)]
+pub struct Facts {
+    pub units: LazyFrame,
+    pub petitions: LazyFrame,
+    pub findings: Option<LazyFrame>,
+    pub cases: Option<LazyFrame>,
+}
+
+impl std::fmt::Debug for Facts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Facts { lazy scans }")
+    }
+}
+
+fn in_quarters(lf: LazyFrame, quarters: &Series) -> LazyFrame {
+    lf.filter(col(uq::QUARTER).is_in(lit(quarters.clone()).implode(false), false))
+}
+
+fn counts(lf: LazyFrame, quarters: &Series, aggs: Vec<Expr>) -> LazyFrame {
+    in_quarters(lf, quarters).group_by([col(uq::UNIT_ID), col(uq::QUARTER)]).agg(aggs)
+}
+
+/// Builds the table for `quarters` (in order).
+pub fn unit_quarter(facts: Facts, quarters: &[Quarter]) -> PolarsResult<UnitQuarter> {
+    let qs = Series::new(uq::QUARTER.into(), quarters.iter().map(|q| q.to_string()).collect::<Vec<_>>());
+    let grid = facts
+        .units
+        .select([col(uq::UNIT_ID), col(uq::NAME), col(uq::LEVEL), col(uq::PARENT_ID), col(uq::HEADCOUNT)])
+        .cross_join(DataFrame::new(qs.len(), vec![qs.clone().into()])?.lazy(), None);
+    let top = lit(PersonRole::TopLeader.code());
+    let petitions = counts(
+        facts.petitions,
+        &qs,
+        vec![
+            len().cast(DataType::UInt32).alias(uq::PETITIONS),
+            col("person_role").eq(top).sum().cast(DataType::UInt32).alias(uq::PETITIONS_TOP_LEADER),
+            col("signed").sum().cast(DataType::UInt32).alias(uq::SIGNED),
+            col("repeat").sum().cast(DataType::UInt32).alias(uq::REPEAT),
+            col("clue").sum().cast(DataType::UInt32).alias(uq::CLUES),
+        ],
+    );
+    let on = [col(uq::UNIT_ID), col(uq::QUARTER)];
+    let mut table = grid.join(petitions, on.clone(), on.clone(), JoinArgs::new(JoinType::Left));
+    for (lf, name) in [(facts.findings, uq::FINDINGS), (facts.cases, uq::CASES)] {
+        table = match lf {
+            Some(lf) => {
+                let c = counts(lf, &qs, vec![len().cast(DataType::UInt32).alias(name)]);
+                table.join(c, on.clone(), on.clone(), JoinArgs::new(JoinType::Left))
+            }
+            None => table.with_column(lit(0u32).alias(name)),
+        };
+    }
+    let df = table
+        .with_columns(uq::COUNTS.iter().map(|c| col(*c).fill_null(lit(0u32))).collect::<Vec<_>>())
+        .sort([uq::UNIT_ID, uq::QUARTER], Default::default())
+        .collect()?;
+    Ok(UnitQuarter(df))
+}
+
+/// Citywide totals per quarter of the count columns, in quarter order.
+pub fn citywide(uq_table: &UnitQuarter) -> PolarsResult<DataFrame> {
+    uq_table
+        .0
+        .clone()
+        .lazy()
+        .group_by([col(uq::QUARTER)])
+        .agg(uq::COUNTS.iter().map(|c| col(*c).sum()).collect::<Vec<_>>())
+        .sort([uq::QUARTER], Default::default())
+        .collect()
+}

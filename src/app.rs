@@ -1,0 +1,266 @@
+//! The one orchestrator: puts the stages in order, times them, and hands
+//! the outputs to publish. Stages are pure functions; the file system is
+//! touched only by ingest, store, render and publish.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::aggregate::{self, Facts, UnitQuarter};
+use crate::cli::QuarterArg;
+use crate::config::{Language, Pipeline};
+use crate::detect::{self, DetectInput};
+use crate::ingest::{self, Quarantine};
+use crate::model::{Dataset, Flag, Quarter};
+use crate::publish::{Manifest, Staging, manifest::Output, sha256_hex};
+use crate::render::{self, TrendLabels};
+use crate::report;
+use crate::store::{self, Store};
+use crate::text::csv_row;
+
+/// What `yanpan run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    pub pipeline: PathBuf,
+    pub quarter: QuarterArg,
+    pub today: Option<NaiveDate>,
+}
+
+/// What a finished run reports on its last screen.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub quarter: Quarter,
+    pub publication: PathBuf,
+    pub rows_read: u64,
+    pub rows_quarantined: u64,
+    pub flags: usize,
+    pub warnings: Vec<String>,
+}
+
+/// A stage clock.
+struct Timings(Vec<(String, f64)>, Instant);
+
+impl Timings {
+    fn lap(&mut self, stage: &str) {
+        let now = Instant::now();
+        self.0.push((stage.to_string(), (now - self.1).as_secs_f64()));
+        self.1 = now;
+    }
+}
+
+fn polars_ctx<T>(r: PolarsResult<T>, what: &str) -> Result<T> {
+    r.map_err(anyhow::Error::new).context(what.to_string())
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn flags_csv(flags: &[Flag]) -> Vec<u8> {
+    let mut text = csv_row([
+        "detector", "unit_id", "person_id", "quarter", "window", "observed", "expected", "statistic", "p_value", "q_value", "threshold", "n_tested", "rule",
+    ]);
+    for f in flags {
+        let e = &f.evidence;
+        let cells = [
+            f.detector.to_string(),
+            f.unit_id.clone(),
+            f.person_id.clone().unwrap_or_default(),
+            f.quarter.to_string(),
+            f.window.to_string(),
+            format!("{}", e.observed),
+            format!("{:.4}", e.expected),
+            format!("{:.4}", e.statistic),
+            format!("{:.6e}", e.p_value),
+            format!("{:.6e}", e.q_value),
+            format!("{}", e.threshold),
+            e.n_tested.to_string(),
+            e.rule.clone(),
+        ];
+        text.push_str(&csv_row(cells.iter().map(String::as_str)));
+    }
+    [UTF8_BOM, text.as_bytes()].concat()
+}
+
+fn quarantine_csv(q: &Quarantine) -> Result<Vec<u8>> {
+    let df = polars_ctx(q.to_frame(), "quarantine table")?;
+    let mut text = csv_row(Quarantine::COLUMNS);
+    let cols: Vec<Series> = df.columns().iter().map(|c| c.cast(&DataType::String).map(|c| c.as_materialized_series().clone())).collect::<PolarsResult<_>>()?;
+    for i in 0..df.height() {
+        let cells: Vec<String> = cols.iter().map(|s| s.str().ok().and_then(|s| s.get(i)).unwrap_or("").to_string()).collect();
+        text.push_str(&csv_row(cells.iter().map(String::as_str)));
+    }
+    Ok([UTF8_BOM, text.as_bytes()].concat())
+}
+
+fn trend_labels(p: &Pipeline, q: Quarter) -> TrendLabels {
+    let as_of = q.last_day();
+    match p.language {
+        Language::Zh => TrendLabels {
+            title: "全市信访举报、问题线索、巡视巡察发现问题和立案季度趋势".into(),
+            unit: "件".into(),
+            petitions: "信访举报".into(),
+            petitions_last_year: "信访举报（去年同期）".into(),
+            clues: "问题线索".into(),
+            findings: "巡视巡察发现问题".into(),
+            cases: "立案".into(),
+            footnote: format!("数据来源：{}信访举报、巡视巡察和案件数据；数据截至{}。", p.site_name, as_of.format("%Y年%-m月%-d日")),
+        },
+        Language::En => TrendLabels {
+            title: "Petitions, clues, inspection findings and cases by quarter".into(),
+            unit: "records".into(),
+            petitions: "Petitions".into(),
+            petitions_last_year: "Petitions (a year earlier)".into(),
+            clues: "Clues".into(),
+            findings: "Findings".into(),
+            cases: "Cases filed".into(),
+            footnote: format!("Source: {} petition, inspection and case records, as of {as_of}.", p.site_name),
+        },
+    }
+}
+
+fn write_parquet(staging: &Staging, rel: &str, df: DataFrame) -> Result<()> {
+    let path = staging.path(rel)?;
+    store::write_parquet(&path, df).map_err(|e| match e {
+        store::WriteError::Io(e) => anyhow::Error::new(e),
+        store::WriteError::Polars(e) => anyhow::Error::new(e),
+    })
+    .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Runs every stage for one quarter and publishes `reports/<quarter>/`.
+pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
+    let started_at = chrono::Utc::now().to_rfc3339();
+    let mut clock = Timings(Vec::new(), Instant::now());
+    let pipeline = Pipeline::load(&args.pipeline)?;
+    let today = args.today.or(pipeline.today).unwrap_or_else(|| chrono::Local::now().date_naive());
+    let quarter = match args.quarter {
+        QuarterArg::Auto => Quarter::last_closed(today),
+        QuarterArg::Given(q) => q,
+    };
+    let warnings: Vec<String> = Vec::new();
+    let mut notices = Vec::new();
+    if pipeline.reporter_key_is_demo {
+        let n = "the pipeline uses the demo reporter key shipped with yanpan: fine for sample data, never for real records".to_string();
+        log(&format!("notice: {n}"));
+        notices.push(n);
+    }
+    log(&format!("yanpan {} — {} — quarter {quarter}", env!("CARGO_PKG_VERSION"), pipeline.file.display()));
+
+    let ingested = ingest::ingest(&pipeline, today, &mut |r| {
+        log(&format!(
+            "ingest  {:<9} {}: read {}, accepted {}, quarantined {}{}",
+            r.dataset,
+            r.file.display(),
+            r.rows_read,
+            r.rows_accepted,
+            r.rows_quarantined,
+            r.encoding.map(|e| format!(" ({e})")).unwrap_or_default()
+        ))
+    })?;
+    clock.lap("ingest");
+
+    let store = Store::new(&pipeline.store);
+    let mut upserts = Vec::new();
+    for (d, df) in &ingested.tables {
+        let u = store.upsert(*d, df)?;
+        log(&format!("store   {:<9} inserted {}, changed {}, unchanged {}, total {}", u.dataset, u.inserted, u.changed, u.unchanged, u.total));
+        upserts.push(u);
+    }
+    clock.lap("store");
+
+    let shown = pipeline.report_history_quarters.get() as i32;
+    let span = shown.max(pipeline.concentration.history_quarters.get() as i32 + 1) + 4;
+    let quarters: Vec<Quarter> = quarter.offset(1 - span).through(quarter).collect();
+    let facts = Facts {
+        units: store.scan(Dataset::Units)?,
+        petitions: store.scan(Dataset::Petitions)?,
+        findings: store.has(Dataset::Findings).then(|| store.scan(Dataset::Findings)).transpose()?,
+        cases: store.has(Dataset::Cases).then(|| store.scan(Dataset::Cases)).transpose()?,
+    };
+    let uq: UnitQuarter = polars_ctx(aggregate::unit_quarter(facts, &quarters), "aggregating unit x quarter")?;
+    let city = polars_ctx(aggregate::citywide(&uq), "citywide totals")?;
+    clock.lap("aggregate");
+
+    let flags = polars_ctx(detect::detect(&pipeline, &DetectInput { unit_quarter: &uq, quarter }), "detection")?;
+    let mut per_detector: BTreeMap<String, usize> = BTreeMap::new();
+    for f in &flags {
+        *per_detector.entry(f.detector.to_string()).or_default() += 1;
+    }
+    log(&format!("detect  {} flags", flags.len()));
+    clock.lap("detect");
+
+    let staging = Staging::new(&pipeline.output, &quarter.to_string()).with_context(|| format!("creating staging folder in {}", pipeline.output.display()))?;
+    let shown_quarters: Vec<Quarter> = quarter.offset(1 - shown).through(quarter).collect();
+    render::draw::check_font()?;
+    let chart = polars_ctx(render::spec::trend(&city, &shown_quarters, &trend_labels(&pipeline, quarter), &|q| q.to_string()), "trend chart")?;
+    staging.write("charts/trend.svg", render::draw::svg(&chart)?.as_bytes())?;
+    render::draw::png(&chart, &staging.path("charts/trend.png")?)?;
+    clock.lap("render");
+
+    let report = polars_ctx(
+        report::petitions::build(&report::petitions::Inputs {
+            quarter,
+            site: &pipeline.site_name,
+            language: pipeline.language,
+            unit_quarter: &uq,
+            citywide: &city,
+            flags: &flags,
+            trend_chart: "../charts/trend.png",
+            quarters: &shown_quarters,
+        }),
+        "petition report",
+    )?;
+    let mut md = Vec::new();
+    report::markdown::write(&report, &mut md)?;
+    staging.write(&format!("thematic/{}.md", report.id), &md)?;
+    clock.lap("compose");
+
+    write_parquet(&staging, "tables/unit_quarter.parquet", uq.0.clone())?;
+    write_parquet(&staging, "tables/quarantine.parquet", polars_ctx(ingested.quarantine.to_frame(), "quarantine")?)?;
+    staging.write("tables/quarantine.csv", &quarantine_csv(&ingested.quarantine)?)?;
+    staging.write("tables/flags.csv", &flags_csv(&flags))?;
+    let outputs = staging
+        .files()?
+        .into_iter()
+        .map(|rel| {
+            let bytes = std::fs::read(staging.dir.join(&rel))?;
+            Ok(Output { path: rel, bytes: bytes.len() as u64, sha256: sha256_hex(&bytes) })
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
+    clock.lap("publish");
+    let manifest = Manifest {
+        yanpan_version: env!("CARGO_PKG_VERSION"),
+        quarter: quarter.to_string(),
+        pipeline_file: pipeline.file.display().to_string(),
+        pipeline_sha256: pipeline.file_hash.clone(),
+        started_at,
+        finished_at: chrono::Utc::now().to_rfc3339(),
+        inputs: ingested.sources.clone(),
+        store: upserts,
+        flags_per_detector: per_detector,
+        stage_seconds: clock.0.clone(),
+        warnings: warnings.clone(),
+        notices,
+        outputs,
+    };
+    staging.write("manifest.json", serde_json::to_string_pretty(&manifest)?.as_bytes())?;
+    let publication = staging.commit().context("moving the publication into place")?;
+    Ok(RunSummary {
+        quarter,
+        publication,
+        rows_read: ingested.rows_read(),
+        rows_quarantined: ingested.rows_quarantined(),
+        flags: flags.len(),
+        warnings,
+    })
+}
+
+/// `yanpan synth`: writes a synthetic city into `out`.
+pub fn synth(spec: &crate::synth::SynthSpec, out: &Path) -> Result<crate::synth::ExportSummary> {
+    let mut sink = crate::synth::ExportSink::new(out)?;
+    crate::synth::generate(spec, &mut sink)?;
+    Ok(sink.summary)
+}

@@ -1,0 +1,75 @@
+//! The command line (clap definitions only).
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::model::Quarter;
+
+/// yanpan (研判): quarterly analysis of petition, inspection and case records.
+#[derive(Debug, Parser)]
+#[command(name = "yanpan", version, about)]
+pub struct Cli {
+    /// Print less (only warnings and errors).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `--quarter`: a quarter like 2024Q3, or `auto` for the last closed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuarterArg {
+    Auto,
+    Given(Quarter),
+}
+
+impl std::str::FromStr for QuarterArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("auto") {
+            Ok(QuarterArg::Auto)
+        } else {
+            s.parse().map(QuarterArg::Given).map_err(|e: crate::model::QuarterParseError| e.to_string())
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the pipeline for one quarter: ingest, store, aggregate, detect,
+    /// render, compose and publish reports/<quarter>/.
+    Run {
+        /// The pipeline file (TOML).
+        pipeline: PathBuf,
+        /// The quarter to report, e.g. 2024Q4, or `auto` (the last closed quarter).
+        #[arg(long, default_value = "auto")]
+        quarter: QuarterArg,
+        /// Treat this date as today (YYYY-MM-DD), for `auto` and future-date checks.
+        #[arg(long)]
+        today: Option<NaiveDate>,
+    },
+    /// Generate a seeded synthetic city: units, leaders, petitions,
+    /// findings, cases and the ground truth of planted signals.
+    Synth {
+        /// Random seed: the same seed gives the same bytes.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Output folder.
+        #[arg(long, default_value = "sample_data")]
+        out: PathBuf,
+        /// First quarter.
+        #[arg(long, default_value = "2022Q1")]
+        first: Quarter,
+        /// Number of quarters.
+        #[arg(long, default_value_t = 12)]
+        quarters: usize,
+        /// Petition volume relative to one city (1.0 is about 100,000 a year).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Approximate number of units (default: a city-sized tree).
+        #[arg(long)]
+        units: Option<usize>,
+    },
+}

@@ -1,0 +1,351 @@
+//! The pipeline file: read it (edge), then validate it into a [`Pipeline`]
+//! whose fields cannot hold bad values. Relative paths in the file are
+//! relative to the file's own folder.
+
+mod raw;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use crate::model::Dataset;
+use raw::RawPipeline;
+
+/// A share in 0..=1.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Ratio(f64);
+
+impl Ratio {
+    pub fn new(x: f64) -> Option<Self> {
+        (0.0..=1.0).contains(&x).then_some(Self(x))
+    }
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// The language of user-facing reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Zh,
+    En,
+}
+
+/// How a source file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Parquet,
+    Ndjson,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "xlsx" | "xls" | "xlsm" | "excel" => Some(Format::Xlsx),
+            "parquet" => Some(Format::Parquet),
+            "ndjson" | "jsonl" | "json" => Some(Format::Ndjson),
+            _ => None,
+        }
+    }
+
+    /// The format a file's extension implies.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        Self::parse(path.extension()?.to_str()?)
+    }
+}
+
+/// A declared text encoding, or detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Auto,
+    Utf8,
+    Gbk,
+}
+
+/// Where the reporter-identity key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    File(PathBuf),
+    Env(String),
+}
+
+/// One `[[source]]`: files of one dataset.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub dataset: Dataset,
+    /// Absolute glob pattern.
+    pub pattern: String,
+    pub format: Option<Format>,
+    pub encoding: Encoding,
+    pub sheet: Option<String>,
+    /// Source header -> contract column name.
+    pub columns: BTreeMap<String, String>,
+}
+
+/// Settings of the concentration detector.
+#[derive(Debug, Clone)]
+pub struct ConcentrationSettings {
+    /// Benjamini–Hochberg q below which a unit is flagged.
+    pub q: Ratio,
+    /// Units whose expected count is below this are not tested.
+    pub min_expected: f64,
+    /// Quarters before the target that define the peer rate.
+    pub history_quarters: NonZeroU32,
+}
+
+/// The validated pipeline.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// The file's sha256, for the manifest.
+    pub file_hash: String,
+    pub file: PathBuf,
+    pub site_name: String,
+    pub language: Language,
+    pub store: PathBuf,
+    pub reporter_key: Option<KeySource>,
+    pub reporter_key_is_demo: bool,
+    pub sources: Vec<Source>,
+    pub max_quarantine_share: Ratio,
+    /// The date treated as today (for "not in the future"); `None`: the clock.
+    pub today: Option<NaiveDate>,
+    pub top_leader_clue_deadline_days: NonZeroU32,
+    pub concentration: ConcentrationSettings,
+    pub output: PathBuf,
+    /// Quarters shown in trends.
+    pub report_history_quarters: NonZeroU32,
+}
+
+/// Defaults, named in one place.
+pub mod defaults {
+    pub const MAX_QUARANTINE_SHARE: f64 = 0.05;
+    pub const TOP_LEADER_CLUE_DEADLINE_DAYS: u32 = 30;
+    pub const CONCENTRATION_Q: f64 = 0.10;
+    pub const CONCENTRATION_MIN_EXPECTED: f64 = 1.0;
+    pub const CONCENTRATION_HISTORY_QUARTERS: u32 = 4;
+    pub const OUTPUT: &str = "reports";
+    pub const REPORT_HISTORY_QUARTERS: u32 = 8;
+}
+
+/// What is wrong with a pipeline file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read pipeline file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("pipeline file {path} is not valid: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("pipeline file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Pipeline {
+    /// Reads and validates a pipeline file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, path)
+    }
+
+    /// Validates pipeline text as if read from `path`.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let raw: RawPipeline = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let base = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        validate(raw, &base, crate::publish::sha256_hex(text.as_bytes()), path)
+            .map_err(invalid)
+    }
+}
+
+fn resolve(base: &Path, p: &str) -> PathBuf {
+    let p = Path::new(p);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+fn ratio(name: &str, value: Option<f64>, default: f64) -> Result<Ratio, String> {
+    let v = value.unwrap_or(default);
+    Ratio::new(v).ok_or_else(|| format!("{name} = {v} must be between 0 and 1"))
+}
+
+fn non_zero(name: &str, value: Option<u32>, default: u32) -> Result<NonZeroU32, String> {
+    let v = value.unwrap_or(default);
+    NonZeroU32::new(v).ok_or_else(|| format!("{name} must be at least 1"))
+}
+
+fn validate(raw: RawPipeline, base: &Path, file_hash: String, file: &Path) -> Result<Pipeline, String> {
+    let language = match raw.site.language.as_deref().unwrap_or("zh") {
+        "zh" | "zh-CN" => Language::Zh,
+        "en" => Language::En,
+        other => return Err(format!("[site] language = \"{other}\": use \"zh\" or \"en\"")),
+    };
+    let reporter_key = match (raw.store.reporter_key_file, raw.store.reporter_key_env) {
+        (Some(_), Some(_)) => {
+            return Err("[store] set reporter_key_file or reporter_key_env, not both".into());
+        }
+        (Some(f), None) => Some(KeySource::File(resolve(base, &f))),
+        (None, Some(e)) => Some(KeySource::Env(e)),
+        (None, None) => None,
+    };
+    let mut sources = Vec::new();
+    for (i, s) in raw.source.into_iter().enumerate() {
+        let n = i + 1;
+        let dataset = Dataset::parse(&s.dataset).ok_or_else(|| {
+            let names: Vec<&str> = Dataset::ALL.iter().map(|d| d.name()).collect();
+            format!("[[source]] #{n}: dataset \"{}\" is not one of {}", s.dataset, names.join(", "))
+        })?;
+        let format = match s.format {
+            None => None,
+            Some(f) => Some(Format::parse(&f).ok_or_else(|| {
+                format!("[[source]] #{n}: format \"{f}\": use csv, xlsx, parquet or ndjson")
+            })?),
+        };
+        let encoding = match s.encoding.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("auto") => Encoding::Auto,
+            Some("utf-8" | "utf8") => Encoding::Utf8,
+            Some("gbk" | "gb18030" | "gb2312") => Encoding::Gbk,
+            Some(other) => {
+                return Err(format!(
+                    "[[source]] #{n}: encoding \"{other}\": use auto, utf-8 or gbk"
+                ));
+            }
+        };
+        for target in s.columns.values() {
+            if dataset.column(target).is_none() {
+                let names: Vec<&str> = dataset.columns().iter().map(|c| c.name).collect();
+                return Err(format!(
+                    "[[source]] #{n}: columns maps to \"{target}\", which is not a {dataset} column; columns are {}",
+                    names.join(", ")
+                ));
+            }
+        }
+        sources.push(Source {
+            dataset,
+            pattern: resolve(base, &s.path).to_string_lossy().into_owned(),
+            format,
+            encoding,
+            sheet: s.sheet,
+            columns: s.columns,
+        });
+    }
+    let today = match raw.ingest.today {
+        None => None,
+        Some(t) => Some(
+            NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+                .map_err(|_| format!("[ingest] today = \"{t}\": write a date like 2025-01-15"))?,
+        ),
+    };
+    let c = raw.detect.concentration;
+    let min_expected = c.min_expected.unwrap_or(defaults::CONCENTRATION_MIN_EXPECTED);
+    if !(min_expected.is_finite() && min_expected >= 0.0) {
+        return Err(format!("[detect.concentration] min_expected = {min_expected} must be >= 0"));
+    }
+    Ok(Pipeline {
+        file_hash,
+        file: file.to_path_buf(),
+        site_name: raw.site.name,
+        language,
+        store: resolve(base, &raw.store.path),
+        reporter_key,
+        reporter_key_is_demo: raw.store.reporter_key_is_demo,
+        sources,
+        max_quarantine_share: ratio(
+            "[ingest] max_quarantine_share",
+            raw.ingest.max_quarantine_share,
+            defaults::MAX_QUARANTINE_SHARE,
+        )?,
+        today,
+        top_leader_clue_deadline_days: non_zero(
+            "[aggregate] top_leader_clue_deadline_days",
+            raw.aggregate.top_leader_clue_deadline_days,
+            defaults::TOP_LEADER_CLUE_DEADLINE_DAYS,
+        )?,
+        concentration: ConcentrationSettings {
+            q: ratio("[detect.concentration] q", c.q, defaults::CONCENTRATION_Q)?,
+            min_expected,
+            history_quarters: non_zero(
+                "[detect.concentration] history_quarters",
+                c.history_quarters,
+                defaults::CONCENTRATION_HISTORY_QUARTERS,
+            )?,
+        },
+        output: resolve(base, raw.report.output.as_deref().unwrap_or(defaults::OUTPUT)),
+        report_history_quarters: non_zero(
+            "[report] history_quarters",
+            raw.report.history_quarters,
+            defaults::REPORT_HISTORY_QUARTERS,
+        )?,
+    })
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Language::Zh => "zh",
+            Language::En => "en",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[site]
+name = "测试纪委"
+[store]
+path = "store"
+[[source]]
+dataset = "petitions"
+path = "data/p_*.csv"
+encoding = "gbk"
+[source.columns]
+"收件日期" = "received_on"
+"#;
+
+    #[test]
+    fn minimal_file_gets_defaults_and_resolved_paths() {
+        let p = Pipeline::from_toml(MINIMAL, Path::new("/etc/yanpan/site.toml")).expect("valid");
+        assert_eq!(p.store, PathBuf::from("/etc/yanpan/store"));
+        assert_eq!(p.sources[0].pattern, "/etc/yanpan/data/p_*.csv");
+        assert_eq!(p.sources[0].encoding, Encoding::Gbk);
+        assert_eq!(p.max_quarantine_share.get(), defaults::MAX_QUARANTINE_SHARE);
+        assert_eq!(p.language, Language::Zh);
+        assert_eq!(p.output, PathBuf::from("/etc/yanpan/reports"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused_with_the_reason() {
+        let typo = MINIMAL.replace("[store]", "[store]\npth = 1");
+        let e = Pipeline::from_toml(&typo, Path::new("p.toml")).expect_err("unknown key");
+        assert!(e.to_string().contains("pth"), "{e}");
+        let bad = MINIMAL.replace("\"received_on\"", "\"received\"");
+        let e = Pipeline::from_toml(&bad, Path::new("p.toml")).expect_err("bad target");
+        assert!(e.to_string().contains("received_on"), "{e}");
+        let share = format!("{MINIMAL}\n[ingest]\nmax_quarantine_share = 1.5\n");
+        let e = Pipeline::from_toml(&share, Path::new("p.toml")).expect_err("ratio");
+        assert!(e.to_string().contains("between 0 and 1"), "{e}");
+    }
+}

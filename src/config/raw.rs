@@ -1,0 +1,87 @@
+//! The pipeline file as written: a serde mirror checked only for form.
+//! `Pipeline::try_from` turns it into validated settings.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPipeline {
+    pub site: RawSite,
+    pub store: RawStore,
+    #[serde(default)]
+    pub source: Vec<RawSource>,
+    #[serde(default)]
+    pub ingest: RawIngest,
+    #[serde(default)]
+    pub aggregate: RawAggregate,
+    #[serde(default)]
+    pub detect: RawDetect,
+    #[serde(default)]
+    pub report: RawReport,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSite {
+    pub name: String,
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStore {
+    pub path: String,
+    pub reporter_key_file: Option<String>,
+    pub reporter_key_env: Option<String>,
+    #[serde(default)]
+    pub reporter_key_is_demo: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSource {
+    pub dataset: String,
+    pub path: String,
+    pub format: Option<String>,
+    pub encoding: Option<String>,
+    pub sheet: Option<String>,
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawIngest {
+    pub max_quarantine_share: Option<f64>,
+    pub today: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAggregate {
+    pub top_leader_clue_deadline_days: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDetect {
+    #[serde(default)]
+    pub concentration: RawConcentration,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConcentration {
+    pub q: Option<f64>,
+    pub min_expected: Option<f64>,
+    pub history_quarters: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReport {
+    pub output: Option<String>,
+    pub history_quarters: Option<u32>,
+}

@@ -1,0 +1,148 @@
+//! Coercion of one text cell into a contract value: dates in the forms
+//! exports use, booleans, numbers, enumeration labels, and full-width
+//! characters folded to half-width.
+
+use chrono::NaiveDate;
+
+use super::quarantine::Reason;
+use crate::model::enums::{EnumValue, parse_value};
+
+/// Full-width ASCII variants and the ideographic space to their half-width forms.
+pub fn half_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// Excel's day 0 in the 1900 system (serial 1 = 1900-01-01, with the
+/// 1900 leap-year bug accounted for by starting at 1899-12-30).
+fn excel_epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or(NaiveDate::MIN)
+}
+
+/// Serial numbers accepted as Excel dates: 1954-10-… to 2173-….
+const EXCEL_SERIALS: std::ops::RangeInclusive<i64> = 20_000..=100_000;
+
+/// Parses `2024-03-05`, `2024/3/5`, `2024.3.5`, `2024年3月5日`, `20240305`,
+/// an Excel serial number, and any of these followed by a time.
+pub fn date(raw: &str) -> Result<NaiveDate, Reason> {
+    let s = half_width(raw);
+    let s = s.trim();
+    // Drop a trailing time ("2024-03-05 00:00:00", "2024-03-05T08:30").
+    let day = s.split([' ', 'T']).next().unwrap_or(s);
+    if day.len() == 8 && day.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(day, "%Y%m%d").map_err(|_| Reason::BadDate);
+    }
+    if let Ok(n) = day.parse::<f64>() {
+        let whole = n.trunc() as i64;
+        if EXCEL_SERIALS.contains(&whole) {
+            return Ok(excel_epoch() + chrono::Duration::days(whole));
+        }
+        return Err(Reason::BadDate);
+    }
+    let parts: Vec<&str> = day
+        .split(['-', '/', '.', '年', '月', '日'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if let [y, m, d] = parts[..] {
+        if y.len() == 4 {
+            let (y, m, d) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>());
+            if let (Ok(y), Ok(m), Ok(d)) = (y, m, d) {
+                return NaiveDate::from_ymd_opt(y, m, d).ok_or(Reason::BadDate);
+            }
+        }
+    }
+    Err(Reason::BadDate)
+}
+
+/// Parses 是/否, 有/无, Y/N, yes/no, true/false, 1/0, √/×.
+pub fn boolean(raw: &str) -> Result<bool, Reason> {
+    let s = half_width(raw).trim().to_lowercase();
+    match s.as_str() {
+        "是" | "有" | "y" | "yes" | "true" | "t" | "1" | "√" | "已署名" | "署名" => Ok(true),
+        "否" | "无" | "n" | "no" | "false" | "f" | "0" | "×" | "匿名" | "未署名" => Ok(false),
+        _ => Err(Reason::BadBool),
+    }
+}
+
+/// Parses a whole number within `min..=max` (`3.0` is accepted, `3.5` is not).
+pub fn integer(raw: &str, min: i64, max: i64) -> Result<i64, Reason> {
+    let s = half_width(raw).replace([',', ' '], "");
+    let v = match s.parse::<i64>() {
+        Ok(v) => v,
+        Err(_) => match s.parse::<f64>() {
+            Ok(f) if f.fract() == 0.0 && f.is_finite() => f as i64,
+            _ => return Err(Reason::BadNumber),
+        },
+    };
+    if (min..=max).contains(&v) { Ok(v) } else { Err(Reason::OutOfRange { min, max }) }
+}
+
+/// Parses a non-negative amount: `1,234.50`, `￥1234.5`, `1234.5元`.
+pub fn amount(raw: &str) -> Result<f64, Reason> {
+    let s = half_width(raw).replace([',', ' ', '¥', '￥', '元'], "");
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        Ok(_) => Err(Reason::OutOfRange { min: 0, max: i64::MAX }),
+        Err(_) => Err(Reason::BadNumber),
+    }
+}
+
+/// Finds an enumeration value by code, label or alias.
+pub fn enumeration(raw: &str, values: &'static [EnumValue]) -> Result<&'static str, Reason> {
+    parse_value(values, &half_width(raw)).map(|v| v.code).ok_or_else(|| Reason::UnknownValue {
+        allowed: values.iter().map(|v| v.zh).collect::<Vec<_>>().join("、"),
+    })
+}
+
+/// An identifier: half-width, trimmed.
+pub fn id(raw: &str) -> String {
+    half_width(raw).trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::KeyField;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid")
+    }
+
+    #[test]
+    fn dates_in_every_export_form() {
+        for raw in ["2024-03-05", "2024/3/5", "2024.3.5", "2024年3月5日", "20240305", "45356", "２０２４－０３－０５", "2024-03-05 00:00:00", " 2024/03/05 "] {
+            assert_eq!(date(raw), Ok(d(2024, 3, 5)), "{raw}");
+        }
+        for raw in ["2024-13-01", "2024-02-30", "三月五日", "05/03/2024", "12", "2024-3"] {
+            assert_eq!(date(raw), Err(Reason::BadDate), "{raw}");
+        }
+    }
+
+    #[test]
+    fn booleans_numbers_and_amounts() {
+        assert_eq!(boolean("是"), Ok(true));
+        assert_eq!(boolean("Ｙ"), Ok(true));
+        assert_eq!(boolean("false"), Ok(false));
+        assert_eq!(boolean("0"), Ok(false));
+        assert_eq!(boolean("也许"), Err(Reason::BadBool));
+        assert_eq!(integer("３", 1, 4), Ok(3));
+        assert_eq!(integer("3.0", 1, 4), Ok(3));
+        assert_eq!(integer("5", 1, 4), Err(Reason::OutOfRange { min: 1, max: 4 }));
+        assert_eq!(integer("三", 1, 4), Err(Reason::BadNumber));
+        assert_eq!(amount("￥1,234.50"), Ok(1234.5));
+        assert_eq!(amount("-1"), Err(Reason::OutOfRange { min: 0, max: i64::MAX }));
+    }
+
+    #[test]
+    fn enumerations_from_either_language() {
+        assert_eq!(enumeration("工程建设", KeyField::VALUES), Ok("construction"));
+        assert_eq!(enumeration("Ｌａｎｄ", KeyField::VALUES), Ok("land"));
+        let e = enumeration("教育", KeyField::VALUES).expect_err("unknown");
+        assert!(matches!(e, Reason::UnknownValue { ref allowed } if allowed.contains("工程建设")));
+    }
+}

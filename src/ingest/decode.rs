@@ -1,0 +1,115 @@
+//! Text decoding of CSV exports: BOM first, then strict UTF-8, then a
+//! detector with the Chinese hint, and GB18030 last (it accepts most bytes,
+//! so trying it before UTF-8 would turn UTF-8 into mojibake).
+
+use std::borrow::Cow;
+
+use crate::config::Encoding;
+
+/// The encoding a file was read in, for messages and the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detected {
+    Utf8,
+    Utf8Bom,
+    Gb18030,
+    Utf16Le,
+    Utf16Be,
+}
+
+impl Detected {
+    pub fn name(self) -> &'static str {
+        match self {
+            Detected::Utf8 => "UTF-8",
+            Detected::Utf8Bom => "UTF-8 (BOM)",
+            Detected::Gb18030 => "GBK/GB18030",
+            Detected::Utf16Le => "UTF-16LE",
+            Detected::Utf16Be => "UTF-16BE",
+        }
+    }
+}
+
+/// Why bytes could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("declared UTF-8, but byte {offset} is not valid UTF-8; set encoding = \"gbk\" or \"auto\" for this source")]
+    NotUtf8 { offset: usize },
+    #[error("declared GBK, but the bytes are not valid GBK/GB18030; set encoding = \"utf-8\" or \"auto\" for this source")]
+    NotGbk,
+    #[error("the file is neither UTF-8 nor GBK/GB18030 (detector guessed {guess}); save it as UTF-8 or GBK and declare the encoding")]
+    Unknown { guess: &'static str },
+}
+
+fn gb18030(bytes: &[u8]) -> Option<String> {
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    (!had_errors).then(|| text.into_owned())
+}
+
+/// Decodes `bytes` as declared, or detects the encoding.
+pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Cow<'_, str>, Detected), DecodeError> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        if declared != Encoding::Gbk {
+            return std::str::from_utf8(rest)
+                .map(|s| (Cow::Borrowed(s), Detected::Utf8Bom))
+                .map_err(|e| DecodeError::NotUtf8 { offset: e.valid_up_to() + 3 });
+        }
+    }
+    for (bom, enc, det) in [
+        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, Detected::Utf16Le),
+        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE, Detected::Utf16Be),
+    ] {
+        if declared == Encoding::Auto && bytes.starts_with(bom) {
+            let (text, had_errors) = enc.decode_without_bom_handling(&bytes[2..]);
+            if !had_errors {
+                return Ok((Cow::Owned(text.into_owned()), det));
+            }
+        }
+    }
+    match declared {
+        Encoding::Utf8 => std::str::from_utf8(bytes)
+            .map(|s| (Cow::Borrowed(s), Detected::Utf8))
+            .map_err(|e| DecodeError::NotUtf8 { offset: e.valid_up_to() }),
+        Encoding::Gbk => gb18030(bytes).map(|s| (Cow::Owned(s), Detected::Gb18030)).ok_or(DecodeError::NotGbk),
+        Encoding::Auto => {
+            if let Ok(s) = std::str::from_utf8(bytes) {
+                return Ok((Cow::Borrowed(s), Detected::Utf8));
+            }
+            let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            det.feed(bytes, true);
+            let guess = det.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
+            if guess == encoding_rs::GBK || guess == encoding_rs::GB18030 || guess == encoding_rs::UTF_8 {
+                gb18030(bytes)
+                    .map(|s| (Cow::Owned(s), Detected::Gb18030))
+                    .ok_or(DecodeError::Unknown { guess: guess.name() })
+            } else {
+                Err(DecodeError::Unknown { guess: guess.name() })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_utf8_bom_and_gbk() {
+        let text = "受理日期,单位\n2024-01-02,东湖区\n";
+        let (s, d) = decode(text.as_bytes(), Encoding::Auto).expect("utf-8");
+        assert_eq!((s.as_ref(), d), (text, Detected::Utf8));
+        let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+        let (s, d) = decode(&bom, Encoding::Auto).expect("bom");
+        assert_eq!((s.as_ref(), d), (text, Detected::Utf8Bom));
+        let gbk = encoding_rs::GBK.encode(text).0.into_owned();
+        let (s, d) = decode(&gbk, Encoding::Auto).expect("gbk");
+        assert_eq!((s.as_ref(), d), (text, Detected::Gb18030));
+        let (s, _) = decode(&gbk, Encoding::Gbk).expect("declared gbk");
+        assert_eq!(s.as_ref(), text);
+    }
+
+    #[test]
+    fn wrong_declaration_says_what_to_change() {
+        let gbk = encoding_rs::GBK.encode("受理日期").0.into_owned();
+        let e = decode(&gbk, Encoding::Utf8).expect_err("not utf-8");
+        assert!(e.to_string().contains("encoding = \"gbk\""), "{e}");
+    }
+}

@@ -1,0 +1,85 @@
+//! `RawTable`: a source file read into text cells, with the row numbers a
+//! user would see. Every reader produces one; coercion consumes it.
+
+use std::path::PathBuf;
+
+/// Text cells in one buffer, row-major; an empty cell is a missing value.
+#[derive(Debug, Clone, Default)]
+pub struct RawTable {
+    pub file: PathBuf,
+    pub sheet: Option<String>,
+    pub headers: Vec<String>,
+    buf: String,
+    /// End offset in `buf` of each cell, row-major.
+    ends: Vec<usize>,
+    /// Per row: the row number as Excel or a text editor shows it.
+    pub row_numbers: Vec<u64>,
+}
+
+impl RawTable {
+    pub fn new(file: PathBuf, sheet: Option<String>, headers: Vec<String>) -> Self {
+        RawTable { file, sheet, headers, ..Default::default() }
+    }
+
+    pub fn width(&self) -> usize {
+        self.headers.len()
+    }
+
+    pub fn len(&self) -> usize {
+        self.row_numbers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.row_numbers.is_empty()
+    }
+
+    /// Appends a row; `cells` must yield exactly `width()` cells (pad or
+    /// cut before calling).
+    pub fn push_row<'a>(&mut self, row_number: u64, cells: impl IntoIterator<Item = &'a str>) {
+        let mut n = 0;
+        for c in cells.into_iter().take(self.width()) {
+            self.buf.push_str(c.trim());
+            self.ends.push(self.buf.len());
+            n += 1;
+        }
+        for _ in n..self.width() {
+            self.ends.push(self.buf.len());
+        }
+        self.row_numbers.push(row_number);
+    }
+
+    /// The cell at `row`, `col`; `None` when empty.
+    pub fn cell(&self, row: usize, col: usize) -> Option<&str> {
+        let i = row * self.width() + col;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let s = &self.buf[start..self.ends[i]];
+        (!s.is_empty()).then_some(s)
+    }
+
+    /// A label for messages: `file` or `file [sheet]`.
+    pub fn origin(&self) -> String {
+        match &self.sheet {
+            Some(s) => format!("{} [{s}]", self.file.display()),
+            None => self.file.display().to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_round_trip_with_padding_and_trimming() {
+        let mut t = RawTable::new("x.csv".into(), None, vec!["a".into(), "b".into(), "c".into()]);
+        t.push_row(2, [" 1 ", "", "三"]);
+        t.push_row(3, ["4"]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.cell(0, 0), Some("1"));
+        assert_eq!(t.cell(0, 1), None);
+        assert_eq!(t.cell(0, 2), Some("三"));
+        assert_eq!(t.cell(1, 0), Some("4"));
+        assert_eq!(t.cell(1, 2), None);
+        assert_eq!(t.row_numbers, vec![2, 3]);
+    }
+}

@@ -1,0 +1,243 @@
+//! The contract's rules across rows and datasets: unique ids, references to
+//! units, an acyclic unit tree, date order, no future dates, and
+//! rectification dates for finished rectifications. A row that breaks a
+//! rule is taken out with its reason.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use super::quarantine::{Reason, Rejection};
+use super::typed::{SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET};
+use crate::model::{Dataset, RectificationStatus};
+
+/// Row accessors over a typed frame.
+struct Rows<'a> {
+    df: &'a DataFrame,
+}
+
+impl<'a> Rows<'a> {
+    fn strs(&self, name: &str) -> PolarsResult<Vec<Option<&'a str>>> {
+        Ok(self.df.column(name)?.str()?.iter().collect())
+    }
+    fn dates(&self, name: &str) -> PolarsResult<Vec<Option<i32>>> {
+        Ok(self.df.column(name)?.date()?.physical().iter().collect())
+    }
+    /// File, sheet and user-visible row of row `i`.
+    fn origin(&self, i: usize) -> PolarsResult<(String, Option<String>, u64)> {
+        let file = self.df.column(SOURCE_FILE)?.str()?.get(i).unwrap_or("").to_string();
+        let sheet = self.df.column(SOURCE_SHEET)?.str()?.get(i).filter(|s| !s.is_empty()).map(str::to_string);
+        let row = self.df.column(SOURCE_ROW)?.u64()?.get(i).unwrap_or(0);
+        Ok((file, sheet, row))
+    }
+}
+
+/// One broken rule on one row.
+struct Broken {
+    row: usize,
+    column: &'static str,
+    value: String,
+    reason: Reason,
+}
+
+fn days(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN)).num_days() as i32
+}
+
+fn date_text(d: i32) -> String {
+    (NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN) + chrono::Duration::days(i64::from(d))).to_string()
+}
+
+fn label(dataset: Dataset, column: &str) -> &'static str {
+    dataset.column(column).map_or("", |c| c.zh)
+}
+
+/// Rows whose `key` repeats an earlier row's.
+fn duplicates(r: &Rows<'_>, keys: &[&'static str]) -> PolarsResult<Vec<Broken>> {
+    let series: Vec<Series> = keys
+        .iter()
+        .map(|k| Ok(r.df.column(k)?.cast(&DataType::String)?.as_materialized_series().clone()))
+        .collect::<PolarsResult<_>>()?;
+    let cols: Vec<&StringChunked> = series.iter().map(|s| s.str()).collect::<PolarsResult<_>>()?;
+    let mut seen: HashMap<Vec<Option<&str>>, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for i in 0..r.df.height() {
+        let key: Vec<Option<&str>> = cols.iter().map(|c| c.get(i)).collect();
+        match seen.get(&key) {
+            Some(&first) => {
+                let (file, _, row) = r.origin(first)?;
+                out.push(Broken {
+                    row: i,
+                    column: keys[0],
+                    value: key[0].unwrap_or("").to_string(),
+                    reason: Reason::DuplicateId { first: format!("{file} 第{row}行 / row {row}") },
+                });
+            }
+            None => {
+                seen.insert(key, i);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn unknown_refs(r: &Rows<'_>, column: &'static str, known: &HashSet<String>, reason: Reason, optional: bool) -> PolarsResult<Vec<Broken>> {
+    Ok(r.strs(column)?
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, v)| match v {
+            Some(v) if !known.contains(v) => Some(Broken { row: i, column, value: v.to_string(), reason: reason.clone() }),
+            None if !optional => Some(Broken { row: i, column, value: String::new(), reason: Reason::Missing }),
+            _ => None,
+        })
+        .collect())
+}
+
+fn not_future(r: &Rows<'_>, columns: &[&'static str], today: NaiveDate) -> PolarsResult<Vec<Broken>> {
+    let t = days(today);
+    let mut out = Vec::new();
+    for &c in columns {
+        for (i, d) in r.dates(c)?.into_iter().enumerate() {
+            if let Some(d) = d.filter(|d| *d > t) {
+                out.push(Broken { row: i, column: c, value: date_text(d), reason: Reason::FutureDate });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `later` must not be before `earlier`.
+fn order(dataset: Dataset, r: &Rows<'_>, later: &'static str, earlier: &'static str) -> PolarsResult<Vec<Broken>> {
+    let (a, b) = (r.dates(later)?, r.dates(earlier)?);
+    Ok(a.into_iter()
+        .zip(b)
+        .enumerate()
+        .filter_map(|(i, (l, e))| match (l, e) {
+            (Some(l), Some(e)) if l < e => Some(Broken {
+                row: i,
+                column: later,
+                value: date_text(l),
+                reason: Reason::DateOrder { before: label(dataset, earlier) },
+            }),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Unit ids whose parent chain loops back on itself.
+fn in_cycles(ids: &[Option<&str>], parents: &[Option<&str>]) -> HashSet<String> {
+    let parent: HashMap<&str, &str> = ids.iter().zip(parents).filter_map(|(i, p)| Some(((*i)?, (*p)?))).collect();
+    let mut out = HashSet::new();
+    for start in parent.keys() {
+        let mut cur = *start;
+        for _ in 0..=parent.len() {
+            match parent.get(cur) {
+                Some(p) if p == start => {
+                    out.insert(start.to_string());
+                    break;
+                }
+                Some(p) => cur = p,
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+fn unit_rules(r: &Rows<'_>) -> PolarsResult<Vec<Broken>> {
+    let mut out = duplicates(r, &["unit_id"])?;
+    let ids = r.strs("unit_id")?;
+    let known: HashSet<String> = ids.iter().flatten().map(|s| s.to_string()).collect();
+    out.extend(unknown_refs(r, "parent_id", &known, Reason::UnknownParent, true)?);
+    let parents = r.strs("parent_id")?;
+    let cyclic = in_cycles(&ids, &parents);
+    for (i, id) in ids.iter().enumerate() {
+        if id.is_some_and(|id| cyclic.contains(id)) {
+            out.push(Broken { row: i, column: "parent_id", value: parents[i].unwrap_or("").to_string(), reason: Reason::Cycle });
+        }
+    }
+    Ok(out)
+}
+
+fn rules(dataset: Dataset, r: &Rows<'_>, units: &HashSet<String>, today: NaiveDate) -> PolarsResult<Vec<Broken>> {
+    let unit = |out: &mut Vec<Broken>| -> PolarsResult<()> {
+        out.extend(unknown_refs(r, "unit_id", units, Reason::UnknownUnit, false)?);
+        Ok(())
+    };
+    let mut out = Vec::new();
+    match dataset {
+        Dataset::Units => out = unit_rules(r)?,
+        Dataset::Leaders => {
+            out.extend(duplicates(r, &["person_id", "unit_id", "role", "start_on"])?);
+            unit(&mut out)?;
+            out.extend(order(dataset, r, "end_on", "start_on")?);
+        }
+        Dataset::Petitions => {
+            out.extend(duplicates(r, &["petition_id"])?);
+            unit(&mut out)?;
+            out.extend(not_future(r, &["received_on", "disposed_on"], today)?);
+            out.extend(order(dataset, r, "disposed_on", "received_on")?);
+        }
+        Dataset::Findings => {
+            out.extend(duplicates(r, &["finding_id"])?);
+            unit(&mut out)?;
+            out.extend(not_future(r, &["reported_on", "rectified_on"], today)?);
+            let status = r.strs("status")?;
+            let rectified = r.dates("rectified_on")?;
+            for (i, (s, d)) in status.iter().zip(&rectified).enumerate() {
+                if *s == Some(RectificationStatus::Done.code()) && d.is_none() {
+                    out.push(Broken { row: i, column: "rectified_on", value: String::new(), reason: Reason::RectifiedMissing });
+                }
+            }
+        }
+        Dataset::Cases => {
+            out.extend(duplicates(r, &["case_id"])?);
+            unit(&mut out)?;
+            out.extend(not_future(r, &["filed_on", "closed_on"], today)?);
+            out.extend(order(dataset, r, "closed_on", "filed_on")?);
+        }
+    }
+    Ok(out)
+}
+
+/// Applies the dataset's rules; returns the rows that pass and the rejections.
+/// `units` holds the unit ids accepted in this load (ignored for units).
+pub fn validate(dataset: Dataset, df: DataFrame, units: &HashSet<String>, today: NaiveDate) -> PolarsResult<(DataFrame, Vec<Rejection>)> {
+    let r = Rows { df: &df };
+    let broken = rules(dataset, &r, units, today)?;
+    if broken.is_empty() {
+        return Ok((df, Vec::new()));
+    }
+    let mut keep = vec![true; df.height()];
+    let mut rejected = Vec::with_capacity(broken.len());
+    for b in broken {
+        keep[b.row] = false;
+        let (file, sheet, row) = r.origin(b.row)?;
+        rejected.push(Rejection {
+            dataset: dataset.name(),
+            file: file.into(),
+            sheet,
+            row,
+            column: label(dataset, b.column).to_string(),
+            value: b.value,
+            reason: b.reason,
+        });
+    }
+    let mask = BooleanChunked::from_slice("keep".into(), &keep);
+    Ok((df.filter(&mask)?, rejected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_cycles_only_where_they_are() {
+        let ids = [Some("A"), Some("B"), Some("C"), Some("D")];
+        let parents = [Some("B"), Some("A"), Some("A"), None];
+        let c = in_cycles(&ids, &parents);
+        assert!(c.contains("A") && c.contains("B"));
+        assert!(!c.contains("C") && !c.contains("D"));
+    }
+}

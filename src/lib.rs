@@ -1,0 +1,22 @@
+//! yanpan (研判): batch analytics of petition (信访举报), inspection
+//! (巡视巡察) and case (案件) records for a discipline-inspection
+//! commission.
+//!
+//! The data flow is the module layout: [`ingest`] → [`store`] →
+//! [`aggregate`] → [`detect`] → [`render`] → [`report`] → [`publish`], put
+//! in order by [`app`]. [`synth`] makes realistic synthetic data with
+//! planted signals.
+
+pub mod aggregate;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod detect;
+pub mod ingest;
+pub mod model;
+pub mod publish;
+pub mod render;
+pub mod report;
+pub mod store;
+pub mod synth;
+pub mod text;

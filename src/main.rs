@@ -1,0 +1,78 @@
+//! The `yanpan` binary: parse the command line, run, print the error chain
+//! and map it to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use yanpan::app::{self, RunArgs};
+use yanpan::cli::{Cli, Command};
+use yanpan::render::fonts;
+
+/// Exit codes (documented in README.md).
+mod exit {
+    pub const OK: u8 = 0;
+    pub const WARNINGS: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    pub const INTERNAL: u8 = 4;
+}
+
+fn code_of(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if cause.is::<yanpan::config::ConfigError>() || cause.is::<yanpan::ingest::IngestError>() {
+            return exit::BAD_INPUT;
+        }
+    }
+    exit::INTERNAL
+}
+
+/// Makes the embedded CJK font visible to fontconfig. Runs first, while the
+/// process has one thread.
+#[allow(unsafe_code)]
+fn install_font() {
+    match fonts::prepare() {
+        // SAFETY: called at the top of `main`, before any other thread exists.
+        Ok(conf) => unsafe { std::env::set_var(fonts::FONTCONFIG_FILE, conf) },
+        Err(e) => eprintln!("warning: cannot prepare the chart font ({e}); charts may lack Chinese glyphs"),
+    }
+}
+
+fn main() -> ExitCode {
+    install_font();
+    let cli = Cli::parse();
+    let quiet = cli.quiet;
+    let mut log = |line: &str| {
+        if !quiet || line.starts_with("warning") {
+            eprintln!("{line}");
+        }
+    };
+    let result = match cli.command {
+        Command::Run { pipeline, quarter, today } => app::run(&RunArgs { pipeline, quarter, today }, &mut log).map(|s| {
+            println!(
+                "{}: read {} rows, quarantined {}, {} flags; published {}",
+                s.quarter,
+                s.rows_read,
+                s.rows_quarantined,
+                s.flags,
+                s.publication.display()
+            );
+            if s.warnings.is_empty() { exit::OK } else { exit::WARNINGS }
+        }),
+        Command::Synth { seed, out, first, quarters, scale, units } => {
+            let spec = yanpan::synth::SynthSpec { seed, first, quarters, scale, units };
+            app::synth(&spec, &out).map(|summary| {
+                for (path, rows) in &summary.files {
+                    log(&format!("wrote {} ({rows} rows)", path.display()));
+                }
+                exit::OK
+            })
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(code_of(&e))
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! A flag and the evidence it carries: every flag says how it was decided.
+
+use serde::Serialize;
+
+use super::Quarter;
+
+/// How a flag was decided, printed beside it in every report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// What was counted (e.g. petitions in the window).
+    pub observed: f64,
+    /// What the reference model expected.
+    pub expected: f64,
+    /// The test statistic (for concentration: observed / expected).
+    pub statistic: f64,
+    /// One-sided p-value of the observation under the reference model.
+    pub p_value: f64,
+    /// Benjamini–Hochberg q-value across everything tested together.
+    pub q_value: f64,
+    /// The q-value below which a flag is raised.
+    pub threshold: f64,
+    /// How many units were tested together.
+    pub n_tested: usize,
+    /// The rule in words, e.g. "peers: negative binomial, level rate over 4 quarters".
+    pub rule: String,
+}
+
+/// One flag: a unit (and possibly a person) in a quarter that stands out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Flag {
+    /// The detector's name, as in the pipeline file.
+    pub detector: &'static str,
+    pub unit_id: String,
+    pub person_id: Option<String>,
+    pub quarter: Quarter,
+    /// Quarters in the window that ends at `quarter`.
+    pub window: u8,
+    pub evidence: Evidence,
+}

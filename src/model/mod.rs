@@ -1,0 +1,14 @@
+//! The data contract in types: quarters, enumerations, dataset schemas and flags.
+
+pub mod enums;
+mod flag;
+mod quarter;
+pub mod schema;
+
+pub use enums::{
+    CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind, KeyField,
+    LeaderRole, PersonRole, PetitionClass, Rank, RectificationStatus, Sanction, UnitLevel,
+};
+pub use flag::{Evidence, Flag};
+pub use quarter::{Quarter, QuarterParseError};
+pub use schema::{ColumnSpec, Dataset, Kind};

@@ -1,0 +1,271 @@
+//! The canonical schemas of the five datasets: every column's name, Chinese
+//! label, type and whether it is required. Every stage reads them from here.
+
+use polars::prelude::{DataType, Field, Schema};
+
+use super::enums::{
+    CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind, KeyField,
+    LeaderRole, PersonRole, PetitionClass, Rank, RectificationStatus, Sanction, UnitLevel,
+};
+
+/// What a column holds and how a raw cell becomes a value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// Free text (untrusted).
+    Text,
+    /// An identifier: trimmed, full-width folded, never empty when present.
+    Id,
+    Date,
+    Bool,
+    /// A whole number within bounds.
+    Int { min: i64, max: i64 },
+    /// A non-negative amount of money in yuan.
+    Amount,
+    /// One value of a closed enumeration, stored by its code.
+    Enum(&'static [EnumValue]),
+    /// A person's identity, replaced at ingest by a keyed hash.
+    Pseudonym,
+}
+
+impl Kind {
+    pub fn dtype(self) -> DataType {
+        match self {
+            Kind::Text | Kind::Id | Kind::Enum(_) | Kind::Pseudonym => DataType::String,
+            Kind::Date => DataType::Date,
+            Kind::Bool => DataType::Boolean,
+            Kind::Int { .. } => DataType::Int32,
+            Kind::Amount => DataType::Float64,
+        }
+    }
+}
+
+/// One column of the contract.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub zh: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    /// Other headers exports use for this column.
+    pub aliases: &'static [&'static str],
+}
+
+const fn col(name: &'static str, zh: &'static str, kind: Kind, required: bool) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        zh,
+        kind,
+        required,
+        aliases: &[],
+    }
+}
+
+const fn alias(mut c: ColumnSpec, aliases: &'static [&'static str]) -> ColumnSpec {
+    c.aliases = aliases;
+    c
+}
+
+/// Column names shared by several datasets.
+pub mod col {
+    pub const UNIT_ID: &str = "unit_id";
+    pub const PERSON_ID: &str = "person_id";
+    pub const PERSON_ROLE: &str = "person_role";
+    pub const FIELD: &str = "field";
+    pub const DISCIPLINE: &str = "discipline";
+    pub const RANK: &str = "rank";
+    /// Added at ingest: the quarter a record counts in (its partition).
+    pub const QUARTER: &str = "quarter";
+}
+
+/// The five datasets of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dataset {
+    Units,
+    Leaders,
+    Petitions,
+    Findings,
+    Cases,
+}
+
+const UNITS: &[ColumnSpec] = &[
+    alias(col("unit_id", "单位编码", Kind::Id, true), &["单位代码", "机构编码"]),
+    alias(col("name", "单位名称", Kind::Text, true), &["机构名称"]),
+    alias(col("parent_id", "上级单位编码", Kind::Id, false), &["上级单位代码"]),
+    col("level", "层级", Kind::Enum(UnitLevel::VALUES), true),
+    alias(col("headcount", "干部职工人数", Kind::Int { min: 1, max: 10_000_000 }, false), &["人数", "编制人数"]),
+    col("portfolio", "分管领导", Kind::Text, false),
+];
+
+const LEADERS: &[ColumnSpec] = &[
+    col("person_id", "人员编码", Kind::Id, true),
+    alias(col("unit_id", "所在单位", Kind::Id, true), &["单位编码"]),
+    alias(col("role", "职务类别", Kind::Enum(LeaderRole::VALUES), true), &["职务"]),
+    col("rank", "干部层级", Kind::Enum(Rank::VALUES), true),
+    alias(col("start_on", "任职开始日期", Kind::Date, true), &["任职日期", "任职起"]),
+    alias(col("end_on", "任职结束日期", Kind::Date, false), &["离任日期", "任职止"]),
+];
+
+const PETITIONS: &[ColumnSpec] = &[
+    alias(col("petition_id", "信访件编号", Kind::Id, true), &["信访编号", "件号"]),
+    alias(col("received_on", "受理日期", Kind::Date, true), &["收件日期", "登记日期"]),
+    alias(col("channel", "来源渠道", Kind::Enum(Channel::VALUES), true), &["来源方式", "信访方式"]),
+    alias(col("class", "信访类别", Kind::Enum(PetitionClass::VALUES), true), &["信访件类别"]),
+    alias(col("unit_id", "被反映单位", Kind::Id, true), &["被反映单位编码", "单位编码"]),
+    alias(col("person_id", "被反映人", Kind::Id, false), &["被反映人编码"]),
+    alias(col("person_role", "被反映人职务类别", Kind::Enum(PersonRole::VALUES), true), &["被反映人职务"]),
+    alias(col("field", "重点领域", Kind::Enum(KeyField::VALUES), false), &["所属领域"]),
+    alias(col("discipline", "问题类别", Kind::Enum(Discipline::VALUES), false), &["问题性质"]),
+    alias(col("signed", "是否署名", Kind::Bool, true), &["署名"]),
+    alias(col("repeat", "是否重复件", Kind::Bool, true), &["重复件"]),
+    alias(col("reporter_key", "举报人", Kind::Pseudonym, false), &["举报人姓名", "反映人"]),
+    alias(col("summary", "反映内容摘要", Kind::Text, false), &["反映内容", "内容摘要"]),
+    alias(col("clue", "是否转为问题线索", Kind::Bool, true), &["是否线索", "问题线索"]),
+    col("disposition", "处置方式", Kind::Enum(Disposition::VALUES), false),
+    alias(col("disposed_on", "处置日期", Kind::Date, false), &["办结日期"]),
+];
+
+const FINDINGS: &[ColumnSpec] = &[
+    col("finding_id", "问题编号", Kind::Id, true),
+    alias(col("round", "巡视巡察轮次", Kind::Text, true), &["轮次"]),
+    col("kind", "监督类型", Kind::Enum(InspectionKind::VALUES), true),
+    alias(col("unit_id", "被巡视巡察单位", Kind::Id, true), &["被巡察单位", "单位编码"]),
+    col("reported_on", "反馈日期", Kind::Date, true),
+    col("field", "重点领域", Kind::Enum(KeyField::VALUES), false),
+    col("involves_top_leader", "是否涉及一把手", Kind::Bool, true),
+    col("description", "问题描述", Kind::Text, false),
+    col("due_on", "整改时限", Kind::Date, false),
+    col("status", "整改状态", Kind::Enum(RectificationStatus::VALUES), true),
+    col("rectified_on", "整改完成日期", Kind::Date, false),
+];
+
+const CASES: &[ColumnSpec] = &[
+    col("case_id", "案件编号", Kind::Id, true),
+    alias(col("unit_id", "所在单位", Kind::Id, true), &["单位编码"]),
+    col("person_id", "涉案人", Kind::Id, false),
+    col("person_role", "职务类别", Kind::Enum(PersonRole::VALUES), true),
+    col("rank", "干部层级", Kind::Enum(Rank::VALUES), true),
+    col("filed_on", "立案日期", Kind::Date, true),
+    col("closed_on", "结案日期", Kind::Date, false),
+    col("source", "线索来源", Kind::Enum(CaseSource::VALUES), true),
+    col("field", "重点领域", Kind::Enum(KeyField::VALUES), false),
+    col("discipline", "违纪类别", Kind::Enum(Discipline::VALUES), false),
+    alias(col("form", "四种形态", Kind::Int { min: 1, max: 4 }, true), &["运用形态"]),
+    col("sanction", "处理结果", Kind::Enum(Sanction::VALUES), false),
+    col("amount_yuan", "涉案金额(元)", Kind::Amount, false),
+];
+
+impl Dataset {
+    pub const ALL: &'static [Dataset] = &[
+        Dataset::Units,
+        Dataset::Leaders,
+        Dataset::Petitions,
+        Dataset::Findings,
+        Dataset::Cases,
+    ];
+
+    /// The name used in pipeline files and store folders.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dataset::Units => "units",
+            Dataset::Leaders => "leaders",
+            Dataset::Petitions => "petitions",
+            Dataset::Findings => "findings",
+            Dataset::Cases => "cases",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Dataset::Units => "组织单位",
+            Dataset::Leaders => "领导班子成员",
+            Dataset::Petitions => "信访举报",
+            Dataset::Findings => "巡视巡察发现问题",
+            Dataset::Cases => "案件",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|d| d.name() == name.trim())
+    }
+
+    pub fn columns(self) -> &'static [ColumnSpec] {
+        match self {
+            Dataset::Units => UNITS,
+            Dataset::Leaders => LEADERS,
+            Dataset::Petitions => PETITIONS,
+            Dataset::Findings => FINDINGS,
+            Dataset::Cases => CASES,
+        }
+    }
+
+    pub fn column(self, name: &str) -> Option<&'static ColumnSpec> {
+        self.columns().iter().find(|c| c.name == name)
+    }
+
+    /// The column that identifies a record; unique within the dataset
+    /// (for leaders, together with unit, role and start).
+    pub fn id_column(self) -> &'static str {
+        self.columns()[0].name
+    }
+
+    /// The date that places a record in a quarter; `None` for reference data.
+    pub fn quarter_date(self) -> Option<&'static str> {
+        match self {
+            Dataset::Units | Dataset::Leaders => None,
+            Dataset::Petitions => Some("received_on"),
+            Dataset::Findings => Some("reported_on"),
+            Dataset::Cases => Some("filed_on"),
+        }
+    }
+
+    /// The polars schema of the dataset as stored (contract columns in
+    /// contract order; fact datasets add `quarter`).
+    pub fn schema(self) -> Schema {
+        let mut fields: Vec<Field> = self
+            .columns()
+            .iter()
+            .map(|c| Field::new(c.name.into(), c.kind.dtype()))
+            .collect();
+        if self.quarter_date().is_some() {
+            fields.push(Field::new(col::QUARTER.into(), DataType::String));
+        }
+        Schema::from_iter(fields)
+    }
+}
+
+impl std::fmt::Display for Dataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_labels_are_unique_per_dataset() {
+        for d in Dataset::ALL {
+            let cols = d.columns();
+            for (i, a) in cols.iter().enumerate() {
+                for b in &cols[i + 1..] {
+                    assert_ne!(a.name, b.name, "{d}");
+                    assert_ne!(a.zh, b.zh, "{d}");
+                }
+            }
+            assert!(d.column(d.id_column()).is_some_and(|c| c.required));
+        }
+    }
+
+    #[test]
+    fn schema_types_follow_the_contract() {
+        let s = Dataset::Petitions.schema();
+        assert_eq!(s.get("received_on"), Some(&DataType::Date));
+        assert_eq!(s.get("signed"), Some(&DataType::Boolean));
+        assert_eq!(s.get("channel"), Some(&DataType::String));
+        assert_eq!(s.get("quarter"), Some(&DataType::String));
+        assert_eq!(Dataset::Cases.schema().get("form"), Some(&DataType::Int32));
+        assert!(Dataset::Units.schema().get("quarter").is_none());
+        assert_eq!(Dataset::parse("findings"), Some(Dataset::Findings));
+    }
+}

@@ -1,0 +1,10 @@
+//! Render: chart specifications (pure, `spec.rs`) drawn with plotters to
+//! SVG and PNG (`draw.rs`), in one house style (`style.rs`), with the
+//! embedded CJK font (`fonts.rs`).
+
+pub mod draw;
+pub mod fonts;
+pub mod spec;
+pub mod style;
+
+pub use spec::{Line, LineChart, TrendLabels};

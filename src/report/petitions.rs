@@ -1,0 +1,190 @@
+//! The quarterly petition analysis (信访举报分析研判, clause 二十四): volume
+//! and change, and the units where petitions concentrate, each with its
+//! evidence. Pure: tables in, a [`Report`] out.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::model::{ChartRef, Report, Section, Table};
+use crate::aggregate::{UnitQuarter, uq};
+use crate::config::Language;
+use crate::model::{Flag, Quarter, UnitLevel};
+
+/// What the report is built from.
+#[derive(Debug)]
+pub struct Inputs<'a> {
+    pub quarter: Quarter,
+    pub site: &'a str,
+    pub language: Language,
+    pub unit_quarter: &'a UnitQuarter,
+    pub citywide: &'a DataFrame,
+    pub flags: &'a [Flag],
+    /// Trend chart path relative to the report.
+    pub trend_chart: &'a str,
+    /// Quarters shown in the trend table, oldest first.
+    pub quarters: &'a [Quarter],
+}
+
+fn totals(df: &DataFrame) -> PolarsResult<BTreeMap<String, [u64; 7]>> {
+    let q = df.column(uq::QUARTER)?.str()?;
+    let cols: Vec<Series> = uq::COUNTS.iter().map(|c| df.column(c).and_then(|c| c.cast(&DataType::UInt64)).map(|c| c.as_materialized_series().clone())).collect::<PolarsResult<_>>()?;
+    let mut out = BTreeMap::new();
+    for i in 0..df.height() {
+        let mut v = [0u64; 7];
+        for (j, s) in cols.iter().enumerate() {
+            v[j] = s.u64()?.get(i).unwrap_or(0);
+        }
+        out.insert(q.get(i).unwrap_or("").to_string(), v);
+    }
+    Ok(out)
+}
+
+fn change(now: u64, before: Option<u64>, lang: Language) -> String {
+    match before {
+        Some(b) if b > 0 => {
+            let pct = (now as f64 - b as f64) / b as f64 * 100.0;
+            match lang {
+                Language::Zh => format!("{}{:.1}%", if pct >= 0.0 { "增长" } else { "下降" }, pct.abs()),
+                Language::En => format!("{}{:.1}%", if pct >= 0.0 { "+" } else { "-" }, pct.abs()),
+            }
+        }
+        _ => match lang {
+            Language::Zh => "无可比数据".into(),
+            Language::En => "no comparison".into(),
+        },
+    }
+}
+
+struct UnitInfo {
+    name: String,
+    level: String,
+}
+
+fn unit_info(t: &UnitQuarter) -> PolarsResult<BTreeMap<String, UnitInfo>> {
+    let df = &t.0;
+    let ids = df.column(uq::UNIT_ID)?.str()?;
+    let names = df.column(uq::NAME)?.str()?;
+    let levels = df.column(uq::LEVEL)?.str()?;
+    let mut out = BTreeMap::new();
+    for i in 0..df.height() {
+        if let Some(id) = ids.get(i) {
+            out.entry(id.to_string()).or_insert_with(|| UnitInfo {
+                name: names.get(i).unwrap_or("").to_string(),
+                level: levels.get(i).unwrap_or("").to_string(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn level_label(code: &str, lang: Language) -> String {
+    UnitLevel::parse(code).map_or(code.to_string(), |l| match lang {
+        Language::Zh => l.label_zh().to_string(),
+        Language::En => l.label_en().to_string(),
+    })
+}
+
+/// Builds the report.
+pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
+    let zh = i.language == Language::Zh;
+    let t = totals(i.citywide)?;
+    let q = i.quarter;
+    let get = |q: Quarter| t.get(&q.to_string()).copied();
+    let now = get(q).unwrap_or_default();
+    let [petitions, top, _signed, _repeat, clues, _, _] = now;
+    let prev = get(q.prev()).map(|v| v[0]);
+    let last_year = get(q.year_before()).map(|v| v[0]);
+    let units = unit_info(i.unit_quarter)?;
+    let concentration: Vec<&Flag> = i.flags.iter().filter(|f| f.detector == "concentration").collect();
+    let share = if petitions > 0 { top as f64 / petitions as f64 * 100.0 } else { 0.0 };
+    let qlabel = if zh { q.label_zh() } else { q.to_string() };
+    let names: Vec<String> = concentration.iter().take(3).map(|f| units.get(&f.unit_id).map_or(f.unit_id.clone(), |u| u.name.clone())).collect();
+    let summary = if zh {
+        vec![
+            format!("{qlabel}，全市共受理信访举报{petitions}件，环比{}，同比{}。", change(petitions, prev, i.language), change(petitions, last_year, i.language)),
+            format!("其中反映“一把手”问题{top}件，占{share:.1}%；转为问题线索{clues}件。"),
+            if concentration.is_empty() {
+                "经与同层级单位按人数比较，本季度未发现信访举报明显集中的单位。".to_string()
+            } else {
+                format!("经与同层级单位按人数比较，{}个单位信访举报相对集中，居前的是{}。", concentration.len(), names.join("、"))
+            },
+        ]
+    } else {
+        vec![
+            format!("In {qlabel} the city received {petitions} petitions ({} on the previous quarter, {} on a year earlier). ", change(petitions, prev, i.language), change(petitions, last_year, i.language)),
+            format!("{top} ({share:.1}%) concerned a top leader; {clues} became clues. "),
+            if concentration.is_empty() {
+                "Compared with units of the same level by headcount, no unit stands out this quarter.".to_string()
+            } else {
+                format!("Compared with units of the same level by headcount, {} units stand out, led by {}.", concentration.len(), names.join(", "))
+            },
+        ]
+    };
+    let trend_rows = i
+        .quarters
+        .iter()
+        .map(|q| {
+            let v = get(*q).unwrap_or_default();
+            let ql = if zh { q.label_zh() } else { q.to_string() };
+            vec![ql, v[0].to_string(), v[1].to_string(), v[4].to_string(), v[5].to_string(), v[6].to_string()]
+        })
+        .collect();
+    let trend_headers: Vec<String> = if zh {
+        ["季度", "信访举报", "涉及一把手", "问题线索", "巡视巡察发现问题", "立案"].map(String::from).to_vec()
+    } else {
+        ["Quarter", "Petitions", "About top leaders", "Clues", "Inspection findings", "Cases filed"].map(String::from).to_vec()
+    };
+    let flag_rows = concentration
+        .iter()
+        .map(|f| {
+            let u = units.get(&f.unit_id);
+            let e = &f.evidence;
+            vec![
+                u.map_or(f.unit_id.clone(), |u| u.name.clone()),
+                u.map_or(String::new(), |u| level_label(&u.level, i.language)),
+                format!("{:.0}", e.observed),
+                format!("{:.1}", e.expected),
+                format!("{:.2}", e.statistic),
+                format!("{:.2e}", e.p_value),
+                format!("{:.3}", e.q_value),
+            ]
+        })
+        .collect();
+    let flag_headers: Vec<String> = if zh {
+        ["单位", "层级", "本季度件数", "预期件数", "倍数", "p值", "q值"].map(String::from).to_vec()
+    } else {
+        ["Unit", "Level", "Petitions", "Expected", "Ratio", "p", "q"].map(String::from).to_vec()
+    };
+    let method = concentration.first().map(|f| f.evidence.rule.clone()).unwrap_or_default();
+    let (threshold, tested) = concentration.first().map_or((0.0, 0), |f| (f.evidence.threshold, f.evidence.n_tested));
+    let sections = vec![
+        Section {
+            heading: if zh { "总体情况".into() } else { "Overview".into() },
+            paragraphs: vec![],
+            chart: Some(ChartRef {
+                path: i.trend_chart.to_string(),
+                caption: if zh { "全市信访举报等季度趋势".into() } else { "Citywide quarterly trend".into() },
+            }),
+            table: Some(Table { headers: trend_headers, rows: trend_rows }),
+        },
+        Section {
+            heading: if zh { "信访举报比较集中的单位".into() } else { "Units where petitions concentrate".into() },
+            paragraphs: vec![if zh {
+                format!("以下单位本季度信访举报件数显著高于按干部职工人数和同层级单位比率推算的预期（Benjamini–Hochberg q值低于{threshold}，共检验{tested}个单位）。方法：{method}。")
+            } else {
+                format!("These units received significantly more petitions than expected from their headcount and the rate of units of the same level (Benjamini–Hochberg q below {threshold}; {tested} units tested). Method: {method}.")
+            }],
+            chart: None,
+            table: (!concentration.is_empty()).then_some(Table { headers: flag_headers, rows: flag_rows }),
+        },
+    ];
+    Ok(Report {
+        id: "petitions".into(),
+        title: if zh { format!("{qlabel}信访举报分析研判报告") } else { format!("Petition analysis, {qlabel}") },
+        issuer: i.site.to_string(),
+        dateline: if zh { format!("数据截至{}", q.last_day().format("%Y年%-m月%-d日")) } else { format!("Data as of {}", q.last_day()) },
+        summary,
+        sections,
+    })
+}

@@ -1,0 +1,341 @@
+//! Writes the synthetic city the way real exports look (the edge of synth):
+//! Chinese headers; petitions as one CSV per year, the first year in GBK
+//! with slashed dates and older headers, the second with a UTF-8 BOM;
+//! findings as one `.xlsx` per year with a title row above the header;
+//! cases, units and leaders as UTF-8 CSV; and `ground_truth.csv`.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
+
+use super::{Case, Finding, Petition, Sink, Truth, World};
+use crate::model::{Dataset, Quarter};
+use crate::text::csv_row;
+
+/// Rows written per file.
+#[derive(Debug, Default, Clone)]
+pub struct ExportSummary {
+    pub files: BTreeMap<PathBuf, u64>,
+}
+
+/// How a year's petition file is written.
+#[derive(Debug, Clone, Copy)]
+enum Flavour {
+    /// GBK, `2022/3/5` dates, an older system's headers.
+    Gbk,
+    /// UTF-8 with a byte-order mark.
+    Utf8Bom,
+    Utf8,
+}
+
+struct YearFile {
+    out: BufWriter<File>,
+    flavour: Flavour,
+    path: PathBuf,
+    rows: u64,
+}
+
+/// A [`Sink`] that writes export files into one folder.
+#[derive(Debug)]
+pub struct ExportSink {
+    dir: PathBuf,
+    petitions: BTreeMap<i32, YearFileHandle>,
+    findings: BTreeMap<i32, Vec<Finding>>,
+    cases: Option<(BufWriter<File>, u64)>,
+    first_year: Option<i32>,
+    pub summary: ExportSummary,
+}
+
+struct YearFileHandle(YearFile);
+
+impl std::fmt::Debug for YearFileHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.path.display())
+    }
+}
+
+fn date(d: NaiveDate, flavour: Flavour) -> String {
+    match flavour {
+        Flavour::Gbk => format!("{}/{}/{}", d.year(), d.month(), d.day()),
+        _ => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "是" } else { "否" }
+}
+
+fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> String) -> String {
+    v.map(f).unwrap_or_default()
+}
+
+fn create(path: &Path) -> Result<BufWriter<File>> {
+    let f = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(BufWriter::new(f))
+}
+
+/// Contract labels of a dataset, in contract order.
+fn labels(d: Dataset) -> Vec<&'static str> {
+    d.columns().iter().map(|c| c.zh).collect()
+}
+
+impl ExportSink {
+    pub fn new(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(ExportSink {
+            dir: dir.to_path_buf(),
+            petitions: BTreeMap::new(),
+            findings: BTreeMap::new(),
+            cases: None,
+            first_year: None,
+            summary: ExportSummary::default(),
+        })
+    }
+
+    fn write_csv(&mut self, name: &str, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
+        let path = self.dir.join(name);
+        let mut out = create(&path)?;
+        let mut text = csv_row(header.iter().copied());
+        for r in &rows {
+            text.push_str(&csv_row(r.iter().map(String::as_str)));
+        }
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        self.summary.files.insert(path, rows.len() as u64);
+        Ok(())
+    }
+
+    fn petition_file(&mut self, year: i32) -> Result<&mut YearFile> {
+        let first = *self.first_year.get_or_insert(year);
+        if !self.petitions.contains_key(&year) {
+            let flavour = match year - first {
+                0 => Flavour::Gbk,
+                1 => Flavour::Utf8Bom,
+                _ => Flavour::Utf8,
+            };
+            let path = self.dir.join(format!("petitions_{year}.csv"));
+            let mut out = create(&path)?;
+            let mut header = labels(Dataset::Petitions);
+            if let Flavour::Gbk = flavour {
+                for h in header.iter_mut() {
+                    *h = match *h {
+                        "受理日期" => "收件日期",
+                        "反映内容摘要" => "反映内容",
+                        other => other,
+                    };
+                }
+            }
+            let head = csv_row(header.iter().copied());
+            match flavour {
+                Flavour::Gbk => out.write_all(&encoding_rs::GBK.encode(&head).0)?,
+                Flavour::Utf8Bom => {
+                    out.write_all(b"\xEF\xBB\xBF")?;
+                    out.write_all(head.as_bytes())?
+                }
+                Flavour::Utf8 => out.write_all(head.as_bytes())?,
+            }
+            self.petitions.insert(year, YearFileHandle(YearFile { out, flavour, path, rows: 0 }));
+        }
+        self.petitions
+            .get_mut(&year)
+            .map(|h| &mut h.0)
+            .context("petition file just opened")
+    }
+
+    fn write_petitions(&mut self, world: &World, q: Quarter, rows: &[Petition]) -> Result<()> {
+        let file = self.petition_file(q.year())?;
+        let fl = file.flavour;
+        let mut text = String::with_capacity(rows.len() * 256);
+        for p in rows {
+            let person = opt(p.person, |i| world.leaders[i].person_id.clone());
+            let cells = [
+                p.id.clone(),
+                date(p.received, fl),
+                p.channel.label_zh().to_string(),
+                p.class.label_zh().to_string(),
+                world.units[p.unit].id.clone(),
+                person,
+                p.role.label_zh().to_string(),
+                opt(p.field, |f| f.label_zh().to_string()),
+                opt(p.discipline, |d| d.label_zh().to_string()),
+                yes_no(p.signed).to_string(),
+                yes_no(p.repeat).to_string(),
+                p.reporter.clone().unwrap_or_default(),
+                p.summary.clone(),
+                yes_no(p.clue).to_string(),
+                opt(p.disposition, |d| d.label_zh().to_string()),
+                opt(p.disposed, |d| date(d, fl)),
+            ];
+            text.push_str(&csv_row(cells.iter().map(String::as_str)));
+        }
+        match fl {
+            Flavour::Gbk => file.out.write_all(&encoding_rs::GBK.encode(&text).0)?,
+            _ => file.out.write_all(text.as_bytes())?,
+        }
+        file.rows += rows.len() as u64;
+        Ok(())
+    }
+
+    fn write_cases(&mut self, world: &World, rows: &[Case]) -> Result<()> {
+        if self.cases.is_none() {
+            let path = self.dir.join("cases.csv");
+            let mut out = create(&path)?;
+            out.write_all(csv_row(labels(Dataset::Cases)).as_bytes())?;
+            self.cases = Some((out, 0));
+        }
+        let Some((out, n)) = self.cases.as_mut() else { return Ok(()) };
+        let mut text = String::with_capacity(rows.len() * 160);
+        for c in rows {
+            let cells = [
+                c.id.clone(),
+                world.units[c.unit].id.clone(),
+                opt(c.person, |i| world.leaders[i].person_id.clone()),
+                c.role.label_zh().to_string(),
+                c.rank.label_zh().to_string(),
+                date(c.filed, Flavour::Utf8),
+                opt(c.closed, |d| date(d, Flavour::Utf8)),
+                c.source.label_zh().to_string(),
+                opt(c.field, |f| f.label_zh().to_string()),
+                opt(c.discipline, |d| d.label_zh().to_string()),
+                c.form.to_string(),
+                opt(c.sanction, |s| s.label_zh().to_string()),
+                opt(c.amount_yuan, |a| format!("{a:.2}")),
+            ];
+            text.push_str(&csv_row(cells.iter().map(String::as_str)));
+        }
+        out.write_all(text.as_bytes())?;
+        *n += rows.len() as u64;
+        Ok(())
+    }
+
+    fn write_findings(&mut self, world: &World, year: i32, rows: &[Finding]) -> Result<()> {
+        let path = self.dir.join(format!("findings_{year}.xlsx"));
+        let mut wb = Workbook::new();
+        let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(|e| anyhow::anyhow!("{e}"))?;
+        wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed));
+        let xl = |e: rust_xlsxwriter::XlsxError| anyhow::anyhow!("{}: {e}", path.display());
+        let title_fmt = Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center);
+        let head_fmt = Format::new().set_bold().set_border(rust_xlsxwriter::FormatBorder::Thin);
+        let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
+        let header = labels(Dataset::Findings);
+        let mut ws: Worksheet = Worksheet::new();
+        ws.set_name("巡察发现问题").map_err(xl)?;
+        let title = format!("{year}年巡视巡察发现问题整改台账");
+        ws.merge_range(0, 0, 0, (header.len() - 1) as u16, &title, &title_fmt).map_err(xl)?;
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string_with_format(1, c as u16, *h, &head_fmt).map_err(xl)?;
+        }
+        let excel_date = |d: NaiveDate| ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8);
+        for (i, f) in rows.iter().enumerate() {
+            let r = (i + 2) as u32;
+            ws.write_string(r, 0, &f.id).map_err(xl)?;
+            ws.write_string(r, 1, &f.round).map_err(xl)?;
+            ws.write_string(r, 2, f.kind.label_zh()).map_err(xl)?;
+            ws.write_string(r, 3, &world.units[f.unit].id).map_err(xl)?;
+            ws.write_datetime_with_format(r, 4, &excel_date(f.reported).map_err(xl)?, &date_fmt).map_err(xl)?;
+            if let Some(field) = f.field {
+                ws.write_string(r, 5, field.label_zh()).map_err(xl)?;
+            }
+            ws.write_string(r, 6, yes_no(f.involves_top_leader)).map_err(xl)?;
+            ws.write_string(r, 7, &f.description).map_err(xl)?;
+            if let Some(d) = f.due {
+                ws.write_datetime_with_format(r, 8, &excel_date(d).map_err(xl)?, &date_fmt).map_err(xl)?;
+            }
+            ws.write_string(r, 9, f.status.label_zh()).map_err(xl)?;
+            if let Some(d) = f.rectified {
+                ws.write_datetime_with_format(r, 10, &excel_date(d).map_err(xl)?, &date_fmt).map_err(xl)?;
+            }
+        }
+        ws.set_column_width(7, 40).map_err(xl)?;
+        wb.push_worksheet(ws);
+        wb.save(&path).map_err(xl)?;
+        self.summary.files.insert(path, rows.len() as u64);
+        Ok(())
+    }
+}
+
+impl Sink for ExportSink {
+    type Error = anyhow::Error;
+
+    fn reference(&mut self, world: &World) -> Result<()> {
+        let units = world
+            .units
+            .iter()
+            .map(|u| {
+                vec![
+                    u.id.clone(),
+                    u.name.clone(),
+                    opt(u.parent, |p| world.units[p].id.clone()),
+                    u.level.label_zh().to_string(),
+                    u.headcount.to_string(),
+                    u.portfolio.unwrap_or_default().to_string(),
+                ]
+            })
+            .collect();
+        self.write_csv("units.csv", &labels(Dataset::Units), units)?;
+        let leaders = world
+            .leaders
+            .iter()
+            .map(|l| {
+                vec![
+                    l.person_id.clone(),
+                    world.units[l.unit].id.clone(),
+                    l.role.label_zh().to_string(),
+                    l.rank.label_zh().to_string(),
+                    date(l.start, Flavour::Utf8),
+                    opt(l.end, |d| date(d, Flavour::Utf8)),
+                ]
+            })
+            .collect();
+        self.write_csv("leaders.csv", &labels(Dataset::Leaders), leaders)
+    }
+
+    fn quarter(&mut self, world: &World, q: Quarter, petitions: &[Petition], findings: &[Finding], cases: &[Case]) -> Result<()> {
+        self.write_petitions(world, q, petitions)?;
+        self.write_cases(world, cases)?;
+        self.findings.entry(q.year()).or_default().extend_from_slice(findings);
+        if q.number() == 4 || q == world.last {
+            if let Some(rows) = self.findings.remove(&q.year()) {
+                self.write_findings(world, q.year(), &rows)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, world: &World, truth: &[Truth]) -> Result<()> {
+        for (_, YearFileHandle(mut f)) in std::mem::take(&mut self.petitions) {
+            f.out.flush()?;
+            self.summary.files.insert(f.path, f.rows);
+        }
+        if let Some((mut out, n)) = self.cases.take() {
+            out.flush()?;
+            self.summary.files.insert(self.dir.join("cases.csv"), n);
+        }
+        let name_of = |id: &str| world.units.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_default();
+        let rows = truth
+            .iter()
+            .map(|t| {
+                vec![
+                    t.kind.to_string(),
+                    t.unit_id.clone(),
+                    name_of(&t.unit_id),
+                    t.person_id.clone(),
+                    t.first_quarter.to_string(),
+                    t.last_quarter.to_string(),
+                    t.effect.clone(),
+                    t.note.clone(),
+                ]
+            })
+            .collect();
+        self.write_csv(
+            "ground_truth.csv",
+            &["kind", "unit_id", "unit_name", "person_id", "first_quarter", "last_quarter", "effect", "note"],
+            rows,
+        )
+    }
+}

@@ -1,0 +1,27 @@
+//! Integration tests: one crate, one module per stage or command.
+
+mod end_to_end;
+mod ingest_sample;
+mod synth;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A pipeline file in `dir` that reads the shipped sample data and writes
+/// its store and reports inside `dir`.
+pub fn sample_pipeline(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("pipelines/quarterly.toml")).expect("sample pipeline");
+    let sample = root().join("sample_data");
+    let text = text
+        .replace("\"../sample_data/", &format!("\"{}/", sample.display()))
+        .replace("\"demo-reporter.key\"", &format!("\"{}\"", root().join("pipelines/demo-reporter.key").display()))
+        .replace("\"../store\"", "\"store\"")
+        .replace("\"../reports\"", "\"reports\"");
+    let path = dir.join("quarterly.toml");
+    std::fs::write(&path, text).expect("write pipeline");
+    path
+}
