@@ -47,7 +47,8 @@ struct Timings(Vec<(String, f64)>, Instant);
 impl Timings {
     fn lap(&mut self, stage: &str) {
         let now = Instant::now();
-        self.0.push((stage.to_string(), (now - self.1).as_secs_f64()));
+        self.0
+            .push((stage.to_string(), (now - self.1).as_secs_f64()));
         self.1 = now;
     }
 }
@@ -60,7 +61,19 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn flags_csv(flags: &[Flag]) -> Vec<u8> {
     let mut text = csv_row([
-        "detector", "unit_id", "person_id", "quarter", "window", "observed", "expected", "statistic", "p_value", "q_value", "threshold", "n_tested", "rule",
+        "detector",
+        "unit_id",
+        "person_id",
+        "quarter",
+        "window",
+        "observed",
+        "expected",
+        "statistic",
+        "p_value",
+        "q_value",
+        "threshold",
+        "n_tested",
+        "rule",
     ]);
     for f in flags {
         let e = &f.evidence;
@@ -87,9 +100,25 @@ fn flags_csv(flags: &[Flag]) -> Vec<u8> {
 fn quarantine_csv(q: &Quarantine) -> Result<Vec<u8>> {
     let df = polars_ctx(q.to_frame(), "quarantine table")?;
     let mut text = csv_row(Quarantine::COLUMNS);
-    let cols: Vec<Series> = df.columns().iter().map(|c| c.cast(&DataType::String).map(|c| c.as_materialized_series().clone())).collect::<PolarsResult<_>>()?;
+    let cols: Vec<Series> = df
+        .columns()
+        .iter()
+        .map(|c| {
+            c.cast(&DataType::String)
+                .map(|c| c.as_materialized_series().clone())
+        })
+        .collect::<PolarsResult<_>>()?;
     for i in 0..df.height() {
-        let cells: Vec<String> = cols.iter().map(|s| s.str().ok().and_then(|s| s.get(i)).unwrap_or("").to_string()).collect();
+        let cells: Vec<String> = cols
+            .iter()
+            .map(|s| {
+                s.str()
+                    .ok()
+                    .and_then(|s| s.get(i))
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
         text.push_str(&csv_row(cells.iter().map(String::as_str)));
     }
     Ok([UTF8_BOM, text.as_bytes()].concat())
@@ -106,7 +135,11 @@ fn trend_labels(p: &Pipeline, q: Quarter) -> TrendLabels {
             clues: "问题线索".into(),
             findings: "巡视巡察发现问题".into(),
             cases: "立案".into(),
-            footnote: format!("数据来源：{}信访举报、巡视巡察和案件数据；数据截至{}。", p.site_name, as_of.format("%Y年%-m月%-d日")),
+            footnote: format!(
+                "数据来源：{}信访举报、巡视巡察和案件数据；数据截至{}。",
+                p.site_name,
+                as_of.format("%Y年%-m月%-d日")
+            ),
         },
         Language::En => TrendLabels {
             title: "Petitions, clues, inspection findings and cases by quarter".into(),
@@ -116,18 +149,22 @@ fn trend_labels(p: &Pipeline, q: Quarter) -> TrendLabels {
             clues: "Clues".into(),
             findings: "Findings".into(),
             cases: "Cases filed".into(),
-            footnote: format!("Source: {} petition, inspection and case records, as of {as_of}.", p.site_name),
+            footnote: format!(
+                "Source: {} petition, inspection and case records, as of {as_of}.",
+                p.site_name
+            ),
         },
     }
 }
 
 fn write_parquet(staging: &Staging, rel: &str, df: DataFrame) -> Result<()> {
     let path = staging.path(rel)?;
-    store::write_parquet(&path, df).map_err(|e| match e {
-        store::WriteError::Io(e) => anyhow::Error::new(e),
-        store::WriteError::Polars(e) => anyhow::Error::new(e),
-    })
-    .with_context(|| format!("writing {}", path.display()))
+    store::write_parquet(&path, df)
+        .map_err(|e| match e {
+            store::WriteError::Io(e) => anyhow::Error::new(e),
+            store::WriteError::Polars(e) => anyhow::Error::new(e),
+        })
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// Runs every stage for one quarter and publishes `reports/<quarter>/`.
@@ -135,7 +172,10 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     let started_at = chrono::Utc::now().to_rfc3339();
     let mut clock = Timings(Vec::new(), Instant::now());
     let pipeline = Pipeline::load(&args.pipeline)?;
-    let today = args.today.or(pipeline.today).unwrap_or_else(|| chrono::Local::now().date_naive());
+    let today = args
+        .today
+        .or(pipeline.today)
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
     let quarter = match args.quarter {
         QuarterArg::Auto => Quarter::last_closed(today),
         QuarterArg::Given(q) => q,
@@ -147,7 +187,11 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         log(&format!("notice: {n}"));
         notices.push(n);
     }
-    log(&format!("yanpan {} — {} — quarter {quarter}", env!("CARGO_PKG_VERSION"), pipeline.file.display()));
+    log(&format!(
+        "yanpan {} — {} — quarter {quarter}",
+        env!("CARGO_PKG_VERSION"),
+        pipeline.file.display()
+    ));
 
     let ingested = ingest::ingest(&pipeline, today, &mut |r| {
         log(&format!(
@@ -166,7 +210,10 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     let mut upserts = Vec::new();
     for (d, df) in &ingested.tables {
         let u = store.upsert(*d, df)?;
-        log(&format!("store   {:<9} inserted {}, changed {}, unchanged {}, total {}", u.dataset, u.inserted, u.changed, u.unchanged, u.total));
+        log(&format!(
+            "store   {:<9} inserted {}, changed {}, unchanged {}, total {}",
+            u.dataset, u.inserted, u.changed, u.unchanged, u.total
+        ));
         upserts.push(u);
     }
     clock.lap("store");
@@ -177,14 +224,32 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     let facts = Facts {
         units: store.scan(Dataset::Units)?,
         petitions: store.scan(Dataset::Petitions)?,
-        findings: store.has(Dataset::Findings).then(|| store.scan(Dataset::Findings)).transpose()?,
-        cases: store.has(Dataset::Cases).then(|| store.scan(Dataset::Cases)).transpose()?,
+        findings: store
+            .has(Dataset::Findings)
+            .then(|| store.scan(Dataset::Findings))
+            .transpose()?,
+        cases: store
+            .has(Dataset::Cases)
+            .then(|| store.scan(Dataset::Cases))
+            .transpose()?,
     };
-    let uq: UnitQuarter = polars_ctx(aggregate::unit_quarter(facts, &quarters), "aggregating unit x quarter")?;
+    let uq: UnitQuarter = polars_ctx(
+        aggregate::unit_quarter(facts, &quarters),
+        "aggregating unit x quarter",
+    )?;
     let city = polars_ctx(aggregate::citywide(&uq), "citywide totals")?;
     clock.lap("aggregate");
 
-    let flags = polars_ctx(detect::detect(&pipeline, &DetectInput { unit_quarter: &uq, quarter }), "detection")?;
+    let flags = polars_ctx(
+        detect::detect(
+            &pipeline,
+            &DetectInput {
+                unit_quarter: &uq,
+                quarter,
+            },
+        ),
+        "detection",
+    )?;
     let mut per_detector: BTreeMap<String, usize> = BTreeMap::new();
     for f in &flags {
         *per_detector.entry(f.detector.to_string()).or_default() += 1;
@@ -192,10 +257,19 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     log(&format!("detect  {} flags", flags.len()));
     clock.lap("detect");
 
-    let staging = Staging::new(&pipeline.output, &quarter.to_string()).with_context(|| format!("creating staging folder in {}", pipeline.output.display()))?;
+    let staging = Staging::new(&pipeline.output, &quarter.to_string())
+        .with_context(|| format!("creating staging folder in {}", pipeline.output.display()))?;
     let shown_quarters: Vec<Quarter> = quarter.offset(1 - shown).through(quarter).collect();
     render::draw::check_font()?;
-    let chart = polars_ctx(render::spec::trend(&city, &shown_quarters, &trend_labels(&pipeline, quarter), &|q| q.to_string()), "trend chart")?;
+    let chart = polars_ctx(
+        render::spec::trend(
+            &city,
+            &shown_quarters,
+            &trend_labels(&pipeline, quarter),
+            &|q| q.to_string(),
+        ),
+        "trend chart",
+    )?;
     staging.write("charts/trend.svg", render::draw::svg(&chart)?.as_bytes())?;
     render::draw::png(&chart, &staging.path("charts/trend.png")?)?;
     clock.lap("render");
@@ -219,15 +293,26 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     clock.lap("compose");
 
     write_parquet(&staging, "tables/unit_quarter.parquet", uq.0.clone())?;
-    write_parquet(&staging, "tables/quarantine.parquet", polars_ctx(ingested.quarantine.to_frame(), "quarantine")?)?;
-    staging.write("tables/quarantine.csv", &quarantine_csv(&ingested.quarantine)?)?;
+    write_parquet(
+        &staging,
+        "tables/quarantine.parquet",
+        polars_ctx(ingested.quarantine.to_frame(), "quarantine")?,
+    )?;
+    staging.write(
+        "tables/quarantine.csv",
+        &quarantine_csv(&ingested.quarantine)?,
+    )?;
     staging.write("tables/flags.csv", &flags_csv(&flags))?;
     let outputs = staging
         .files()?
         .into_iter()
         .map(|rel| {
             let bytes = std::fs::read(staging.dir.join(&rel))?;
-            Ok(Output { path: rel, bytes: bytes.len() as u64, sha256: sha256_hex(&bytes) })
+            Ok(Output {
+                path: rel,
+                bytes: bytes.len() as u64,
+                sha256: sha256_hex(&bytes),
+            })
         })
         .collect::<std::io::Result<Vec<_>>>()?;
     clock.lap("publish");
@@ -246,8 +331,13 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         notices,
         outputs,
     };
-    staging.write("manifest.json", serde_json::to_string_pretty(&manifest)?.as_bytes())?;
-    let publication = staging.commit().context("moving the publication into place")?;
+    staging.write(
+        "manifest.json",
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
+    let publication = staging
+        .commit()
+        .context("moving the publication into place")?;
     Ok(RunSummary {
         quarter,
         publication,

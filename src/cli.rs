@@ -31,7 +31,9 @@ impl std::str::FromStr for QuarterArg {
         if s.eq_ignore_ascii_case("auto") {
             Ok(QuarterArg::Auto)
         } else {
-            s.parse().map(QuarterArg::Given).map_err(|e: crate::model::QuarterParseError| e.to_string())
+            s.parse()
+                .map(QuarterArg::Given)
+                .map_err(|e: crate::model::QuarterParseError| e.to_string())
         }
     }
 }

@@ -33,7 +33,9 @@ fn install_font() {
     match fonts::prepare() {
         // SAFETY: called at the top of `main`, before any other thread exists.
         Ok(conf) => unsafe { std::env::set_var(fonts::FONTCONFIG_FILE, conf) },
-        Err(e) => eprintln!("warning: cannot prepare the chart font ({e}); charts may lack Chinese glyphs"),
+        Err(e) => eprintln!(
+            "warning: cannot prepare the chart font ({e}); charts may lack Chinese glyphs"
+        ),
     }
 }
 
@@ -47,7 +49,19 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run { pipeline, quarter, today } => app::run(&RunArgs { pipeline, quarter, today }, &mut log).map(|s| {
+        Command::Run {
+            pipeline,
+            quarter,
+            today,
+        } => app::run(
+            &RunArgs {
+                pipeline,
+                quarter,
+                today,
+            },
+            &mut log,
+        )
+        .map(|s| {
             println!(
                 "{}: read {} rows, quarantined {}, {} flags; published {}",
                 s.quarter,
@@ -56,10 +70,27 @@ fn main() -> ExitCode {
                 s.flags,
                 s.publication.display()
             );
-            if s.warnings.is_empty() { exit::OK } else { exit::WARNINGS }
+            if s.warnings.is_empty() {
+                exit::OK
+            } else {
+                exit::WARNINGS
+            }
         }),
-        Command::Synth { seed, out, first, quarters, scale, units } => {
-            let spec = yanpan::synth::SynthSpec { seed, first, quarters, scale, units };
+        Command::Synth {
+            seed,
+            out,
+            first,
+            quarters,
+            scale,
+            units,
+        } => {
+            let spec = yanpan::synth::SynthSpec {
+                seed,
+                first,
+                quarters,
+                scale,
+                units,
+            };
             app::synth(&spec, &out).map(|summary| {
                 for (path, rows) in &summary.files {
                     log(&format!("wrote {} ({rows} rows)", path.display()));

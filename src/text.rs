@@ -11,7 +11,9 @@ pub fn csv_row<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
             out.push(',');
         }
         let guarded;
-        let f = if f.starts_with(['=', '+', '@']) || (f.starts_with('-') && f.parse::<f64>().is_err()) {
+        let f = if f.starts_with(['=', '+', '@'])
+            || (f.starts_with('-') && f.parse::<f64>().is_err())
+        {
             guarded = format!("'{f}");
             guarded.as_str()
         } else {
@@ -59,7 +61,10 @@ pub fn escape_markdown(s: &str) -> String {
     let digits = t.bytes().take_while(u8::is_ascii_digit).count();
     let list_marker = digits > 0
         && t[digits..].starts_with(['.', ')'])
-        && t[digits + 1..].chars().next().is_none_or(char::is_whitespace);
+        && t[digits + 1..]
+            .chars()
+            .next()
+            .is_none_or(char::is_whitespace);
     for (i, c) in t.chars().enumerate() {
         if list_marker && i == digits {
             out.push('\\');
@@ -85,15 +90,27 @@ mod tests {
 
     #[test]
     fn csv_quotes_only_what_needs_it_and_guards_formulas() {
-        assert_eq!(csv_row(["a", "b,c", "say \"hi\""]), "a,\"b,c\",\"say \"\"hi\"\"\"\n");
-        assert_eq!(csv_row(["=HYPERLINK(1)", "-12.5", "-x"]), "'=HYPERLINK(1),-12.5,'-x\n");
+        assert_eq!(
+            csv_row(["a", "b,c", "say \"hi\""]),
+            "a,\"b,c\",\"say \"\"hi\"\"\"\n"
+        );
+        assert_eq!(
+            csv_row(["=HYPERLINK(1)", "-12.5", "-x"]),
+            "'=HYPERLINK(1),-12.5,'-x\n"
+        );
         assert_eq!(csv_row(["多行\n文本"]), "\"多行\n文本\"\n");
     }
 
     #[test]
     fn html_and_markdown_escape_untrusted_text() {
-        assert_eq!(escape_html("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
-        assert_eq!(escape_markdown("**粗** [链接](x) <b>|"), "\\*\\*粗\\*\\* \\[链接\\](x) &lt;b&gt;\\|");
+        assert_eq!(
+            escape_html("<script>&\"'"),
+            "&lt;script&gt;&amp;&quot;&#39;"
+        );
+        assert_eq!(
+            escape_markdown("**粗** [链接](x) <b>|"),
+            "\\*\\*粗\\*\\* \\[链接\\](x) &lt;b&gt;\\|"
+        );
         assert_eq!(escape_markdown("# 标题"), "\\# 标题");
         assert_eq!(escape_markdown("12.5%"), "12.5%");
         assert_eq!(escape_markdown("1. 条目"), "1\\. 条目");

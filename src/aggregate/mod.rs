@@ -22,7 +22,15 @@ pub mod uq {
     pub const FINDINGS: &str = "findings";
     pub const CASES: &str = "cases";
     /// The count columns, in order.
-    pub const COUNTS: [&str; 7] = [PETITIONS, PETITIONS_TOP_LEADER, SIGNED, REPEAT, CLUES, FINDINGS, CASES];
+    pub const COUNTS: [&str; 7] = [
+        PETITIONS,
+        PETITIONS_TOP_LEADER,
+        SIGNED,
+        REPEAT,
+        CLUES,
+        FINDINGS,
+        CASES,
+    ];
 }
 
 /// One row per unit and quarter, sorted by unit then quarter.
@@ -49,30 +57,53 @@ fn in_quarters(lf: LazyFrame, quarters: &Series) -> LazyFrame {
 }
 
 fn counts(lf: LazyFrame, quarters: &Series, aggs: Vec<Expr>) -> LazyFrame {
-    in_quarters(lf, quarters).group_by([col(uq::UNIT_ID), col(uq::QUARTER)]).agg(aggs)
+    in_quarters(lf, quarters)
+        .group_by([col(uq::UNIT_ID), col(uq::QUARTER)])
+        .agg(aggs)
 }
 
 /// Builds the table for `quarters` (in order).
 pub fn unit_quarter(facts: Facts, quarters: &[Quarter]) -> PolarsResult<UnitQuarter> {
-    let qs = Series::new(uq::QUARTER.into(), quarters.iter().map(|q| q.to_string()).collect::<Vec<_>>());
+    let qs = Series::new(
+        uq::QUARTER.into(),
+        quarters.iter().map(|q| q.to_string()).collect::<Vec<_>>(),
+    );
     let grid = facts
         .units
-        .select([col(uq::UNIT_ID), col(uq::NAME), col(uq::LEVEL), col(uq::PARENT_ID), col(uq::HEADCOUNT)])
-        .cross_join(DataFrame::new(qs.len(), vec![qs.clone().into()])?.lazy(), None);
+        .select([
+            col(uq::UNIT_ID),
+            col(uq::NAME),
+            col(uq::LEVEL),
+            col(uq::PARENT_ID),
+            col(uq::HEADCOUNT),
+        ])
+        .cross_join(
+            DataFrame::new(qs.len(), vec![qs.clone().into()])?.lazy(),
+            None,
+        );
     let top = lit(PersonRole::TopLeader.code());
     let petitions = counts(
         facts.petitions,
         &qs,
         vec![
             len().cast(DataType::UInt32).alias(uq::PETITIONS),
-            col("person_role").eq(top).sum().cast(DataType::UInt32).alias(uq::PETITIONS_TOP_LEADER),
+            col("person_role")
+                .eq(top)
+                .sum()
+                .cast(DataType::UInt32)
+                .alias(uq::PETITIONS_TOP_LEADER),
             col("signed").sum().cast(DataType::UInt32).alias(uq::SIGNED),
             col("repeat").sum().cast(DataType::UInt32).alias(uq::REPEAT),
             col("clue").sum().cast(DataType::UInt32).alias(uq::CLUES),
         ],
     );
     let on = [col(uq::UNIT_ID), col(uq::QUARTER)];
-    let mut table = grid.join(petitions, on.clone(), on.clone(), JoinArgs::new(JoinType::Left));
+    let mut table = grid.join(
+        petitions,
+        on.clone(),
+        on.clone(),
+        JoinArgs::new(JoinType::Left),
+    );
     for (lf, name) in [(facts.findings, uq::FINDINGS), (facts.cases, uq::CASES)] {
         table = match lf {
             Some(lf) => {
@@ -83,7 +114,12 @@ pub fn unit_quarter(facts: Facts, quarters: &[Quarter]) -> PolarsResult<UnitQuar
         };
     }
     let df = table
-        .with_columns(uq::COUNTS.iter().map(|c| col(*c).fill_null(lit(0u32))).collect::<Vec<_>>())
+        .with_columns(
+            uq::COUNTS
+                .iter()
+                .map(|c| col(*c).fill_null(lit(0u32)))
+                .collect::<Vec<_>>(),
+        )
         .sort([uq::UNIT_ID, uq::QUARTER], Default::default())
         .collect()?;
     Ok(UnitQuarter(df))

@@ -170,8 +170,13 @@ impl Pipeline {
             path: path.to_path_buf(),
             message,
         };
-        validate(raw, &base, crate::publish::sha256_hex(text.as_bytes()), path)
-            .map_err(invalid)
+        validate(
+            raw,
+            &base,
+            crate::publish::sha256_hex(text.as_bytes()),
+            path,
+        )
+        .map_err(invalid)
     }
 }
 
@@ -194,11 +199,20 @@ fn non_zero(name: &str, value: Option<u32>, default: u32) -> Result<NonZeroU32, 
     NonZeroU32::new(v).ok_or_else(|| format!("{name} must be at least 1"))
 }
 
-fn validate(raw: RawPipeline, base: &Path, file_hash: String, file: &Path) -> Result<Pipeline, String> {
+fn validate(
+    raw: RawPipeline,
+    base: &Path,
+    file_hash: String,
+    file: &Path,
+) -> Result<Pipeline, String> {
     let language = match raw.site.language.as_deref().unwrap_or("zh") {
         "zh" | "zh-CN" => Language::Zh,
         "en" => Language::En,
-        other => return Err(format!("[site] language = \"{other}\": use \"zh\" or \"en\"")),
+        other => {
+            return Err(format!(
+                "[site] language = \"{other}\": use \"zh\" or \"en\""
+            ));
+        }
     };
     let reporter_key = match (raw.store.reporter_key_file, raw.store.reporter_key_env) {
         (Some(_), Some(_)) => {
@@ -213,7 +227,11 @@ fn validate(raw: RawPipeline, base: &Path, file_hash: String, file: &Path) -> Re
         let n = i + 1;
         let dataset = Dataset::parse(&s.dataset).ok_or_else(|| {
             let names: Vec<&str> = Dataset::ALL.iter().map(|d| d.name()).collect();
-            format!("[[source]] #{n}: dataset \"{}\" is not one of {}", s.dataset, names.join(", "))
+            format!(
+                "[[source]] #{n}: dataset \"{}\" is not one of {}",
+                s.dataset,
+                names.join(", ")
+            )
         })?;
         let format = match s.format {
             None => None,
@@ -221,7 +239,12 @@ fn validate(raw: RawPipeline, base: &Path, file_hash: String, file: &Path) -> Re
                 format!("[[source]] #{n}: format \"{f}\": use csv, xlsx, parquet or ndjson")
             })?),
         };
-        let encoding = match s.encoding.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let encoding = match s
+            .encoding
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("auto") => Encoding::Auto,
             Some("utf-8" | "utf8") => Encoding::Utf8,
             Some("gbk" | "gb18030" | "gb2312") => Encoding::Gbk,
@@ -257,9 +280,13 @@ fn validate(raw: RawPipeline, base: &Path, file_hash: String, file: &Path) -> Re
         ),
     };
     let c = raw.detect.concentration;
-    let min_expected = c.min_expected.unwrap_or(defaults::CONCENTRATION_MIN_EXPECTED);
+    let min_expected = c
+        .min_expected
+        .unwrap_or(defaults::CONCENTRATION_MIN_EXPECTED);
     if !(min_expected.is_finite() && min_expected >= 0.0) {
-        return Err(format!("[detect.concentration] min_expected = {min_expected} must be >= 0"));
+        return Err(format!(
+            "[detect.concentration] min_expected = {min_expected} must be >= 0"
+        ));
     }
     Ok(Pipeline {
         file_hash,
@@ -290,7 +317,10 @@ fn validate(raw: RawPipeline, base: &Path, file_hash: String, file: &Path) -> Re
                 defaults::CONCENTRATION_HISTORY_QUARTERS,
             )?,
         },
-        output: resolve(base, raw.report.output.as_deref().unwrap_or(defaults::OUTPUT)),
+        output: resolve(
+            base,
+            raw.report.output.as_deref().unwrap_or(defaults::OUTPUT),
+        ),
         report_history_quarters: non_zero(
             "[report] history_quarters",
             raw.report.history_quarters,

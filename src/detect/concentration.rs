@@ -36,11 +36,19 @@ fn rows(df: &DataFrame) -> PolarsResult<Vec<Row<'_>>> {
     let n = df.column(uq::PETITIONS)?.u32()?;
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        let (Some(unit), Some(level), Some(hc), Some(q), Some(n)) = (unit.get(i), level.get(i), hc.get(i), q.get(i), n.get(i)) else {
+        let (Some(unit), Some(level), Some(hc), Some(q), Some(n)) =
+            (unit.get(i), level.get(i), hc.get(i), q.get(i), n.get(i))
+        else {
             continue;
         };
         let Ok(quarter) = q.parse() else { continue };
-        out.push(Row { unit, level, headcount: f64::from(hc), quarter, petitions: f64::from(n) });
+        out.push(Row {
+            unit,
+            level,
+            headcount: f64::from(hc),
+            quarter,
+            petitions: f64::from(n),
+        });
     }
     Ok(out)
 }
@@ -63,19 +71,36 @@ impl Detector for Concentration {
             e.0 += r.petitions;
             e.1 += r.headcount;
         }
-        let rate = |level: &str| by_level.get(level).map_or(0.0, |(n, h)| if *h > 0.0 { n / h } else { 0.0 });
+        let rate = |level: &str| {
+            by_level
+                .get(level)
+                .map_or(0.0, |(n, h)| if *h > 0.0 { n / h } else { 0.0 })
+        };
         let mut pairs: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
         for r in all.iter().filter(hist) {
-            pairs.entry(r.level).or_default().push((r.petitions, r.headcount * rate(r.level)));
+            pairs
+                .entry(r.level)
+                .or_default()
+                .push((r.petitions, r.headcount * rate(r.level)));
         }
-        let size: BTreeMap<&str, f64> = pairs.iter().map(|(l, p)| (*l, stats::nb_size(p))).collect();
+        let size: BTreeMap<&str, f64> =
+            pairs.iter().map(|(l, p)| (*l, stats::nb_size(p))).collect();
         let tested: Vec<(&Row<'_>, f64, f64)> = all
             .iter()
             .filter(|r| r.quarter == target)
-            .map(|r| (r, r.headcount * rate(r.level), size.get(r.level).copied().unwrap_or(f64::INFINITY)))
+            .map(|r| {
+                (
+                    r,
+                    r.headcount * rate(r.level),
+                    size.get(r.level).copied().unwrap_or(f64::INFINITY),
+                )
+            })
             .filter(|(_, mu, _)| *mu >= s.min_expected)
             .collect();
-        let p: Vec<f64> = tested.iter().map(|(r, mu, k)| stats::upper_tail(r.petitions as u64, *mu, *k)).collect();
+        let p: Vec<f64> = tested
+            .iter()
+            .map(|(r, mu, k)| stats::upper_tail(r.petitions as u64, *mu, *k))
+            .collect();
         let q = stats::bh_q_values(&p);
         let n_tested = tested.len();
         let mut flags: Vec<Flag> = tested
@@ -105,7 +130,12 @@ impl Detector for Concentration {
                 },
             })
             .collect();
-        flags.sort_by(|a, b| a.evidence.q_value.total_cmp(&b.evidence.q_value).then_with(|| a.unit_id.cmp(&b.unit_id)));
+        flags.sort_by(|a, b| {
+            a.evidence
+                .q_value
+                .total_cmp(&b.evidence.q_value)
+                .then_with(|| a.unit_id.cmp(&b.unit_id))
+        });
         Ok(flags)
     }
 }

@@ -26,7 +26,9 @@ pub trait Detector {
 
 /// The detectors a pipeline runs, in order.
 pub fn detectors(p: &Pipeline) -> Vec<Box<dyn Detector>> {
-    vec![Box::new(Concentration { settings: p.concentration.clone() })]
+    vec![Box::new(Concentration {
+        settings: p.concentration.clone(),
+    })]
 }
 
 /// Runs every detector.

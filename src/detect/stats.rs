@@ -13,7 +13,8 @@ pub fn upper_tail(k: u64, mu: f64, size: f64) -> f64 {
         return 0.0;
     }
     let p = if size.is_finite() {
-        NegativeBinomial::new(size, size / (size + mu)).map(|d| d.sf(k - 1))
+        NegativeBinomial::new(size, size / (size + mu))
+            .map(|d| d.sf(k - 1))
             .unwrap_or(f64::NAN)
     } else {
         Poisson::new(mu).map(|d| d.sf(k - 1)).unwrap_or(f64::NAN)
@@ -38,8 +39,14 @@ pub fn bh_q_values(p: &[f64]) -> Vec<f64> {
 /// Method-of-moments negative-binomial size from (observed, expected)
 /// pairs: `var = mu + mu^2 / size`. Infinite when there is no overdispersion.
 pub fn nb_size(pairs: &[(f64, f64)]) -> f64 {
-    let (num, den) = pairs.iter().fold((0.0, 0.0), |(n, d), (y, mu)| (n + (y - mu).powi(2) - mu, d + mu * mu));
-    if den <= 0.0 || num <= 0.0 { f64::INFINITY } else { (den / num).max(0.5) }
+    let (num, den) = pairs.iter().fold((0.0, 0.0), |(n, d), (y, mu)| {
+        (n + (y - mu).powi(2) - mu, d + mu * mu)
+    });
+    if den <= 0.0 || num <= 0.0 {
+        f64::INFINITY
+    } else {
+        (den / num).max(0.5)
+    }
 }
 
 #[cfg(test)]

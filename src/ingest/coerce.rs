@@ -63,8 +63,12 @@ pub fn date(raw: &str) -> Result<NaiveDate, Reason> {
 pub fn boolean(raw: &str) -> Result<bool, Reason> {
     let s = half_width(raw).trim().to_lowercase();
     match s.as_str() {
-        "是" | "有" | "y" | "yes" | "true" | "t" | "1" | "√" | "已署名" | "署名" => Ok(true),
-        "否" | "无" | "n" | "no" | "false" | "f" | "0" | "×" | "匿名" | "未署名" => Ok(false),
+        "是" | "有" | "y" | "yes" | "true" | "t" | "1" | "√" | "已署名" | "署名" => {
+            Ok(true)
+        }
+        "否" | "无" | "n" | "no" | "false" | "f" | "0" | "×" | "匿名" | "未署名" => {
+            Ok(false)
+        }
         _ => Err(Reason::BadBool),
     }
 }
@@ -79,7 +83,11 @@ pub fn integer(raw: &str, min: i64, max: i64) -> Result<i64, Reason> {
             _ => return Err(Reason::BadNumber),
         },
     };
-    if (min..=max).contains(&v) { Ok(v) } else { Err(Reason::OutOfRange { min, max }) }
+    if (min..=max).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Reason::OutOfRange { min, max })
+    }
 }
 
 /// Parses a non-negative amount: `1,234.50`, `￥1234.5`, `1234.5元`.
@@ -87,16 +95,21 @@ pub fn amount(raw: &str) -> Result<f64, Reason> {
     let s = half_width(raw).replace([',', ' ', '¥', '￥', '元'], "");
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        Ok(_) => Err(Reason::OutOfRange { min: 0, max: i64::MAX }),
+        Ok(_) => Err(Reason::OutOfRange {
+            min: 0,
+            max: i64::MAX,
+        }),
         Err(_) => Err(Reason::BadNumber),
     }
 }
 
 /// Finds an enumeration value by code, label or alias.
 pub fn enumeration(raw: &str, values: &'static [EnumValue]) -> Result<&'static str, Reason> {
-    parse_value(values, &half_width(raw)).map(|v| v.code).ok_or_else(|| Reason::UnknownValue {
-        allowed: values.iter().map(|v| v.zh).collect::<Vec<_>>().join("、"),
-    })
+    parse_value(values, &half_width(raw))
+        .map(|v| v.code)
+        .ok_or_else(|| Reason::UnknownValue {
+            allowed: values.iter().map(|v| v.zh).collect::<Vec<_>>().join("、"),
+        })
 }
 
 /// An identifier: half-width, trimmed.
@@ -115,10 +128,27 @@ mod tests {
 
     #[test]
     fn dates_in_every_export_form() {
-        for raw in ["2024-03-05", "2024/3/5", "2024.3.5", "2024年3月5日", "20240305", "45356", "２０２４－０３－０５", "2024-03-05 00:00:00", " 2024/03/05 "] {
+        for raw in [
+            "2024-03-05",
+            "2024/3/5",
+            "2024.3.5",
+            "2024年3月5日",
+            "20240305",
+            "45356",
+            "２０２４－０３－０５",
+            "2024-03-05 00:00:00",
+            " 2024/03/05 ",
+        ] {
             assert_eq!(date(raw), Ok(d(2024, 3, 5)), "{raw}");
         }
-        for raw in ["2024-13-01", "2024-02-30", "三月五日", "05/03/2024", "12", "2024-3"] {
+        for raw in [
+            "2024-13-01",
+            "2024-02-30",
+            "三月五日",
+            "05/03/2024",
+            "12",
+            "2024-3",
+        ] {
             assert_eq!(date(raw), Err(Reason::BadDate), "{raw}");
         }
     }
@@ -132,15 +162,27 @@ mod tests {
         assert_eq!(boolean("也许"), Err(Reason::BadBool));
         assert_eq!(integer("３", 1, 4), Ok(3));
         assert_eq!(integer("3.0", 1, 4), Ok(3));
-        assert_eq!(integer("5", 1, 4), Err(Reason::OutOfRange { min: 1, max: 4 }));
+        assert_eq!(
+            integer("5", 1, 4),
+            Err(Reason::OutOfRange { min: 1, max: 4 })
+        );
         assert_eq!(integer("三", 1, 4), Err(Reason::BadNumber));
         assert_eq!(amount("￥1,234.50"), Ok(1234.5));
-        assert_eq!(amount("-1"), Err(Reason::OutOfRange { min: 0, max: i64::MAX }));
+        assert_eq!(
+            amount("-1"),
+            Err(Reason::OutOfRange {
+                min: 0,
+                max: i64::MAX
+            })
+        );
     }
 
     #[test]
     fn enumerations_from_either_language() {
-        assert_eq!(enumeration("工程建设", KeyField::VALUES), Ok("construction"));
+        assert_eq!(
+            enumeration("工程建设", KeyField::VALUES),
+            Ok("construction")
+        );
         assert_eq!(enumeration("Ｌａｎｄ", KeyField::VALUES), Ok("land"));
         let e = enumeration("教育", KeyField::VALUES).expect_err("unknown");
         assert!(matches!(e, Reason::UnknownValue { ref allowed } if allowed.contains("工程建设")));

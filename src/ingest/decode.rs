@@ -31,11 +31,17 @@ impl Detected {
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    #[error("declared UTF-8, but byte {offset} is not valid UTF-8; set encoding = \"gbk\" or \"auto\" for this source")]
+    #[error(
+        "declared UTF-8, but byte {offset} is not valid UTF-8; set encoding = \"gbk\" or \"auto\" for this source"
+    )]
     NotUtf8 { offset: usize },
-    #[error("declared GBK, but the bytes are not valid GBK/GB18030; set encoding = \"utf-8\" or \"auto\" for this source")]
+    #[error(
+        "declared GBK, but the bytes are not valid GBK/GB18030; set encoding = \"utf-8\" or \"auto\" for this source"
+    )]
     NotGbk,
-    #[error("the file is neither UTF-8 nor GBK/GB18030 (detector guessed {guess}); save it as UTF-8 or GBK and declare the encoding")]
+    #[error(
+        "the file is neither UTF-8 nor GBK/GB18030 (detector guessed {guess}); save it as UTF-8 or GBK and declare the encoding"
+    )]
     Unknown { guess: &'static str },
 }
 
@@ -50,7 +56,9 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Cow<'_, str>, Detecte
         if declared != Encoding::Gbk {
             return std::str::from_utf8(rest)
                 .map(|s| (Cow::Borrowed(s), Detected::Utf8Bom))
-                .map_err(|e| DecodeError::NotUtf8 { offset: e.valid_up_to() + 3 });
+                .map_err(|e| DecodeError::NotUtf8 {
+                    offset: e.valid_up_to() + 3,
+                });
         }
     }
     for (bom, enc, det) in [
@@ -67,8 +75,12 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Cow<'_, str>, Detecte
     match declared {
         Encoding::Utf8 => std::str::from_utf8(bytes)
             .map(|s| (Cow::Borrowed(s), Detected::Utf8))
-            .map_err(|e| DecodeError::NotUtf8 { offset: e.valid_up_to() }),
-        Encoding::Gbk => gb18030(bytes).map(|s| (Cow::Owned(s), Detected::Gb18030)).ok_or(DecodeError::NotGbk),
+            .map_err(|e| DecodeError::NotUtf8 {
+                offset: e.valid_up_to(),
+            }),
+        Encoding::Gbk => gb18030(bytes)
+            .map(|s| (Cow::Owned(s), Detected::Gb18030))
+            .ok_or(DecodeError::NotGbk),
         Encoding::Auto => {
             if let Ok(s) = std::str::from_utf8(bytes) {
                 return Ok((Cow::Borrowed(s), Detected::Utf8));
@@ -76,12 +88,19 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Cow<'_, str>, Detecte
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             det.feed(bytes, true);
             let guess = det.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
-            if guess == encoding_rs::GBK || guess == encoding_rs::GB18030 || guess == encoding_rs::UTF_8 {
+            if guess == encoding_rs::GBK
+                || guess == encoding_rs::GB18030
+                || guess == encoding_rs::UTF_8
+            {
                 gb18030(bytes)
                     .map(|s| (Cow::Owned(s), Detected::Gb18030))
-                    .ok_or(DecodeError::Unknown { guess: guess.name() })
+                    .ok_or(DecodeError::Unknown {
+                        guess: guess.name(),
+                    })
             } else {
-                Err(DecodeError::Unknown { guess: guess.name() })
+                Err(DecodeError::Unknown {
+                    guess: guess.name(),
+                })
             }
         }
     }

@@ -20,23 +20,41 @@ pub fn fold_header(h: &str) -> String {
 }
 
 /// The contract column a source header names, if any.
-pub fn column_for(dataset: Dataset, configured: &BTreeMap<String, String>, header: &str) -> Option<&'static ColumnSpec> {
+pub fn column_for(
+    dataset: Dataset,
+    configured: &BTreeMap<String, String>,
+    header: &str,
+) -> Option<&'static ColumnSpec> {
     let h = fold_header(header);
     if h.is_empty() {
         return None;
     }
-    if let Some(target) = configured.iter().find(|(k, _)| fold_header(k) == h).map(|(_, v)| v) {
+    if let Some(target) = configured
+        .iter()
+        .find(|(k, _)| fold_header(k) == h)
+        .map(|(_, v)| v)
+    {
         return dataset.column(target);
     }
     dataset.columns().iter().find(|c| {
-        fold_header(c.name) == h || fold_header(c.zh) == h || c.aliases.iter().any(|a| fold_header(a) == h)
+        fold_header(c.name) == h
+            || fold_header(c.zh) == h
+            || c.aliases.iter().any(|a| fold_header(a) == h)
     })
 }
 
 /// Index of the header row among the first rows: the row naming the most
 /// contract columns (at least two), else the first non-empty row.
-pub fn find_header_row(dataset: Dataset, configured: &BTreeMap<String, String>, rows: &[Vec<String>]) -> Option<usize> {
-    let score = |r: &Vec<String>| r.iter().filter(|h| column_for(dataset, configured, h).is_some()).count();
+pub fn find_header_row(
+    dataset: Dataset,
+    configured: &BTreeMap<String, String>,
+    rows: &[Vec<String>],
+) -> Option<usize> {
+    let score = |r: &Vec<String>| {
+        r.iter()
+            .filter(|h| column_for(dataset, configured, h).is_some())
+            .count()
+    };
     let best = rows
         .iter()
         .take(HEADER_SEARCH_ROWS)
@@ -45,7 +63,9 @@ pub fn find_header_row(dataset: Dataset, configured: &BTreeMap<String, String>, 
         .max();
     match best {
         Some((s, std::cmp::Reverse(i))) if s >= 2 => Some(i),
-        _ => rows.iter().position(|r| r.iter().any(|c| !c.trim().is_empty())),
+        _ => rows
+            .iter()
+            .position(|r| r.iter().any(|c| !c.trim().is_empty())),
     }
 }
 
@@ -75,7 +95,9 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -100,7 +122,11 @@ pub fn map_headers(
             _ => unused.push(h.clone()),
         }
     }
-    let missing: Vec<&ColumnSpec> = dataset.columns().iter().filter(|c| c.required && !by_column.contains_key(c.name)).collect();
+    let missing: Vec<&ColumnSpec> = dataset
+        .columns()
+        .iter()
+        .filter(|c| c.required && !by_column.contains_key(c.name))
+        .collect();
     if missing.is_empty() {
         return Ok(Mapping { by_column, unused });
     }
@@ -109,7 +135,9 @@ pub fn map_headers(
         let close = unused.iter().filter(|h| {
             let h = fold_header(h);
             let d = distance(&h, &fold_header(c.zh)).min(distance(&h, c.name));
-            d <= 2.max(c.zh.chars().count() / 2) || h.contains(&fold_header(c.zh)) || fold_header(c.zh).contains(&h)
+            d <= 2.max(c.zh.chars().count() / 2)
+                || h.contains(&fold_header(c.zh))
+                || fold_header(c.zh).contains(&h)
         });
         for h in close {
             hints.push(format!(
@@ -120,7 +148,11 @@ pub fn map_headers(
     }
     Err(MissingColumns {
         origin: origin.to_string(),
-        missing: missing.iter().map(|c| format!("{} ({})", c.zh, c.name)).collect::<Vec<_>>().join(", "),
+        missing: missing
+            .iter()
+            .map(|c| format!("{} ({})", c.zh, c.name))
+            .collect::<Vec<_>>()
+            .join(", "),
         columns: headers.join(", "),
         hint: hints.concat(),
     })
@@ -136,15 +168,33 @@ mod tests {
 
     #[test]
     fn finds_the_header_below_a_title() {
-        let rows = vec![hs(&["2024年巡察发现问题台账", "", ""]), hs(&["问题编号", "反馈日期", "整改状态"]), hs(&["X1", "2024-01-01", "已完成"])];
-        assert_eq!(find_header_row(Dataset::Findings, &BTreeMap::new(), &rows), Some(1));
+        let rows = vec![
+            hs(&["2024年巡察发现问题台账", "", ""]),
+            hs(&["问题编号", "反馈日期", "整改状态"]),
+            hs(&["X1", "2024-01-01", "已完成"]),
+        ];
+        assert_eq!(
+            find_header_row(Dataset::Findings, &BTreeMap::new(), &rows),
+            Some(1)
+        );
     }
 
     #[test]
     fn maps_labels_names_aliases_and_configured_headers() {
         let mut conf = BTreeMap::new();
         conf.insert("登记时间".to_string(), "received_on".to_string());
-        let headers = hs(&["信访件编号", "登记时间", "channel", "信访类别", "被反映单位", "被反映人职务", "是否署名 *", "是否重复件", "是否转为问题线索", "备注"]);
+        let headers = hs(&[
+            "信访件编号",
+            "登记时间",
+            "channel",
+            "信访类别",
+            "被反映单位",
+            "被反映人职务",
+            "是否署名 *",
+            "是否重复件",
+            "是否转为问题线索",
+            "备注",
+        ]);
         let m = map_headers(Dataset::Petitions, &conf, &headers, "p.csv").expect("maps");
         assert_eq!(m.by_column["received_on"], 1);
         assert_eq!(m.by_column["channel"], 2);
@@ -155,8 +205,19 @@ mod tests {
 
     #[test]
     fn a_misspelt_header_is_named_with_its_close_match() {
-        let headers = hs(&["信访件编号", "受理日起", "来源渠道", "信访类别", "被反映单位", "被反映人职务类别", "是否署名", "是否重复件", "是否转为问题线索"]);
-        let e = map_headers(Dataset::Petitions, &BTreeMap::new(), &headers, "p.csv").expect_err("missing");
+        let headers = hs(&[
+            "信访件编号",
+            "受理日起",
+            "来源渠道",
+            "信访类别",
+            "被反映单位",
+            "被反映人职务类别",
+            "是否署名",
+            "是否重复件",
+            "是否转为问题线索",
+        ]);
+        let e = map_headers(Dataset::Petitions, &BTreeMap::new(), &headers, "p.csv")
+            .expect_err("missing");
         let msg = e.to_string();
         assert!(msg.contains("受理日期 (received_on)"), "{msg}");
         assert!(msg.contains("`受理日起` looks close"), "{msg}");

@@ -64,21 +64,36 @@ impl Ingested {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("no file matches {pattern} (dataset {dataset}); check path in its [[source]]")]
-    NoFiles { dataset: &'static str, pattern: String },
+    NoFiles {
+        dataset: &'static str,
+        pattern: String,
+    },
     #[error("bad path pattern {pattern}: {message}")]
     Pattern { pattern: String, message: String },
     #[error(transparent)]
     Read(#[from] read::ReadError),
     #[error(transparent)]
     Columns(#[from] header::MissingColumns),
-    #[error("{file} has a reporter column (举报人) but the pipeline names no key to pseudonymise it; set reporter_key_file or reporter_key_env under [store]")]
+    #[error(
+        "{file} has a reporter column (举报人) but the pipeline names no key to pseudonymise it; set reporter_key_file or reporter_key_env under [store]"
+    )]
     NoKey { file: String },
     #[error("reporter key: {0}")]
     Key(String),
-    #[error("no units source: add a [[source]] with dataset = \"units\"; every record must name a known unit")]
+    #[error(
+        "no units source: add a [[source]] with dataset = \"units\"; every record must name a known unit"
+    )]
     NoUnits,
-    #[error("{quarantined} of {read} rows ({share:.1}%) were quarantined, above the limit of {max:.1}% ([ingest] max_quarantine_share). Most common reasons: {reasons}")]
-    TooManyRejected { quarantined: u64, read: u64, share: f64, max: f64, reasons: String },
+    #[error(
+        "{quarantined} of {read} rows ({share:.1}%) were quarantined, above the limit of {max:.1}% ([ingest] max_quarantine_share). Most common reasons: {reasons}"
+    )]
+    TooManyRejected {
+        quarantined: u64,
+        read: u64,
+        share: f64,
+        max: f64,
+        reasons: String,
+    },
     #[error("polars: {0}")]
     Polars(#[from] PolarsError),
 }
@@ -86,19 +101,37 @@ pub enum IngestError {
 /// Reads the reporter key named in the pipeline (the edge).
 pub fn load_key(source: &KeySource) -> Result<Pseudonymiser, IngestError> {
     let bytes = match source {
-        KeySource::File(p) => std::fs::read(p).map_err(|e| IngestError::Key(format!("cannot read {}: {e}", p.display())))?,
-        KeySource::Env(v) => std::env::var(v).map_err(|_| IngestError::Key(format!("environment variable {v} is not set")))?.into_bytes(),
+        KeySource::File(p) => std::fs::read(p)
+            .map_err(|e| IngestError::Key(format!("cannot read {}: {e}", p.display())))?,
+        KeySource::Env(v) => std::env::var(v)
+            .map_err(|_| IngestError::Key(format!("environment variable {v} is not set")))?
+            .into_bytes(),
     };
-    Pseudonymiser::new(&bytes).ok_or_else(|| IngestError::Key(format!("the key must be at least {} bytes", pseudonym::MIN_KEY_BYTES)))
+    Pseudonymiser::new(&bytes).ok_or_else(|| {
+        IngestError::Key(format!(
+            "the key must be at least {} bytes",
+            pseudonym::MIN_KEY_BYTES
+        ))
+    })
 }
 
 /// The files a source's pattern matches, sorted.
 pub fn files_of(source: &Source) -> Result<Vec<PathBuf>, IngestError> {
-    let pattern_err = |e: glob::PatternError| IngestError::Pattern { pattern: source.pattern.clone(), message: e.to_string() };
-    let mut files: Vec<PathBuf> = glob::glob(&source.pattern).map_err(pattern_err)?.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+    let pattern_err = |e: glob::PatternError| IngestError::Pattern {
+        pattern: source.pattern.clone(),
+        message: e.to_string(),
+    };
+    let mut files: Vec<PathBuf> = glob::glob(&source.pattern)
+        .map_err(pattern_err)?
+        .filter_map(Result::ok)
+        .filter(|p| p.is_file())
+        .collect();
     files.sort();
     if files.is_empty() {
-        return Err(IngestError::NoFiles { dataset: source.dataset.name(), pattern: source.pattern.clone() });
+        return Err(IngestError::NoFiles {
+            dataset: source.dataset.name(),
+            pattern: source.pattern.clone(),
+        });
     }
     Ok(files)
 }
@@ -110,14 +143,32 @@ struct Loaded {
     rejected: Vec<Rejection>,
 }
 
-fn load_file(path: &PathBuf, source: &Source, key: Option<&Pseudonymiser>) -> Result<Loaded, IngestError> {
-    let bytes = std::fs::read(path).map_err(|e| read::ReadError::Io { file: path.display().to_string(), source: e })?;
+fn load_file(
+    path: &PathBuf,
+    source: &Source,
+    key: Option<&Pseudonymiser>,
+) -> Result<Loaded, IngestError> {
+    let bytes = std::fs::read(path).map_err(|e| read::ReadError::Io {
+        file: path.display().to_string(),
+        source: e,
+    })?;
     let outcome = read::read(path, &bytes, source)?;
     let table = outcome.table;
-    let mapping = header::map_headers(source.dataset, &source.columns, &table.headers, &table.origin())?;
-    let has_identity = source.dataset.columns().iter().any(|c| c.kind == Kind::Pseudonym && mapping.by_column.contains_key(c.name));
+    let mapping = header::map_headers(
+        source.dataset,
+        &source.columns,
+        &table.headers,
+        &table.origin(),
+    )?;
+    let has_identity = source
+        .dataset
+        .columns()
+        .iter()
+        .any(|c| c.kind == Kind::Pseudonym && mapping.by_column.contains_key(c.name));
     if has_identity && key.is_none() {
-        return Err(IngestError::NoKey { file: path.display().to_string() });
+        return Err(IngestError::NoKey {
+            file: path.display().to_string(),
+        });
     }
     let typed = typed::typed(source.dataset, &table, &mapping, key)?;
     let mut rejected = outcome.rejected;
@@ -142,7 +193,9 @@ fn load_file(path: &PathBuf, source: &Source, key: Option<&Pseudonymiser>) -> Re
 
 /// Adds the `quarter` column from the dataset's quarter date.
 fn with_quarter(dataset: Dataset, df: DataFrame) -> PolarsResult<DataFrame> {
-    let Some(date_col) = dataset.quarter_date() else { return Ok(df) };
+    let Some(date_col) = dataset.quarter_date() else {
+        return Ok(df);
+    };
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN);
     let quarters: Vec<Option<String>> = df
         .column(date_col)?
@@ -161,7 +214,11 @@ fn drop_provenance(df: DataFrame) -> PolarsResult<DataFrame> {
 }
 
 /// Ingests every source of the pipeline. `today` bounds "not in the future".
-pub fn ingest(pipeline: &Pipeline, today: NaiveDate, progress: &mut dyn FnMut(&SourceReport)) -> Result<Ingested, IngestError> {
+pub fn ingest(
+    pipeline: &Pipeline,
+    today: NaiveDate,
+    progress: &mut dyn FnMut(&SourceReport),
+) -> Result<Ingested, IngestError> {
     let key = pipeline.reporter_key.as_ref().map(load_key).transpose()?;
     let mut by_dataset: BTreeMap<Dataset, Vec<Loaded>> = BTreeMap::new();
     for source in &pipeline.sources {
@@ -194,10 +251,20 @@ pub fn ingest(pipeline: &Pipeline, today: NaiveDate, progress: &mut dyn FnMut(&S
         let (valid, broken) = validate::validate(dataset, all, &units, today)?;
         rejected.extend(broken);
         if dataset == Dataset::Units {
-            units = valid.column("unit_id")?.str()?.iter().flatten().map(str::to_string).collect();
+            units = valid
+                .column("unit_id")?
+                .str()?
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect();
         }
         for r in &mut reports {
-            let rows: BTreeSet<(Option<&String>, u64)> = rejected.iter().filter(|x| x.file == r.file).map(|x| (x.sheet.as_ref(), x.row)).collect();
+            let rows: BTreeSet<(Option<&String>, u64)> = rejected
+                .iter()
+                .filter(|x| x.file == r.file)
+                .map(|x| (x.sheet.as_ref(), x.row))
+                .collect();
             r.rows_quarantined = rows.len() as u64;
             r.rows_accepted = r.rows_read - r.rows_quarantined;
             progress(r);
@@ -206,23 +273,44 @@ pub fn ingest(pipeline: &Pipeline, today: NaiveDate, progress: &mut dyn FnMut(&S
         quarantine.rows.extend(rejected);
         tables.insert(dataset, drop_provenance(with_quarter(dataset, valid)?)?);
     }
-    let ingested = Ingested { tables, quarantine, sources };
+    let ingested = Ingested {
+        tables,
+        quarantine,
+        sources,
+    };
     check_share(&ingested, pipeline.max_quarantine_share.get())?;
     Ok(ingested)
 }
 
 fn check_share(ing: &Ingested, max: f64) -> Result<(), IngestError> {
     let (read, quarantined) = (ing.rows_read(), ing.rows_quarantined());
-    let share = if read == 0 { 0.0 } else { quarantined as f64 / read as f64 };
+    let share = if read == 0 {
+        0.0
+    } else {
+        quarantined as f64 / read as f64
+    };
     if share <= max {
         return Ok(());
     }
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for r in &ing.quarantine.rows {
-        *counts.entry(format!("{} ({})", r.reason.en(), r.column)).or_default() += 1;
+        *counts
+            .entry(format!("{} ({})", r.reason.en(), r.column))
+            .or_default() += 1;
     }
     let mut top: Vec<(String, usize)> = counts.into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1));
-    let reasons = top.iter().take(3).map(|(r, n)| format!("{r} x{n}")).collect::<Vec<_>>().join("; ");
-    Err(IngestError::TooManyRejected { quarantined, read, share: share * 100.0, max: max * 100.0, reasons })
+    let reasons = top
+        .iter()
+        .take(3)
+        .map(|(r, n)| format!("{r} x{n}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(IngestError::TooManyRejected {
+        quarantined,
+        read,
+        share: share * 100.0,
+        max: max * 100.0,
+        reasons,
+    })
 }

@@ -29,8 +29,12 @@ impl Pseudonymiser {
     /// `rk_` and the first 16 bytes of the HMAC, hex. Identities are
     /// compared after folding full-width characters and whitespace.
     pub fn key_of(&self, identity: &str) -> String {
-        let folded: String = super::coerce::half_width(identity).split_whitespace().collect::<Vec<_>>().join(" ");
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        let folded: String = super::coerce::half_width(identity)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(folded.as_bytes());
         let bytes = mac.finalize().into_bytes();
         let mut out = String::from("rk_");

@@ -13,16 +13,28 @@ pub enum Reason {
     FutureDate,
     BadBool,
     BadNumber,
-    OutOfRange { min: i64, max: i64 },
-    UnknownValue { allowed: String },
-    DuplicateId { first: String },
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
+    UnknownValue {
+        allowed: String,
+    },
+    DuplicateId {
+        first: String,
+    },
     UnknownUnit,
     UnknownParent,
     Cycle,
     /// The date is before the column named here.
-    DateOrder { before: &'static str },
+    DateOrder {
+        before: &'static str,
+    },
     RectifiedMissing,
-    FieldCount { expected: usize, found: usize },
+    FieldCount {
+        expected: usize,
+        found: usize,
+    },
 }
 
 impl Reason {
@@ -60,7 +72,9 @@ impl Reason {
             Reason::Cycle => "上级单位关系形成循环".into(),
             Reason::DateOrder { before } => format!("日期早于{before}"),
             Reason::RectifiedMissing => "整改状态为已完成但缺少整改完成日期".into(),
-            Reason::FieldCount { expected, found } => format!("本行有{found}列，表头有{expected}列"),
+            Reason::FieldCount { expected, found } => {
+                format!("本行有{found}列，表头有{expected}列")
+            }
         }
     }
 
@@ -72,7 +86,9 @@ impl Reason {
             Reason::BadBool => "expected yes/no (是/否)".into(),
             Reason::BadNumber => "not a number".into(),
             Reason::OutOfRange { min, max } => format!("must be between {min} and {max}"),
-            Reason::UnknownValue { allowed } => format!("not an allowed value (allowed: {allowed})"),
+            Reason::UnknownValue { allowed } => {
+                format!("not an allowed value (allowed: {allowed})")
+            }
             Reason::DuplicateId { first } => format!("duplicate id (first seen at {first})"),
             Reason::UnknownUnit => "unit_id not found in units".into(),
             Reason::UnknownParent => "parent_id not found in units".into(),
@@ -110,7 +126,15 @@ pub struct Quarantine {
 impl Quarantine {
     /// Column names of the quarantine table.
     pub const COLUMNS: [&'static str; 9] = [
-        "dataset", "file", "sheet", "row", "column", "value", "reason_code", "reason_zh", "reason_en",
+        "dataset",
+        "file",
+        "sheet",
+        "row",
+        "column",
+        "value",
+        "reason_code",
+        "reason_zh",
+        "reason_en",
     ];
 
     /// The table, sorted by file, row and column.
@@ -121,12 +145,26 @@ impl Quarantine {
         let c = Self::COLUMNS;
         DataFrame::new_infer_height(vec![
             s(c[0], rows.iter().map(|r| r.dataset.to_string()).collect()),
-            s(c[1], rows.iter().map(|r| r.file.display().to_string()).collect()),
-            s(c[2], rows.iter().map(|r| r.sheet.clone().unwrap_or_default()).collect()),
-            Column::new(c[3].into(), rows.iter().map(|r| r.row).collect::<Vec<u64>>()),
+            s(
+                c[1],
+                rows.iter().map(|r| r.file.display().to_string()).collect(),
+            ),
+            s(
+                c[2],
+                rows.iter()
+                    .map(|r| r.sheet.clone().unwrap_or_default())
+                    .collect(),
+            ),
+            Column::new(
+                c[3].into(),
+                rows.iter().map(|r| r.row).collect::<Vec<u64>>(),
+            ),
             s(c[4], rows.iter().map(|r| r.column.clone()).collect()),
             s(c[5], rows.iter().map(|r| r.value.clone()).collect()),
-            s(c[6], rows.iter().map(|r| r.reason.code().to_string()).collect()),
+            s(
+                c[6],
+                rows.iter().map(|r| r.reason.code().to_string()).collect(),
+            ),
             s(c[7], rows.iter().map(|r| r.reason.zh()).collect()),
             s(c[8], rows.iter().map(|r| r.reason.en()).collect()),
         ])

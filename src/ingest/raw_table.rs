@@ -18,7 +18,12 @@ pub struct RawTable {
 
 impl RawTable {
     pub fn new(file: PathBuf, sheet: Option<String>, headers: Vec<String>) -> Self {
-        RawTable { file, sheet, headers, ..Default::default() }
+        RawTable {
+            file,
+            sheet,
+            headers,
+            ..Default::default()
+        }
     }
 
     pub fn width(&self) -> usize {
@@ -71,7 +76,11 @@ mod tests {
 
     #[test]
     fn cells_round_trip_with_padding_and_trimming() {
-        let mut t = RawTable::new("x.csv".into(), None, vec!["a".into(), "b".into(), "c".into()]);
+        let mut t = RawTable::new(
+            "x.csv".into(),
+            None,
+            vec!["a".into(), "b".into(), "c".into()],
+        );
         t.push_row(2, [" 1 ", "", "三"]);
         t.push_row(3, ["4"]);
         assert_eq!(t.len(), 2);

@@ -19,20 +19,38 @@ use crate::config::{Format, Source};
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("{file}: cannot read: {source}")]
-    Io { file: String, source: std::io::Error },
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
     #[error("{file}: {source}")]
-    Decode { file: String, source: decode::DecodeError },
+    Decode {
+        file: String,
+        source: decode::DecodeError,
+    },
     #[error("{file}: not a readable CSV file: {message}")]
     Csv { file: String, message: String },
     #[error("{file}: not a readable Excel workbook: {message}")]
     Excel { file: String, message: String },
-    #[error("{file}: sheet \"{sheet}\" not found; the workbook's sheets are: {sheets}. Set sheet = \"…\" in this [[source]]")]
-    NoSheet { file: String, sheet: String, sheets: String },
+    #[error(
+        "{file}: sheet \"{sheet}\" not found; the workbook's sheets are: {sheets}. Set sheet = \"…\" in this [[source]]"
+    )]
+    NoSheet {
+        file: String,
+        sheet: String,
+        sheets: String,
+    },
     #[error("{file}: not a readable {format} file: {message}")]
-    Frame { file: String, format: &'static str, message: String },
+    Frame {
+        file: String,
+        format: &'static str,
+        message: String,
+    },
     #[error("{file}: the file has no header row")]
     Empty { file: String },
-    #[error("{file}: cannot tell the format from the extension; set format = \"csv\", \"xlsx\", \"parquet\" or \"ndjson\" in its [[source]]")]
+    #[error(
+        "{file}: cannot tell the format from the extension; set format = \"csv\", \"xlsx\", \"parquet\" or \"ndjson\" in its [[source]]"
+    )]
     UnknownFormat { file: String },
 }
 
@@ -74,18 +92,29 @@ fn tabulate(
     mut rows: impl Iterator<Item = (u64, Vec<String>)>,
 ) -> Result<(RawTable, Vec<Rejection>), ReadError> {
     let file = path.display().to_string();
-    let mut head: Vec<(u64, Vec<String>)> = rows.by_ref().take(header::HEADER_SEARCH_ROWS).collect();
+    let mut head: Vec<(u64, Vec<String>)> =
+        rows.by_ref().take(header::HEADER_SEARCH_ROWS).collect();
     let cells: Vec<Vec<String>> = head.iter().map(|(_, c)| c.clone()).collect();
-    let h = header::find_header_row(source.dataset, &source.columns, &cells).ok_or(ReadError::Empty { file })?;
+    let h = header::find_header_row(source.dataset, &source.columns, &cells)
+        .ok_or(ReadError::Empty { file })?;
     let rest = head.split_off(h + 1);
-    let headers: Vec<String> = head.pop().map(|(_, c)| c).unwrap_or_default().iter().map(|s| s.trim().to_string()).collect();
+    let headers: Vec<String> = head
+        .pop()
+        .map(|(_, c)| c)
+        .unwrap_or_default()
+        .iter()
+        .map(|s| s.trim().to_string())
+        .collect();
     let mut table = RawTable::new(path.to_path_buf(), sheet.clone(), headers);
     let mut rejected = Vec::new();
     for (n, cells) in rest.into_iter().chain(rows) {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let extra = cells.iter().skip(table.width()).any(|c| !c.trim().is_empty());
+        let extra = cells
+            .iter()
+            .skip(table.width())
+            .any(|c| !c.trim().is_empty());
         if extra {
             rejected.push(Rejection {
                 dataset: source.dataset.name(),
@@ -94,7 +123,10 @@ fn tabulate(
                 row: n,
                 column: String::new(),
                 value: String::new(),
-                reason: Reason::FieldCount { expected: table.width(), found: cells.len() },
+                reason: Reason::FieldCount {
+                    expected: table.width(),
+                    found: cells.len(),
+                },
             });
             continue;
         }
@@ -105,7 +137,11 @@ fn tabulate(
 
 fn read_csv(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome, ReadError> {
     let file = path.display().to_string();
-    let (text, detected) = decode::decode(bytes, source.encoding).map_err(|source| ReadError::Decode { file: file.clone(), source })?;
+    let (text, detected) =
+        decode::decode(bytes, source.encoding).map_err(|source| ReadError::Decode {
+            file: file.clone(),
+            source,
+        })?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -126,7 +162,11 @@ fn read_csv(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome, R
     if let Some(message) = err {
         return Err(ReadError::Csv { file, message });
     }
-    Ok(ReadOutcome { table, rejected, encoding: Some(detected) })
+    Ok(ReadOutcome {
+        table,
+        rejected,
+        encoding: Some(detected),
+    })
 }
 
 /// A cell as text; Excel dates become `YYYY-MM-DD` (or with a time).
@@ -139,7 +179,9 @@ fn excel_cell(d: &Data) -> String {
         Data::Float(f) => f.to_string(),
         Data::Bool(b) => b.to_string(),
         Data::DateTime(dt) => match dt.as_datetime() {
-            Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().format("%Y-%m-%d").to_string(),
+            Some(t) if t.time() == chrono::NaiveTime::MIN => {
+                t.date().format("%Y-%m-%d").to_string()
+            }
             Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
             None => dt.as_f64().to_string(),
         },
@@ -150,53 +192,103 @@ fn excel_cell(d: &Data) -> String {
 
 fn read_excel(path: &Path, source: &Source) -> Result<ReadOutcome, ReadError> {
     let file = path.display().to_string();
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| ReadError::Excel { file: file.clone(), message: e.to_string() })?;
+    let mut wb = calamine::open_workbook_auto(path).map_err(|e| ReadError::Excel {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
     let names = wb.sheet_names();
     let sheet = match &source.sheet {
-        Some(s) => names.iter().find(|n| n.trim() == s.trim()).cloned().ok_or_else(|| ReadError::NoSheet {
-            file: file.clone(),
-            sheet: s.clone(),
-            sheets: names.join(", "),
-        })?,
-        None => names.first().cloned().ok_or(ReadError::Empty { file: file.clone() })?,
+        Some(s) => names
+            .iter()
+            .find(|n| n.trim() == s.trim())
+            .cloned()
+            .ok_or_else(|| ReadError::NoSheet {
+                file: file.clone(),
+                sheet: s.clone(),
+                sheets: names.join(", "),
+            })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or(ReadError::Empty { file: file.clone() })?,
     };
-    let range = wb.worksheet_range(&sheet).map_err(|e| ReadError::Excel { file: file.clone(), message: e.to_string() })?;
+    let range = wb.worksheet_range(&sheet).map_err(|e| ReadError::Excel {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
     let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
     let first_col = range.start().map_or(0, |(_, c)| c as usize);
     let rows = range.rows().enumerate().map(|(i, r)| {
         // Pad on the left so column letters stay aligned when the used range starts past A.
-        let cells = std::iter::repeat_n(String::new(), first_col).chain(r.iter().map(excel_cell)).collect();
+        let cells = std::iter::repeat_n(String::new(), first_col)
+            .chain(r.iter().map(excel_cell))
+            .collect();
         (first_row + i as u64 + 1, cells)
     });
     let (table, rejected) = tabulate(path, Some(sheet.clone()), source, rows)?;
-    Ok(ReadOutcome { table, rejected, encoding: None })
+    Ok(ReadOutcome {
+        table,
+        rejected,
+        encoding: None,
+    })
 }
 
-fn read_frame(path: &Path, bytes: &[u8], format: Format, source: &Source) -> Result<ReadOutcome, ReadError> {
+fn read_frame(
+    path: &Path,
+    bytes: &[u8],
+    format: Format,
+    source: &Source,
+) -> Result<ReadOutcome, ReadError> {
     let file = path.display().to_string();
-    let name = if format == Format::Parquet { "Parquet" } else { "NDJSON" };
-    let err = |e: PolarsError| ReadError::Frame { file: file.clone(), format: name, message: e.to_string() };
+    let name = if format == Format::Parquet {
+        "Parquet"
+    } else {
+        "NDJSON"
+    };
+    let err = |e: PolarsError| ReadError::Frame {
+        file: file.clone(),
+        format: name,
+        message: e.to_string(),
+    };
     let cursor = std::io::Cursor::new(bytes);
     let df = match format {
         Format::Parquet => ParquetReader::new(cursor).finish().map_err(err)?,
-        _ => JsonReader::new(cursor).with_json_format(JsonFormat::JsonLines).finish().map_err(err)?,
+        _ => JsonReader::new(cursor)
+            .with_json_format(JsonFormat::JsonLines)
+            .finish()
+            .map_err(err)?,
     };
-    let headers: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let headers: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let cols: Vec<Series> = df
         .columns()
         .iter()
         .map(|c| c.as_materialized_series().cast(&DataType::String))
         .collect::<PolarsResult<_>>()
         .map_err(err)?;
-    let strs: Vec<&StringChunked> = cols.iter().map(|s| s.str()).collect::<PolarsResult<_>>().map_err(err)?;
+    let strs: Vec<&StringChunked> = cols
+        .iter()
+        .map(|s| s.str())
+        .collect::<PolarsResult<_>>()
+        .map_err(err)?;
     let rows = (0..df.height()).map(|i| {
-        let cells = strs.iter().map(|s| s.get(i).unwrap_or("").to_string()).collect();
+        let cells = strs
+            .iter()
+            .map(|s| s.get(i).unwrap_or("").to_string())
+            .collect();
         (i as u64 + 1, cells)
     });
     // The header is the schema itself: feed it as the first row.
     let all = std::iter::once((0, headers)).chain(rows);
     let (table, rejected) = tabulate(path, None, source, all)?;
-    Ok(ReadOutcome { table, rejected, encoding: None })
+    Ok(ReadOutcome {
+        table,
+        rejected,
+        encoding: None,
+    })
 }
 
 #[cfg(test)]

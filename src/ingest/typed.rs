@@ -26,7 +26,8 @@ enum Values {
 }
 
 fn days(d: chrono::NaiveDate) -> i32 {
-    (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(chrono::NaiveDate::MIN)).num_days() as i32
+    (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(chrono::NaiveDate::MIN)).num_days()
+        as i32
 }
 
 /// Coerces one column; returns its values and (row index, reason) failures.
@@ -69,10 +70,14 @@ fn coerce_column(
             Some(p) => Ok(p.key_of(raw)),
             None => Err(Reason::Missing),
         })),
-        Kind::Enum(values) => Values::Str(each!(|raw: &str| coerce::enumeration(raw, values).map(str::to_string))),
+        Kind::Enum(values) => Values::Str(each!(
+            |raw: &str| coerce::enumeration(raw, values).map(str::to_string)
+        )),
         Kind::Date => Values::Date(each!(|raw: &str| coerce::date(raw).map(days))),
         Kind::Bool => Values::Bool(each!(coerce::boolean)),
-        Kind::Int { min, max } => Values::Int(each!(|raw: &str| coerce::integer(raw, min, max).map(|v| v as i32))),
+        Kind::Int { min, max } => Values::Int(each!(
+            |raw: &str| coerce::integer(raw, min, max).map(|v| v as i32)
+        )),
         Kind::Amount => Values::Float(each!(coerce::amount)),
     };
     (values, errs)
@@ -80,7 +85,11 @@ fn coerce_column(
 
 fn to_column(name: &str, values: Values, keep: &[bool]) -> PolarsResult<Column> {
     fn pick<T: Clone>(v: Vec<Option<T>>, keep: &[bool]) -> Vec<Option<T>> {
-        v.into_iter().zip(keep).filter(|(_, k)| **k).map(|(x, _)| x).collect()
+        v.into_iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(x, _)| x)
+            .collect()
     }
     let name: PlSmallStr = name.into();
     Ok(match values {
@@ -110,7 +119,14 @@ pub fn typed(
     let specs = dataset.columns();
     let results: Vec<(Values, Vec<(usize, Reason)>)> = specs
         .par_iter()
-        .map(|spec| coerce_column(table, spec, mapping.by_column.get(spec.name).copied(), pseudo))
+        .map(|spec| {
+            coerce_column(
+                table,
+                spec,
+                mapping.by_column.get(spec.name).copied(),
+                pseudo,
+            )
+        })
         .collect();
     let mut keep = vec![true; table.len()];
     let mut rejected = Vec::new();
@@ -138,11 +154,23 @@ pub fn typed(
     for (spec, (values, _)) in specs.iter().zip(results) {
         columns.push(to_column(spec.name, values, &keep)?);
     }
-    let rows: Vec<u64> = table.row_numbers.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| *r).collect();
+    let rows: Vec<u64> = table
+        .row_numbers
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(r, _)| *r)
+        .collect();
     let kept = rows.len();
     columns.push(Column::new(SOURCE_ROW.into(), rows));
-    columns.push(Column::new(SOURCE_FILE.into(), vec![table.file.display().to_string(); kept]));
-    columns.push(Column::new(SOURCE_SHEET.into(), vec![table.sheet.clone().unwrap_or_default(); kept]));
+    columns.push(Column::new(
+        SOURCE_FILE.into(),
+        vec![table.file.display().to_string(); kept],
+    ));
+    columns.push(Column::new(
+        SOURCE_SHEET.into(),
+        vec![table.sheet.clone().unwrap_or_default(); kept],
+    ));
     let frame = DataFrame::new(kept, columns)?;
     Ok(Typed { frame, rejected })
 }

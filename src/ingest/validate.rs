@@ -26,8 +26,20 @@ impl<'a> Rows<'a> {
     }
     /// File, sheet and user-visible row of row `i`.
     fn origin(&self, i: usize) -> PolarsResult<(String, Option<String>, u64)> {
-        let file = self.df.column(SOURCE_FILE)?.str()?.get(i).unwrap_or("").to_string();
-        let sheet = self.df.column(SOURCE_SHEET)?.str()?.get(i).filter(|s| !s.is_empty()).map(str::to_string);
+        let file = self
+            .df
+            .column(SOURCE_FILE)?
+            .str()?
+            .get(i)
+            .unwrap_or("")
+            .to_string();
+        let sheet = self
+            .df
+            .column(SOURCE_SHEET)?
+            .str()?
+            .get(i)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         let row = self.df.column(SOURCE_ROW)?.u64()?.get(i).unwrap_or(0);
         Ok((file, sheet, row))
     }
@@ -46,7 +58,9 @@ fn days(d: NaiveDate) -> i32 {
 }
 
 fn date_text(d: i32) -> String {
-    (NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN) + chrono::Duration::days(i64::from(d))).to_string()
+    (NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN)
+        + chrono::Duration::days(i64::from(d)))
+    .to_string()
 }
 
 fn label(dataset: Dataset, column: &str) -> &'static str {
@@ -57,9 +71,18 @@ fn label(dataset: Dataset, column: &str) -> &'static str {
 fn duplicates(r: &Rows<'_>, keys: &[&'static str]) -> PolarsResult<Vec<Broken>> {
     let series: Vec<Series> = keys
         .iter()
-        .map(|k| Ok(r.df.column(k)?.cast(&DataType::String)?.as_materialized_series().clone()))
+        .map(|k| {
+            Ok(r.df
+                .column(k)?
+                .cast(&DataType::String)?
+                .as_materialized_series()
+                .clone())
+        })
         .collect::<PolarsResult<_>>()?;
-    let cols: Vec<&StringChunked> = series.iter().map(|s| s.str()).collect::<PolarsResult<_>>()?;
+    let cols: Vec<&StringChunked> = series
+        .iter()
+        .map(|s| s.str())
+        .collect::<PolarsResult<_>>()?;
     let mut seen: HashMap<Vec<Option<&str>>, usize> = HashMap::new();
     let mut out = Vec::new();
     for i in 0..r.df.height() {
@@ -71,7 +94,9 @@ fn duplicates(r: &Rows<'_>, keys: &[&'static str]) -> PolarsResult<Vec<Broken>> 
                     row: i,
                     column: keys[0],
                     value: key[0].unwrap_or("").to_string(),
-                    reason: Reason::DuplicateId { first: format!("{file} 第{row}行 / row {row}") },
+                    reason: Reason::DuplicateId {
+                        first: format!("{file} 第{row}行 / row {row}"),
+                    },
                 });
             }
             None => {
@@ -82,25 +107,50 @@ fn duplicates(r: &Rows<'_>, keys: &[&'static str]) -> PolarsResult<Vec<Broken>> 
     Ok(out)
 }
 
-fn unknown_refs(r: &Rows<'_>, column: &'static str, known: &HashSet<String>, reason: Reason, optional: bool) -> PolarsResult<Vec<Broken>> {
+fn unknown_refs(
+    r: &Rows<'_>,
+    column: &'static str,
+    known: &HashSet<String>,
+    reason: Reason,
+    optional: bool,
+) -> PolarsResult<Vec<Broken>> {
     Ok(r.strs(column)?
         .into_iter()
         .enumerate()
         .filter_map(|(i, v)| match v {
-            Some(v) if !known.contains(v) => Some(Broken { row: i, column, value: v.to_string(), reason: reason.clone() }),
-            None if !optional => Some(Broken { row: i, column, value: String::new(), reason: Reason::Missing }),
+            Some(v) if !known.contains(v) => Some(Broken {
+                row: i,
+                column,
+                value: v.to_string(),
+                reason: reason.clone(),
+            }),
+            None if !optional => Some(Broken {
+                row: i,
+                column,
+                value: String::new(),
+                reason: Reason::Missing,
+            }),
             _ => None,
         })
         .collect())
 }
 
-fn not_future(r: &Rows<'_>, columns: &[&'static str], today: NaiveDate) -> PolarsResult<Vec<Broken>> {
+fn not_future(
+    r: &Rows<'_>,
+    columns: &[&'static str],
+    today: NaiveDate,
+) -> PolarsResult<Vec<Broken>> {
     let t = days(today);
     let mut out = Vec::new();
     for &c in columns {
         for (i, d) in r.dates(c)?.into_iter().enumerate() {
             if let Some(d) = d.filter(|d| *d > t) {
-                out.push(Broken { row: i, column: c, value: date_text(d), reason: Reason::FutureDate });
+                out.push(Broken {
+                    row: i,
+                    column: c,
+                    value: date_text(d),
+                    reason: Reason::FutureDate,
+                });
             }
         }
     }
@@ -108,7 +158,12 @@ fn not_future(r: &Rows<'_>, columns: &[&'static str], today: NaiveDate) -> Polar
 }
 
 /// `later` must not be before `earlier`.
-fn order(dataset: Dataset, r: &Rows<'_>, later: &'static str, earlier: &'static str) -> PolarsResult<Vec<Broken>> {
+fn order(
+    dataset: Dataset,
+    r: &Rows<'_>,
+    later: &'static str,
+    earlier: &'static str,
+) -> PolarsResult<Vec<Broken>> {
     let (a, b) = (r.dates(later)?, r.dates(earlier)?);
     Ok(a.into_iter()
         .zip(b)
@@ -118,7 +173,9 @@ fn order(dataset: Dataset, r: &Rows<'_>, later: &'static str, earlier: &'static 
                 row: i,
                 column: later,
                 value: date_text(l),
-                reason: Reason::DateOrder { before: label(dataset, earlier) },
+                reason: Reason::DateOrder {
+                    before: label(dataset, earlier),
+                },
             }),
             _ => None,
         })
@@ -127,7 +184,11 @@ fn order(dataset: Dataset, r: &Rows<'_>, later: &'static str, earlier: &'static 
 
 /// Unit ids whose parent chain loops back on itself.
 fn in_cycles(ids: &[Option<&str>], parents: &[Option<&str>]) -> HashSet<String> {
-    let parent: HashMap<&str, &str> = ids.iter().zip(parents).filter_map(|(i, p)| Some(((*i)?, (*p)?))).collect();
+    let parent: HashMap<&str, &str> = ids
+        .iter()
+        .zip(parents)
+        .filter_map(|(i, p)| Some(((*i)?, (*p)?)))
+        .collect();
     let mut out = HashSet::new();
     for start in parent.keys() {
         let mut cur = *start;
@@ -149,27 +210,52 @@ fn unit_rules(r: &Rows<'_>) -> PolarsResult<Vec<Broken>> {
     let mut out = duplicates(r, &["unit_id"])?;
     let ids = r.strs("unit_id")?;
     let known: HashSet<String> = ids.iter().flatten().map(|s| s.to_string()).collect();
-    out.extend(unknown_refs(r, "parent_id", &known, Reason::UnknownParent, true)?);
+    out.extend(unknown_refs(
+        r,
+        "parent_id",
+        &known,
+        Reason::UnknownParent,
+        true,
+    )?);
     let parents = r.strs("parent_id")?;
     let cyclic = in_cycles(&ids, &parents);
     for (i, id) in ids.iter().enumerate() {
         if id.is_some_and(|id| cyclic.contains(id)) {
-            out.push(Broken { row: i, column: "parent_id", value: parents[i].unwrap_or("").to_string(), reason: Reason::Cycle });
+            out.push(Broken {
+                row: i,
+                column: "parent_id",
+                value: parents[i].unwrap_or("").to_string(),
+                reason: Reason::Cycle,
+            });
         }
     }
     Ok(out)
 }
 
-fn rules(dataset: Dataset, r: &Rows<'_>, units: &HashSet<String>, today: NaiveDate) -> PolarsResult<Vec<Broken>> {
+fn rules(
+    dataset: Dataset,
+    r: &Rows<'_>,
+    units: &HashSet<String>,
+    today: NaiveDate,
+) -> PolarsResult<Vec<Broken>> {
     let unit = |out: &mut Vec<Broken>| -> PolarsResult<()> {
-        out.extend(unknown_refs(r, "unit_id", units, Reason::UnknownUnit, false)?);
+        out.extend(unknown_refs(
+            r,
+            "unit_id",
+            units,
+            Reason::UnknownUnit,
+            false,
+        )?);
         Ok(())
     };
     let mut out = Vec::new();
     match dataset {
         Dataset::Units => out = unit_rules(r)?,
         Dataset::Leaders => {
-            out.extend(duplicates(r, &["person_id", "unit_id", "role", "start_on"])?);
+            out.extend(duplicates(
+                r,
+                &["person_id", "unit_id", "role", "start_on"],
+            )?);
             unit(&mut out)?;
             out.extend(order(dataset, r, "end_on", "start_on")?);
         }
@@ -187,7 +273,12 @@ fn rules(dataset: Dataset, r: &Rows<'_>, units: &HashSet<String>, today: NaiveDa
             let rectified = r.dates("rectified_on")?;
             for (i, (s, d)) in status.iter().zip(&rectified).enumerate() {
                 if *s == Some(RectificationStatus::Done.code()) && d.is_none() {
-                    out.push(Broken { row: i, column: "rectified_on", value: String::new(), reason: Reason::RectifiedMissing });
+                    out.push(Broken {
+                        row: i,
+                        column: "rectified_on",
+                        value: String::new(),
+                        reason: Reason::RectifiedMissing,
+                    });
                 }
             }
         }
@@ -203,7 +294,12 @@ fn rules(dataset: Dataset, r: &Rows<'_>, units: &HashSet<String>, today: NaiveDa
 
 /// Applies the dataset's rules; returns the rows that pass and the rejections.
 /// `units` holds the unit ids accepted in this load (ignored for units).
-pub fn validate(dataset: Dataset, df: DataFrame, units: &HashSet<String>, today: NaiveDate) -> PolarsResult<(DataFrame, Vec<Rejection>)> {
+pub fn validate(
+    dataset: Dataset,
+    df: DataFrame,
+    units: &HashSet<String>,
+    today: NaiveDate,
+) -> PolarsResult<(DataFrame, Vec<Rejection>)> {
     let r = Rows { df: &df };
     let broken = rules(dataset, &r, units, today)?;
     if broken.is_empty() {

@@ -301,8 +301,14 @@ mod tests {
     #[test]
     fn parses_chinese_and_english_with_noise() {
         assert_eq!(KeyField::parse("工程建设"), Some(KeyField::Construction));
-        assert_eq!(KeyField::parse(" Construction "), Some(KeyField::Construction));
-        assert_eq!(KeyField::parse("construction"), Some(KeyField::Construction));
+        assert_eq!(
+            KeyField::parse(" Construction "),
+            Some(KeyField::Construction)
+        );
+        assert_eq!(
+            KeyField::parse("construction"),
+            Some(KeyField::Construction)
+        );
         assert_eq!(Channel::parse("来 信"), Some(Channel::Letter));
         assert_eq!(PersonRole::parse("TOP_LEADER"), Some(PersonRole::TopLeader));
         assert_eq!(PersonRole::parse("top leader"), Some(PersonRole::TopLeader));

@@ -6,8 +6,8 @@ mod quarter;
 pub mod schema;
 
 pub use enums::{
-    CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind, KeyField,
-    LeaderRole, PersonRole, PetitionClass, Rank, RectificationStatus, Sanction, UnitLevel,
+    CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind, KeyField, LeaderRole,
+    PersonRole, PetitionClass, Rank, RectificationStatus, Sanction, UnitLevel,
 };
 pub use flag::{Evidence, Flag};
 pub use quarter::{Quarter, QuarterParseError};

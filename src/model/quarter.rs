@@ -76,15 +76,11 @@ impl Quarter {
     }
 
     pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, u32::from(self.q) * 3 - 2, 1)
-            .unwrap_or(NaiveDate::MIN)
+        NaiveDate::from_ymd_opt(self.year, u32::from(self.q) * 3 - 2, 1).unwrap_or(NaiveDate::MIN)
     }
 
     pub fn last_day(self) -> NaiveDate {
-        self.next()
-            .first_day()
-            .pred_opt()
-            .unwrap_or(NaiveDate::MAX)
+        self.next().first_day().pred_opt().unwrap_or(NaiveDate::MAX)
     }
 
     /// Whether `date` falls in this quarter.
@@ -109,7 +105,11 @@ impl Quarter {
 
     /// The Chinese label, `2024年三季度`.
     pub fn label_zh(self) -> String {
-        format!("{}年{}季度", self.year, ZH_ORDINALS[usize::from(self.q - 1)])
+        format!(
+            "{}年{}季度",
+            self.year,
+            ZH_ORDINALS[usize::from(self.q - 1)]
+        )
     }
 }
 
@@ -179,7 +179,10 @@ mod tests {
         let q = Quarter::new(2024, 1).expect("valid");
         assert_eq!(q.first_day(), d(2024, 1, 1));
         assert_eq!(q.last_day(), d(2024, 3, 31));
-        assert_eq!(Quarter::new(2024, 4).expect("valid").last_day(), d(2024, 12, 31));
+        assert_eq!(
+            Quarter::new(2024, 4).expect("valid").last_day(),
+            d(2024, 12, 31)
+        );
     }
 
     #[test]
@@ -206,6 +209,9 @@ mod tests {
     fn last_closed_quarter_and_chinese_label() {
         assert_eq!(Quarter::last_closed(d(2025, 1, 2)).to_string(), "2024Q4");
         assert_eq!(Quarter::last_closed(d(2024, 7, 1)).to_string(), "2024Q2");
-        assert_eq!(Quarter::new(2024, 3).expect("valid").label_zh(), "2024年三季度");
+        assert_eq!(
+            Quarter::new(2024, 3).expect("valid").label_zh(),
+            "2024年三季度"
+        );
     }
 }

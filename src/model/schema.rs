@@ -4,8 +4,8 @@
 use polars::prelude::{DataType, Field, Schema};
 
 use super::enums::{
-    CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind, KeyField,
-    LeaderRole, PersonRole, PetitionClass, Rank, RectificationStatus, Sanction, UnitLevel,
+    CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind, KeyField, LeaderRole,
+    PersonRole, PetitionClass, Rank, RectificationStatus, Sanction, UnitLevel,
 };
 
 /// What a column holds and how a raw cell becomes a value.
@@ -18,7 +18,10 @@ pub enum Kind {
     Date,
     Bool,
     /// A whole number within bounds.
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// A non-negative amount of money in yuan.
     Amount,
     /// One value of a closed enumeration, stored by its code.
@@ -88,53 +91,141 @@ pub enum Dataset {
 }
 
 const UNITS: &[ColumnSpec] = &[
-    alias(col("unit_id", "单位编码", Kind::Id, true), &["单位代码", "机构编码"]),
+    alias(
+        col("unit_id", "单位编码", Kind::Id, true),
+        &["单位代码", "机构编码"],
+    ),
     alias(col("name", "单位名称", Kind::Text, true), &["机构名称"]),
-    alias(col("parent_id", "上级单位编码", Kind::Id, false), &["上级单位代码"]),
+    alias(
+        col("parent_id", "上级单位编码", Kind::Id, false),
+        &["上级单位代码"],
+    ),
     col("level", "层级", Kind::Enum(UnitLevel::VALUES), true),
-    alias(col("headcount", "干部职工人数", Kind::Int { min: 1, max: 10_000_000 }, false), &["人数", "编制人数"]),
+    alias(
+        col(
+            "headcount",
+            "干部职工人数",
+            Kind::Int {
+                min: 1,
+                max: 10_000_000,
+            },
+            false,
+        ),
+        &["人数", "编制人数"],
+    ),
     col("portfolio", "分管领导", Kind::Text, false),
 ];
 
 const LEADERS: &[ColumnSpec] = &[
     col("person_id", "人员编码", Kind::Id, true),
     alias(col("unit_id", "所在单位", Kind::Id, true), &["单位编码"]),
-    alias(col("role", "职务类别", Kind::Enum(LeaderRole::VALUES), true), &["职务"]),
+    alias(
+        col("role", "职务类别", Kind::Enum(LeaderRole::VALUES), true),
+        &["职务"],
+    ),
     col("rank", "干部层级", Kind::Enum(Rank::VALUES), true),
-    alias(col("start_on", "任职开始日期", Kind::Date, true), &["任职日期", "任职起"]),
-    alias(col("end_on", "任职结束日期", Kind::Date, false), &["离任日期", "任职止"]),
+    alias(
+        col("start_on", "任职开始日期", Kind::Date, true),
+        &["任职日期", "任职起"],
+    ),
+    alias(
+        col("end_on", "任职结束日期", Kind::Date, false),
+        &["离任日期", "任职止"],
+    ),
 ];
 
 const PETITIONS: &[ColumnSpec] = &[
-    alias(col("petition_id", "信访件编号", Kind::Id, true), &["信访编号", "件号"]),
-    alias(col("received_on", "受理日期", Kind::Date, true), &["收件日期", "登记日期"]),
-    alias(col("channel", "来源渠道", Kind::Enum(Channel::VALUES), true), &["来源方式", "信访方式"]),
-    alias(col("class", "信访类别", Kind::Enum(PetitionClass::VALUES), true), &["信访件类别"]),
-    alias(col("unit_id", "被反映单位", Kind::Id, true), &["被反映单位编码", "单位编码"]),
-    alias(col("person_id", "被反映人", Kind::Id, false), &["被反映人编码"]),
-    alias(col("person_role", "被反映人职务类别", Kind::Enum(PersonRole::VALUES), true), &["被反映人职务"]),
-    alias(col("field", "重点领域", Kind::Enum(KeyField::VALUES), false), &["所属领域"]),
-    alias(col("discipline", "问题类别", Kind::Enum(Discipline::VALUES), false), &["问题性质"]),
+    alias(
+        col("petition_id", "信访件编号", Kind::Id, true),
+        &["信访编号", "件号"],
+    ),
+    alias(
+        col("received_on", "受理日期", Kind::Date, true),
+        &["收件日期", "登记日期"],
+    ),
+    alias(
+        col("channel", "来源渠道", Kind::Enum(Channel::VALUES), true),
+        &["来源方式", "信访方式"],
+    ),
+    alias(
+        col("class", "信访类别", Kind::Enum(PetitionClass::VALUES), true),
+        &["信访件类别"],
+    ),
+    alias(
+        col("unit_id", "被反映单位", Kind::Id, true),
+        &["被反映单位编码", "单位编码"],
+    ),
+    alias(
+        col("person_id", "被反映人", Kind::Id, false),
+        &["被反映人编码"],
+    ),
+    alias(
+        col(
+            "person_role",
+            "被反映人职务类别",
+            Kind::Enum(PersonRole::VALUES),
+            true,
+        ),
+        &["被反映人职务"],
+    ),
+    alias(
+        col("field", "重点领域", Kind::Enum(KeyField::VALUES), false),
+        &["所属领域"],
+    ),
+    alias(
+        col(
+            "discipline",
+            "问题类别",
+            Kind::Enum(Discipline::VALUES),
+            false,
+        ),
+        &["问题性质"],
+    ),
     alias(col("signed", "是否署名", Kind::Bool, true), &["署名"]),
     alias(col("repeat", "是否重复件", Kind::Bool, true), &["重复件"]),
-    alias(col("reporter_key", "举报人", Kind::Pseudonym, false), &["举报人姓名", "反映人"]),
-    alias(col("summary", "反映内容摘要", Kind::Text, false), &["反映内容", "内容摘要"]),
-    alias(col("clue", "是否转为问题线索", Kind::Bool, true), &["是否线索", "问题线索"]),
-    col("disposition", "处置方式", Kind::Enum(Disposition::VALUES), false),
-    alias(col("disposed_on", "处置日期", Kind::Date, false), &["办结日期"]),
+    alias(
+        col("reporter_key", "举报人", Kind::Pseudonym, false),
+        &["举报人姓名", "反映人"],
+    ),
+    alias(
+        col("summary", "反映内容摘要", Kind::Text, false),
+        &["反映内容", "内容摘要"],
+    ),
+    alias(
+        col("clue", "是否转为问题线索", Kind::Bool, true),
+        &["是否线索", "问题线索"],
+    ),
+    col(
+        "disposition",
+        "处置方式",
+        Kind::Enum(Disposition::VALUES),
+        false,
+    ),
+    alias(
+        col("disposed_on", "处置日期", Kind::Date, false),
+        &["办结日期"],
+    ),
 ];
 
 const FINDINGS: &[ColumnSpec] = &[
     col("finding_id", "问题编号", Kind::Id, true),
     alias(col("round", "巡视巡察轮次", Kind::Text, true), &["轮次"]),
     col("kind", "监督类型", Kind::Enum(InspectionKind::VALUES), true),
-    alias(col("unit_id", "被巡视巡察单位", Kind::Id, true), &["被巡察单位", "单位编码"]),
+    alias(
+        col("unit_id", "被巡视巡察单位", Kind::Id, true),
+        &["被巡察单位", "单位编码"],
+    ),
     col("reported_on", "反馈日期", Kind::Date, true),
     col("field", "重点领域", Kind::Enum(KeyField::VALUES), false),
     col("involves_top_leader", "是否涉及一把手", Kind::Bool, true),
     col("description", "问题描述", Kind::Text, false),
     col("due_on", "整改时限", Kind::Date, false),
-    col("status", "整改状态", Kind::Enum(RectificationStatus::VALUES), true),
+    col(
+        "status",
+        "整改状态",
+        Kind::Enum(RectificationStatus::VALUES),
+        true,
+    ),
     col("rectified_on", "整改完成日期", Kind::Date, false),
 ];
 
@@ -142,14 +233,27 @@ const CASES: &[ColumnSpec] = &[
     col("case_id", "案件编号", Kind::Id, true),
     alias(col("unit_id", "所在单位", Kind::Id, true), &["单位编码"]),
     col("person_id", "涉案人", Kind::Id, false),
-    col("person_role", "职务类别", Kind::Enum(PersonRole::VALUES), true),
+    col(
+        "person_role",
+        "职务类别",
+        Kind::Enum(PersonRole::VALUES),
+        true,
+    ),
     col("rank", "干部层级", Kind::Enum(Rank::VALUES), true),
     col("filed_on", "立案日期", Kind::Date, true),
     col("closed_on", "结案日期", Kind::Date, false),
     col("source", "线索来源", Kind::Enum(CaseSource::VALUES), true),
     col("field", "重点领域", Kind::Enum(KeyField::VALUES), false),
-    col("discipline", "违纪类别", Kind::Enum(Discipline::VALUES), false),
-    alias(col("form", "四种形态", Kind::Int { min: 1, max: 4 }, true), &["运用形态"]),
+    col(
+        "discipline",
+        "违纪类别",
+        Kind::Enum(Discipline::VALUES),
+        false,
+    ),
+    alias(
+        col("form", "四种形态", Kind::Int { min: 1, max: 4 }, true),
+        &["运用形态"],
+    ),
     col("sanction", "处理结果", Kind::Enum(Sanction::VALUES), false),
     col("amount_yuan", "涉案金额(元)", Kind::Amount, false),
 ];

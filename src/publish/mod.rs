@@ -38,7 +38,10 @@ impl Staging {
             fs::remove_dir_all(&dir)?;
         }
         fs::create_dir_all(&dir)?;
-        Ok(Staging { dir, target: output.join(name) })
+        Ok(Staging {
+            dir,
+            target: output.join(name),
+        })
     }
 
     /// A path inside the staging folder, its parent folders created.
@@ -80,7 +83,10 @@ impl Staging {
     pub fn commit(self) -> io::Result<PathBuf> {
         let old = self.target.with_file_name(format!(
             ".{}.old-{}",
-            self.target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            self.target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             std::process::id()
         ));
         let had_old = self.target.exists();

@@ -25,27 +25,35 @@ fn font(size: f64, k: f64) -> TextStyle<'static> {
 }
 
 /// Draws `spec` on `root`; `k` scales every size (1 for SVG, 2 for PNG).
-fn paint<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &LineChart, k: f64) -> Result<(), String> {
+fn paint<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &LineChart,
+    k: f64,
+) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     root.fill(&WHITE).map_err(e)?;
     let (w, h) = root.dim_in_pixel();
     let px = |v: f64| (v * k) as u32;
     let (plot, bottom) = root.split_vertically(h - px(52.0));
     let n = spec.x_labels.len().max(1);
-    let y_max = spec.lines.iter().flat_map(|l| l.values.iter().flatten()).fold(0.0f64, |a, b| a.max(*b));
+    let y_max = spec
+        .lines
+        .iter()
+        .flat_map(|l| l.values.iter().flatten())
+        .fold(0.0f64, |a, b| a.max(*b));
     let y_max = (y_max * 1.15).max(1.0);
     let mut chart = ChartBuilder::on(&plot)
         .caption(&spec.title, font(style::TITLE_PX, k))
         .margin(px(12.0))
         .x_label_area_size(px(34.0))
         .y_label_area_size(px(56.0))
-        .build_cartesian_2d((0..n as i32).into_segmented(), 0f64..y_max)
+        .build_cartesian_2d((0..n as i32 - 1).into_segmented(), 0f64..y_max)
         .map_err(e)?;
     let labels = spec.x_labels.clone();
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .light_line_style(GRID)
+        .light_line_style(WHITE)
         .bold_line_style(GRID)
         .x_labels(n)
         .x_label_formatter(&|x| match x {
@@ -68,17 +76,50 @@ fn paint<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &LineChart, k:
             .filter_map(|(x, v)| v.map(|v| (SegmentValue::CenterOf(x as i32), v)))
             .collect();
         if line.dashed {
-            chart.draw_series(DashedLineSeries::new(points.clone(), px(6.0), px(4.0), stroke)).map_err(e)?;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    points.clone(),
+                    px(6.0),
+                    px(4.0),
+                    stroke,
+                ))
+                .map_err(e)?;
         } else {
-            chart.draw_series(LineSeries::new(points.clone(), stroke)).map_err(e)?;
+            chart
+                .draw_series(LineSeries::new(points.clone(), stroke))
+                .map_err(e)?;
         }
         let r = px(3.5).max(2) as i32;
         let at = |p: &(SegmentValue<i32>, f64)| EmptyElement::at(p.clone());
         match i % 4 {
-            0 => chart.draw_series(points.iter().map(|p| at(p) + Circle::new((0, 0), r, colour.filled()))).map_err(e)?,
-            1 => chart.draw_series(points.iter().map(|p| at(p) + TriangleMarker::new((0, 0), r + 1, colour.filled()))).map_err(e)?,
-            2 => chart.draw_series(points.iter().map(|p| at(p) + Rectangle::new([(-r, -r), (r, r)], colour.filled()))).map_err(e)?,
-            _ => chart.draw_series(points.iter().map(|p| at(p) + Cross::new((0, 0), r, colour.stroke_width(2)))).map_err(e)?,
+            0 => chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|p| at(p) + Circle::new((0, 0), r, colour.filled())),
+                )
+                .map_err(e)?,
+            1 => chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|p| at(p) + TriangleMarker::new((0, 0), r + 1, colour.filled())),
+                )
+                .map_err(e)?,
+            2 => chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|p| at(p) + Rectangle::new([(-r, -r), (r, r)], colour.filled())),
+                )
+                .map_err(e)?,
+            _ => chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|p| at(p) + Cross::new((0, 0), r, colour.stroke_width(2))),
+                )
+                .map_err(e)?,
         };
     }
     // Legend: one row under the plot, so it never covers the data.
@@ -89,19 +130,32 @@ fn paint<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &LineChart, k:
         let seg = px(22.0) as i32;
         let style = colour.stroke_width(px(2.0).max(1));
         if line.dashed {
-            bottom.draw(&PathElement::new(vec![(x, y), (x + seg / 3, y)], style)).map_err(e)?;
-            bottom.draw(&PathElement::new(vec![(x + 2 * seg / 3, y), (x + seg, y)], style)).map_err(e)?;
+            bottom
+                .draw(&PathElement::new(vec![(x, y), (x + seg / 3, y)], style))
+                .map_err(e)?;
+            bottom
+                .draw(&PathElement::new(
+                    vec![(x + 2 * seg / 3, y), (x + seg, y)],
+                    style,
+                ))
+                .map_err(e)?;
         } else {
-            bottom.draw(&PathElement::new(vec![(x, y), (x + seg, y)], style)).map_err(e)?;
+            bottom
+                .draw(&PathElement::new(vec![(x, y), (x + seg, y)], style))
+                .map_err(e)?;
         }
         let text = style::truncate(&line.name, style::MAX_LABEL_CHARS);
         let ts = font(style::LABEL_PX, k).pos(Pos::new(HPos::Left, VPos::Center));
-        bottom.draw_text(&text, &ts, (x + seg + px(5.0) as i32, y)).map_err(e)?;
+        bottom
+            .draw_text(&text, &ts, (x + seg + px(5.0) as i32, y))
+            .map_err(e)?;
         let (tw, _) = bottom.estimate_text_size(&text, &ts).map_err(e)?;
         x += seg + tw as i32 + px(22.0) as i32;
     }
     let note = font(style::NOTE_PX, k).color(&MUTED);
-    bottom.draw_text(&spec.footnote, &note, (px(12.0) as i32, px(32.0) as i32)).map_err(e)?;
+    bottom
+        .draw_text(&spec.footnote, &note, (px(12.0) as i32, px(32.0) as i32))
+        .map_err(e)?;
     let _ = w;
     root.present().map_err(e)
 }
@@ -112,11 +166,28 @@ pub fn svg(spec: &LineChart) -> Result<String, DrawError> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, style::SVG_SIZE).into_drawing_area();
-        paint(&root, spec, 1.0).map_err(|message| DrawError { chart: spec.id.clone(), message })?;
+        paint(&root, spec, 1.0).map_err(|message| DrawError {
+            chart: spec.id.clone(),
+            message,
+        })?;
     }
-    let families = std::iter::once(FAMILY).chain(FALLBACKS.iter().copied()).chain(["Microsoft YaHei", "PingFang SC", "sans-serif"]);
-    let list = families.map(|f| if f.contains(' ') { format!("'{f}'") } else { f.to_string() }).collect::<Vec<_>>().join(", ");
-    let out = out.replace(&format!("font-family=\"{FAMILY}\""), &format!("font-family=\"{list}\""));
+    let families = std::iter::once(FAMILY)
+        .chain(FALLBACKS.iter().copied())
+        .chain(["Microsoft YaHei", "PingFang SC", "sans-serif"]);
+    let list = families
+        .map(|f| {
+            if f.contains(' ') {
+                format!("'{f}'")
+            } else {
+                f.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let out = out.replace(
+        &format!("font-family=\"{FAMILY}\""),
+        &format!("font-family=\"{list}\""),
+    );
     let title = format!("<title>{}</title>", crate::text::escape_html(&spec.title));
     Ok(match out.find('>') {
         Some(i) if out.starts_with("<svg") => format!("{}{}{}", &out[..=i], title, &out[i + 1..]),
@@ -129,16 +200,24 @@ pub fn png(spec: &LineChart, path: &Path) -> Result<(), DrawError> {
     let (w, h) = style::SVG_SIZE;
     let k = style::PNG_SCALE;
     let root = BitMapBackend::new(path, (w * k, h * k)).into_drawing_area();
-    paint(&root, spec, f64::from(k)).map_err(|message| DrawError { chart: spec.id.clone(), message })
+    paint(&root, spec, f64::from(k)).map_err(|message| DrawError {
+        chart: spec.id.clone(),
+        message,
+    })
 }
 
 /// Checks that the chart font is found; the message says what to do.
 pub fn check_font() -> Result<(), DrawError> {
     let style: TextStyle = (FAMILY, 12.0).into_font().into();
-    let fail = |message: String| DrawError { chart: "font".into(), message };
+    let fail = |message: String| DrawError {
+        chart: "font".into(),
+        message,
+    };
     let (w, _) = style.font.box_size("测试").map_err(|e| fail(format!("the chart font {FAMILY} is not available ({e}); yanpan sets FONTCONFIG_FILE at start-up: check that the cache folder is writable")))?;
     if w == 0 {
-        return Err(fail(format!("the chart font {FAMILY} has no Chinese glyphs")));
+        return Err(fail(format!(
+            "the chart font {FAMILY} has no Chinese glyphs"
+        )));
     }
     Ok(())
 }

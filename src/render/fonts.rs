@@ -11,7 +11,12 @@ use std::path::{Path, PathBuf};
 /// The family name charts ask for.
 pub const FAMILY: &str = "Yanpan Noto Sans SC";
 /// Installed families tried for characters the subset lacks.
-pub const FALLBACKS: &[&str] = &["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei"];
+pub const FALLBACKS: &[&str] = &[
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+];
 
 pub static REGULAR: &[u8] = include_bytes!("../../assets/fonts/YanpanNotoSansSC-Regular.otf");
 pub static BOLD: &[u8] = include_bytes!("../../assets/fonts/YanpanNotoSansSC-Bold.otf");
@@ -24,7 +29,8 @@ fn cache_dir() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .unwrap_or_else(std::env::temp_dir);
-    base.join("yanpan").join(format!("fonts-{}", env!("CARGO_PKG_VERSION")))
+    base.join("yanpan")
+        .join(format!("fonts-{}", env!("CARGO_PKG_VERSION")))
 }
 
 fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -63,7 +69,9 @@ pub fn covers(text: &str) -> bool {
     use std::sync::OnceLock;
     static FACE: OnceLock<Option<ttf_parser::Face<'static>>> = OnceLock::new();
     match FACE.get_or_init(|| ttf_parser::Face::parse(REGULAR, 0).ok()) {
-        Some(face) => text.chars().all(|c| c.is_control() || face.glyph_index(c).is_some()),
+        Some(face) => text
+            .chars()
+            .all(|c| c.is_control() || face.glyph_index(c).is_some()),
         None => false,
     }
 }

@@ -40,25 +40,55 @@ pub struct TrendLabels {
     pub footnote: String,
 }
 
-fn by_quarter(df: &DataFrame, column: &str) -> PolarsResult<std::collections::BTreeMap<String, f64>> {
+fn by_quarter(
+    df: &DataFrame,
+    column: &str,
+) -> PolarsResult<std::collections::BTreeMap<String, f64>> {
     let q = df.column(uq::QUARTER)?.str()?;
     let v = df.column(column)?.cast(&DataType::Float64)?;
     let v = v.f64()?;
-    Ok(q.iter().zip(v.iter()).filter_map(|(q, v)| Some((q?.to_string(), v?))).collect())
+    Ok(q.iter()
+        .zip(v.iter())
+        .filter_map(|(q, v)| Some((q?.to_string(), v?)))
+        .collect())
 }
 
 /// Citywide quarterly trend of petitions, clues, findings and cases, with
 /// petitions in the same quarter a year earlier beside it.
-pub fn trend(citywide: &DataFrame, quarters: &[Quarter], labels: &TrendLabels, quarter_label: &dyn Fn(Quarter) -> String) -> PolarsResult<LineChart> {
+pub fn trend(
+    citywide: &DataFrame,
+    quarters: &[Quarter],
+    labels: &TrendLabels,
+    quarter_label: &dyn Fn(Quarter) -> String,
+) -> PolarsResult<LineChart> {
     let mut lines = Vec::new();
     let petitions = by_quarter(citywide, uq::PETITIONS)?;
     let series = |m: &std::collections::BTreeMap<String, f64>, shift: i32| -> Vec<Option<f64>> {
-        quarters.iter().map(|q| m.get(&q.offset(shift).to_string()).copied()).collect()
+        quarters
+            .iter()
+            .map(|q| m.get(&q.offset(shift).to_string()).copied())
+            .collect()
     };
-    lines.push(Line { name: labels.petitions.clone(), values: series(&petitions, 0), dashed: false });
-    lines.push(Line { name: labels.petitions_last_year.clone(), values: series(&petitions, -4), dashed: true });
-    for (col, name) in [(uq::CLUES, &labels.clues), (uq::FINDINGS, &labels.findings), (uq::CASES, &labels.cases)] {
-        lines.push(Line { name: name.clone(), values: series(&by_quarter(citywide, col)?, 0), dashed: false });
+    lines.push(Line {
+        name: labels.petitions.clone(),
+        values: series(&petitions, 0),
+        dashed: false,
+    });
+    lines.push(Line {
+        name: labels.petitions_last_year.clone(),
+        values: series(&petitions, -4),
+        dashed: true,
+    });
+    for (col, name) in [
+        (uq::CLUES, &labels.clues),
+        (uq::FINDINGS, &labels.findings),
+        (uq::CASES, &labels.cases),
+    ] {
+        lines.push(Line {
+            name: name.clone(),
+            values: series(&by_quarter(citywide, col)?, 0),
+            dashed: false,
+        });
     }
     Ok(LineChart {
         id: "trend".into(),

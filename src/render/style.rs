@@ -48,6 +48,9 @@ mod tests {
     #[test]
     fn truncates_long_names_with_an_ellipsis() {
         assert_eq!(truncate("东湖区", 12), "东湖区");
-        assert_eq!(truncate("市机场集团（股份）有限公司第二分公司", 8), "市机场集团（股…");
+        assert_eq!(
+            truncate("市机场集团（股份）有限公司第二分公司", 8),
+            "市机场集团（股…"
+        );
     }
 }

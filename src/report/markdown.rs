@@ -28,7 +28,12 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         if let Some(t) = &sec.table {
             writeln!(out)?;
-            let row = |cells: &[String]| format!("| {} |", cells.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | "));
+            let row = |cells: &[String]| {
+                format!(
+                    "| {} |",
+                    cells.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | ")
+                )
+            };
             writeln!(out, "{}", row(&t.headers))?;
             writeln!(out, "|{}", " --- |".repeat(t.headers.len()))?;
             for r in &t.rows {
@@ -54,7 +59,10 @@ mod tests {
             summary: vec!["本季度共受理12件。".into()],
             sections: vec![Section {
                 heading: "集中单位".into(),
-                table: Some(Table { headers: vec!["单位".into()], rows: vec![vec!["<script>|*x*".into()]] }),
+                table: Some(Table {
+                    headers: vec!["单位".into()],
+                    rows: vec![vec!["<script>|*x*".into()]],
+                }),
                 ..Default::default()
             }],
         };

@@ -28,7 +28,14 @@ pub struct Inputs<'a> {
 
 fn totals(df: &DataFrame) -> PolarsResult<BTreeMap<String, [u64; 7]>> {
     let q = df.column(uq::QUARTER)?.str()?;
-    let cols: Vec<Series> = uq::COUNTS.iter().map(|c| df.column(c).and_then(|c| c.cast(&DataType::UInt64)).map(|c| c.as_materialized_series().clone())).collect::<PolarsResult<_>>()?;
+    let cols: Vec<Series> = uq::COUNTS
+        .iter()
+        .map(|c| {
+            df.column(c)
+                .and_then(|c| c.cast(&DataType::UInt64))
+                .map(|c| c.as_materialized_series().clone())
+        })
+        .collect::<PolarsResult<_>>()?;
     let mut out = BTreeMap::new();
     for i in 0..df.height() {
         let mut v = [0u64; 7];
@@ -45,7 +52,11 @@ fn change(now: u64, before: Option<u64>, lang: Language) -> String {
         Some(b) if b > 0 => {
             let pct = (now as f64 - b as f64) / b as f64 * 100.0;
             match lang {
-                Language::Zh => format!("{}{:.1}%", if pct >= 0.0 { "增长" } else { "下降" }, pct.abs()),
+                Language::Zh => format!(
+                    "{}{:.1}%",
+                    if pct >= 0.0 { "增长" } else { "下降" },
+                    pct.abs()
+                ),
                 Language::En => format!("{}{:.1}%", if pct >= 0.0 { "+" } else { "-" }, pct.abs()),
             }
         }
@@ -85,6 +96,52 @@ fn level_label(code: &str, lang: Language) -> String {
     })
 }
 
+/// The `n` units with the most petitions in `q`: (name, level, petitions, per 100 staff).
+fn top_units(
+    t: &UnitQuarter,
+    q: Quarter,
+    n: usize,
+) -> PolarsResult<Vec<(String, String, u32, Option<f64>)>> {
+    let df =
+        t.0.clone()
+            .lazy()
+            .filter(col(uq::QUARTER).eq(lit(q.to_string())))
+            .sort_by_exprs(
+                [col(uq::PETITIONS), col(uq::UNIT_ID)],
+                SortMultipleOptions::default().with_order_descending_multi([true, false]),
+            )
+            .limit(n as IdxSize)
+            .collect()?;
+    let names = df.column(uq::NAME)?.str()?;
+    let levels = df.column(uq::LEVEL)?.str()?;
+    let counts = df.column(uq::PETITIONS)?.u32()?;
+    let heads = df.column(uq::HEADCOUNT)?.i32()?;
+    Ok((0..df.height())
+        .map(|i| {
+            let c = counts.get(i).unwrap_or(0);
+            let rate = heads
+                .get(i)
+                .filter(|h| *h > 0)
+                .map(|h| f64::from(c) / f64::from(h) * 100.0);
+            (
+                names.get(i).unwrap_or("").to_string(),
+                levels.get(i).unwrap_or("").to_string(),
+                c,
+                rate,
+            )
+        })
+        .collect())
+}
+
+/// A probability to three decimals, or in scientific notation when smaller.
+fn significant(p: f64) -> String {
+    if p >= 0.001 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
 /// Builds the report.
 pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
     let zh = i.language == Language::Zh;
@@ -96,28 +153,60 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
     let prev = get(q.prev()).map(|v| v[0]);
     let last_year = get(q.year_before()).map(|v| v[0]);
     let units = unit_info(i.unit_quarter)?;
-    let concentration: Vec<&Flag> = i.flags.iter().filter(|f| f.detector == "concentration").collect();
-    let share = if petitions > 0 { top as f64 / petitions as f64 * 100.0 } else { 0.0 };
+    let concentration: Vec<&Flag> = i
+        .flags
+        .iter()
+        .filter(|f| f.detector == "concentration")
+        .collect();
+    let share = if petitions > 0 {
+        top as f64 / petitions as f64 * 100.0
+    } else {
+        0.0
+    };
     let qlabel = if zh { q.label_zh() } else { q.to_string() };
-    let names: Vec<String> = concentration.iter().take(3).map(|f| units.get(&f.unit_id).map_or(f.unit_id.clone(), |u| u.name.clone())).collect();
+    let names: Vec<String> = concentration
+        .iter()
+        .take(3)
+        .map(|f| {
+            units
+                .get(&f.unit_id)
+                .map_or(f.unit_id.clone(), |u| u.name.clone())
+        })
+        .collect();
     let summary = if zh {
         vec![
-            format!("{qlabel}，全市共受理信访举报{petitions}件，环比{}，同比{}。", change(petitions, prev, i.language), change(petitions, last_year, i.language)),
+            format!(
+                "{qlabel}，全市共受理信访举报{petitions}件，环比{}，同比{}。",
+                change(petitions, prev, i.language),
+                change(petitions, last_year, i.language)
+            ),
             format!("其中反映“一把手”问题{top}件，占{share:.1}%；转为问题线索{clues}件。"),
             if concentration.is_empty() {
                 "经与同层级单位按人数比较，本季度未发现信访举报明显集中的单位。".to_string()
             } else {
-                format!("经与同层级单位按人数比较，{}个单位信访举报相对集中，居前的是{}。", concentration.len(), names.join("、"))
+                format!(
+                    "经与同层级单位按人数比较，{}个单位信访举报相对集中，居前的是{}。",
+                    concentration.len(),
+                    names.join("、")
+                )
             },
         ]
     } else {
         vec![
-            format!("In {qlabel} the city received {petitions} petitions ({} on the previous quarter, {} on a year earlier). ", change(petitions, prev, i.language), change(petitions, last_year, i.language)),
+            format!(
+                "In {qlabel} the city received {petitions} petitions ({} on the previous quarter, {} on a year earlier). ",
+                change(petitions, prev, i.language),
+                change(petitions, last_year, i.language)
+            ),
             format!("{top} ({share:.1}%) concerned a top leader; {clues} became clues. "),
             if concentration.is_empty() {
                 "Compared with units of the same level by headcount, no unit stands out this quarter.".to_string()
             } else {
-                format!("Compared with units of the same level by headcount, {} units stand out, led by {}.", concentration.len(), names.join(", "))
+                format!(
+                    "Compared with units of the same level by headcount, {} units stand out, led by {}.",
+                    concentration.len(),
+                    names.join(", ")
+                )
             },
         ]
     };
@@ -127,13 +216,38 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
         .map(|q| {
             let v = get(*q).unwrap_or_default();
             let ql = if zh { q.label_zh() } else { q.to_string() };
-            vec![ql, v[0].to_string(), v[1].to_string(), v[4].to_string(), v[5].to_string(), v[6].to_string()]
+            vec![
+                ql,
+                v[0].to_string(),
+                v[1].to_string(),
+                v[4].to_string(),
+                v[5].to_string(),
+                v[6].to_string(),
+            ]
         })
         .collect();
     let trend_headers: Vec<String> = if zh {
-        ["季度", "信访举报", "涉及一把手", "问题线索", "巡视巡察发现问题", "立案"].map(String::from).to_vec()
+        [
+            "季度",
+            "信访举报",
+            "涉及一把手",
+            "问题线索",
+            "巡视巡察发现问题",
+            "立案",
+        ]
+        .map(String::from)
+        .to_vec()
     } else {
-        ["Quarter", "Petitions", "About top leaders", "Clues", "Inspection findings", "Cases filed"].map(String::from).to_vec()
+        [
+            "Quarter",
+            "Petitions",
+            "About top leaders",
+            "Clues",
+            "Inspection findings",
+            "Cases filed",
+        ]
+        .map(String::from)
+        .to_vec()
     };
     let flag_rows = concentration
         .iter()
@@ -146,44 +260,130 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
                 format!("{:.0}", e.observed),
                 format!("{:.1}", e.expected),
                 format!("{:.2}", e.statistic),
-                format!("{:.2e}", e.p_value),
-                format!("{:.3}", e.q_value),
+                significant(e.p_value),
+                significant(e.q_value),
             ]
         })
         .collect();
     let flag_headers: Vec<String> = if zh {
-        ["单位", "层级", "本季度件数", "预期件数", "倍数", "p值", "q值"].map(String::from).to_vec()
+        [
+            "单位",
+            "层级",
+            "本季度件数",
+            "预期件数",
+            "倍数",
+            "p值",
+            "q值",
+        ]
+        .map(String::from)
+        .to_vec()
     } else {
-        ["Unit", "Level", "Petitions", "Expected", "Ratio", "p", "q"].map(String::from).to_vec()
+        ["Unit", "Level", "Petitions", "Expected", "Ratio", "p", "q"]
+            .map(String::from)
+            .to_vec()
     };
-    let method = concentration.first().map(|f| f.evidence.rule.clone()).unwrap_or_default();
-    let (threshold, tested) = concentration.first().map_or((0.0, 0), |f| (f.evidence.threshold, f.evidence.n_tested));
+    let method = concentration
+        .first()
+        .map(|f| f.evidence.rule.clone())
+        .unwrap_or_default();
+    let (threshold, tested) = concentration
+        .first()
+        .map_or((0.0, 0), |f| (f.evidence.threshold, f.evidence.n_tested));
+    let method_zh = "以此前若干季度同层级单位的人均信访举报率乘以本单位干部职工人数作为预期件数，按负二项分布（离散程度按层级估计）计算单侧p值，并对全部受检单位作Benjamini–Hochberg多重检验校正，当季数据不参与预期的估计";
+    let top_rows = top_units(i.unit_quarter, q, 10)?
+        .into_iter()
+        .map(|(name, level, c, rate)| {
+            vec![
+                name,
+                level_label(&level, i.language),
+                c.to_string(),
+                rate.map_or(String::new(), |r| format!("{r:.2}")),
+            ]
+        })
+        .collect();
+    let top_headers: Vec<String> = if zh {
+        ["单位", "层级", "本季度件数", "每百人件数"]
+            .map(String::from)
+            .to_vec()
+    } else {
+        ["Unit", "Level", "Petitions", "Per 100 staff"]
+            .map(String::from)
+            .to_vec()
+    };
     let sections = vec![
         Section {
-            heading: if zh { "总体情况".into() } else { "Overview".into() },
+            heading: if zh {
+                "总体情况".into()
+            } else {
+                "Overview".into()
+            },
             paragraphs: vec![],
             chart: Some(ChartRef {
                 path: i.trend_chart.to_string(),
-                caption: if zh { "全市信访举报等季度趋势".into() } else { "Citywide quarterly trend".into() },
+                caption: if zh {
+                    "全市信访举报等季度趋势".into()
+                } else {
+                    "Citywide quarterly trend".into()
+                },
             }),
-            table: Some(Table { headers: trend_headers, rows: trend_rows }),
+            table: Some(Table {
+                headers: trend_headers,
+                rows: trend_rows,
+            }),
         },
         Section {
-            heading: if zh { "信访举报比较集中的单位".into() } else { "Units where petitions concentrate".into() },
-            paragraphs: vec![if zh {
-                format!("以下单位本季度信访举报件数显著高于按干部职工人数和同层级单位比率推算的预期（Benjamini–Hochberg q值低于{threshold}，共检验{tested}个单位）。方法：{method}。")
+            heading: if zh {
+                "信访举报件数居前的单位".into()
             } else {
-                format!("These units received significantly more petitions than expected from their headcount and the rate of units of the same level (Benjamini–Hochberg q below {threshold}; {tested} units tested). Method: {method}.")
+                "Units with the most petitions".into()
+            },
+            paragraphs: vec![if zh {
+                "件数多少与单位规模有关，是否“比较集中”以下一部分与同层级单位的比较为准。"
+                    .to_string()
+            } else {
+                "Counts grow with a unit's size; whether petitions concentrate is judged in the next section, against peers.".to_string()
             }],
             chart: None,
-            table: (!concentration.is_empty()).then_some(Table { headers: flag_headers, rows: flag_rows }),
+            table: Some(Table {
+                headers: top_headers,
+                rows: top_rows,
+            }),
+        },
+        Section {
+            heading: if zh {
+                "信访举报比较集中的单位".into()
+            } else {
+                "Units where petitions concentrate".into()
+            },
+            paragraphs: vec![if zh {
+                format!(
+                    "以下单位本季度信访举报件数显著高于按干部职工人数和同层级单位比率推算的预期（Benjamini–Hochberg q值低于{threshold}，共检验{tested}个单位）。方法：{method_zh}。"
+                )
+            } else {
+                format!(
+                    "These units received significantly more petitions than expected from their headcount and the rate of units of the same level (Benjamini–Hochberg q below {threshold}; {tested} units tested). Method: {method}."
+                )
+            }],
+            chart: None,
+            table: (!concentration.is_empty()).then_some(Table {
+                headers: flag_headers,
+                rows: flag_rows,
+            }),
         },
     ];
     Ok(Report {
         id: "petitions".into(),
-        title: if zh { format!("{qlabel}信访举报分析研判报告") } else { format!("Petition analysis, {qlabel}") },
+        title: if zh {
+            format!("{qlabel}信访举报分析研判报告")
+        } else {
+            format!("Petition analysis, {qlabel}")
+        },
         issuer: i.site.to_string(),
-        dateline: if zh { format!("数据截至{}", q.last_day().format("%Y年%-m月%-d日")) } else { format!("Data as of {}", q.last_day()) },
+        dateline: if zh {
+            format!("数据截至{}", q.last_day().format("%Y年%-m月%-d日"))
+        } else {
+            format!("Data as of {}", q.last_day())
+        },
         summary,
         sections,
     })

@@ -16,11 +16,17 @@ const PART: &str = "part-0.parquet";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("store {path}: {source}")]
     Polars { path: PathBuf, source: PolarsError },
     #[error("store {path}: no {dataset} data; run ingest first")]
-    Missing { path: PathBuf, dataset: &'static str },
+    Missing {
+        path: PathBuf,
+        dataset: &'static str,
+    },
 }
 
 /// What an upsert did to one dataset.
@@ -44,7 +50,10 @@ pub struct Store {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io { path: path.to_path_buf(), source }
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 impl Store {
@@ -57,7 +66,10 @@ impl Store {
     }
 
     fn polars<'a>(&'a self, d: Dataset) -> impl FnOnce(PolarsError) -> StoreError + 'a {
-        move |source| StoreError::Polars { path: self.dir(d), source }
+        move |source| StoreError::Polars {
+            path: self.dir(d),
+            source,
+        }
     }
 
     /// Whether the store holds `d`.
@@ -89,13 +101,21 @@ impl Store {
     /// A lazy scan of `d` (with `quarter` from the partition path for facts).
     pub fn scan(&self, d: Dataset) -> Result<LazyFrame, StoreError> {
         if !self.has(d) {
-            return Err(StoreError::Missing { path: self.root.clone(), dataset: d.name() });
+            return Err(StoreError::Missing {
+                path: self.root.clone(),
+                dataset: d.name(),
+            });
         }
         let dir = self.dir(d);
         let mut args = ScanArgsParquet::default();
         if d.quarter_date().is_some() {
             let schema = Schema::from_iter([Field::new(col::QUARTER.into(), DataType::String)]);
-            args.hive_options = HiveOptions { enabled: Some(true), hive_start_idx: 0, schema: Some(Arc::new(schema)), try_parse_dates: false };
+            args.hive_options = HiveOptions {
+                enabled: Some(true),
+                hive_start_idx: 0,
+                schema: Some(Arc::new(schema)),
+                try_parse_dates: false,
+            };
         }
         let path = dir.to_string_lossy().into_owned();
         LazyFrame::scan_parquet(path.as_str().into(), args).map_err(self.polars(d))
@@ -103,13 +123,19 @@ impl Store {
 
     /// Reads all of `d`, sorted by id.
     pub fn read(&self, d: Dataset) -> Result<DataFrame, StoreError> {
-        self.scan(d)?.sort([d.id_column()], Default::default()).collect().map_err(self.polars(d))
+        self.scan(d)?
+            .sort([d.id_column()], Default::default())
+            .collect()
+            .map_err(self.polars(d))
     }
 
     /// Upserts `new` (contract columns, plus `quarter` for facts) into `d`.
     pub fn upsert(&self, d: Dataset, new: &DataFrame) -> Result<Upsert, StoreError> {
         let id = d.id_column();
-        let mut report = Upsert { dataset: d.name(), ..Default::default() };
+        let mut report = Upsert {
+            dataset: d.name(),
+            ..Default::default()
+        };
         let merged = if self.has(d) && d.quarter_date().is_some() {
             let old = self.read(d)?;
             let (changed, unchanged) = compare(&old, new, d).map_err(self.polars(d))?;
@@ -118,16 +144,25 @@ impl Store {
             report.inserted = new.height() as u64 - changed - unchanged;
             let kept = old
                 .lazy()
-                .join(new.clone().lazy().select([col(id)]), [col(id)], [col(id)], JoinArgs::new(JoinType::Anti))
+                .join(
+                    new.clone().lazy().select([col(id)]),
+                    [col(id)],
+                    [col(id)],
+                    JoinArgs::new(JoinType::Anti),
+                )
                 .collect()
                 .map_err(self.polars(d))?;
-            let kept = kept.select(new.get_column_names_owned()).map_err(self.polars(d))?;
+            let kept = kept
+                .select(new.get_column_names_owned())
+                .map_err(self.polars(d))?;
             kept.vstack(new).map_err(self.polars(d))?
         } else {
             report.inserted = new.height() as u64;
             new.clone()
         };
-        let merged = merged.sort([id], Default::default()).map_err(self.polars(d))?;
+        let merged = merged
+            .sort([id], Default::default())
+            .map_err(self.polars(d))?;
         report.total = merged.height() as u64;
         self.write_partitions(d, merged)?;
         Ok(report)
@@ -138,26 +173,51 @@ impl Store {
         fs::create_dir_all(&dir).map_err(io(&dir))?;
         let mut written = Vec::new();
         if d.quarter_date().is_some() {
-            let parts = df.partition_by_stable([col::QUARTER], true).map_err(self.polars(d))?;
+            let parts = df
+                .partition_by_stable([col::QUARTER], true)
+                .map_err(self.polars(d))?;
             for part in parts {
-                let q = part.column(col::QUARTER).map_err(self.polars(d))?.str().map_err(self.polars(d))?.get(0).unwrap_or("").to_string();
+                let q = part
+                    .column(col::QUARTER)
+                    .map_err(self.polars(d))?
+                    .str()
+                    .map_err(self.polars(d))?
+                    .get(0)
+                    .unwrap_or("")
+                    .to_string();
                 let part = part.drop(col::QUARTER).map_err(self.polars(d))?;
                 let path = dir.join(format!("{}={q}", col::QUARTER)).join(PART);
                 write_parquet(&path, part).map_err(|e| match e {
-                    WriteError::Io(source) => StoreError::Io { path: path.clone(), source },
-                    WriteError::Polars(source) => StoreError::Polars { path: path.clone(), source },
+                    WriteError::Io(source) => StoreError::Io {
+                        path: path.clone(),
+                        source,
+                    },
+                    WriteError::Polars(source) => StoreError::Polars {
+                        path: path.clone(),
+                        source,
+                    },
                 })?;
                 written.push(path);
             }
         } else {
             let path = dir.join(PART);
             write_parquet(&path, df).map_err(|e| match e {
-                WriteError::Io(source) => StoreError::Io { path: path.clone(), source },
-                WriteError::Polars(source) => StoreError::Polars { path: path.clone(), source },
+                WriteError::Io(source) => StoreError::Io {
+                    path: path.clone(),
+                    source,
+                },
+                WriteError::Polars(source) => StoreError::Polars {
+                    path: path.clone(),
+                    source,
+                },
             })?;
             written.push(path);
         }
-        for stale in self.part_files(d)?.into_iter().filter(|p| !written.contains(p)) {
+        for stale in self
+            .part_files(d)?
+            .into_iter()
+            .filter(|p| !written.contains(p))
+        {
             fs::remove_file(&stale).map_err(io(&stale))?;
             if let Some(parent) = stale.parent() {
                 let _ = fs::remove_dir(parent);
@@ -170,13 +230,26 @@ impl Store {
 /// Among `new`'s ids already in `old`: how many rows differ, how many are equal.
 fn compare(old: &DataFrame, new: &DataFrame, d: Dataset) -> PolarsResult<(u64, u64)> {
     let id = d.id_column();
-    let cols: Vec<&str> = d.columns().iter().map(|c| c.name).filter(|c| *c != id).collect();
-    let old_renamed: Vec<Expr> = std::iter::once(col(id)).chain(cols.iter().map(|c| col(*c).alias(format!("{c}__old")))).collect();
-    let joined = new
-        .clone()
-        .lazy()
-        .join(old.clone().lazy().select(old_renamed), [col(id)], [col(id)], JoinArgs::new(JoinType::Inner));
-    let differs = cols.iter().map(|c| col(*c).eq_missing(col(format!("{c}__old"))).not()).reduce(|a, b| a.or(b)).unwrap_or(lit(false));
+    let cols: Vec<&str> = d
+        .columns()
+        .iter()
+        .map(|c| c.name)
+        .filter(|c| *c != id)
+        .collect();
+    let old_renamed: Vec<Expr> = std::iter::once(col(id))
+        .chain(cols.iter().map(|c| col(*c).alias(format!("{c}__old"))))
+        .collect();
+    let joined = new.clone().lazy().join(
+        old.clone().lazy().select(old_renamed),
+        [col(id)],
+        [col(id)],
+        JoinArgs::new(JoinType::Inner),
+    );
+    let differs = cols
+        .iter()
+        .map(|c| col(*c).eq_missing(col(format!("{c}__old"))).not())
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
     let out = joined.select([differs.alias("d")]).collect()?;
     let d = out.column("d")?.bool()?;
     let changed = d.sum().unwrap_or(0) as u64;
@@ -197,6 +270,9 @@ pub fn write_parquet(path: &Path, mut df: DataFrame) -> Result<(), WriteError> {
     }
     let tmp = path.with_extension("parquet.tmp");
     let file = fs::File::create(&tmp).map_err(WriteError::Io)?;
-    ParquetWriter::new(file).with_compression(ParquetCompression::Zstd(None)).finish(&mut df).map_err(WriteError::Polars)?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut df)
+        .map_err(WriteError::Polars)?;
     fs::rename(&tmp, path).map_err(WriteError::Io)
 }

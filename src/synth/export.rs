@@ -139,7 +139,15 @@ impl ExportSink {
                 }
                 Flavour::Utf8 => out.write_all(head.as_bytes())?,
             }
-            self.petitions.insert(year, YearFileHandle(YearFile { out, flavour, path, rows: 0 }));
+            self.petitions.insert(
+                year,
+                YearFileHandle(YearFile {
+                    out,
+                    flavour,
+                    path,
+                    rows: 0,
+                }),
+            );
         }
         self.petitions
             .get_mut(&year)
@@ -188,7 +196,9 @@ impl ExportSink {
             out.write_all(csv_row(labels(Dataset::Cases)).as_bytes())?;
             self.cases = Some((out, 0));
         }
-        let Some((out, n)) = self.cases.as_mut() else { return Ok(()) };
+        let Some((out, n)) = self.cases.as_mut() else {
+            return Ok(());
+        };
         let mut text = String::with_capacity(rows.len() * 160);
         for c in rows {
             let cells = [
@@ -219,36 +229,48 @@ impl ExportSink {
         let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(|e| anyhow::anyhow!("{e}"))?;
         wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed));
         let xl = |e: rust_xlsxwriter::XlsxError| anyhow::anyhow!("{}: {e}", path.display());
-        let title_fmt = Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center);
-        let head_fmt = Format::new().set_bold().set_border(rust_xlsxwriter::FormatBorder::Thin);
+        let title_fmt = Format::new()
+            .set_bold()
+            .set_font_size(16)
+            .set_align(FormatAlign::Center);
+        let head_fmt = Format::new()
+            .set_bold()
+            .set_border(rust_xlsxwriter::FormatBorder::Thin);
         let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
         let header = labels(Dataset::Findings);
         let mut ws: Worksheet = Worksheet::new();
         ws.set_name("巡察发现问题").map_err(xl)?;
         let title = format!("{year}年巡视巡察发现问题整改台账");
-        ws.merge_range(0, 0, 0, (header.len() - 1) as u16, &title, &title_fmt).map_err(xl)?;
+        ws.merge_range(0, 0, 0, (header.len() - 1) as u16, &title, &title_fmt)
+            .map_err(xl)?;
         for (c, h) in header.iter().enumerate() {
-            ws.write_string_with_format(1, c as u16, *h, &head_fmt).map_err(xl)?;
+            ws.write_string_with_format(1, c as u16, *h, &head_fmt)
+                .map_err(xl)?;
         }
-        let excel_date = |d: NaiveDate| ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8);
+        let excel_date =
+            |d: NaiveDate| ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8);
         for (i, f) in rows.iter().enumerate() {
             let r = (i + 2) as u32;
             ws.write_string(r, 0, &f.id).map_err(xl)?;
             ws.write_string(r, 1, &f.round).map_err(xl)?;
             ws.write_string(r, 2, f.kind.label_zh()).map_err(xl)?;
             ws.write_string(r, 3, &world.units[f.unit].id).map_err(xl)?;
-            ws.write_datetime_with_format(r, 4, &excel_date(f.reported).map_err(xl)?, &date_fmt).map_err(xl)?;
+            ws.write_datetime_with_format(r, 4, &excel_date(f.reported).map_err(xl)?, &date_fmt)
+                .map_err(xl)?;
             if let Some(field) = f.field {
                 ws.write_string(r, 5, field.label_zh()).map_err(xl)?;
             }
-            ws.write_string(r, 6, yes_no(f.involves_top_leader)).map_err(xl)?;
+            ws.write_string(r, 6, yes_no(f.involves_top_leader))
+                .map_err(xl)?;
             ws.write_string(r, 7, &f.description).map_err(xl)?;
             if let Some(d) = f.due {
-                ws.write_datetime_with_format(r, 8, &excel_date(d).map_err(xl)?, &date_fmt).map_err(xl)?;
+                ws.write_datetime_with_format(r, 8, &excel_date(d).map_err(xl)?, &date_fmt)
+                    .map_err(xl)?;
             }
             ws.write_string(r, 9, f.status.label_zh()).map_err(xl)?;
             if let Some(d) = f.rectified {
-                ws.write_datetime_with_format(r, 10, &excel_date(d).map_err(xl)?, &date_fmt).map_err(xl)?;
+                ws.write_datetime_with_format(r, 10, &excel_date(d).map_err(xl)?, &date_fmt)
+                    .map_err(xl)?;
             }
         }
         ws.set_column_width(7, 40).map_err(xl)?;
@@ -295,10 +317,20 @@ impl Sink for ExportSink {
         self.write_csv("leaders.csv", &labels(Dataset::Leaders), leaders)
     }
 
-    fn quarter(&mut self, world: &World, q: Quarter, petitions: &[Petition], findings: &[Finding], cases: &[Case]) -> Result<()> {
+    fn quarter(
+        &mut self,
+        world: &World,
+        q: Quarter,
+        petitions: &[Petition],
+        findings: &[Finding],
+        cases: &[Case],
+    ) -> Result<()> {
         self.write_petitions(world, q, petitions)?;
         self.write_cases(world, cases)?;
-        self.findings.entry(q.year()).or_default().extend_from_slice(findings);
+        self.findings
+            .entry(q.year())
+            .or_default()
+            .extend_from_slice(findings);
         if q.number() == 4 || q == world.last {
             if let Some(rows) = self.findings.remove(&q.year()) {
                 self.write_findings(world, q.year(), &rows)?;
@@ -316,7 +348,14 @@ impl Sink for ExportSink {
             out.flush()?;
             self.summary.files.insert(self.dir.join("cases.csv"), n);
         }
-        let name_of = |id: &str| world.units.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_default();
+        let name_of = |id: &str| {
+            world
+                .units
+                .iter()
+                .find(|u| u.id == id)
+                .map(|u| u.name.clone())
+                .unwrap_or_default()
+        };
         let rows = truth
             .iter()
             .map(|t| {
@@ -334,7 +373,16 @@ impl Sink for ExportSink {
             .collect();
         self.write_csv(
             "ground_truth.csv",
-            &["kind", "unit_id", "unit_name", "person_id", "first_quarter", "last_quarter", "effect", "note"],
+            &[
+                "kind",
+                "unit_id",
+                "unit_name",
+                "person_id",
+                "first_quarter",
+                "last_quarter",
+                "effect",
+                "note",
+            ],
             rows,
         )
     }

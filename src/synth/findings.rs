@@ -27,11 +27,26 @@ pub struct Finding {
 /// Share of inspectable units visited in one quarter's round.
 const VISITED_SHARE: f64 = 0.06;
 
-fn status<R: Rng>(rng: &mut R, reported: NaiveDate, due: NaiveDate, as_of: NaiveDate, overdue: bool) -> (RectificationStatus, Option<NaiveDate>) {
+fn status<R: Rng>(
+    rng: &mut R,
+    reported: NaiveDate,
+    due: NaiveDate,
+    as_of: NaiveDate,
+    overdue: bool,
+) -> (RectificationStatus, Option<NaiveDate>) {
     use RectificationStatus::*;
-    let between = |rng: &mut R, a: NaiveDate, b: NaiveDate| a + Duration::days(rng.random_range(0..=(b - a).num_days().max(0)));
+    let between = |rng: &mut R, a: NaiveDate, b: NaiveDate| {
+        a + Duration::days(rng.random_range(0..=(b - a).num_days().max(0)))
+    };
     if overdue {
-        return (if rng.random_bool(0.5) { NotStarted } else { Ongoing }, None);
+        return (
+            if rng.random_bool(0.5) {
+                NotStarted
+            } else {
+                Ongoing
+            },
+            None,
+        );
     }
     if due > as_of {
         return match weighted(rng, &[0.4, 0.5, 0.1]) {
@@ -42,7 +57,10 @@ fn status<R: Rng>(rng: &mut R, reported: NaiveDate, due: NaiveDate, as_of: Naive
     }
     match weighted(rng, &[0.75, 0.12, 0.06, 0.02, 0.05]) {
         0 => (Done, Some(between(rng, reported, due))),
-        1 => (Done, Some(between(rng, due.succ_opt().unwrap_or(due), as_of))),
+        1 => (
+            Done,
+            Some(between(rng, due.succ_opt().unwrap_or(due), as_of)),
+        ),
         2 => (Ongoing, None),
         3 => (NotStarted, None),
         _ => (LongTerm, None),
@@ -54,8 +72,12 @@ pub fn in_quarter<R: Rng>(rng: &mut R, world: &World, q: Quarter, seq: &mut u64)
     let eligible: Vec<usize> = (0..world.units.len())
         .filter(|&u| !matches!(world.units[u].level, UnitLevel::Community | UnitLevel::City))
         .collect();
-    let visits = ((eligible.len() as f64 * VISITED_SHARE).round() as usize).clamp(1, eligible.len().max(1));
-    let mut visited: Vec<usize> = index::sample(rng, eligible.len(), visits.min(eligible.len())).into_iter().map(|i| eligible[i]).collect();
+    let visits =
+        ((eligible.len() as f64 * VISITED_SHARE).round() as usize).clamp(1, eligible.len().max(1));
+    let mut visited: Vec<usize> = index::sample(rng, eligible.len(), visits.min(eligible.len()))
+        .into_iter()
+        .map(|i| eligible[i])
+        .collect();
     for p in &world.plants {
         if let Plant::OverdueRectification { unit, quarter } = *p {
             if quarter == q && !visited.contains(&unit) {
@@ -78,7 +100,8 @@ pub fn in_quarter<R: Rng>(rng: &mut R, world: &World, q: Quarter, seq: &mut u64)
         let n = 3 + poisson(rng, 4.0);
         for _ in 0..n {
             *seq += 1;
-            let field = (!rng.random_bool(0.05)).then(|| KeyField::ALL[weighted(rng, &world.field_weights(u, q))]);
+            let field = (!rng.random_bool(0.05))
+                .then(|| KeyField::ALL[weighted(rng, &world.field_weights(u, q))]);
             let due = reported + Duration::days(if rng.random_bool(0.6) { 90 } else { 180 });
             let (status, rectified) = status(rng, reported, due, world.as_of, overdue);
             out.push(Finding {

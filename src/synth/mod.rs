@@ -60,9 +60,14 @@ pub fn world(spec: &SynthSpec, rng: &mut ChaCha8Rng) -> World {
     let last = spec.first.offset(spec.quarters as i32 - 1);
     let leaders = tree::leaders(rng, &units, spec.first, last);
     let mut world = World::new(units, leaders, spec.first, spec.quarters, spec.scale);
-    let plants = signals::choose(rng, &world.units, &world.leaders, spec.first, spec.quarters, &|u, q| {
-        world.base_mean(u, q)
-    });
+    let plants = signals::choose(
+        rng,
+        &world.units,
+        &world.leaders,
+        spec.first,
+        spec.quarters,
+        &|u, q| world.base_mean(u, q),
+    );
     world.plants = plants;
     world
 }
@@ -85,6 +90,10 @@ pub fn generate<S: Sink>(spec: &SynthSpec, sink: &mut S) -> Result<(), S::Error>
         pending.retain(|c| c.filed > q.last_day());
         sink.quarter(&world, q, &petitions, &findings, &cases)?;
     }
-    let truth: Vec<Truth> = world.plants.iter().map(|p| p.truth(&world.units, &world.leaders)).collect();
+    let truth: Vec<Truth> = world
+        .plants
+        .iter()
+        .map(|p| p.truth(&world.units, &world.leaders))
+        .collect();
     sink.finish(&world, &truth)
 }

@@ -8,7 +8,9 @@ use super::names;
 use super::signals::Plant;
 use super::tree;
 use super::world::{World, gamma_days, weighted};
-use crate::model::{Channel, Discipline, Disposition, KeyField, LeaderRole, PersonRole, PetitionClass, Quarter};
+use crate::model::{
+    Channel, Discipline, Disposition, KeyField, LeaderRole, PersonRole, PetitionClass, Quarter,
+};
 
 /// One generated petition, as the export writes it.
 #[derive(Debug, Clone)]
@@ -45,7 +47,13 @@ struct Draw<'a> {
 }
 
 impl Draw<'_> {
-    fn petition<R: Rng>(&self, rng: &mut R, unit: usize, id: String, role: Option<PersonRole>) -> Petition {
+    fn petition<R: Rng>(
+        &self,
+        rng: &mut R,
+        unit: usize,
+        id: String,
+        role: Option<PersonRole>,
+    ) -> Petition {
         let w = self.world;
         let received = w.day_in(rng, self.quarter);
         let class = PetitionClass::ALL[weighted(rng, &CLASS_W)];
@@ -70,7 +78,8 @@ impl Draw<'_> {
         } else {
             Some(KeyField::ALL[weighted(rng, &w.field_weights(unit, self.quarter))])
         };
-        let discipline = (!rng.random_bool(0.05)).then(|| Discipline::ALL[weighted(rng, &DISCIPLINE_W)]);
+        let discipline =
+            (!rng.random_bool(0.05)).then(|| Discipline::ALL[weighted(rng, &DISCIPLINE_W)]);
         let signed = rng.random_bool(0.4);
         let clue_p = match (class, role) {
             (PetitionClass::Accusation, PersonRole::TopLeader) => 0.45,
@@ -79,13 +88,25 @@ impl Draw<'_> {
         };
         let clue = rng.random_bool(clue_p);
         let (disposition, disposed) = if clue {
-            let mean = if role == PersonRole::TopLeader { 12.0 } else { 25.0 };
+            let mean = if role == PersonRole::TopLeader {
+                12.0
+            } else {
+                25.0
+            };
             let day = received + Duration::days(gamma_days(rng, mean, 2.0).max(1));
             let d = Disposition::ALL[weighted(rng, &DISPOSITION_W)];
-            if day <= w.as_of { (Some(d), Some(day)) } else { (None, None) }
+            if day <= w.as_of {
+                (Some(d), Some(day))
+            } else {
+                (None, None)
+            }
         } else if class == PetitionClass::OutOfScope {
             let day = received + Duration::days(rng.random_range(1..=10));
-            if day <= w.as_of { (Some(Disposition::Refer), Some(day)) } else { (None, None) }
+            if day <= w.as_of {
+                (Some(Disposition::Refer), Some(day))
+            } else {
+                (None, None)
+            }
         } else {
             (None, None)
         };
@@ -127,7 +148,11 @@ pub fn in_quarter<R: Rng>(rng: &mut R, world: &World, q: Quarter, seq: &mut u64)
     }
     for plant in world.plants.iter().filter(|p| p.active(q)) {
         match *plant {
-            Plant::ProminentLeader { leader, per_quarter, .. } => {
+            Plant::ProminentLeader {
+                leader,
+                per_quarter,
+                ..
+            } => {
                 let unit = world.leaders[leader].unit;
                 let reporter = names::reporter(rng);
                 for i in 0..per_quarter {

@@ -12,20 +12,54 @@ use crate::model::{KeyField, LeaderRole, Quarter, UnitLevel};
 pub enum Plant {
     /// One quarter whose petition count is the expected count plus `sd`
     /// standard deviations (negative binomial).
-    Spike { unit: usize, quarter: Quarter, sd: f64 },
+    Spike {
+        unit: usize,
+        quarter: Quarter,
+        sd: f64,
+    },
     /// Relative risk `rr` for `quarters` quarters from `from`.
-    Sustained { unit: usize, from: Quarter, quarters: u32, rr: f64 },
+    Sustained {
+        unit: usize,
+        from: Quarter,
+        quarters: u32,
+        rr: f64,
+    },
     /// Every street and community of a district rises together.
-    ClusterRise { district: usize, from: Quarter, quarters: u32, rr: f64 },
+    ClusterRise {
+        district: usize,
+        from: Quarter,
+        quarters: u32,
+        rr: f64,
+    },
     /// A district's share of petitions in `field` moves from its usual
     /// share to `share`.
-    FieldShift { district: usize, field: KeyField, share: f64, from: Quarter, quarters: u32 },
+    FieldShift {
+        district: usize,
+        field: KeyField,
+        share: f64,
+        from: Quarter,
+        quarters: u32,
+    },
     /// Citywide, the weight of `field` is multiplied by `factor` (普遍性问题).
-    CommonProblem { field: KeyField, factor: f64, from: Quarter, quarters: u32 },
+    CommonProblem {
+        field: KeyField,
+        factor: f64,
+        from: Quarter,
+        quarters: u32,
+    },
     /// A leader named in `per_quarter` extra petitions every quarter.
-    ProminentLeader { leader: usize, from: Quarter, quarters: u32, per_quarter: u32 },
+    ProminentLeader {
+        leader: usize,
+        from: Quarter,
+        quarters: u32,
+        per_quarter: u32,
+    },
     /// Top-leader clues received early in `quarter` and never disposed.
-    OverdueClues { unit: usize, quarter: Quarter, count: u32 },
+    OverdueClues {
+        unit: usize,
+        quarter: Quarter,
+        count: u32,
+    },
     /// An inspection round whose findings are left unrectified past due.
     OverdueRectification { unit: usize, quarter: Quarter },
 }
@@ -71,7 +105,11 @@ pub fn choose<R: Rng>(
     };
     let mut used: Vec<usize> = Vec::new();
     let take = |rng: &mut R, pool: &[usize], ok: &dyn Fn(usize) -> bool, used: &mut Vec<usize>| {
-        let mut pool: Vec<usize> = pool.iter().copied().filter(|i| !used.contains(i) && ok(*i)).collect();
+        let mut pool: Vec<usize> = pool
+            .iter()
+            .copied()
+            .filter(|i| !used.contains(i) && ok(*i))
+            .collect();
         pool.shuffle(rng);
         let chosen = pool.first().copied();
         if let Some(c) = chosen {
@@ -80,7 +118,16 @@ pub fn choose<R: Rng>(
         chosen
     };
     let mut plants = Vec::new();
-    let busy = candidates(units, &[UnitLevel::District, UnitLevel::Bureau, UnitLevel::Street, UnitLevel::Soe, UnitLevel::University]);
+    let busy = candidates(
+        units,
+        &[
+            UnitLevel::District,
+            UnitLevel::Bureau,
+            UnitLevel::Street,
+            UnitLevel::Soe,
+            UnitLevel::University,
+        ],
+    );
     for sd in [2.0, 3.0, 5.0] {
         for _ in 0..2 {
             let quarter = late(rng, 1);
@@ -92,13 +139,23 @@ pub fn choose<R: Rng>(
     for rr in [1.5, 2.0, 3.0] {
         let len = rng.random_range(2..=6u32).min(quarters as u32);
         let from = late(rng, len);
-        if let Some(unit) = take(rng, &busy, &|u| mean(u, from) >= 4.0, &mut used) {
-            plants.push(Plant::Sustained { unit, from, quarters: len, rr });
+        if let Some(unit) = take(rng, &busy, &|u| mean(u, from) >= 8.0, &mut used) {
+            plants.push(Plant::Sustained {
+                unit,
+                from,
+                quarters: len,
+                rr,
+            });
         }
     }
     let districts = candidates(units, &[UnitLevel::District]);
     if let Some(district) = take(rng, &districts, &|_| true, &mut used) {
-        plants.push(Plant::ClusterRise { district, from: last.offset(-1), quarters: 2, rr: 2.0 });
+        plants.push(Plant::ClusterRise {
+            district,
+            from: last.offset(-1),
+            quarters: 2,
+            rr: 2.0,
+        });
     }
     if let Some(district) = take(rng, &districts, &|_| true, &mut used) {
         plants.push(Plant::FieldShift {
@@ -109,22 +166,45 @@ pub fn choose<R: Rng>(
             quarters: 4,
         });
     }
-    plants.push(Plant::CommonProblem { field: KeyField::Land, factor: 1.8, from: last.offset(-1), quarters: 2 });
+    plants.push(Plant::CommonProblem {
+        field: KeyField::Land,
+        factor: 1.8,
+        from: last.offset(-1),
+        quarters: 2,
+    });
     let high = candidates(units, &[UnitLevel::District, UnitLevel::Bureau]);
     if let Some(unit) = take(rng, &high, &|_| true, &mut used) {
         let from = last.offset(-5);
         if let Some(leader) = leaders.iter().position(|l| {
-            l.unit == unit && l.role == LeaderRole::TopLeader && l.start <= from.first_day() && l.end.is_none()
+            l.unit == unit
+                && l.role == LeaderRole::TopLeader
+                && l.start <= from.first_day()
+                && l.end.is_none()
         }) {
-            plants.push(Plant::ProminentLeader { leader, from, quarters: 6, per_quarter: 4 });
+            plants.push(Plant::ProminentLeader {
+                leader,
+                from,
+                quarters: 6,
+                per_quarter: 4,
+            });
         }
     }
     if let Some(unit) = take(rng, &busy, &|_| true, &mut used) {
-        plants.push(Plant::OverdueClues { unit, quarter: last, count: 4 });
+        plants.push(Plant::OverdueClues {
+            unit,
+            quarter: last,
+            count: 4,
+        });
     }
-    let inspected = candidates(units, &[UnitLevel::Bureau, UnitLevel::Soe, UnitLevel::University]);
+    let inspected = candidates(
+        units,
+        &[UnitLevel::Bureau, UnitLevel::Soe, UnitLevel::University],
+    );
     if let Some(unit) = take(rng, &inspected, &|_| true, &mut used) {
-        plants.push(Plant::OverdueRectification { unit, quarter: last.offset(-3) });
+        plants.push(Plant::OverdueRectification {
+            unit,
+            quarter: last.offset(-3),
+        });
     }
     plants
 }
@@ -163,7 +243,9 @@ impl Plant {
                 format!("{sd}"),
                 format!("one quarter at expected + {sd} SD (negative binomial)"),
             ),
-            Plant::Sustained { unit, rr, quarters, .. } => (
+            Plant::Sustained {
+                unit, rr, quarters, ..
+            } => (
                 "sustained_rise",
                 unit_id(unit),
                 String::new(),
@@ -175,14 +257,25 @@ impl Plant {
                 unit_id(district),
                 String::new(),
                 format!("{rr}"),
-                format!("every street and community of {} at relative risk {rr}", units[district].name),
+                format!(
+                    "every street and community of {} at relative risk {rr}",
+                    units[district].name
+                ),
             ),
-            Plant::FieldShift { district, field, share, .. } => (
+            Plant::FieldShift {
+                district,
+                field,
+                share,
+                ..
+            } => (
                 "field_share_shift",
                 unit_id(district),
                 String::new(),
                 format!("{share}"),
-                format!("{} share raised to {share} in the district and below", field.code()),
+                format!(
+                    "{} share raised to {share} in the district and below",
+                    field.code()
+                ),
             ),
             Plant::CommonProblem { field, factor, .. } => (
                 "common_problem",
@@ -191,19 +284,27 @@ impl Plant {
                 format!("{factor}"),
                 format!("{} weight x{factor} in every unit", field.code()),
             ),
-            Plant::ProminentLeader { leader, per_quarter, .. } => (
+            Plant::ProminentLeader {
+                leader,
+                per_quarter,
+                ..
+            } => (
                 "prominent_leader",
                 unit_id(leaders[leader].unit),
                 leaders[leader].person_id.clone(),
                 format!("{per_quarter}"),
-                format!("{per_quarter} extra petitions a quarter naming the top leader, mostly signed, half repeats"),
+                format!(
+                    "{per_quarter} extra petitions a quarter naming the top leader, mostly signed, half repeats"
+                ),
             ),
             Plant::OverdueClues { unit, count, .. } => (
                 "overdue_top_leader_clues",
                 unit_id(unit),
                 String::new(),
                 format!("{count}"),
-                format!("{count} top-leader clues received in the quarter's first 20 days, never disposed"),
+                format!(
+                    "{count} top-leader clues received in the quarter's first 20 days, never disposed"
+                ),
             ),
             Plant::OverdueRectification { unit, .. } => (
                 "overdue_rectification",
@@ -213,6 +314,14 @@ impl Plant {
                 "findings of the round left not started or ongoing past their due date".into(),
             ),
         };
-        Truth { kind, unit_id, person_id, first_quarter, last_quarter, effect, note }
+        Truth {
+            kind,
+            unit_id,
+            person_id,
+            first_quarter,
+            last_quarter,
+            effect,
+            note,
+        }
     }
 }

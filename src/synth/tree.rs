@@ -112,7 +112,14 @@ fn headcount<R: Rng>(rng: &mut R, level: UnitLevel) -> u32 {
 pub fn units<R: Rng>(rng: &mut R, size: TreeSize) -> Vec<Unit> {
     let effect = LogNormal::new(0.0, 0.35).unwrap_or_else(|_| unreachable!("valid sigma"));
     let mut out = Vec::new();
-    let push = |rng: &mut R, out: &mut Vec<Unit>, id: String, name: String, parent: Option<usize>, level, portfolio, district| {
+    let push = |rng: &mut R,
+                out: &mut Vec<Unit>,
+                id: String,
+                name: String,
+                parent: Option<usize>,
+                level,
+                portfolio,
+                district| {
         out.push(Unit {
             id,
             name,
@@ -125,22 +132,60 @@ pub fn units<R: Rng>(rng: &mut R, size: TreeSize) -> Vec<Unit> {
         });
         out.len() - 1
     };
-    let city = push(rng, &mut out, "C0000".into(), names::CITY.into(), None, UnitLevel::City, None, None);
+    let city = push(
+        rng,
+        &mut out,
+        "C0000".into(),
+        names::CITY.into(),
+        None,
+        UnitLevel::City,
+        None,
+        None,
+    );
     let portfolio = |i: usize| Some(names::PORTFOLIOS[i % names::PORTFOLIOS.len()]);
     for d in 0..size.districts {
         let did = format!("D{:02}", d + 1);
         let p = portfolio(d);
-        let di = push(rng, &mut out, did.clone(), numbered(names::DISTRICTS, d), Some(city), UnitLevel::District, p, None);
+        let di = push(
+            rng,
+            &mut out,
+            did.clone(),
+            numbered(names::DISTRICTS, d),
+            Some(city),
+            UnitLevel::District,
+            p,
+            None,
+        );
         out[di].district = Some(di);
-        let streets = rng.random_range(size.streets / 2..=size.streets * 3 / 2).max(1);
+        let streets = rng
+            .random_range(size.streets / 2..=size.streets * 3 / 2)
+            .max(1);
         for s in 0..streets {
             let sid = format!("{did}S{:02}", s + 1);
             let name = names::street_name(rng, s + 1);
-            let si = push(rng, &mut out, sid.clone(), name, Some(di), UnitLevel::Street, p, Some(di));
+            let si = push(
+                rng,
+                &mut out,
+                sid.clone(),
+                name,
+                Some(di),
+                UnitLevel::Street,
+                p,
+                Some(di),
+            );
             if rng.random_bool(size.community_share) {
                 for c in 0..size.communities {
                     let name = names::community_name(rng, c + 1);
-                    push(rng, &mut out, format!("{sid}C{:02}", c + 1), name, Some(si), UnitLevel::Community, p, Some(di));
+                    push(
+                        rng,
+                        &mut out,
+                        format!("{sid}C{:02}", c + 1),
+                        name,
+                        Some(si),
+                        UnitLevel::Community,
+                        p,
+                        Some(di),
+                    );
                 }
             }
         }
@@ -148,12 +193,26 @@ pub fn units<R: Rng>(rng: &mut R, size: TreeSize) -> Vec<Unit> {
     let groups: [(&[&str], usize, UnitLevel, char); 3] = [
         (names::BUREAUS, size.bureaus, UnitLevel::Bureau, 'B'),
         (names::SOES, size.soes, UnitLevel::Soe, 'E'),
-        (names::UNIVERSITIES, size.universities, UnitLevel::University, 'U'),
+        (
+            names::UNIVERSITIES,
+            size.universities,
+            UnitLevel::University,
+            'U',
+        ),
     ];
     for (list, count, level, prefix) in groups {
         for i in 0..count {
             let id = format!("{prefix}{:03}", i + 1);
-            push(rng, &mut out, id, numbered(list, i), Some(city), level, portfolio(i + 1), None);
+            push(
+                rng,
+                &mut out,
+                id,
+                numbered(list, i),
+                Some(city),
+                level,
+                portfolio(i + 1),
+                None,
+            );
         }
     }
     out
@@ -171,9 +230,10 @@ fn members<R: Rng>(rng: &mut R, level: UnitLevel) -> usize {
 fn rank(level: UnitLevel, role: LeaderRole) -> Rank {
     match (level, role) {
         (UnitLevel::City, _) => Rank::CityManaged,
-        (UnitLevel::District | UnitLevel::Bureau | UnitLevel::Soe | UnitLevel::University, LeaderRole::TopLeader) => {
-            Rank::CityManaged
-        }
+        (
+            UnitLevel::District | UnitLevel::Bureau | UnitLevel::Soe | UnitLevel::University,
+            LeaderRole::TopLeader,
+        ) => Rank::CityManaged,
         (UnitLevel::District | UnitLevel::Bureau, LeaderRole::Member) => Rank::CityManaged,
         (UnitLevel::Street, _) | (UnitLevel::Soe | UnitLevel::University, LeaderRole::Member) => {
             Rank::DistrictManaged
@@ -203,12 +263,37 @@ pub fn leaders<R: Rng>(rng: &mut R, units: &[Unit], first: Quarter, last: Quarte
         let start = date_between(rng, long_ago, period_start);
         let top_rank = rank(u.level, LeaderRole::TopLeader);
         if rng.random_bool(0.17) {
-            let change = date_between(rng, period_start + chrono::Duration::days(90), period_end - chrono::Duration::days(90));
-            out.push(Leader { person_id: next_id(&mut seq), unit: ui, role: LeaderRole::TopLeader, rank: top_rank, start, end: Some(change) });
+            let change = date_between(
+                rng,
+                period_start + chrono::Duration::days(90),
+                period_end - chrono::Duration::days(90),
+            );
+            out.push(Leader {
+                person_id: next_id(&mut seq),
+                unit: ui,
+                role: LeaderRole::TopLeader,
+                rank: top_rank,
+                start,
+                end: Some(change),
+            });
             let succ = change.succ_opt().unwrap_or(change);
-            out.push(Leader { person_id: next_id(&mut seq), unit: ui, role: LeaderRole::TopLeader, rank: top_rank, start: succ, end: None });
+            out.push(Leader {
+                person_id: next_id(&mut seq),
+                unit: ui,
+                role: LeaderRole::TopLeader,
+                rank: top_rank,
+                start: succ,
+                end: None,
+            });
         } else {
-            out.push(Leader { person_id: next_id(&mut seq), unit: ui, role: LeaderRole::TopLeader, rank: top_rank, start, end: None });
+            out.push(Leader {
+                person_id: next_id(&mut seq),
+                unit: ui,
+                role: LeaderRole::TopLeader,
+                rank: top_rank,
+                start,
+                end: None,
+            });
         }
         for _ in 0..members(rng, u.level) {
             let start = date_between(rng, long_ago, period_start);
@@ -226,7 +311,12 @@ pub fn leaders<R: Rng>(rng: &mut R, units: &[Unit], first: Quarter, last: Quarte
 }
 
 /// The top leader of `unit` on `date`, as an index into `leaders`.
-pub fn top_leader_on(leaders: &[Leader], by_unit: &[Vec<usize>], unit: usize, date: NaiveDate) -> Option<usize> {
+pub fn top_leader_on(
+    leaders: &[Leader],
+    by_unit: &[Vec<usize>],
+    unit: usize,
+    date: NaiveDate,
+) -> Option<usize> {
     by_unit[unit].iter().copied().find(|&i| {
         let l = &leaders[i];
         l.role == LeaderRole::TopLeader && l.start <= date && l.end.is_none_or(|e| date <= e)

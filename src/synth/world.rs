@@ -42,7 +42,13 @@ fn level_factor(level: UnitLevel) -> f64 {
 }
 
 impl World {
-    pub fn new(units: Vec<Unit>, leaders: Vec<Leader>, first: Quarter, quarters: usize, scale: f64) -> Self {
+    pub fn new(
+        units: Vec<Unit>,
+        leaders: Vec<Leader>,
+        first: Quarter,
+        quarters: usize,
+        scale: f64,
+    ) -> Self {
         let last = first.offset(quarters as i32 - 1);
         let weight: f64 = units
             .iter()
@@ -50,7 +56,16 @@ impl World {
             .sum();
         let base_rate = PETITIONS_PER_YEAR * scale / 4.0 / weight.max(1.0);
         let by_unit = tree::index_by_unit(&leaders, units.len());
-        World { units, leaders, by_unit, plants: Vec::new(), first, last, as_of: last.last_day(), base_rate }
+        World {
+            units,
+            leaders,
+            by_unit,
+            plants: Vec::new(),
+            first,
+            last,
+            as_of: last.last_day(),
+            base_rate,
+        }
     }
 
     /// Expected petitions of unit `u` in `q` before any plant.
@@ -113,13 +128,27 @@ impl World {
         for p in self.plants.iter().filter(|p| p.active(q)) {
             match *p {
                 Plant::CommonProblem { field, factor, .. } => w[pos(field)] *= factor,
-                Plant::FieldShift { district, field, share, .. } if unit.district == Some(district) => {
+                Plant::FieldShift {
+                    district,
+                    field,
+                    share,
+                    ..
+                } if unit.district == Some(district) => {
                     let i = pos(field);
-                    let rest: f64 = w.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| x).sum();
+                    let rest: f64 = w
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != i)
+                        .map(|(_, x)| x)
+                        .sum();
                     let total: f64 = w.iter().sum();
                     // Give `field` the share `share` of the total, others in proportion.
                     for (j, x) in w.iter_mut().enumerate() {
-                        *x = if j == i { share * total } else { *x / rest * (1.0 - share) * total };
+                        *x = if j == i {
+                            share * total
+                        } else {
+                            *x / rest * (1.0 - share) * total
+                        };
                     }
                 }
                 _ => {}
@@ -167,5 +196,7 @@ pub fn weighted<R: Rng>(rng: &mut R, weights: &[f64]) -> usize {
 
 /// Days drawn from a gamma distribution with the given mean and shape.
 pub fn gamma_days<R: Rng>(rng: &mut R, mean: f64, shape: f64) -> i64 {
-    Gamma::new(shape, mean / shape).map_or(mean, |g| g.sample(rng)).round() as i64
+    Gamma::new(shape, mean / shape)
+        .map_or(mean, |g| g.sample(rng))
+        .round() as i64
 }

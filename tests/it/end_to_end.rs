@@ -3,12 +3,18 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use assert_cmd::Command;
+use std::process::Command;
 
 fn run(pipeline: &Path) -> std::process::Output {
-    Command::cargo_bin("yanpan")
-        .expect("binary")
-        .args(["run", pipeline.to_str().expect("utf-8 path"), "--quarter", "2024Q4", "--today", "2025-01-15"])
+    Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args([
+            "run",
+            pipeline.to_str().expect("utf-8 path"),
+            "--quarter",
+            "2024Q4",
+            "--today",
+            "2025-01-15",
+        ])
         .output()
         .expect("runs")
 }
@@ -16,8 +22,16 @@ fn run(pipeline: &Path) -> std::process::Output {
 /// Petitions received in 2024Q4 according to the raw export, counted
 /// without yanpan's code.
 fn raw_q4_petitions() -> usize {
-    let text = std::fs::read_to_string(crate::root().join("sample_data/petitions_2024.csv")).expect("read");
-    text.lines().skip(1).filter(|l| l.split(',').nth(1).is_some_and(|d| d >= "2024-10-01" && d <= "2024-12-31")).count()
+    let text = std::fs::read_to_string(crate::root().join("sample_data/petitions_2024.csv"))
+        .expect("read");
+    text.lines()
+        .skip(1)
+        .filter(|l| {
+            l.split(',')
+                .nth(1)
+                .is_some_and(|d| d >= "2024-10-01" && d <= "2024-12-31")
+        })
+        .count()
 }
 
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -29,7 +43,10 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.insert(p.strip_prefix(dir).expect("prefix").display().to_string(), std::fs::read(&p).expect("read"));
+                out.insert(
+                    p.strip_prefix(dir).expect("prefix").display().to_string(),
+                    std::fs::read(&p).expect("read"),
+                );
             }
         }
     }
@@ -38,41 +55,102 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = crate::TempDir::new();
     let pipeline = crate::sample_pipeline(dir.path());
     let out = run(&pipeline);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "run failed: {stderr}");
-    assert!(stderr.contains("demo reporter key"), "the demo key is announced: {stderr}");
+    assert!(
+        stderr.contains("demo reporter key"),
+        "the demo key is announced: {stderr}"
+    );
     let pub_dir = dir.path().join("reports/2024Q4");
     let files = tree(&pub_dir);
-    for want in ["thematic/petitions.md", "charts/trend.svg", "charts/trend.png", "tables/unit_quarter.parquet", "tables/flags.csv", "tables/quarantine.csv", "manifest.json"] {
-        assert!(files.contains_key(want), "{want} missing: {:?}", files.keys());
+    for want in [
+        "thematic/petitions.md",
+        "charts/trend.svg",
+        "charts/trend.png",
+        "tables/unit_quarter.parquet",
+        "tables/flags.csv",
+        "tables/quarantine.csv",
+        "manifest.json",
+    ] {
+        assert!(
+            files.contains_key(want),
+            "{want} missing: {:?}",
+            files.keys()
+        );
     }
     let md = String::from_utf8(files["thematic/petitions.md"].clone()).expect("utf-8");
     let n = raw_q4_petitions();
-    assert!(md.contains(&format!("全市共受理信访举报{n}件")), "report should state {n} petitions:\n{md}");
-    // Flagged units appear by name, with their counts from the data.
+    assert!(
+        md.contains(&format!("全市共受理信访举报{n}件")),
+        "report should state {n} petitions:\n{md}"
+    );
+    // The unit with the most petitions in 2024Q4 (counted from the raw
+    // export) is named with its count.
+    let raw = std::fs::read_to_string(crate::root().join("sample_data/petitions_2024.csv"))
+        .expect("read");
+    let mut per_unit: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in raw.lines().skip(1) {
+        let cells: Vec<&str> = l.split(',').collect();
+        if cells[1] >= "2024-10-01" {
+            *per_unit.entry(cells[4]).or_default() += 1;
+        }
+    }
+    let (top_id, top_n) = per_unit
+        .iter()
+        .max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id)))
+        .expect("petitions in Q4");
+    let units =
+        std::fs::read_to_string(crate::root().join("sample_data/units.csv")).expect("units");
+    let name = units
+        .lines()
+        .find(|l| l.starts_with(&format!("{top_id},")))
+        .and_then(|l| l.split(',').nth(1))
+        .expect("unit name");
+    let row = format!("| {} |", yanpan::text::escape_markdown(name));
+    let line = md
+        .lines()
+        .find(|l| l.starts_with(&row))
+        .unwrap_or_else(|| panic!("{name} not in report:\n{md}"));
+    assert!(
+        line.contains(&format!("| {top_n} |")),
+        "{line} should show {top_n}"
+    );
+    // Every flag in flags.csv names a real unit.
     let flags = String::from_utf8(files["tables/flags.csv"].clone()).expect("utf-8");
-    let first_flag = flags.lines().nth(1).expect("at least one flag on the sample data");
-    let unit_id = first_flag.split(',').nth(1).expect("unit id");
-    let units = std::fs::read_to_string(crate::root().join("sample_data/units.csv")).expect("units");
-    let name = units.lines().find(|l| l.starts_with(&format!("{unit_id},"))).and_then(|l| l.split(',').nth(1)).expect("unit name");
-    assert!(md.contains(&yanpan::text::escape_markdown(name)), "{name} not in report");
+    for f in flags.lines().skip(1) {
+        let id = f.split(',').nth(1).expect("unit id");
+        assert!(
+            units.lines().any(|l| l.starts_with(&format!("{id},"))),
+            "flag on unknown unit {id}"
+        );
+    }
     // The chart carries Chinese text the embedded font covers.
     let svg = String::from_utf8(files["charts/trend.svg"].clone()).expect("utf-8");
     assert!(svg.contains("信访举报") && svg.contains("Yanpan Noto Sans SC"));
-    assert!(yanpan::render::fonts::covers("全市信访举报问题线索巡视巡察发现问题和立案季度趋势件"));
-    assert!(files["charts/trend.png"].len() > 20_000, "PNG is suspiciously small");
+    assert!(yanpan::render::fonts::covers(
+        "全市信访举报问题线索巡视巡察发现问题和立案季度趋势件"
+    ));
+    assert!(
+        files["charts/trend.png"].len() > 20_000,
+        "PNG is suspiciously small"
+    );
     // The manifest lists every output with its hash.
-    let manifest: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).expect("json");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&files["manifest.json"]).expect("json");
     let outputs = manifest["outputs"].as_array().expect("outputs");
     assert_eq!(outputs.len(), files.len() - 1);
     assert_eq!(manifest["quarter"], "2024Q4");
 
     // Running again on the same inputs changes nothing but the manifest.
     let again = run(&pipeline);
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     let second = tree(&pub_dir);
     for (k, v) in &files {
         if k != "manifest.json" {
@@ -80,15 +158,25 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         }
     }
     let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(stderr.contains("inserted 0, changed 0"), "second load changes nothing: {stderr}");
+    assert!(
+        stderr.contains("inserted 0, changed 0"),
+        "second load changes nothing: {stderr}"
+    );
 }
 
 #[test]
 fn a_bad_pipeline_file_is_refused_with_exit_code_2() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = crate::TempDir::new();
     let p = dir.path().join("bad.toml");
-    std::fs::write(&p, "[site]\nname = \"x\"\n[store]\npath = \"s\"\nbogus = 1\n").expect("write");
-    let out = Command::cargo_bin("yanpan").expect("binary").args(["run", p.to_str().expect("utf-8")]).output().expect("runs");
+    std::fs::write(
+        &p,
+        "[site]\nname = \"x\"\n[store]\npath = \"s\"\nbogus = 1\n",
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args(["run", p.to_str().expect("utf-8")])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bogus"), "{stderr}");

@@ -6,6 +6,35 @@ mod synth;
 
 use std::path::{Path, PathBuf};
 
+/// A temporary folder removed when dropped. (No dev-dependencies: the
+/// test build then shares every compiled dependency with the release build.)
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "yanpan-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("create temp dir");
+        TempDir(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -14,11 +43,18 @@ pub fn root() -> PathBuf {
 /// A pipeline file in `dir` that reads the shipped sample data and writes
 /// its store and reports inside `dir`.
 pub fn sample_pipeline(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(root().join("pipelines/quarterly.toml")).expect("sample pipeline");
+    let text =
+        std::fs::read_to_string(root().join("pipelines/quarterly.toml")).expect("sample pipeline");
     let sample = root().join("sample_data");
     let text = text
         .replace("\"../sample_data/", &format!("\"{}/", sample.display()))
-        .replace("\"demo-reporter.key\"", &format!("\"{}\"", root().join("pipelines/demo-reporter.key").display()))
+        .replace(
+            "\"demo-reporter.key\"",
+            &format!(
+                "\"{}\"",
+                root().join("pipelines/demo-reporter.key").display()
+            ),
+        )
         .replace("\"../store\"", "\"store\"")
         .replace("\"../reports\"", "\"reports\"");
     let path = dir.join("quarterly.toml");
