@@ -158,13 +158,7 @@ fn trend_labels(p: &Pipeline, q: Quarter) -> TrendLabels {
 }
 
 fn write_parquet(staging: &Staging, rel: &str, df: DataFrame) -> Result<()> {
-    let path = staging.path(rel)?;
-    store::write_parquet(&path, df)
-        .map_err(|e| match e {
-            store::WriteError::Io(e) => anyhow::Error::new(e),
-            store::WriteError::Polars(e) => anyhow::Error::new(e),
-        })
-        .with_context(|| format!("writing {}", path.display()))
+    Ok(store::write_parquet(&staging.path(rel)?, df)?)
 }
 
 /// Runs every stage for one quarter and publishes `reports/<quarter>/`.

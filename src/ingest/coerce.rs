@@ -48,12 +48,12 @@ pub fn date(raw: &str) -> Result<NaiveDate, Reason> {
         .split(['-', '/', '.', '年', '月', '日'])
         .filter(|p| !p.is_empty())
         .collect();
-    if let [y, m, d] = parts[..] {
-        if y.len() == 4 {
-            let (y, m, d) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>());
-            if let (Ok(y), Ok(m), Ok(d)) = (y, m, d) {
-                return NaiveDate::from_ymd_opt(y, m, d).ok_or(Reason::BadDate);
-            }
+    if let [y, m, d] = parts[..]
+        && y.len() == 4
+    {
+        let (y, m, d) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>());
+        if let (Ok(y), Ok(m), Ok(d)) = (y, m, d) {
+            return NaiveDate::from_ymd_opt(y, m, d).ok_or(Reason::BadDate);
         }
     }
     Err(Reason::BadDate)

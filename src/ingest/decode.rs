@@ -52,14 +52,14 @@ fn gb18030(bytes: &[u8]) -> Option<String> {
 
 /// Decodes `bytes` as declared, or detects the encoding.
 pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Cow<'_, str>, Detected), DecodeError> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        if declared != Encoding::Gbk {
-            return std::str::from_utf8(rest)
-                .map(|s| (Cow::Borrowed(s), Detected::Utf8Bom))
-                .map_err(|e| DecodeError::NotUtf8 {
-                    offset: e.valid_up_to() + 3,
-                });
-        }
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF")
+        && declared != Encoding::Gbk
+    {
+        return std::str::from_utf8(rest)
+            .map(|s| (Cow::Borrowed(s), Detected::Utf8Bom))
+            .map_err(|e| DecodeError::NotUtf8 {
+                offset: e.valid_up_to() + 3,
+            });
     }
     for (bom, enc, det) in [
         (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, Detected::Utf16Le),

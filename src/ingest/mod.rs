@@ -299,7 +299,7 @@ fn check_share(ing: &Ingested, max: f64) -> Result<(), IngestError> {
             .or_default() += 1;
     }
     let mut top: Vec<(String, usize)> = counts.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|t| std::cmp::Reverse(t.1));
     let reasons = top
         .iter()
         .take(3)

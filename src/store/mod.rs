@@ -187,30 +187,12 @@ impl Store {
                     .to_string();
                 let part = part.drop(col::QUARTER).map_err(self.polars(d))?;
                 let path = dir.join(format!("{}={q}", col::QUARTER)).join(PART);
-                write_parquet(&path, part).map_err(|e| match e {
-                    WriteError::Io(source) => StoreError::Io {
-                        path: path.clone(),
-                        source,
-                    },
-                    WriteError::Polars(source) => StoreError::Polars {
-                        path: path.clone(),
-                        source,
-                    },
-                })?;
+                write_parquet(&path, part)?;
                 written.push(path);
             }
         } else {
             let path = dir.join(PART);
-            write_parquet(&path, df).map_err(|e| match e {
-                WriteError::Io(source) => StoreError::Io {
-                    path: path.clone(),
-                    source,
-                },
-                WriteError::Polars(source) => StoreError::Polars {
-                    path: path.clone(),
-                    source,
-                },
-            })?;
+            write_parquet(&path, df)?;
             written.push(path);
         }
         for stale in self
@@ -256,23 +238,23 @@ fn compare(old: &DataFrame, new: &DataFrame, d: Dataset) -> PolarsResult<(u64, u
     Ok((changed, out.height() as u64 - changed))
 }
 
-/// Failure of [`write_parquet`].
-#[derive(Debug)]
-pub enum WriteError {
-    Io(std::io::Error),
-    Polars(PolarsError),
-}
-
 /// Writes `df` as Parquet (zstd) beside `path`, then renames it into place.
-pub fn write_parquet(path: &Path, mut df: DataFrame) -> Result<(), WriteError> {
+pub fn write_parquet(path: &Path, mut df: DataFrame) -> Result<(), StoreError> {
+    let io_err = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(WriteError::Io)?;
+        fs::create_dir_all(parent).map_err(io_err)?;
     }
     let tmp = path.with_extension("parquet.tmp");
-    let file = fs::File::create(&tmp).map_err(WriteError::Io)?;
+    let file = fs::File::create(&tmp).map_err(io_err)?;
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
         .finish(&mut df)
-        .map_err(WriteError::Polars)?;
-    fs::rename(&tmp, path).map_err(WriteError::Io)
+        .map_err(|source| StoreError::Polars {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    fs::rename(&tmp, path).map_err(io_err)
 }

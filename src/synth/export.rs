@@ -331,10 +331,10 @@ impl Sink for ExportSink {
             .entry(q.year())
             .or_default()
             .extend_from_slice(findings);
-        if q.number() == 4 || q == world.last {
-            if let Some(rows) = self.findings.remove(&q.year()) {
-                self.write_findings(world, q.year(), &rows)?;
-            }
+        if (q.number() == 4 || q == world.last)
+            && let Some(rows) = self.findings.remove(&q.year())
+        {
+            self.write_findings(world, q.year(), &rows)?;
         }
         Ok(())
     }

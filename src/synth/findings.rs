@@ -79,10 +79,11 @@ pub fn in_quarter<R: Rng>(rng: &mut R, world: &World, q: Quarter, seq: &mut u64)
         .map(|i| eligible[i])
         .collect();
     for p in &world.plants {
-        if let Plant::OverdueRectification { unit, quarter } = *p {
-            if quarter == q && !visited.contains(&unit) {
-                visited.push(unit);
-            }
+        if let Plant::OverdueRectification { unit, quarter } = *p
+            && quarter == q
+            && !visited.contains(&unit)
+        {
+            visited.push(unit);
         }
     }
     visited.sort_unstable();

@@ -262,38 +262,24 @@ pub fn leaders<R: Rng>(rng: &mut R, units: &[Unit], first: Quarter, last: Quarte
     for (ui, u) in units.iter().enumerate() {
         let start = date_between(rng, long_ago, period_start);
         let top_rank = rank(u.level, LeaderRole::TopLeader);
+        let top = |seq: &mut usize, start: NaiveDate, end: Option<NaiveDate>| Leader {
+            person_id: next_id(seq),
+            unit: ui,
+            role: LeaderRole::TopLeader,
+            rank: top_rank,
+            start,
+            end,
+        };
         if rng.random_bool(0.17) {
             let change = date_between(
                 rng,
                 period_start + chrono::Duration::days(90),
                 period_end - chrono::Duration::days(90),
             );
-            out.push(Leader {
-                person_id: next_id(&mut seq),
-                unit: ui,
-                role: LeaderRole::TopLeader,
-                rank: top_rank,
-                start,
-                end: Some(change),
-            });
-            let succ = change.succ_opt().unwrap_or(change);
-            out.push(Leader {
-                person_id: next_id(&mut seq),
-                unit: ui,
-                role: LeaderRole::TopLeader,
-                rank: top_rank,
-                start: succ,
-                end: None,
-            });
+            out.push(top(&mut seq, start, Some(change)));
+            out.push(top(&mut seq, change.succ_opt().unwrap_or(change), None));
         } else {
-            out.push(Leader {
-                person_id: next_id(&mut seq),
-                unit: ui,
-                role: LeaderRole::TopLeader,
-                rank: top_rank,
-                start,
-                end: None,
-            });
+            out.push(top(&mut seq, start, None));
         }
         for _ in 0..members(rng, u.level) {
             let start = date_between(rng, long_ago, period_start);

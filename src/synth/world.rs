@@ -104,10 +104,11 @@ impl World {
     pub fn count<R: Rng>(&self, rng: &mut R, u: usize, q: Quarter) -> u64 {
         let mu = self.mean(u, q);
         for p in &self.plants {
-            if let Plant::Spike { unit, quarter, sd } = *p {
-                if unit == u && quarter == q {
-                    return (mu + sd * (mu + mu * mu / NB_SIZE).sqrt()).round() as u64;
-                }
+            if let Plant::Spike { unit, quarter, sd } = *p
+                && unit == u
+                && quarter == q
+            {
+                return (mu + sd * (mu + mu * mu / NB_SIZE).sqrt()).round() as u64;
             }
         }
         negative_binomial(rng, mu, NB_SIZE)

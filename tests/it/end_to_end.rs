@@ -29,7 +29,7 @@ fn raw_q4_petitions() -> usize {
         .filter(|l| {
             l.split(',')
                 .nth(1)
-                .is_some_and(|d| d >= "2024-10-01" && d <= "2024-12-31")
+                .is_some_and(|d| ("2024-10-01"..="2024-12-31").contains(&d))
         })
         .count()
 }

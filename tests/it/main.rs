@@ -11,6 +11,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct TempDir(PathBuf);
 
+impl Default for TempDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TempDir {
     pub fn new() -> Self {
         use std::sync::atomic::{AtomicUsize, Ordering};
