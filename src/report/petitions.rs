@@ -96,12 +96,11 @@ fn level_label(code: &str, lang: Language) -> String {
     })
 }
 
-/// The `n` units with the most petitions in `q`: (name, level, petitions, per 100 staff).
-fn top_units(
-    t: &UnitQuarter,
-    q: Quarter,
-    n: usize,
-) -> PolarsResult<Vec<(String, String, u32, Option<f64>)>> {
+/// A unit's name, level code, petitions and petitions per 100 staff.
+type TopUnit = (String, String, u32, Option<f64>);
+
+/// The `n` units with the most petitions in `q`.
+fn top_units(t: &UnitQuarter, q: Quarter, n: usize) -> PolarsResult<Vec<TopUnit>> {
     let df =
         t.0.clone()
             .lazy()
