@@ -161,6 +161,106 @@ fn write_parquet(staging: &Staging, rel: &str, df: DataFrame) -> Result<()> {
     Ok(store::write_parquet(&staging.path(rel)?, df)?)
 }
 
+/// The date treated as today: the flag, the pipeline's setting, or the clock.
+fn today_of(flag: Option<NaiveDate>, p: &Pipeline) -> NaiveDate {
+    flag.or(p.today)
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+/// Ingests every source (printing each file's reconciliation) and, when
+/// `write` is set, upserts the accepted rows into the store.
+fn ingest_and_store(
+    pipeline: &Pipeline,
+    today: NaiveDate,
+    write: bool,
+    log: &mut dyn FnMut(&str),
+) -> Result<(ingest::Ingested, Vec<store::Upsert>)> {
+    let ingested = ingest::ingest(pipeline, today, &mut |r| {
+        log(&format!(
+            "ingest  {:<9} {}: read {}, accepted {}, quarantined {}{}",
+            r.dataset,
+            r.file.display(),
+            r.rows_read,
+            r.rows_accepted,
+            r.rows_quarantined,
+            r.encoding.map(|e| format!(" ({e})")).unwrap_or_default()
+        ))
+    })?;
+    let mut upserts = Vec::new();
+    if write {
+        let store = Store::new(&pipeline.store);
+        for (d, df) in &ingested.tables {
+            let u = store.upsert(*d, df)?;
+            log(&format!(
+                "store   {:<9} inserted {}, changed {}, unchanged {}, total {}",
+                u.dataset, u.inserted, u.changed, u.unchanged, u.total
+            ));
+            upserts.push(u);
+        }
+    }
+    Ok((ingested, upserts))
+}
+
+/// What `yanpan ingest` and `yanpan validate` found.
+#[derive(Debug, Clone)]
+pub struct IngestSummary {
+    pub rows_read: u64,
+    pub rows_quarantined: u64,
+    /// The first rejections, for the screen.
+    pub first_rejections: Vec<String>,
+    /// Where the quarantine table was written (`ingest` only).
+    pub quarantine_file: Option<PathBuf>,
+}
+
+/// `yanpan ingest` (`write`: load into the store and keep the quarantine
+/// beside it) and `yanpan validate` (check everything, write nothing).
+pub fn ingest_only(
+    pipeline: &Path,
+    today: Option<NaiveDate>,
+    write: bool,
+    log: &mut dyn FnMut(&str),
+) -> Result<IngestSummary> {
+    let pipeline = Pipeline::load(pipeline)?;
+    let today = today_of(today, &pipeline);
+    let (ingested, _) = ingest_and_store(&pipeline, today, write, log)?;
+    let first_rejections = ingested
+        .quarantine
+        .rows
+        .iter()
+        .take(20)
+        .map(|r| {
+            let sheet = r
+                .sheet
+                .as_ref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default();
+            format!(
+                "{}{sheet} row {} column {}: {} / {} (value: {})",
+                r.file.display(),
+                r.row,
+                r.column,
+                r.reason.zh(),
+                r.reason.en(),
+                r.value
+            )
+        })
+        .collect();
+    let quarantine_file = if write && !ingested.quarantine.rows.is_empty() {
+        let path = pipeline.store.join("quarantine.csv");
+        std::fs::write(&path, quarantine_csv(&ingested.quarantine)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        Some(path)
+    } else {
+        None
+    };
+    Ok(IngestSummary {
+        rows_read: ingested.rows_read(),
+        rows_quarantined: ingested.rows_quarantined(),
+        first_rejections,
+        quarantine_file,
+    })
+}
+
 /// Runs every stage for one quarter and publishes `reports/<quarter>/`.
 pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     let started_at = chrono::Utc::now().to_rfc3339();
@@ -187,29 +287,8 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         pipeline.file.display()
     ));
 
-    let ingested = ingest::ingest(&pipeline, today, &mut |r| {
-        log(&format!(
-            "ingest  {:<9} {}: read {}, accepted {}, quarantined {}{}",
-            r.dataset,
-            r.file.display(),
-            r.rows_read,
-            r.rows_accepted,
-            r.rows_quarantined,
-            r.encoding.map(|e| format!(" ({e})")).unwrap_or_default()
-        ))
-    })?;
-    clock.lap("ingest");
-
+    let (ingested, upserts) = ingest_and_store(&pipeline, today, true, log)?;
     let store = Store::new(&pipeline.store);
-    let mut upserts = Vec::new();
-    for (d, df) in &ingested.tables {
-        let u = store.upsert(*d, df)?;
-        log(&format!(
-            "store   {:<9} inserted {}, changed {}, unchanged {}, total {}",
-            u.dataset, u.inserted, u.changed, u.unchanged, u.total
-        ));
-        upserts.push(u);
-    }
     clock.lap("store");
 
     let shown = pipeline.report_history_quarters.get() as i32;
@@ -343,8 +422,12 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
 }
 
 /// `yanpan synth`: writes a synthetic city into `out`.
-pub fn synth(spec: &crate::synth::SynthSpec, out: &Path) -> Result<crate::synth::ExportSummary> {
-    let mut sink = crate::synth::ExportSink::new(out)?;
+pub fn synth(
+    spec: &crate::synth::SynthSpec,
+    out: &Path,
+    petitions_xlsx: bool,
+) -> Result<crate::synth::ExportSummary> {
+    let mut sink = crate::synth::ExportSink::new(out, petitions_xlsx)?;
     crate::synth::generate(spec, &mut sink)?;
     Ok(sink.summary)
 }

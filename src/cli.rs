@@ -52,6 +52,23 @@ pub enum Command {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// Ingest every source into the store and print each file's
+    /// reconciliation (rows read = accepted + quarantined).
+    Ingest {
+        /// The pipeline file (TOML).
+        pipeline: PathBuf,
+        /// Treat this date as today (YYYY-MM-DD) for future-date checks.
+        #[arg(long)]
+        today: Option<NaiveDate>,
+    },
+    /// Check the pipeline file and every source without writing anything.
+    Validate {
+        /// The pipeline file (TOML).
+        pipeline: PathBuf,
+        /// Treat this date as today (YYYY-MM-DD) for future-date checks.
+        #[arg(long)]
+        today: Option<NaiveDate>,
+    },
     /// Generate a seeded synthetic city: units, leaders, petitions,
     /// findings, cases and the ground truth of planted signals.
     Synth {
@@ -73,5 +90,8 @@ pub enum Command {
         /// Approximate number of units (default: a city-sized tree).
         #[arg(long)]
         units: Option<usize>,
+        /// Write petitions as one Excel workbook per quarter instead of CSV per year.
+        #[arg(long)]
+        petitions_xlsx: bool,
     },
 }

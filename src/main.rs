@@ -39,6 +39,27 @@ fn install_font() {
     }
 }
 
+/// Prints what ingest or validate found; quarantined rows are a warning.
+fn ingest_outcome(s: &app::IngestSummary, quiet: bool) -> u8 {
+    println!(
+        "read {} rows, quarantined {}",
+        s.rows_read, s.rows_quarantined
+    );
+    if !quiet {
+        for r in &s.first_rejections {
+            eprintln!("  {r}");
+        }
+    }
+    if let Some(f) = &s.quarantine_file {
+        println!("quarantine: {}", f.display());
+    }
+    if s.rows_quarantined > 0 {
+        exit::WARNINGS
+    } else {
+        exit::OK
+    }
+}
+
 fn main() -> ExitCode {
     install_font();
     let cli = Cli::parse();
@@ -76,6 +97,12 @@ fn main() -> ExitCode {
                 exit::WARNINGS
             }
         }),
+        Command::Ingest { pipeline, today } => {
+            app::ingest_only(&pipeline, today, true, &mut log).map(|s| ingest_outcome(&s, quiet))
+        }
+        Command::Validate { pipeline, today } => {
+            app::ingest_only(&pipeline, today, false, &mut log).map(|s| ingest_outcome(&s, quiet))
+        }
         Command::Synth {
             seed,
             out,
@@ -83,6 +110,7 @@ fn main() -> ExitCode {
             quarters,
             scale,
             units,
+            petitions_xlsx,
         } => {
             let spec = yanpan::synth::SynthSpec {
                 seed,
@@ -91,7 +119,7 @@ fn main() -> ExitCode {
                 scale,
                 units,
             };
-            app::synth(&spec, &out).map(|summary| {
+            app::synth(&spec, &out, petitions_xlsx).map(|summary| {
                 for (path, rows) in &summary.files {
                     log(&format!("wrote {} ({rows} rows)", path.display()));
                 }

@@ -137,10 +137,12 @@ pub fn files_of(source: &Source) -> Result<Vec<PathBuf>, IngestError> {
 }
 
 /// One file read and typed, before cross-row rules.
-struct Loaded {
-    report: SourceReport,
-    frame: DataFrame,
-    rejected: Vec<Rejection>,
+#[derive(Debug)]
+pub struct Loaded {
+    pub report: SourceReport,
+    /// Typed rows with provenance columns.
+    pub frame: DataFrame,
+    pub rejected: Vec<Rejection>,
 }
 
 fn load_file(
@@ -152,7 +154,18 @@ fn load_file(
         file: path.display().to_string(),
         source: e,
     })?;
-    let outcome = read::read(path, &bytes, source)?;
+    load_bytes(path, &bytes, source, key)
+}
+
+/// Reads, maps and types one file's bytes (`path` names it in messages
+/// and picks the format by extension). The fuzzing harness calls this.
+pub fn load_bytes(
+    path: &PathBuf,
+    bytes: &[u8],
+    source: &Source,
+    key: Option<&Pseudonymiser>,
+) -> Result<Loaded, IngestError> {
+    let outcome = read::read(path, bytes, source)?;
     let table = outcome.table;
     let mapping = header::map_headers(
         source.dataset,
@@ -178,7 +191,7 @@ fn load_file(
         report: SourceReport {
             dataset: source.dataset.name(),
             file: path.clone(),
-            sha256: crate::publish::sha256_hex(&bytes),
+            sha256: crate::publish::sha256_hex(bytes),
             bytes: bytes.len() as u64,
             encoding: outcome.encoding.map(|e| e.name()),
             rows_read: read_rows,

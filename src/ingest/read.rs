@@ -68,7 +68,7 @@ pub fn read(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome, R
     let file = path.display().to_string();
     match source.format.or_else(|| Format::from_path(path)) {
         Some(Format::Csv) => read_csv(path, bytes, source),
-        Some(Format::Xlsx) => read_excel(path, source),
+        Some(Format::Xlsx) => read_excel(path, bytes, source),
         Some(f @ (Format::Parquet | Format::Ndjson)) => read_frame(path, bytes, f, source),
         None => Err(ReadError::UnknownFormat { file }),
     }
@@ -83,56 +83,94 @@ fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
-/// Turns rows of cells (header somewhere near the top) into a table;
-/// `rows` yields (row number, cells).
-fn tabulate(
-    path: &Path,
+/// Builds a table from rows of cells: keeps the first rows until the
+/// header row is found among them, then appends rows as they come without
+/// copying cells.
+struct Builder<'a> {
+    path: &'a Path,
     sheet: Option<String>,
-    source: &Source,
-    mut rows: impl Iterator<Item = (u64, Vec<String>)>,
-) -> Result<(RawTable, Vec<Rejection>), ReadError> {
-    let file = path.display().to_string();
-    let mut head: Vec<(u64, Vec<String>)> =
-        rows.by_ref().take(header::HEADER_SEARCH_ROWS).collect();
-    let cells: Vec<Vec<String>> = head.iter().map(|(_, c)| c.clone()).collect();
-    let h = header::find_header_row(source.dataset, &source.columns, &cells)
-        .ok_or(ReadError::Empty { file })?;
-    let rest = head.split_off(h + 1);
-    let headers: Vec<String> = head
-        .pop()
-        .map(|(_, c)| c)
-        .unwrap_or_default()
-        .iter()
-        .map(|s| s.trim().to_string())
-        .collect();
-    let mut table = RawTable::new(path.to_path_buf(), sheet.clone(), headers);
-    let mut rejected = Vec::new();
-    for (n, cells) in rest.into_iter().chain(rows) {
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
+    source: &'a Source,
+    head: Vec<(u64, Vec<String>)>,
+    table: Option<RawTable>,
+    rejected: Vec<Rejection>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(path: &'a Path, sheet: Option<String>, source: &'a Source) -> Self {
+        Builder {
+            path,
+            sheet,
+            source,
+            head: Vec::new(),
+            table: None,
+            rejected: Vec::new(),
         }
-        let extra = cells
-            .iter()
-            .skip(table.width())
-            .any(|c| !c.trim().is_empty());
-        if extra {
-            rejected.push(Rejection {
-                dataset: source.dataset.name(),
-                file: path.to_path_buf(),
-                sheet: sheet.clone(),
+    }
+
+    fn push<'c>(&mut self, n: u64, cells: impl Iterator<Item = &'c str> + Clone) {
+        if self.table.is_some() {
+            self.append(n, cells);
+            return;
+        }
+        self.head.push((n, cells.map(str::to_string).collect()));
+        if self.head.len() == header::HEADER_SEARCH_ROWS {
+            self.decide();
+        }
+    }
+
+    /// Picks the header among the rows kept so far and appends the rest.
+    fn decide(&mut self) {
+        let cells: Vec<Vec<String>> = self.head.iter().map(|(_, c)| c.clone()).collect();
+        let Some(h) = header::find_header_row(self.source.dataset, &self.source.columns, &cells)
+        else {
+            return;
+        };
+        let head = std::mem::take(&mut self.head);
+        let headers = head[h].1.iter().map(|s| s.trim().to_string()).collect();
+        self.table = Some(RawTable::new(
+            self.path.to_path_buf(),
+            self.sheet.clone(),
+            headers,
+        ));
+        for (n, row) in head.iter().skip(h + 1) {
+            self.append(*n, row.iter().map(String::as_str));
+        }
+    }
+
+    fn append<'c>(&mut self, n: u64, cells: impl Iterator<Item = &'c str> + Clone) {
+        let Some(table) = self.table.as_mut() else {
+            return;
+        };
+        if cells.clone().all(|c| c.trim().is_empty()) {
+            return;
+        }
+        let width = table.width();
+        if cells.clone().skip(width).any(|c| !c.trim().is_empty()) {
+            self.rejected.push(Rejection {
+                dataset: self.source.dataset.name(),
+                file: self.path.to_path_buf(),
+                sheet: self.sheet.clone(),
                 row: n,
                 column: String::new(),
                 value: String::new(),
                 reason: Reason::FieldCount {
-                    expected: table.width(),
-                    found: cells.len(),
+                    expected: width,
+                    found: cells.count(),
                 },
             });
-            continue;
+            return;
         }
-        table.push_row(n, cells.iter().map(String::as_str));
+        table.push_row(n, cells);
     }
-    Ok((table, rejected))
+
+    fn finish(mut self) -> Result<(RawTable, Vec<Rejection>), ReadError> {
+        if self.table.is_none() {
+            self.decide();
+        }
+        let file = self.path.display().to_string();
+        let table = self.table.ok_or(ReadError::Empty { file })?;
+        Ok((table, self.rejected))
+    }
 }
 
 fn read_csv(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome, ReadError> {
@@ -147,21 +185,24 @@ fn read_csv(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome, R
         .flexible(true)
         .delimiter(sniff_delimiter(&text))
         .from_reader(text.as_bytes());
-    let mut err = None;
-    let rows = reader.records().map_while(|r| match r {
-        Ok(rec) => {
-            let line = rec.position().map_or(0, |p| p.line());
-            Some((line, rec.iter().map(str::to_string).collect::<Vec<_>>()))
+    let mut builder = Builder::new(path, None, source);
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| p.line());
+                builder.push(line, record.iter());
+            }
+            Ok(false) => break,
+            Err(e) => {
+                return Err(ReadError::Csv {
+                    file,
+                    message: e.to_string(),
+                });
+            }
         }
-        Err(e) => {
-            err = Some(e.to_string());
-            None
-        }
-    });
-    let (table, rejected) = tabulate(path, None, source, rows)?;
-    if let Some(message) = err {
-        return Err(ReadError::Csv { file, message });
     }
+    let (table, rejected) = builder.finish()?;
     Ok(ReadOutcome {
         table,
         rejected,
@@ -190,12 +231,15 @@ fn excel_cell(d: &Data) -> String {
     }
 }
 
-fn read_excel(path: &Path, source: &Source) -> Result<ReadOutcome, ReadError> {
+fn read_excel(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome, ReadError> {
     let file = path.display().to_string();
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| ReadError::Excel {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
+    let mut wb =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
+            ReadError::Excel {
+                file: file.clone(),
+                message: e.to_string(),
+            }
+        })?;
     let names = wb.sheet_names();
     let sheet = match &source.sheet {
         Some(s) => names
@@ -218,14 +262,18 @@ fn read_excel(path: &Path, source: &Source) -> Result<ReadOutcome, ReadError> {
     })?;
     let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
     let first_col = range.start().map_or(0, |(_, c)| c as usize);
-    let rows = range.rows().enumerate().map(|(i, r)| {
-        // Pad on the left so column letters stay aligned when the used range starts past A.
-        let cells = std::iter::repeat_n(String::new(), first_col)
+    let mut builder = Builder::new(path, Some(sheet.clone()), source);
+    let pad = vec![String::new(); first_col];
+    for (i, r) in range.rows().enumerate() {
+        // Pad on the left so columns stay aligned when the used range starts past A.
+        let cells: Vec<String> = pad
+            .iter()
+            .cloned()
             .chain(r.iter().map(excel_cell))
             .collect();
-        (first_row + i as u64 + 1, cells)
-    });
-    let (table, rejected) = tabulate(path, Some(sheet.clone()), source, rows)?;
+        builder.push(first_row + i as u64 + 1, cells.iter().map(String::as_str));
+    }
+    let (table, rejected) = builder.finish()?;
     Ok(ReadOutcome {
         table,
         rejected,
@@ -274,16 +322,16 @@ fn read_frame(
         .map(|s| s.str())
         .collect::<PolarsResult<_>>()
         .map_err(err)?;
-    let rows = (0..df.height()).map(|i| {
-        let cells = strs
-            .iter()
-            .map(|s| s.get(i).unwrap_or("").to_string())
-            .collect();
-        (i as u64 + 1, cells)
-    });
     // The header is the schema itself: feed it as the first row.
-    let all = std::iter::once((0, headers)).chain(rows);
-    let (table, rejected) = tabulate(path, None, source, all)?;
+    let mut builder = Builder::new(path, None, source);
+    builder.push(0, headers.iter().map(String::as_str));
+    for i in 0..df.height() {
+        builder.push(
+            i as u64 + 1,
+            strs.iter().map(move |s| s.get(i).unwrap_or("")),
+        );
+    }
+    let (table, rejected) = builder.finish()?;
     Ok(ReadOutcome {
         table,
         rejected,

@@ -1,8 +1,7 @@
 //! The store (an edge): one Hive-partitioned Parquet dataset per contract
 //! dataset, `store/<dataset>/quarter=2024Q3/part-0.parquet`, and the
 //! reference datasets as `store/<dataset>/part-0.parquet`. Writes upsert by
-//! record id; each file is written beside its final name and renamed into
-//! place.
+//! record id; a dataset is written whole beside its folder and swapped in.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -168,10 +167,19 @@ impl Store {
         Ok(report)
     }
 
+    /// Writes the whole dataset into a staging folder beside its final
+    /// place, then swaps the folders: readers see the old dataset or the
+    /// new one, never a mix.
     fn write_partitions(&self, d: Dataset, df: DataFrame) -> Result<(), StoreError> {
         let dir = self.dir(d);
-        fs::create_dir_all(&dir).map_err(io(&dir))?;
-        let mut written = Vec::new();
+        let pid = std::process::id();
+        let staging = self.root.join(format!(".{}.staging-{pid}", d.name()));
+        let old = self.root.join(format!(".{}.old-{pid}", d.name()));
+        for leftover in [&staging, &old] {
+            if leftover.exists() {
+                fs::remove_dir_all(leftover).map_err(io(leftover))?;
+            }
+        }
         if d.quarter_date().is_some() {
             let parts = df
                 .partition_by_stable([col::QUARTER], true)
@@ -186,24 +194,26 @@ impl Store {
                     .unwrap_or("")
                     .to_string();
                 let part = part.drop(col::QUARTER).map_err(self.polars(d))?;
-                let path = dir.join(format!("{}={q}", col::QUARTER)).join(PART);
-                write_parquet(&path, part)?;
-                written.push(path);
+                write_parquet(
+                    &staging.join(format!("{}={q}", col::QUARTER)).join(PART),
+                    part,
+                )?;
             }
         } else {
-            let path = dir.join(PART);
-            write_parquet(&path, df)?;
-            written.push(path);
+            write_parquet(&staging.join(PART), df)?;
         }
-        for stale in self
-            .part_files(d)?
-            .into_iter()
-            .filter(|p| !written.contains(p))
-        {
-            fs::remove_file(&stale).map_err(io(&stale))?;
-            if let Some(parent) = stale.parent() {
-                let _ = fs::remove_dir(parent);
+        let had_old = dir.exists();
+        if had_old {
+            fs::rename(&dir, &old).map_err(io(&dir))?;
+        }
+        if let Err(source) = fs::rename(&staging, &dir) {
+            if had_old {
+                fs::rename(&old, &dir).map_err(io(&old))?;
             }
+            return Err(StoreError::Io { path: dir, source });
+        }
+        if had_old {
+            fs::remove_dir_all(&old).map_err(io(&old))?;
         }
         Ok(())
     }

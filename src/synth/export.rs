@@ -48,6 +48,8 @@ pub struct ExportSink {
     findings: BTreeMap<i32, Vec<Finding>>,
     cases: Option<(BufWriter<File>, u64)>,
     first_year: Option<i32>,
+    /// Petitions as one `.xlsx` per quarter instead of CSV per year.
+    petitions_xlsx: bool,
     pub summary: ExportSummary,
 }
 
@@ -74,6 +76,148 @@ fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> String) -> String {
     v.map(f).unwrap_or_default()
 }
 
+/// One exported cell: Excel gets real dates, CSV the flavour's date text.
+#[derive(Debug, Clone)]
+enum Cell {
+    Text(String),
+    Date(NaiveDate),
+    Empty,
+}
+
+impl Cell {
+    fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    fn opt_text<T>(v: Option<T>, f: impl FnOnce(T) -> String) -> Cell {
+        v.map_or(Cell::Empty, |x| Cell::Text(f(x)))
+    }
+
+    fn opt_date(d: Option<NaiveDate>) -> Cell {
+        d.map_or(Cell::Empty, Cell::Date)
+    }
+
+    fn csv(&self, flavour: Flavour) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Date(d) => date(*d, flavour),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+fn csv_cells(cells: &[Cell], flavour: Flavour) -> String {
+    let texts: Vec<String> = cells.iter().map(|c| c.csv(flavour)).collect();
+    csv_row(texts.iter().map(String::as_str))
+}
+
+fn petition_cells(world: &World, p: &Petition) -> Vec<Cell> {
+    vec![
+        Cell::text(&p.id),
+        Cell::Date(p.received),
+        Cell::text(p.channel.label_zh()),
+        Cell::text(p.class.label_zh()),
+        Cell::text(&world.units[p.unit].id),
+        Cell::opt_text(p.person, |i| world.leaders[i].person_id.clone()),
+        Cell::text(p.role.label_zh()),
+        Cell::opt_text(p.field, |f| f.label_zh().to_string()),
+        Cell::opt_text(p.discipline, |d| d.label_zh().to_string()),
+        Cell::text(yes_no(p.signed)),
+        Cell::text(yes_no(p.repeat)),
+        Cell::opt_text(p.reporter.clone(), |r| r),
+        Cell::text(&p.summary),
+        Cell::text(yes_no(p.clue)),
+        Cell::opt_text(p.disposition, |d| d.label_zh().to_string()),
+        Cell::opt_date(p.disposed),
+    ]
+}
+
+fn finding_cells(world: &World, f: &Finding) -> Vec<Cell> {
+    vec![
+        Cell::text(&f.id),
+        Cell::text(&f.round),
+        Cell::text(f.kind.label_zh()),
+        Cell::text(&world.units[f.unit].id),
+        Cell::Date(f.reported),
+        Cell::opt_text(f.field, |x| x.label_zh().to_string()),
+        Cell::text(yes_no(f.involves_top_leader)),
+        Cell::text(&f.description),
+        Cell::opt_date(f.due),
+        Cell::text(f.status.label_zh()),
+        Cell::opt_date(f.rectified),
+    ]
+}
+
+fn case_cells(world: &World, c: &Case) -> Vec<Cell> {
+    vec![
+        Cell::text(&c.id),
+        Cell::text(&world.units[c.unit].id),
+        Cell::opt_text(c.person, |i| world.leaders[i].person_id.clone()),
+        Cell::text(c.role.label_zh()),
+        Cell::text(c.rank.label_zh()),
+        Cell::Date(c.filed),
+        Cell::opt_date(c.closed),
+        Cell::text(c.source.label_zh()),
+        Cell::opt_text(c.field, |f| f.label_zh().to_string()),
+        Cell::opt_text(c.discipline, |d| d.label_zh().to_string()),
+        Cell::text(c.form.to_string()),
+        Cell::opt_text(c.sanction, |s| s.label_zh().to_string()),
+        Cell::opt_text(c.amount_yuan, |a| format!("{a:.2}")),
+    ]
+}
+
+/// Writes one sheet with a merged title row above the header, real Excel
+/// dates, and a fixed creation time (same input, same bytes).
+fn write_xlsx(
+    path: &Path,
+    sheet: &str,
+    title: &str,
+    header: &[&str],
+    rows: &[Vec<Cell>],
+) -> Result<()> {
+    let xl = |e: rust_xlsxwriter::XlsxError| anyhow::anyhow!("{}: {e}", path.display());
+    let mut wb = Workbook::new();
+    let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xl)?;
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed));
+    let title_fmt = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center);
+    let head_fmt = Format::new()
+        .set_bold()
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
+    let mut ws = Worksheet::new();
+    ws.set_name(sheet).map_err(xl)?;
+    ws.merge_range(0, 0, 0, (header.len() - 1) as u16, title, &title_fmt)
+        .map_err(xl)?;
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, *h, &head_fmt)
+            .map_err(xl)?;
+    }
+    for (i, cells) in rows.iter().enumerate() {
+        let r = (i + 2) as u32;
+        for (c, cell) in cells.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(s) => {
+                    ws.write_string(r, c, s).map_err(xl)?;
+                }
+                Cell::Date(d) => {
+                    let x =
+                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                            .map_err(xl)?;
+                    ws.write_datetime_with_format(r, c, &x, &date_fmt)
+                        .map_err(xl)?;
+                }
+                Cell::Empty => {}
+            }
+        }
+    }
+    wb.push_worksheet(ws);
+    wb.save(path).map_err(xl)
+}
+
 fn create(path: &Path) -> Result<BufWriter<File>> {
     let f = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     Ok(BufWriter::new(f))
@@ -85,7 +229,8 @@ fn labels(d: Dataset) -> Vec<&'static str> {
 }
 
 impl ExportSink {
-    pub fn new(dir: &Path) -> Result<Self> {
+    /// `petitions_xlsx`: write petitions as one workbook per quarter.
+    pub fn new(dir: &Path, petitions_xlsx: bool) -> Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         Ok(ExportSink {
             dir: dir.to_path_buf(),
@@ -93,6 +238,7 @@ impl ExportSink {
             findings: BTreeMap::new(),
             cases: None,
             first_year: None,
+            petitions_xlsx,
             summary: ExportSummary::default(),
         })
     }
@@ -156,30 +302,24 @@ impl ExportSink {
     }
 
     fn write_petitions(&mut self, world: &World, q: Quarter, rows: &[Petition]) -> Result<()> {
+        if self.petitions_xlsx {
+            let path = self.dir.join(format!("petitions_{q}.xlsx"));
+            let cells: Vec<Vec<Cell>> = rows.iter().map(|p| petition_cells(world, p)).collect();
+            write_xlsx(
+                &path,
+                "信访举报",
+                &format!("{}信访举报登记表", q.label_zh()),
+                &labels(Dataset::Petitions),
+                &cells,
+            )?;
+            self.summary.files.insert(path, rows.len() as u64);
+            return Ok(());
+        }
         let file = self.petition_file(q.year())?;
         let fl = file.flavour;
         let mut text = String::with_capacity(rows.len() * 256);
         for p in rows {
-            let person = opt(p.person, |i| world.leaders[i].person_id.clone());
-            let cells = [
-                p.id.clone(),
-                date(p.received, fl),
-                p.channel.label_zh().to_string(),
-                p.class.label_zh().to_string(),
-                world.units[p.unit].id.clone(),
-                person,
-                p.role.label_zh().to_string(),
-                opt(p.field, |f| f.label_zh().to_string()),
-                opt(p.discipline, |d| d.label_zh().to_string()),
-                yes_no(p.signed).to_string(),
-                yes_no(p.repeat).to_string(),
-                p.reporter.clone().unwrap_or_default(),
-                p.summary.clone(),
-                yes_no(p.clue).to_string(),
-                opt(p.disposition, |d| d.label_zh().to_string()),
-                opt(p.disposed, |d| date(d, fl)),
-            ];
-            text.push_str(&csv_row(cells.iter().map(String::as_str)));
+            text.push_str(&csv_cells(&petition_cells(world, p), fl));
         }
         match fl {
             Flavour::Gbk => file.out.write_all(&encoding_rs::GBK.encode(&text).0)?,
@@ -201,22 +341,7 @@ impl ExportSink {
         };
         let mut text = String::with_capacity(rows.len() * 160);
         for c in rows {
-            let cells = [
-                c.id.clone(),
-                world.units[c.unit].id.clone(),
-                opt(c.person, |i| world.leaders[i].person_id.clone()),
-                c.role.label_zh().to_string(),
-                c.rank.label_zh().to_string(),
-                date(c.filed, Flavour::Utf8),
-                opt(c.closed, |d| date(d, Flavour::Utf8)),
-                c.source.label_zh().to_string(),
-                opt(c.field, |f| f.label_zh().to_string()),
-                opt(c.discipline, |d| d.label_zh().to_string()),
-                c.form.to_string(),
-                opt(c.sanction, |s| s.label_zh().to_string()),
-                opt(c.amount_yuan, |a| format!("{a:.2}")),
-            ];
-            text.push_str(&csv_row(cells.iter().map(String::as_str)));
+            text.push_str(&csv_cells(&case_cells(world, c), Flavour::Utf8));
         }
         out.write_all(text.as_bytes())?;
         *n += rows.len() as u64;
@@ -225,57 +350,14 @@ impl ExportSink {
 
     fn write_findings(&mut self, world: &World, year: i32, rows: &[Finding]) -> Result<()> {
         let path = self.dir.join(format!("findings_{year}.xlsx"));
-        let mut wb = Workbook::new();
-        let fixed = ExcelDateTime::from_ymd(2000, 1, 1).map_err(|e| anyhow::anyhow!("{e}"))?;
-        wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed));
-        let xl = |e: rust_xlsxwriter::XlsxError| anyhow::anyhow!("{}: {e}", path.display());
-        let title_fmt = Format::new()
-            .set_bold()
-            .set_font_size(16)
-            .set_align(FormatAlign::Center);
-        let head_fmt = Format::new()
-            .set_bold()
-            .set_border(rust_xlsxwriter::FormatBorder::Thin);
-        let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
-        let header = labels(Dataset::Findings);
-        let mut ws: Worksheet = Worksheet::new();
-        ws.set_name("巡察发现问题").map_err(xl)?;
-        let title = format!("{year}年巡视巡察发现问题整改台账");
-        ws.merge_range(0, 0, 0, (header.len() - 1) as u16, &title, &title_fmt)
-            .map_err(xl)?;
-        for (c, h) in header.iter().enumerate() {
-            ws.write_string_with_format(1, c as u16, *h, &head_fmt)
-                .map_err(xl)?;
-        }
-        let excel_date =
-            |d: NaiveDate| ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8);
-        for (i, f) in rows.iter().enumerate() {
-            let r = (i + 2) as u32;
-            ws.write_string(r, 0, &f.id).map_err(xl)?;
-            ws.write_string(r, 1, &f.round).map_err(xl)?;
-            ws.write_string(r, 2, f.kind.label_zh()).map_err(xl)?;
-            ws.write_string(r, 3, &world.units[f.unit].id).map_err(xl)?;
-            ws.write_datetime_with_format(r, 4, &excel_date(f.reported).map_err(xl)?, &date_fmt)
-                .map_err(xl)?;
-            if let Some(field) = f.field {
-                ws.write_string(r, 5, field.label_zh()).map_err(xl)?;
-            }
-            ws.write_string(r, 6, yes_no(f.involves_top_leader))
-                .map_err(xl)?;
-            ws.write_string(r, 7, &f.description).map_err(xl)?;
-            if let Some(d) = f.due {
-                ws.write_datetime_with_format(r, 8, &excel_date(d).map_err(xl)?, &date_fmt)
-                    .map_err(xl)?;
-            }
-            ws.write_string(r, 9, f.status.label_zh()).map_err(xl)?;
-            if let Some(d) = f.rectified {
-                ws.write_datetime_with_format(r, 10, &excel_date(d).map_err(xl)?, &date_fmt)
-                    .map_err(xl)?;
-            }
-        }
-        ws.set_column_width(7, 40).map_err(xl)?;
-        wb.push_worksheet(ws);
-        wb.save(&path).map_err(xl)?;
+        let cells: Vec<Vec<Cell>> = rows.iter().map(|f| finding_cells(world, f)).collect();
+        write_xlsx(
+            &path,
+            "巡察发现问题",
+            &format!("{year}年巡视巡察发现问题整改台账"),
+            &labels(Dataset::Findings),
+            &cells,
+        )?;
         self.summary.files.insert(path, rows.len() as u64);
         Ok(())
     }

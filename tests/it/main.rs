@@ -1,7 +1,10 @@
 //! Integration tests: one crate, one module per stage or command.
 
 mod end_to_end;
+mod fuzz;
+mod ingest_rules;
 mod ingest_sample;
+mod store_cmds;
 mod synth;
 
 use std::path::{Path, PathBuf};

@@ -35,9 +35,9 @@ fn same_seed_gives_the_same_bytes_and_another_seed_does_not() {
         crate::TempDir::new(),
         crate::TempDir::new(),
     );
-    yanpan::app::synth(&spec(7), a.path()).expect("synth a");
-    yanpan::app::synth(&spec(7), b.path()).expect("synth b");
-    yanpan::app::synth(&spec(8), c.path()).expect("synth c");
+    yanpan::app::synth(&spec(7), a.path(), false).expect("synth a");
+    yanpan::app::synth(&spec(7), b.path(), false).expect("synth b");
+    yanpan::app::synth(&spec(8), c.path(), false).expect("synth c");
     let (fa, fb, fc) = (files(a.path()), files(b.path()), files(c.path()));
     let names: Vec<&String> = fa.keys().collect();
     for want in [
@@ -60,7 +60,7 @@ fn same_seed_gives_the_same_bytes_and_another_seed_does_not() {
 #[test]
 fn the_export_looks_like_real_exports() {
     let dir = crate::TempDir::new();
-    yanpan::app::synth(&spec(7), dir.path()).expect("synth");
+    yanpan::app::synth(&spec(7), dir.path(), false).expect("synth");
     let f = files(dir.path());
     // 2022 in GBK: not UTF-8, decodes as GBK with the older header.
     assert!(std::str::from_utf8(&f["petitions_2022.csv"]).is_err());

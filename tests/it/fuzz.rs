@@ -1,0 +1,201 @@
+//! A fuzzing harness for the readers: random and mutated CSV, Excel, NDJSON
+//! and Parquet bytes go through reading, header mapping and coercion; an
+//! `Err` is fine, a panic is a bug. It runs for `YANPAN_FUZZ_SECONDS`
+//! (default 600):
+//!
+//! ```sh
+//! cargo test --release --test it fuzz_readers -- --ignored --nocapture
+//! ```
+//!
+//! A panicking input is saved under the system temp folder and named in
+//! the failure message.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use yanpan::config::{Encoding, Format, Source};
+use yanpan::ingest::{self, Pseudonymiser};
+use yanpan::model::Dataset;
+
+const SPECIAL: &[&[u8]] = &[
+    b",",
+    b"\"",
+    b"\n",
+    b"\r\n",
+    b"\t",
+    b";",
+    b"\xEF\xBB\xBF",
+    b"\xFF\xFE",
+    b"\x81\x40",
+    b"\xC3",
+    b"\xE4\xBD",
+    b"0",
+    b"-",
+    b"=",
+    b"2024-02-30",
+    b"45356",
+    b"\xEF\xBC\x91",
+    b"\x00",
+];
+
+fn mutate(rng: &mut ChaCha8Rng, seed: &[u8]) -> Vec<u8> {
+    let mut b = seed.to_vec();
+    for _ in 0..rng.random_range(1..8) {
+        let len = b.len().max(1);
+        match rng.random_range(0..7) {
+            0 if !b.is_empty() => {
+                let i = rng.random_range(0..b.len());
+                b[i] ^= 1 << rng.random_range(0..8);
+            }
+            1 => {
+                let i = rng.random_range(0..=b.len());
+                let s = SPECIAL[rng.random_range(0..SPECIAL.len())];
+                b.splice(i..i, s.iter().copied());
+            }
+            2 if !b.is_empty() => {
+                let i = rng.random_range(0..b.len());
+                let j = (i + rng.random_range(0..64)).min(b.len());
+                b.drain(i..j);
+            }
+            3 if !b.is_empty() => {
+                let i = rng.random_range(0..b.len());
+                let j = (i + rng.random_range(0..256)).min(b.len());
+                let chunk = b[i..j].to_vec();
+                let k = rng.random_range(0..=b.len());
+                b.splice(k..k, chunk);
+            }
+            4 => b.truncate(rng.random_range(0..len)),
+            5 => {
+                let n = rng.random_range(0..64);
+                let i = rng.random_range(0..=b.len());
+                let noise: Vec<u8> = (0..n).map(|_| rng.random()).collect();
+                b.splice(i..i, noise);
+            }
+            _ => {}
+        }
+    }
+    b
+}
+
+/// An in-memory workbook with a title row and random cells.
+fn random_xlsx(rng: &mut ChaCha8Rng, headers: &[&str]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let _ = ws.write_string(0, 0, "标题");
+    for (c, h) in headers.iter().enumerate() {
+        if rng.random_bool(0.9) {
+            let _ = ws.write_string(1 + u32::from(rng.random_bool(0.2)), c as u16, *h);
+        }
+    }
+    for r in 2..rng.random_range(3..40u32) {
+        for c in 0..headers.len() as u16 + 1 {
+            let _ = match rng.random_range(0..6) {
+                0 => ws.write_number(r, c, rng.random_range(-1e6..1e6)),
+                1 => ws.write_number(r, c, f64::from(rng.random_range(0..100_000u32))),
+                2 => ws.write_boolean(r, c, rng.random()),
+                3 => ws.write_string(
+                    r,
+                    c,
+                    String::from_utf8_lossy(SPECIAL[rng.random_range(0..SPECIAL.len())]).as_ref(),
+                ),
+                4 => ws.write_string(r, c, "2024年3月5日"),
+                _ => continue,
+            };
+        }
+    }
+    wb.save_to_buffer().unwrap_or_default()
+}
+
+fn source(dataset: Dataset) -> Source {
+    Source {
+        dataset,
+        pattern: String::new(),
+        format: None,
+        encoding: Encoding::Auto,
+        sheet: None,
+        columns: Default::default(),
+    }
+}
+
+#[test]
+#[ignore = "long-running fuzzing harness; see the module docs"]
+fn fuzz_readers() {
+    let seconds: u64 = std::env::var("YANPAN_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    let dir = crate::root().join("tests/fixtures/ingest");
+    let mut seeds: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("read");
+            (p, bytes)
+        })
+        .collect();
+    seeds.sort();
+    let key = Pseudonymiser::new(b"fuzzing-key-0123456789").expect("key");
+    let mut rng = ChaCha8Rng::seed_from_u64(
+        std::env::var("YANPAN_FUZZ_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1),
+    );
+    let start = Instant::now();
+    let (mut runs, mut ok) = (0u64, 0u64);
+    while start.elapsed() < Duration::from_secs(seconds) {
+        let dataset = Dataset::ALL[rng.random_range(0..Dataset::ALL.len())];
+        let (path, bytes) = match rng.random_range(0..10) {
+            0 => (
+                PathBuf::from("random.csv"),
+                (0..rng.random_range(0..512))
+                    .map(|_| rng.random())
+                    .collect::<Vec<u8>>(),
+            ),
+            1 | 2 => {
+                let headers: Vec<&str> = dataset.columns().iter().map(|c| c.zh).collect();
+                (
+                    PathBuf::from("random.xlsx"),
+                    random_xlsx(&mut rng, &headers),
+                )
+            }
+            _ => {
+                let (p, seed) = &seeds[rng.random_range(0..seeds.len())];
+                (p.clone(), mutate(&mut rng, seed))
+            }
+        };
+        let mut src = source(dataset);
+        if rng.random_bool(0.1) {
+            src.format = Some(
+                [Format::Csv, Format::Xlsx, Format::Ndjson, Format::Parquet]
+                    [rng.random_range(0..4)],
+            );
+        }
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            ingest::load_bytes(&path, &bytes, &src, Some(&key)).is_ok()
+        }));
+        match result {
+            Ok(true) => ok += 1,
+            Ok(false) => {}
+            Err(_) => {
+                let saved = std::env::temp_dir().join(format!(
+                    "yanpan-fuzz-crash-{runs}-{}",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                ));
+                let _ = std::fs::write(&saved, &bytes);
+                panic!(
+                    "panic on input saved as {} (dataset {dataset})",
+                    saved.display()
+                );
+            }
+        }
+        runs += 1;
+    }
+    println!("fuzz: {runs} inputs in {seconds} s, {ok} read without error, no panic");
+    assert!(runs > 0);
+}

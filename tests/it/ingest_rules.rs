@@ -1,0 +1,431 @@
+//! Ingest on the fixture corpus (`tests/fixtures/ingest/`): every format,
+//! encoding, date form and rule. Each broken row lands in the quarantine
+//! with its file, row number (as an editor or Excel shows it) and reason,
+//! while the good rows load.
+
+use std::path::PathBuf;
+
+use yanpan::config::Pipeline;
+use yanpan::ingest::{self, Ingested};
+use yanpan::model::Dataset;
+
+fn fixture(name: &str) -> PathBuf {
+    crate::root().join("tests/fixtures/ingest").join(name)
+}
+
+/// A pipeline over `sources` (dataset, file, extra TOML lines), units first.
+fn pipeline(dir: &crate::TempDir, sources: &[(&str, &str, &str)]) -> Pipeline {
+    let mut text = format!(
+        "[site]\nname = \"测试\"\n[store]\npath = \"store\"\nreporter_key_file = \"{}\"\n[ingest]\nmax_quarantine_share = 1.0\ntoday = \"2025-01-15\"\n",
+        crate::root().join("pipelines/demo-reporter.key").display()
+    );
+    for (dataset, file, extra) in std::iter::once(&("units", "units.csv", "")).chain(sources) {
+        text.push_str(&format!(
+            "[[source]]\ndataset = \"{dataset}\"\npath = \"{}\"\n{extra}\n",
+            fixture(file).display()
+        ));
+    }
+    let path = dir.path().join("p.toml");
+    std::fs::write(&path, text).expect("write");
+    Pipeline::load(&path).expect("valid pipeline")
+}
+
+fn load(sources: &[(&str, &str, &str)]) -> Ingested {
+    let dir = crate::TempDir::new();
+    let p = pipeline(&dir, sources);
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 15).expect("date");
+    ingest::ingest(&p, today, &mut |_| {}).expect("ingest")
+}
+
+fn load_err(sources: &[(&str, &str, &str)]) -> String {
+    let dir = crate::TempDir::new();
+    let p = pipeline(&dir, sources);
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 15).expect("date");
+    ingest::ingest(&p, today, &mut |_| {})
+        .expect_err("should fail")
+        .to_string()
+}
+
+/// Asserts that `file` row `row` was quarantined for `code`.
+fn rejected(ing: &Ingested, file: &str, row: u64, code: &str) {
+    let hit = ing
+        .quarantine
+        .rows
+        .iter()
+        .any(|r| r.file.ends_with(file) && r.row == row && r.reason.code() == code);
+    let mine: Vec<String> = ing
+        .quarantine
+        .rows
+        .iter()
+        .filter(|r| r.file.ends_with(file))
+        .map(|r| {
+            format!(
+                "row {} {} {} ({})",
+                r.row,
+                r.column,
+                r.reason.code(),
+                r.reason.zh()
+            )
+        })
+        .collect();
+    assert!(
+        hit,
+        "{file} row {row} should be quarantined for {code}; quarantine has {mine:#?}"
+    );
+}
+
+fn ids(ing: &Ingested, d: Dataset) -> Vec<String> {
+    let df = ing.table(d).expect("table");
+    df.column(d.id_column())
+        .expect("id")
+        .str()
+        .expect("str")
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect()
+}
+
+fn accounted(ing: &Ingested) {
+    for s in &ing.sources {
+        assert_eq!(
+            s.rows_read,
+            s.rows_accepted + s.rows_quarantined,
+            "{}",
+            s.file.display()
+        );
+    }
+}
+
+#[test]
+fn units_rules_parent_cycle_duplicate_level_headcount() {
+    let ing = load(&[]);
+    rejected(&ing, "units.csv", 6, "unknown_parent");
+    rejected(&ing, "units.csv", 7, "cycle");
+    rejected(&ing, "units.csv", 8, "cycle");
+    rejected(&ing, "units.csv", 9, "duplicate_id");
+    rejected(&ing, "units.csv", 10, "unknown_value");
+    rejected(&ing, "units.csv", 11, "out_of_range");
+    assert_eq!(ids(&ing, Dataset::Units), ["C0", "D1", "S1", "B1"]);
+    accounted(&ing);
+}
+
+#[test]
+fn leaders_point_to_units_and_end_after_start() {
+    let ing = load(&[("leaders", "leaders.csv", "")]);
+    rejected(&ing, "leaders.csv", 4, "unknown_unit");
+    rejected(&ing, "leaders.csv", 5, "date_order");
+    assert_eq!(ids(&ing, Dataset::Leaders), ["P1", "P2"]);
+    accounted(&ing);
+}
+
+#[test]
+fn petitions_every_date_and_boolean_form_loads_and_every_rule_quarantines() {
+    let ing = load(&[("petitions", "petitions_utf8.csv", "")]);
+    assert_eq!(
+        ids(&ing, Dataset::Petitions),
+        ["A01", "A02", "A03", "A04", "A05", "A06"]
+    );
+    let df = ing.table(Dataset::Petitions).expect("petitions");
+    let dates: Vec<String> = df
+        .column("received_on")
+        .expect("col")
+        .cast(&polars::prelude::DataType::String)
+        .expect("cast")
+        .str()
+        .expect("str")
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        dates.iter().all(|d| d == "2024-03-05"),
+        "every date form is 2024-03-05: {dates:?}"
+    );
+    let f = "petitions_utf8.csv";
+    rejected(&ing, f, 8, "bad_date");
+    rejected(&ing, f, 9, "future_date");
+    rejected(&ing, f, 10, "date_order");
+    rejected(&ing, f, 11, "unknown_unit");
+    rejected(&ing, f, 12, "duplicate_id");
+    rejected(&ing, f, 13, "unknown_value");
+    rejected(&ing, f, 14, "missing");
+    rejected(&ing, f, 15, "bad_bool");
+    rejected(&ing, f, 16, "field_count");
+    let src = &ing.sources[1];
+    assert_eq!(
+        (src.rows_read, src.rows_accepted, src.rows_quarantined),
+        (15, 6, 9)
+    );
+    accounted(&ing);
+}
+
+#[test]
+fn reporter_identity_never_reaches_tables_or_quarantine() {
+    let ing = load(&[("petitions", "petitions_utf8.csv", "")]);
+    let df = ing.table(Dataset::Petitions).expect("petitions");
+    let keys: Vec<String> = df
+        .column("reporter_key")
+        .expect("col")
+        .str()
+        .expect("str")
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(keys.len(), 1);
+    assert!(keys[0].starts_with("rk_"));
+    let all = format!("{:?}{:?}", df, ing.quarantine.rows);
+    assert!(
+        !all.contains("王伟") && !all.contains("13800000000"),
+        "raw identity leaked"
+    );
+}
+
+#[test]
+fn gbk_tab_and_bom_semicolon_csv_and_ndjson_load() {
+    let ing = load(&[
+        ("petitions", "petitions_gbk_tab.csv", ""),
+        ("petitions", "petitions_bom_semicolon.csv", ""),
+        ("petitions", "petitions.ndjson", ""),
+    ]);
+    assert_eq!(ids(&ing, Dataset::Petitions), ["G01", "G02", "M01", "N01"]);
+    let enc: Vec<Option<&str>> = ing.sources[1..3].iter().map(|s| s.encoding).collect();
+    assert_eq!(enc, [Some("GBK/GB18030"), Some("UTF-8 (BOM)")]);
+    rejected(&ing, "petitions.ndjson", 2, "unknown_value");
+    accounted(&ing);
+}
+
+#[test]
+fn cases_date_order_form_and_amount() {
+    let ing = load(&[("cases", "cases.csv", "")]);
+    assert_eq!(ids(&ing, Dataset::Cases), ["K01", "K02"]);
+    let amount = ing
+        .table(Dataset::Cases)
+        .expect("cases")
+        .column("amount_yuan")
+        .expect("col")
+        .f64()
+        .expect("f64")
+        .get(0);
+    assert_eq!(amount, Some(120_000.5));
+    rejected(&ing, "cases.csv", 4, "date_order");
+    rejected(&ing, "cases.csv", 5, "out_of_range");
+    rejected(&ing, "cases.csv", 6, "out_of_range");
+    accounted(&ing);
+}
+
+#[test]
+fn excel_header_below_a_title_and_rectification_rule() {
+    let ing = load(&[("findings", "findings.xlsx", "sheet = \"巡察发现问题\"")]);
+    assert_eq!(ids(&ing, Dataset::Findings), ["F01", "F02"]);
+    rejected(&ing, "findings.xlsx", 6, "rectified_missing");
+    rejected(&ing, "findings.xlsx", 7, "unknown_unit");
+    let q = ing
+        .quarantine
+        .rows
+        .iter()
+        .find(|r| r.file.ends_with("findings.xlsx"))
+        .expect("a findings rejection");
+    assert_eq!(q.sheet.as_deref(), Some("巡察发现问题"));
+    accounted(&ing);
+}
+
+#[test]
+fn parquet_loads_like_csv() {
+    let ing = load(&[("cases", "cases.parquet", "")]);
+    assert_eq!(ids(&ing, Dataset::Cases), ["K01", "K02"]);
+    rejected(&ing, "cases.parquet", 3, "date_order");
+    accounted(&ing);
+}
+
+#[test]
+fn a_misspelt_header_says_which_column_and_what_to_write() {
+    let msg = load_err(&[("petitions", "petitions_misspelt.csv", "")]);
+    assert!(msg.contains("petitions_misspelt.csv"), "{msg}");
+    assert!(msg.contains("受理日期 (received_on)"), "{msg}");
+    assert!(
+        msg.contains("\"受理日起\" = \"received_on\"") || msg.contains("`受理日起` looks close"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_wrong_sheet_name_lists_the_sheets() {
+    let msg = load_err(&[("findings", "findings.xlsx", "sheet = \"问题清单\"")]);
+    assert!(
+        msg.contains("问题清单") && msg.contains("巡察发现问题") && msg.contains("sheet ="),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_file_in_an_undeclared_encoding_says_what_to_set() {
+    let msg = load_err(&[("petitions", "petitions_gbk_tab.csv", "encoding = \"utf-8\"")]);
+    assert!(
+        msg.contains("petitions_gbk_tab.csv") && msg.contains("encoding = \"gbk\""),
+        "{msg}"
+    );
+}
+
+#[test]
+fn the_quarantine_cap_stops_the_load_with_the_reasons() {
+    let dir = crate::TempDir::new();
+    let mut p = pipeline(&dir, &[("petitions", "petitions_utf8.csv", "")]);
+    p.max_quarantine_share = yanpan::config::Ratio::new(0.05).expect("ratio");
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 15).expect("date");
+    let msg = ingest::ingest(&p, today, &mut |_| {})
+        .expect_err("over the cap")
+        .to_string();
+    assert!(
+        msg.contains("max_quarantine_share") && msg.contains("quarantined"),
+        "{msg}"
+    );
+}
+
+/// Regenerates the binary fixtures (`findings.xlsx`, `cases.parquet`):
+/// `cargo test --release --test it write_binary_fixtures -- --ignored`.
+#[test]
+#[ignore = "regenerates checked-in fixtures"]
+fn write_binary_fixtures() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let other = wb.add_worksheet();
+    other.set_name("说明").expect("name");
+    other.write_string(0, 0, "本表为测试数据").expect("write");
+    let ws = wb.add_worksheet();
+    ws.set_name("巡察发现问题").expect("name");
+    let header = [
+        "问题编号",
+        "巡视巡察轮次",
+        "监督类型",
+        "被巡视巡察单位",
+        "反馈日期",
+        "重点领域",
+        "是否涉及一把手",
+        "问题描述",
+        "整改时限",
+        "整改状态",
+        "整改完成日期",
+    ];
+    ws.merge_range(
+        0,
+        0,
+        0,
+        header.len() as u16 - 1,
+        "2024年巡察发现问题整改台账",
+        &Format::new().set_bold(),
+    )
+    .expect("title");
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(2, c as u16, *h).expect("header");
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let d = |y, m, day| ExcelDateTime::from_ymd(y, m, day).expect("date");
+    // Row 4 (Excel numbering): good, with real Excel dates.
+    let rows: [[&str; 11]; 4] = [
+        [
+            "F01",
+            "2024年第1轮",
+            "巡察",
+            "S1",
+            "",
+            "工程建设",
+            "否",
+            "招标不规范",
+            "",
+            "已完成",
+            "",
+        ],
+        [
+            "F02",
+            "2024年第1轮",
+            "巡察",
+            "S1",
+            "2024年4月1日",
+            "",
+            "是",
+            "“三重一大”不规范",
+            "2024/9/30",
+            "推进中",
+            "",
+        ],
+        [
+            "F03",
+            "2024年第1轮",
+            "巡察",
+            "S1",
+            "2024-04-01",
+            "",
+            "否",
+            "完成但无日期",
+            "2024-09-30",
+            "已完成",
+            "",
+        ],
+        [
+            "F04",
+            "2024年第1轮",
+            "巡视",
+            "NOUNIT",
+            "2024-04-01",
+            "",
+            "否",
+            "单位不存在",
+            "2024-09-30",
+            "未启动",
+            "",
+        ],
+    ];
+    for (i, r) in rows.iter().enumerate() {
+        let row = 3 + i as u32;
+        for (c, v) in r.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(row, c as u16, *v).expect("cell");
+            }
+        }
+    }
+    ws.write_datetime_with_format(3, 4, &d(2024, 3, 5), &date)
+        .expect("date");
+    ws.write_datetime_with_format(3, 8, &d(2024, 6, 30), &date)
+        .expect("date");
+    ws.write_datetime_with_format(3, 10, &d(2024, 6, 1), &date)
+        .expect("date");
+    wb.save(fixture("findings.xlsx")).expect("save");
+
+    let csv = std::fs::read_to_string(fixture("cases.csv")).expect("cases");
+    let mut lines = csv.lines();
+    let headers: Vec<String> = lines
+        .next()
+        .expect("header")
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let rows: Vec<Vec<String>> = lines
+        .take(3)
+        .map(|l| {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(l.as_bytes());
+            r.records()
+                .next()
+                .expect("record")
+                .expect("ok")
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    let cols: Vec<polars::prelude::Column> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            polars::prelude::Column::new(
+                h.as_str().into(),
+                rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    let df = polars::prelude::DataFrame::new(rows.len(), cols).expect("frame");
+    yanpan::store::write_parquet(&fixture("cases.parquet"), df).expect("parquet");
+}
