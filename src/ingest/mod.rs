@@ -14,7 +14,7 @@ mod typed;
 pub mod validate;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -146,7 +146,7 @@ pub struct Loaded {
 }
 
 fn load_file(
-    path: &PathBuf,
+    path: &Path,
     source: &Source,
     key: Option<&Pseudonymiser>,
 ) -> Result<Loaded, IngestError> {
@@ -160,7 +160,7 @@ fn load_file(
 /// Reads, maps and types one file's bytes (`path` names it in messages
 /// and picks the format by extension). The fuzzing harness calls this.
 pub fn load_bytes(
-    path: &PathBuf,
+    path: &Path,
     bytes: &[u8],
     source: &Source,
     key: Option<&Pseudonymiser>,
@@ -190,7 +190,7 @@ pub fn load_bytes(
     Ok(Loaded {
         report: SourceReport {
             dataset: source.dataset.name(),
-            file: path.clone(),
+            file: path.to_path_buf(),
             sha256: crate::publish::sha256_hex(bytes),
             bytes: bytes.len() as u64,
             encoding: outcome.encoding.map(|e| e.name()),

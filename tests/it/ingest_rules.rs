@@ -385,11 +385,11 @@ fn write_binary_fixtures() {
             }
         }
     }
-    ws.write_datetime_with_format(3, 4, &d(2024, 3, 5), &date)
+    ws.write_datetime_with_format(3, 4, d(2024, 3, 5), &date)
         .expect("date");
-    ws.write_datetime_with_format(3, 8, &d(2024, 6, 30), &date)
+    ws.write_datetime_with_format(3, 8, d(2024, 6, 30), &date)
         .expect("date");
-    ws.write_datetime_with_format(3, 10, &d(2024, 6, 1), &date)
+    ws.write_datetime_with_format(3, 10, d(2024, 6, 1), &date)
         .expect("date");
     wb.save(fixture("findings.xlsx")).expect("save");
 
