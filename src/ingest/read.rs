@@ -54,6 +54,23 @@ pub enum ReadError {
     UnknownFormat { file: String },
 }
 
+/// Runs a third-party parser on untrusted bytes; a panic inside it (seen
+/// in the Parquet metadata decoder on corrupt files) becomes an error that
+/// names the file instead of ending the run.
+fn guarded<T>(
+    file: &str,
+    format: &'static str,
+    f: impl FnOnce() -> Result<T, ReadError>,
+) -> Result<T, ReadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(ReadError::Frame {
+            file: file.to_string(),
+            format,
+            message: "the file is corrupt (its parser gave up)".into(),
+        })
+    })
+}
+
 /// What a reader gives back.
 #[derive(Debug)]
 pub struct ReadOutcome {
@@ -233,13 +250,13 @@ fn excel_cell(d: &Data) -> String {
 
 fn read_excel(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome, ReadError> {
     let file = path.display().to_string();
-    let mut wb =
-        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
-            ReadError::Excel {
-                file: file.clone(),
-                message: e.to_string(),
-            }
-        })?;
+    let excel_err = |e: calamine::Error| ReadError::Excel {
+        file: file.clone(),
+        message: e.to_string(),
+    };
+    let mut wb = guarded(&file, "Excel", || {
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(excel_err)
+    })?;
     let names = wb.sheet_names();
     let sheet = match &source.sheet {
         Some(s) => names
@@ -256,9 +273,11 @@ fn read_excel(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome,
             .cloned()
             .ok_or(ReadError::Empty { file: file.clone() })?,
     };
-    let range = wb.worksheet_range(&sheet).map_err(|e| ReadError::Excel {
-        file: file.clone(),
-        message: e.to_string(),
+    let range = guarded(&file, "Excel", || {
+        wb.worksheet_range(&sheet).map_err(|e| ReadError::Excel {
+            file: file.clone(),
+            message: e.to_string(),
+        })
     })?;
     let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
     let first_col = range.start().map_or(0, |(_, c)| c as usize);
@@ -300,11 +319,15 @@ fn read_frame(
     };
     let cursor = std::io::Cursor::new(bytes);
     let df = match format {
-        Format::Parquet => ParquetReader::new(cursor).finish().map_err(err)?,
-        _ => JsonReader::new(cursor)
-            .with_json_format(JsonFormat::JsonLines)
-            .finish()
-            .map_err(err)?,
+        Format::Parquet => guarded(&file, name, || {
+            ParquetReader::new(cursor).finish().map_err(err)
+        })?,
+        _ => guarded(&file, name, || {
+            JsonReader::new(cursor)
+                .with_json_format(JsonFormat::JsonLines)
+                .finish()
+                .map_err(err)
+        })?,
     };
     let headers: Vec<String> = df
         .get_column_names()
