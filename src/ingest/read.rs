@@ -320,7 +320,12 @@ fn read_frame(
     let cursor = std::io::Cursor::new(bytes);
     let df = match format {
         Format::Parquet => guarded(&file, name, || {
-            ParquetReader::new(cursor).finish().map_err(err)
+            // Decoded on this thread: a panic in the decoder on a corrupt
+            // file then unwinds to `guarded` instead of aborting in a worker.
+            ParquetReader::new(cursor)
+                .read_parallel(ParallelStrategy::None)
+                .finish()
+                .map_err(err)
         })?,
         _ => guarded(&file, name, || {
             JsonReader::new(cursor)
@@ -348,11 +353,18 @@ fn read_frame(
     // The header is the schema itself: feed it as the first row.
     let mut builder = Builder::new(path, None, source);
     builder.push(0, headers.iter().map(String::as_str));
-    for i in 0..df.height() {
-        builder.push(
-            i as u64 + 1,
-            strs.iter().map(move |s| s.get(i).unwrap_or("")),
-        );
+    // Rows up to the longest column: a damaged file can give columns of
+    // different lengths, and a short column reads as empty cells.
+    let rows = strs.iter().map(|s| s.len()).max().unwrap_or(0);
+    for i in 0..rows {
+        let cells = strs.iter().map(move |s| {
+            if i < s.len() {
+                s.get(i).unwrap_or("")
+            } else {
+                ""
+            }
+        });
+        builder.push(i as u64 + 1, cells);
     }
     let (table, rejected) = builder.finish()?;
     Ok(ReadOutcome {

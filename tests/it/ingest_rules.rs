@@ -86,17 +86,6 @@ fn ids(ing: &Ingested, d: Dataset) -> Vec<String> {
         .collect()
 }
 
-fn accounted(ing: &Ingested) {
-    for s in &ing.sources {
-        assert_eq!(
-            s.rows_read,
-            s.rows_accepted + s.rows_quarantined,
-            "{}",
-            s.file.display()
-        );
-    }
-}
-
 #[test]
 fn units_rules_parent_cycle_duplicate_level_headcount() {
     let ing = load(&[]);
@@ -107,7 +96,7 @@ fn units_rules_parent_cycle_duplicate_level_headcount() {
     rejected(&ing, "units.csv", 10, "unknown_value");
     rejected(&ing, "units.csv", 11, "out_of_range");
     assert_eq!(ids(&ing, Dataset::Units), ["C0", "D1", "S1", "B1"]);
-    accounted(&ing);
+    crate::accounted(&ing);
 }
 
 #[test]
@@ -116,7 +105,7 @@ fn leaders_point_to_units_and_end_after_start() {
     rejected(&ing, "leaders.csv", 4, "unknown_unit");
     rejected(&ing, "leaders.csv", 5, "date_order");
     assert_eq!(ids(&ing, Dataset::Leaders), ["P1", "P2"]);
-    accounted(&ing);
+    crate::accounted(&ing);
 }
 
 #[test]
@@ -157,7 +146,7 @@ fn petitions_every_date_and_boolean_form_loads_and_every_rule_quarantines() {
         (src.rows_read, src.rows_accepted, src.rows_quarantined),
         (15, 6, 9)
     );
-    accounted(&ing);
+    crate::accounted(&ing);
 }
 
 #[test]
@@ -193,7 +182,7 @@ fn gbk_tab_and_bom_semicolon_csv_and_ndjson_load() {
     let enc: Vec<Option<&str>> = ing.sources[1..3].iter().map(|s| s.encoding).collect();
     assert_eq!(enc, [Some("GBK/GB18030"), Some("UTF-8 (BOM)")]);
     rejected(&ing, "petitions.ndjson", 2, "unknown_value");
-    accounted(&ing);
+    crate::accounted(&ing);
 }
 
 #[test]
@@ -212,7 +201,7 @@ fn cases_date_order_form_and_amount() {
     rejected(&ing, "cases.csv", 4, "date_order");
     rejected(&ing, "cases.csv", 5, "out_of_range");
     rejected(&ing, "cases.csv", 6, "out_of_range");
-    accounted(&ing);
+    crate::accounted(&ing);
 }
 
 #[test]
@@ -228,7 +217,7 @@ fn excel_header_below_a_title_and_rectification_rule() {
         .find(|r| r.file.ends_with("findings.xlsx"))
         .expect("a findings rejection");
     assert_eq!(q.sheet.as_deref(), Some("巡察发现问题"));
-    accounted(&ing);
+    crate::accounted(&ing);
 }
 
 #[test]
@@ -236,7 +225,7 @@ fn parquet_loads_like_csv() {
     let ing = load(&[("cases", "cases.parquet", "")]);
     assert_eq!(ids(&ing, Dataset::Cases), ["K01", "K02"]);
     rejected(&ing, "cases.parquet", 3, "date_order");
-    accounted(&ing);
+    crate::accounted(&ing);
 }
 
 #[test]
@@ -428,4 +417,31 @@ fn write_binary_fixtures() {
         .collect();
     let df = polars::prelude::DataFrame::new(rows.len(), cols).expect("frame");
     yanpan::store::write_parquet(&fixture("cases.parquet"), df).expect("parquet");
+}
+
+#[test]
+fn a_corrupt_file_is_an_error_naming_it_not_a_crash() {
+    let good = std::fs::read(fixture("cases.parquet")).expect("fixture");
+    let src = yanpan::config::Source {
+        dataset: Dataset::Cases,
+        pattern: String::new(),
+        format: None,
+        encoding: yanpan::config::Encoding::Auto,
+        sheet: None,
+        columns: Default::default(),
+    };
+    for (name, bytes) in [
+        ("cut.parquet", good[..good.len() / 2].to_vec()),
+        (
+            "cut.xlsx",
+            std::fs::read(fixture("findings.xlsx")).expect("fixture")[..3000].to_vec(),
+        ),
+        ("binary.csv", vec![0xFF, 0xFE, 0x00, 0xD8, 0x00, 0xDC, 0x81]),
+    ] {
+        let path = PathBuf::from(name);
+        let err = ingest::load_bytes(&path, &bytes, &src, None)
+            .expect_err(name)
+            .to_string();
+        assert!(err.contains(name), "{err}");
+    }
 }

@@ -70,3 +70,15 @@ pub fn sample_pipeline(dir: &Path) -> PathBuf {
     std::fs::write(&path, text).expect("write pipeline");
     path
 }
+
+/// Every file's rows are accounted for: read = accepted + quarantined.
+pub fn accounted(ing: &yanpan::ingest::Ingested) {
+    for s in &ing.sources {
+        assert_eq!(
+            s.rows_read,
+            s.rows_accepted + s.rows_quarantined,
+            "{}",
+            s.file.display()
+        );
+    }
+}
