@@ -42,11 +42,11 @@ TOML
 
 measure() { # $1 label, $2 command...
   local label="$1"; shift
-  local out rows secs mem
-  out=$( { /usr/bin/time -f '%e %M' "$@" 2>/dev/null >/tmp/yanpan-bench-stdout; } 2>&1 | tail -1)
-  secs=${out% *}; mem=${out#* }
+  local rows secs mem
+  /usr/bin/time -f '%e %M' -o /tmp/yanpan-bench-time "$@" >/tmp/yanpan-bench-stdout 2>/dev/null || true
+  read -r secs mem < /tmp/yanpan-bench-time
   rows=$(grep -o 'read [0-9]* rows' /tmp/yanpan-bench-stdout | grep -o '[0-9]*')
-  printf '%-34s %10s rows %8.2f s %12.0f rows/s  peak %6.0f MB\n' "$label" "$rows" "$secs" "$(echo "$rows / $secs" | bc -l)" "$(echo "$mem / 1024" | bc -l)"
+  printf '%-36s %9s rows %7.2f s %10.0f rows/s  peak %6.0f MB\n' "$label" "$rows" "$secs" "$(echo "$rows / $secs" | bc -l)" "$(echo "$mem / 1024" | bc -l)"
 }
 
 pipeline "$work/csv" "petitions_*.csv"

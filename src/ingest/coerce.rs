@@ -2,10 +2,13 @@
 //! exports use, booleans, numbers, enumeration labels, and full-width
 //! characters folded to half-width.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
 use super::quarantine::Reason;
-use crate::model::enums::{EnumValue, parse_value};
+
+use crate::model::enums::{EnumValue, fold};
 
 /// Full-width ASCII variants and the ideographic space to their half-width forms.
 pub fn half_width(s: &str) -> String {
@@ -30,6 +33,9 @@ const EXCEL_SERIALS: std::ops::RangeInclusive<i64> = 20_000..=100_000;
 /// Parses `2024-03-05`, `2024/3/5`, `2024.3.5`, `2024年3月5日`, `20240305`,
 /// an Excel serial number, and any of these followed by a time.
 pub fn date(raw: &str) -> Result<NaiveDate, Reason> {
+    if let Some(d) = iso_date(raw.as_bytes()) {
+        return Ok(d);
+    }
     let s = half_width(raw);
     let s = s.trim();
     // Drop a trailing time ("2024-03-05 00:00:00", "2024-03-05T08:30").
@@ -59,8 +65,26 @@ pub fn date(raw: &str) -> Result<NaiveDate, Reason> {
     Err(Reason::BadDate)
 }
 
+/// `YYYY-MM-DD` exactly, without allocating (the common case).
+fn iso_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
 /// Parses 是/否, 有/无, Y/N, yes/no, true/false, 1/0, √/×.
 pub fn boolean(raw: &str) -> Result<bool, Reason> {
+    match raw {
+        "是" | "1" | "true" => return Ok(true),
+        "否" | "0" | "false" => return Ok(false),
+        _ => {}
+    }
     let s = half_width(raw).trim().to_lowercase();
     match s.as_str() {
         "是" | "有" | "y" | "yes" | "true" | "t" | "1" | "√" | "已署名" | "署名" => {
@@ -103,13 +127,50 @@ pub fn amount(raw: &str) -> Result<f64, Reason> {
     }
 }
 
+/// Finds enumeration values by code, label or alias; built once per
+/// column, so a cell costs one hash lookup (two when it needs folding).
+#[derive(Debug, Clone)]
+pub struct EnumLookup {
+    exact: HashMap<&'static str, &'static str>,
+    folded: HashMap<String, &'static str>,
+    allowed: String,
+}
+
+impl EnumLookup {
+    pub fn new(values: &'static [EnumValue]) -> Self {
+        let mut exact = HashMap::new();
+        let mut folded = HashMap::new();
+        for v in values {
+            for label in [v.code, v.zh, v.en].iter().chain(v.aliases) {
+                exact.entry(*label).or_insert(v.code);
+                folded.entry(fold(label)).or_insert(v.code);
+            }
+        }
+        let allowed = values.iter().map(|v| v.zh).collect::<Vec<_>>().join("、");
+        EnumLookup {
+            exact,
+            folded,
+            allowed,
+        }
+    }
+
+    /// The code `raw` names.
+    pub fn get(&self, raw: &str) -> Result<&'static str, Reason> {
+        if let Some(code) = self.exact.get(raw) {
+            return Ok(code);
+        }
+        self.folded
+            .get(&fold(&half_width(raw)))
+            .copied()
+            .ok_or_else(|| Reason::UnknownValue {
+                allowed: self.allowed.clone(),
+            })
+    }
+}
+
 /// Finds an enumeration value by code, label or alias.
 pub fn enumeration(raw: &str, values: &'static [EnumValue]) -> Result<&'static str, Reason> {
-    parse_value(values, &half_width(raw))
-        .map(|v| v.code)
-        .ok_or_else(|| Reason::UnknownValue {
-            allowed: values.iter().map(|v| v.zh).collect::<Vec<_>>().join("、"),
-        })
+    EnumLookup::new(values).get(raw)
 }
 
 /// An identifier: half-width, trimmed.

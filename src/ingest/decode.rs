@@ -50,6 +50,9 @@ fn gb18030(bytes: &[u8]) -> Option<String> {
     (!had_errors).then(|| text.into_owned())
 }
 
+/// How much of a file the encoding detector reads.
+const DETECT_BYTES: usize = 1 << 20;
+
 /// Decodes `bytes` as declared, or detects the encoding.
 pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Cow<'_, str>, Detected), DecodeError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF")
@@ -86,7 +89,8 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Cow<'_, str>, Detecte
                 return Ok((Cow::Borrowed(s), Detected::Utf8));
             }
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-            det.feed(bytes, true);
+            // The first MiB tells the encoding as well as the whole file does.
+            det.feed(&bytes[..bytes.len().min(DETECT_BYTES)], true);
             let guess = det.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
             if guess == encoding_rs::GBK
                 || guess == encoding_rs::GB18030

@@ -70,9 +70,10 @@ fn coerce_column(
             Some(p) => Ok(p.key_of(raw)),
             None => Err(Reason::Missing),
         })),
-        Kind::Enum(values) => Values::Str(each!(
-            |raw: &str| coerce::enumeration(raw, values).map(str::to_string)
-        )),
+        Kind::Enum(values) => {
+            let lookup = coerce::EnumLookup::new(values);
+            Values::Str(each!(|raw: &str| lookup.get(raw).map(str::to_string)))
+        }
         Kind::Date => Values::Date(each!(|raw: &str| coerce::date(raw).map(days))),
         Kind::Bool => Values::Bool(each!(coerce::boolean)),
         Kind::Int { min, max } => Values::Int(each!(

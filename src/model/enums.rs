@@ -21,7 +21,7 @@ pub struct EnumValue {
 
 /// Folds a raw cell for label comparison: trims, drops inner spaces and
 /// underscores/hyphens, and lower-cases ASCII.
-fn fold(s: &str) -> String {
+pub(crate) fn fold(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '　'))
         .flat_map(char::to_lowercase)
