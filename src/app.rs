@@ -355,6 +355,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
             unit_quarter: &uq,
             citywide: &city,
             flags: &flags,
+            concentration_q: pipeline.concentration.q.get(),
             trend_chart: "../charts/trend.png",
             quarters: &shown_quarters,
         }),

@@ -20,6 +20,8 @@ pub struct Inputs<'a> {
     pub unit_quarter: &'a UnitQuarter,
     pub citywide: &'a DataFrame,
     pub flags: &'a [Flag],
+    /// The concentration detector's q threshold, stated even when nothing is flagged.
+    pub concentration_q: f64,
     /// Trend chart path relative to the report.
     pub trend_chart: &'a str,
     /// Quarters shown in the trend table, oldest first.
@@ -281,13 +283,8 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
             .map(String::from)
             .to_vec()
     };
-    let method = concentration
-        .first()
-        .map(|f| f.evidence.rule.clone())
-        .unwrap_or_default();
-    let (threshold, tested) = concentration
-        .first()
-        .map_or((0.0, 0), |f| (f.evidence.threshold, f.evidence.n_tested));
+    let threshold = i.concentration_q;
+    let method = "expected = headcount x the petition rate of units of the same level over the preceding quarters (the current quarter is not used); one-sided negative-binomial p-value with overdispersion estimated per level; Benjamini-Hochberg across all units tested";
     let method_zh = "以此前若干季度同层级单位的人均信访举报率乘以本单位干部职工人数作为预期件数，按负二项分布（离散程度按层级估计）计算单侧p值，并对全部受检单位作Benjamini–Hochberg多重检验校正，当季数据不参与预期的估计";
     let top_rows = top_units(i.unit_quarter, q, 10)?
         .into_iter()
@@ -354,14 +351,21 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
             } else {
                 "Units where petitions concentrate".into()
             },
-            paragraphs: vec![if zh {
-                format!(
-                    "以下单位本季度信访举报件数显著高于按干部职工人数和同层级单位比率推算的预期（Benjamini–Hochberg q值低于{threshold}，共检验{tested}个单位）。方法：{method_zh}。"
-                )
-            } else {
-                format!(
-                    "These units received significantly more petitions than expected from their headcount and the rate of units of the same level (Benjamini–Hochberg q below {threshold}; {tested} units tested). Method: {method}."
-                )
+            paragraphs: vec![match (zh, concentration.first()) {
+                (true, Some(f)) => format!(
+                    "以下单位本季度信访举报件数显著高于按干部职工人数和同层级单位比率推算的预期（Benjamini–Hochberg q值低于{threshold}，共检验{}个单位）。方法：{method_zh}。",
+                    f.evidence.n_tested
+                ),
+                (true, None) => format!(
+                    "本季度没有单位的信访举报件数显著高于按干部职工人数和同层级单位比率推算的预期（Benjamini–Hochberg q值均不低于{threshold}）。方法：{method_zh}。"
+                ),
+                (false, Some(f)) => format!(
+                    "These units received significantly more petitions than expected from their headcount and the rate of units of the same level (Benjamini-Hochberg q below {threshold}; {} units tested). Method: {method}.",
+                    f.evidence.n_tested
+                ),
+                (false, None) => format!(
+                    "No unit received significantly more petitions than expected from its headcount and the rate of units of the same level (no Benjamini-Hochberg q below {threshold}). Method: {method}."
+                ),
             }],
             chart: None,
             table: (!concentration.is_empty()).then_some(Table {

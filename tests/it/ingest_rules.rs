@@ -87,21 +87,21 @@ fn ids(ing: &Ingested, d: Dataset) -> Vec<String> {
 }
 
 #[test]
-fn units_rules_parent_cycle_duplicate_level_headcount() {
+fn good_units_load() {
     let ing = load(&[]);
     assert_eq!(ids(&ing, Dataset::Units), ["C0", "D1", "S1", "B1"]);
     crate::accounted(&ing);
 }
 
 #[test]
-fn leaders_point_to_units_and_end_after_start() {
+fn good_leaders_load() {
     let ing = load(&[("leaders", "leaders.csv", "")]);
     assert_eq!(ids(&ing, Dataset::Leaders), ["P1", "P2"]);
     crate::accounted(&ing);
 }
 
 #[test]
-fn petitions_every_date_and_boolean_form_loads_and_every_rule_quarantines() {
+fn every_date_and_boolean_form_loads() {
     let ing = load(&[("petitions", "petitions_utf8.csv", "")]);
     assert_eq!(
         ids(&ing, Dataset::Petitions),
@@ -218,7 +218,7 @@ fn gbk_tab_and_bom_semicolon_csv_and_ndjson_load() {
 }
 
 #[test]
-fn cases_date_order_form_and_amount() {
+fn good_cases_load_with_their_amounts() {
     let ing = load(&[("cases", "cases.csv", "")]);
     assert_eq!(ids(&ing, Dataset::Cases), ["K01", "K02"]);
     let amount = ing
@@ -234,7 +234,7 @@ fn cases_date_order_form_and_amount() {
 }
 
 #[test]
-fn excel_header_below_a_title_and_rectification_rule() {
+fn excel_header_is_found_below_a_title() {
     let ing = load(&[("findings", "findings.xlsx", "sheet = \"巡察发现问题\"")]);
     assert_eq!(ids(&ing, Dataset::Findings), ["F01", "F02"]);
     let q = ing
