@@ -88,7 +88,10 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         "report should state {n} petitions:\n{md}"
     );
     // The concentration section states its threshold whether or not a unit is flagged.
-    assert!(md.contains("Benjamini–Hochberg q值") && md.contains("0.1"), "{md}");
+    assert!(
+        md.contains("Benjamini–Hochberg q值") && md.contains("0.1"),
+        "{md}"
+    );
     // The unit with the most petitions in 2024Q4 (counted from the raw
     // export) is named with its count.
     let raw = std::fs::read_to_string(crate::root().join("sample_data/petitions_2024.csv"))
