@@ -311,6 +311,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         "aggregating unit x quarter",
     )?;
     let city = polars_ctx(aggregate::citywide(&uq), "citywide totals")?;
+    let rolled = polars_ctx(aggregate::rollup::rollup(&uq), "rolling up the unit tree")?;
     clock.lap("aggregate");
 
     let flags = polars_ctx(
@@ -367,6 +368,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     clock.lap("compose");
 
     write_parquet(&staging, "tables/unit_quarter.parquet", uq.0.clone())?;
+    write_parquet(&staging, "tables/unit_quarter_rollup.parquet", rolled.0)?;
     write_parquet(
         &staging,
         "tables/quarantine.parquet",

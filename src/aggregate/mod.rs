@@ -6,6 +6,8 @@ use polars::prelude::*;
 
 use crate::model::{PersonRole, Quarter};
 
+pub mod rollup;
+
 /// Column names of the unit × quarter table.
 pub mod uq {
     pub const UNIT_ID: &str = "unit_id";

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use std::process::Command;
 
+use polars::prelude::SerReader;
+
 fn run(pipeline: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_yanpan"))
         .args([
@@ -71,6 +73,7 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         "charts/trend.svg",
         "charts/trend.png",
         "tables/unit_quarter.parquet",
+        "tables/unit_quarter_rollup.parquet",
         "tables/flags.csv",
         "tables/quarantine.csv",
         "manifest.json",
@@ -92,6 +95,33 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         md.contains("Benjamini–Hochberg q值") && md.contains("0.1"),
         "{md}"
     );
+    // Rolled up, the city's row holds every petition of the quarter.
+    let rolled = polars::prelude::ParquetReader::new(std::io::Cursor::new(
+        files["tables/unit_quarter_rollup.parquet"].clone(),
+    ))
+    .finish()
+    .expect("rollup parquet");
+    let ids = rolled
+        .column("unit_id")
+        .expect("unit_id")
+        .str()
+        .expect("str")
+        .clone();
+    let qs = rolled
+        .column("quarter")
+        .expect("quarter")
+        .str()
+        .expect("str")
+        .clone();
+    let counts = rolled
+        .column("petitions")
+        .expect("petitions")
+        .cast(&polars::prelude::DataType::Int64)
+        .expect("cast");
+    let city = (0..rolled.height())
+        .find(|&i| ids.get(i) == Some("C0000") && qs.get(i) == Some("2024Q4"))
+        .and_then(|i| counts.i64().expect("i64").get(i));
+    assert_eq!(city, Some(n as i64), "city roll-up");
     // The unit with the most petitions in 2024Q4 (counted from the raw
     // export) is named with its count.
     let raw = std::fs::read_to_string(crate::root().join("sample_data/petitions_2024.csv"))
