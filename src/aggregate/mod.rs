@@ -4,8 +4,9 @@
 
 use polars::prelude::*;
 
-use crate::model::{PersonRole, Quarter};
+use crate::model::Quarter;
 
+pub mod metrics;
 pub mod rollup;
 
 /// Column names of the unit × quarter table.
@@ -64,6 +65,15 @@ fn counts(lf: LazyFrame, quarters: &Series, aggs: Vec<Expr>) -> LazyFrame {
         .agg(aggs)
 }
 
+/// The zero of a metric column: counts are `u32`, amounts `f64`.
+fn zero(column: &str) -> Expr {
+    if column == metrics::AMOUNT {
+        lit(0.0f64)
+    } else {
+        lit(0u32)
+    }
+}
+
 /// Builds the table for `quarters` (in order).
 pub fn unit_quarter(facts: Facts, quarters: &[Quarter]) -> PolarsResult<UnitQuarter> {
     let qs = Series::new(
@@ -83,43 +93,34 @@ pub fn unit_quarter(facts: Facts, quarters: &[Quarter]) -> PolarsResult<UnitQuar
             DataFrame::new(qs.len(), vec![qs.clone().into()])?.lazy(),
             None,
         );
-    let top = lit(PersonRole::TopLeader.code());
-    let petitions = counts(
-        facts.petitions,
-        &qs,
-        vec![
-            len().cast(DataType::UInt32).alias(uq::PETITIONS),
-            col("person_role")
-                .eq(top)
-                .sum()
-                .cast(DataType::UInt32)
-                .alias(uq::PETITIONS_TOP_LEADER),
-            col("signed").sum().cast(DataType::UInt32).alias(uq::SIGNED),
-            col("repeat").sum().cast(DataType::UInt32).alias(uq::REPEAT),
-            col("clue").sum().cast(DataType::UInt32).alias(uq::CLUES),
-        ],
-    );
     let on = [col(uq::UNIT_ID), col(uq::QUARTER)];
-    let mut table = grid.join(
-        petitions,
-        on.clone(),
-        on.clone(),
-        JoinArgs::new(JoinType::Left),
-    );
-    for (lf, name) in [(facts.findings, uq::FINDINGS), (facts.cases, uq::CASES)] {
+    let mut table = grid;
+    let mut names: Vec<String> = Vec::new();
+    for (lf, metrics) in [
+        (Some(facts.petitions), metrics::petitions()),
+        (facts.findings, metrics::findings()),
+        (facts.cases, metrics::cases()),
+    ] {
+        names.extend(metrics.iter().map(|(n, _)| n.clone()));
         table = match lf {
             Some(lf) => {
-                let c = counts(lf, &qs, vec![len().cast(DataType::UInt32).alias(name)]);
+                let c = counts(lf, &qs, metrics.into_iter().map(|(_, e)| e).collect());
                 table.join(c, on.clone(), on.clone(), JoinArgs::new(JoinType::Left))
             }
-            None => table.with_column(lit(0u32).alias(name)),
+            // A dataset not loaded: its counts are zero, not unknown.
+            None => table.with_columns(
+                metrics
+                    .iter()
+                    .map(|(n, _)| lit(0u32).alias(n.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
         };
     }
     let df = table
         .with_columns(
-            uq::COUNTS
+            names
                 .iter()
-                .map(|c| col(*c).fill_null(lit(0u32)))
+                .map(|c| col(c.as_str()).fill_null(zero(c)))
                 .collect::<Vec<_>>(),
         )
         .sort([uq::UNIT_ID, uq::QUARTER], Default::default())

@@ -58,12 +58,14 @@ pub fn rollup(own: &UnitQuarter) -> PolarsResult<UnitQuarter> {
         .unique_stable(None, UniqueKeepStrategy::First)
         .collect()?;
     let pairs = closure(&units)?;
-    let sums: Vec<Expr> = uq::COUNTS
+    // Every metric and the headcount add up; the unit's identity does not.
+    let keys = [uq::UNIT_ID, uq::NAME, uq::LEVEL, uq::PARENT_ID, uq::QUARTER];
+    let sums: Vec<Expr> = own
+        .0
+        .get_column_names()
         .iter()
-        .map(|c| col(*c).sum().alias(*c))
-        .chain(std::iter::once(
-            col(uq::HEADCOUNT).sum().alias(uq::HEADCOUNT),
-        ))
+        .filter(|c| !keys.contains(&c.as_str()))
+        .map(|c| col(c.as_str()).sum().alias(c.as_str()))
         .collect();
     let rolled = own
         .0

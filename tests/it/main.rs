@@ -1,5 +1,6 @@
 //! Integration tests: one crate, one module per stage or command.
 
+mod aggregate;
 mod end_to_end;
 mod fuzz;
 mod ingest_rules;

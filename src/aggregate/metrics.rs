@@ -1,0 +1,88 @@
+//! The metrics of the unit × quarter table, one expression each, named
+//! after what they count. A record counts in the quarter its dataset is
+//! partitioned by (petitions: received, findings: reported, cases: filed).
+
+use polars::prelude::*;
+
+use super::uq;
+use crate::model::{
+    CaseSource, Channel, Discipline, EnumValue, KeyField, PersonRole, PetitionClass, Sanction,
+};
+
+/// The amount involved in cases (涉案金额), the one metric that is not a count.
+pub const AMOUNT: &str = "amount_yuan";
+
+/// A named metric.
+pub type Metric = (String, Expr);
+
+fn count(name: &str, condition: Expr) -> Metric {
+    (
+        name.to_string(),
+        condition.sum().cast(DataType::UInt32).alias(name),
+    )
+}
+
+fn total(name: &str) -> Metric {
+    (name.to_string(), len().cast(DataType::UInt32).alias(name))
+}
+
+/// One count per value of an enumeration: `{prefix}_{code}`.
+fn by(column: &str, values: &[EnumValue], prefix: &str) -> Vec<Metric> {
+    values
+        .iter()
+        .map(|v| count(&format!("{prefix}_{}", v.code), col(column).eq(lit(v.code))))
+        .collect()
+}
+
+fn role_is(r: PersonRole) -> Expr {
+    col("person_role").eq(lit(r.code()))
+}
+
+/// Petitions (信访举报) and the clues among them.
+pub fn petitions() -> Vec<Metric> {
+    let mut m = vec![
+        total(uq::PETITIONS),
+        count(uq::PETITIONS_TOP_LEADER, role_is(PersonRole::TopLeader)),
+        count("petitions_member", role_is(PersonRole::Member)),
+        count(uq::SIGNED, col("signed")),
+        count(uq::REPEAT, col("repeat")),
+        count(uq::CLUES, col("clue")),
+        count(
+            "clues_top_leader",
+            col("clue").and(role_is(PersonRole::TopLeader)),
+        ),
+        count(
+            "clues_disposed",
+            col("clue").and(col("disposed_on").is_not_null()),
+        ),
+    ];
+    m.extend(by("class", PetitionClass::VALUES, "petitions_class"));
+    m.extend(by("channel", Channel::VALUES, "petitions_channel"));
+    m.extend(by("discipline", Discipline::VALUES, "petitions_discipline"));
+    m.extend(by("field", KeyField::VALUES, "petitions_field"));
+    m
+}
+
+/// Inspection findings (巡视巡察发现问题).
+pub fn findings() -> Vec<Metric> {
+    let mut m = vec![
+        total(uq::FINDINGS),
+        count("findings_top_leader", col("involves_top_leader")),
+    ];
+    m.extend(by("field", KeyField::VALUES, "findings_field"));
+    m
+}
+
+/// Cases (案件).
+pub fn cases() -> Vec<Metric> {
+    let mut m = vec![
+        total(uq::CASES),
+        count("cases_top_leader", role_is(PersonRole::TopLeader)),
+    ];
+    m.extend((1..=4).map(|f| count(&format!("cases_form_{f}"), col("form").eq(lit(f)))));
+    m.extend(by("sanction", Sanction::VALUES, "cases_sanction"));
+    m.extend(by("field", KeyField::VALUES, "cases_field"));
+    m.extend(by("source", CaseSource::VALUES, "cases_source"));
+    m.push((AMOUNT.to_string(), col(AMOUNT).sum().alias(AMOUNT)));
+    m
+}

@@ -1,0 +1,222 @@
+//! The unit × quarter table on a hand-made fixture, each figure worked out
+//! by hand: first and last days of a quarter, an empty quarter, a unit with
+//! no records, and the roll-up to the district and the city.
+
+use polars::prelude::*;
+use yanpan::aggregate::{Facts, UnitQuarter, rollup, unit_quarter};
+use yanpan::model::Quarter;
+
+fn days(s: &str) -> Option<i32> {
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    Some((d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32)
+}
+
+fn dates(name: &str, v: &[&str]) -> Column {
+    let d: Vec<Option<i32>> = v
+        .iter()
+        .map(|s| if s.is_empty() { None } else { days(s) })
+        .collect();
+    Column::new(name.into(), d)
+        .cast(&DataType::Date)
+        .expect("date column")
+}
+
+fn opt(v: &[&str]) -> Vec<Option<String>> {
+    v.iter()
+        .map(|s| (!s.is_empty()).then(|| s.to_string()))
+        .collect()
+}
+
+fn facts() -> Facts {
+    let units = df!(
+        "unit_id" => ["C0", "D1", "S1", "E1"],
+        "name" => ["市", "区", "街道", "企业"],
+        "parent_id" => opt(&["", "C0", "D1", "C0"]),
+        "level" => ["city", "district", "street", "soe"],
+        "headcount" => [100i32, 200, 50, 400],
+    )
+    .expect("units");
+    let mut petitions = df!(
+        "petition_id" => ["P1", "P2", "P3"],
+        "unit_id" => ["S1", "S1", "D1"],
+        "class" => ["accusation", "suggestion", "accusation"],
+        "channel" => ["letter", "online", "phone"],
+        "person_role" => ["top_leader", "member", "other"],
+        "field" => opt(&["construction", "", "land"]),
+        "discipline" => opt(&["integrity", "", "work"]),
+        "signed" => [true, false, false],
+        "repeat" => [false, true, false],
+        "clue" => [true, false, true],
+        "quarter" => ["2024Q1", "2024Q1", "2024Q2"],
+    )
+    .expect("petitions");
+    petitions
+        .with_column(dates(
+            "received_on",
+            &["2024-01-01", "2024-03-31", "2024-04-01"],
+        ))
+        .expect("col");
+    petitions
+        .with_column(dates("disposed_on", &["2024-01-10", "", ""]))
+        .expect("col");
+    let findings = df!(
+        "finding_id" => ["F1"],
+        "unit_id" => ["D1"],
+        "involves_top_leader" => [true],
+        "field" => ["land"],
+        "quarter" => ["2024Q2"],
+    )
+    .expect("findings");
+    let cases = df!(
+        "case_id" => ["K1", "K2"],
+        "unit_id" => ["S1", "S1"],
+        "person_role" => ["top_leader", "other"],
+        "form" => [2i32, 4],
+        "sanction" => opt(&["party_light", ""]),
+        "field" => opt(&["construction", ""]),
+        "source" => ["petition", "audit"],
+        "amount_yuan" => [Some(100.5f64), None],
+        "quarter" => ["2024Q1", "2024Q1"],
+    )
+    .expect("cases");
+    Facts {
+        units: units.lazy(),
+        petitions: petitions.lazy(),
+        findings: Some(findings.lazy()),
+        cases: Some(cases.lazy()),
+    }
+}
+
+fn quarters() -> Vec<Quarter> {
+    let q1: Quarter = "2024Q1".parse().expect("quarter");
+    q1.range(3).collect()
+}
+
+/// The value of `column` for `unit` in `quarter`, as f64.
+fn get(t: &UnitQuarter, unit: &str, quarter: &str, column: &str) -> f64 {
+    let df = &t.0;
+    let ids = df
+        .column("unit_id")
+        .expect("id")
+        .str()
+        .expect("str")
+        .clone();
+    let qs = df.column("quarter").expect("q").str().expect("str").clone();
+    let v = df
+        .column(column)
+        .unwrap_or_else(|_| panic!("no column {column}"))
+        .cast(&DataType::Float64)
+        .expect("cast");
+    let v = v.f64().expect("f64");
+    let i = (0..df.height())
+        .find(|&i| ids.get(i) == Some(unit) && qs.get(i) == Some(quarter))
+        .unwrap_or_else(|| panic!("no row {unit} {quarter}"));
+    v.get(i).unwrap_or(f64::NAN)
+}
+
+#[test]
+fn every_unit_and_quarter_has_a_row_even_when_empty() {
+    let t = unit_quarter(facts(), &quarters()).expect("aggregate");
+    assert_eq!(t.0.height(), 12, "4 units x 3 quarters");
+    for column in [
+        "petitions",
+        "clues",
+        "findings",
+        "cases",
+        "amount_yuan",
+        "petitions_field_land",
+    ] {
+        assert_eq!(
+            get(&t, "E1", "2024Q2", column),
+            0.0,
+            "E1 has no records: {column}"
+        );
+        assert_eq!(
+            get(&t, "S1", "2024Q3", column),
+            0.0,
+            "2024Q3 is empty: {column}"
+        );
+    }
+}
+
+#[test]
+fn petition_metrics_match_the_hand_count() {
+    let t = unit_quarter(facts(), &quarters()).expect("aggregate");
+    // P1 (received on the quarter's first day) and P2 (on its last day) both count in 2024Q1.
+    let want = [
+        ("petitions", 2.0),
+        ("petitions_top_leader", 1.0),
+        ("petitions_member", 1.0),
+        ("petitions_signed", 1.0),
+        ("petitions_repeat", 1.0),
+        ("clues", 1.0),
+        ("clues_top_leader", 1.0),
+        ("clues_disposed", 1.0),
+        ("petitions_class_accusation", 1.0),
+        ("petitions_class_suggestion", 1.0),
+        ("petitions_channel_letter", 1.0),
+        ("petitions_channel_online", 1.0),
+        ("petitions_channel_phone", 0.0),
+        ("petitions_field_construction", 1.0),
+        ("petitions_discipline_integrity", 1.0),
+    ];
+    for (column, v) in want {
+        assert_eq!(get(&t, "S1", "2024Q1", column), v, "S1 2024Q1 {column}");
+    }
+    // P3, received on 2024-04-01, counts in 2024Q2 for D1; its clue is still open.
+    assert_eq!(get(&t, "D1", "2024Q2", "petitions"), 1.0);
+    assert_eq!(get(&t, "D1", "2024Q2", "clues"), 1.0);
+    assert_eq!(get(&t, "D1", "2024Q2", "clues_disposed"), 0.0);
+    assert_eq!(get(&t, "D1", "2024Q1", "petitions"), 0.0);
+}
+
+#[test]
+fn finding_and_case_metrics_match_the_hand_count() {
+    let t = unit_quarter(facts(), &quarters()).expect("aggregate");
+    assert_eq!(get(&t, "D1", "2024Q2", "findings"), 1.0);
+    assert_eq!(get(&t, "D1", "2024Q2", "findings_top_leader"), 1.0);
+    assert_eq!(get(&t, "D1", "2024Q2", "findings_field_land"), 1.0);
+    for (column, v) in [
+        ("cases", 2.0),
+        ("cases_top_leader", 1.0),
+        ("cases_form_2", 1.0),
+        ("cases_form_4", 1.0),
+        ("cases_form_1", 0.0),
+        ("cases_sanction_party_light", 1.0),
+        ("cases_source_petition", 1.0),
+        ("cases_source_audit", 1.0),
+        ("amount_yuan", 100.5),
+    ] {
+        assert_eq!(get(&t, "S1", "2024Q1", column), v, "S1 2024Q1 {column}");
+    }
+}
+
+#[test]
+fn rollup_adds_streets_to_districts_and_everything_to_the_city() {
+    let own = unit_quarter(facts(), &quarters()).expect("aggregate");
+    let r = rollup::rollup(&own).expect("rollup");
+    assert_eq!(
+        get(&r, "D1", "2024Q1", "petitions"),
+        2.0,
+        "D1 = its street's two"
+    );
+    assert_eq!(get(&r, "D1", "2024Q2", "petitions"), 1.0, "D1's own one");
+    assert_eq!(get(&r, "C0", "2024Q1", "cases"), 2.0);
+    assert_eq!(get(&r, "C0", "2024Q1", "amount_yuan"), 100.5);
+    assert_eq!(get(&r, "C0", "2024Q2", "findings"), 1.0);
+    assert_eq!(
+        get(&r, "C0", "2024Q1", "headcount"),
+        750.0,
+        "the city's exposure is everyone's"
+    );
+    assert_eq!(
+        get(&r, "S1", "2024Q1", "petitions"),
+        2.0,
+        "a leaf rolls up to itself"
+    );
+    assert_eq!(
+        get(&own, "C0", "2024Q1", "petitions"),
+        0.0,
+        "own figures are not rolled up"
+    );
+}
