@@ -367,8 +367,18 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     staging.write(&format!("thematic/{}.md", report.id), &md)?;
     clock.lap("compose");
 
-    write_parquet(&staging, "tables/unit_quarter.parquet", uq.0.clone())?;
-    write_parquet(&staging, "tables/unit_quarter_rollup.parquet", rolled.0)?;
+    let with_changes =
+        |t: DataFrame| polars_ctx(aggregate::metrics::with_changes(t), "rates and changes");
+    write_parquet(
+        &staging,
+        "tables/unit_quarter.parquet",
+        with_changes(uq.0.clone())?,
+    )?;
+    write_parquet(
+        &staging,
+        "tables/unit_quarter_rollup.parquet",
+        with_changes(rolled.0)?,
+    )?;
     write_parquet(
         &staging,
         "tables/quarantine.parquet",

@@ -86,3 +86,41 @@ pub fn cases() -> Vec<Metric> {
     m.push((AMOUNT.to_string(), col(AMOUNT).sum().alias(AMOUNT)));
     m
 }
+
+/// The headline counts that get rates and changes.
+pub const HEADLINE: [&str; 4] = [uq::PETITIONS, uq::CLUES, uq::FINDINGS, uq::CASES];
+
+/// Adds, for each headline count, its rate per 100 staff (`_per_100`) and
+/// its value in the previous quarter (`_prev_quarter`) and the same quarter
+/// a year earlier (`_year_before`). Needs every unit's quarters present and
+/// in order, as `unit_quarter` makes them; quarters before the table's
+/// first are unknown (null), not zero.
+pub fn with_changes(table: DataFrame) -> PolarsResult<DataFrame> {
+    let mut exprs = Vec::new();
+    for m in HEADLINE {
+        let rate = when(col(uq::HEADCOUNT).gt(lit(0)))
+            .then(
+                col(m).cast(DataType::Float64) / col(uq::HEADCOUNT).cast(DataType::Float64)
+                    * lit(100.0),
+            )
+            .otherwise(lit(NULL).cast(DataType::Float64));
+        exprs.push(rate.alias(format!("{m}_per_100")));
+        exprs.push(
+            col(m)
+                .shift(lit(1))
+                .over([col(uq::UNIT_ID)])?
+                .alias(format!("{m}_prev_quarter")),
+        );
+        exprs.push(
+            col(m)
+                .shift(lit(4))
+                .over([col(uq::UNIT_ID)])?
+                .alias(format!("{m}_year_before")),
+        );
+    }
+    table
+        .lazy()
+        .sort([uq::UNIT_ID, uq::QUARTER], Default::default())
+        .with_columns(exprs)
+        .collect()
+}

@@ -220,3 +220,26 @@ fn rollup_adds_streets_to_districts_and_everything_to_the_city() {
         "own figures are not rolled up"
     );
 }
+
+#[test]
+fn rates_per_100_staff_and_changes_against_earlier_quarters() {
+    let own = unit_quarter(facts(), &quarters()).expect("aggregate");
+    let t = UnitQuarter(yanpan::aggregate::metrics::with_changes(own.0).expect("changes"));
+    assert_eq!(
+        get(&t, "S1", "2024Q1", "petitions_per_100"),
+        4.0,
+        "2 petitions / 50 staff"
+    );
+    assert_eq!(get(&t, "S1", "2024Q2", "petitions_prev_quarter"), 2.0);
+    assert_eq!(get(&t, "S1", "2024Q3", "petitions_prev_quarter"), 0.0);
+    assert!(
+        get(&t, "S1", "2024Q1", "petitions_prev_quarter").is_nan(),
+        "before the table: unknown, not zero"
+    );
+    assert!(get(&t, "S1", "2024Q3", "petitions_year_before").is_nan());
+    assert_eq!(
+        get(&t, "D1", "2024Q2", "clues_per_100"),
+        0.5,
+        "1 clue / 200 staff"
+    );
+}
