@@ -312,6 +312,24 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     )?;
     let city = polars_ctx(aggregate::citywide(&uq), "citywide totals")?;
     let rolled = polars_ctx(aggregate::rollup::rollup(&uq), "rolling up the unit tree")?;
+    let people = polars_ctx(
+        aggregate::person::person_quarter(
+            aggregate::person::PersonFacts {
+                leaders: store.scan(Dataset::Leaders)?,
+                petitions: store.scan(Dataset::Petitions)?,
+                findings: store
+                    .has(Dataset::Findings)
+                    .then(|| store.scan(Dataset::Findings))
+                    .transpose()?,
+                cases: store
+                    .has(Dataset::Cases)
+                    .then(|| store.scan(Dataset::Cases))
+                    .transpose()?,
+            },
+            &quarters.iter().map(|q| q.to_string()).collect::<Vec<_>>(),
+        ),
+        "person x quarter",
+    )?;
     clock.lap("aggregate");
 
     let flags = polars_ctx(
@@ -379,6 +397,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         "tables/unit_quarter_rollup.parquet",
         with_changes(rolled.0)?,
     )?;
+    write_parquet(&staging, "tables/person_quarter.parquet", people)?;
     write_parquet(
         &staging,
         "tables/quarantine.parquet",

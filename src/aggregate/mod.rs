@@ -7,6 +7,7 @@ use polars::prelude::*;
 use crate::model::Quarter;
 
 pub mod metrics;
+pub mod person;
 pub mod rollup;
 
 /// Column names of the unit × quarter table.

@@ -38,6 +38,7 @@ fn facts() -> Facts {
     .expect("units");
     let mut petitions = df!(
         "petition_id" => ["P1", "P2", "P3"],
+        "person_id" => opt(&["L1", "", ""]),
         "unit_id" => ["S1", "S1", "D1"],
         "class" => ["accusation", "suggestion", "accusation"],
         "channel" => ["letter", "online", "phone"],
@@ -59,16 +60,20 @@ fn facts() -> Facts {
     petitions
         .with_column(dates("disposed_on", &["2024-01-10", "", ""]))
         .expect("col");
-    let findings = df!(
-        "finding_id" => ["F1"],
-        "unit_id" => ["D1"],
-        "involves_top_leader" => [true],
-        "field" => ["land"],
-        "quarter" => ["2024Q2"],
+    let mut findings = df!(
+        "finding_id" => ["F1", "F2"],
+        "unit_id" => ["D1", "S1"],
+        "involves_top_leader" => [true, true],
+        "field" => opt(&["land", ""]),
+        "quarter" => ["2024Q2", "2024Q1"],
     )
     .expect("findings");
+    findings
+        .with_column(dates("reported_on", &["2024-05-01", "2024-03-01"]))
+        .expect("col");
     let cases = df!(
         "case_id" => ["K1", "K2"],
+        "person_id" => opt(&["L1", ""]),
         "unit_id" => ["S1", "S1"],
         "person_role" => ["top_leader", "other"],
         "form" => [2i32, 4],
@@ -242,4 +247,73 @@ fn rates_per_100_staff_and_changes_against_earlier_quarters() {
         0.5,
         "1 clue / 200 staff"
     );
+}
+
+/// S1 changed its top leader mid-quarter: L1 until 2024-02-15, L2 after.
+fn leaders() -> LazyFrame {
+    let mut l = df!(
+        "person_id" => ["L1", "L2", "L3"],
+        "unit_id" => ["S1", "S1", "D1"],
+        "role" => ["top_leader", "top_leader", "member"],
+    )
+    .expect("leaders");
+    l.with_column(dates(
+        "start_on",
+        &["2020-01-01", "2024-02-16", "2019-01-01"],
+    ))
+    .expect("col");
+    l.with_column(dates("end_on", &["2024-02-15", "", ""]))
+        .expect("col");
+    l.lazy()
+}
+
+#[test]
+fn person_quarter_names_each_leader_and_follows_the_change_of_top_leader() {
+    use yanpan::aggregate::person::{PersonFacts, person_quarter};
+    let f = facts();
+    let qs: Vec<String> = quarters().iter().map(|q| q.to_string()).collect();
+    let t = person_quarter(
+        PersonFacts {
+            leaders: leaders(),
+            petitions: f.petitions,
+            findings: f.findings,
+            cases: f.cases,
+        },
+        &qs,
+    )
+    .expect("person_quarter");
+    let row = |person: &str, column: &str| -> Option<f64> {
+        let ids = t
+            .column("person_id")
+            .expect("id")
+            .str()
+            .expect("str")
+            .clone();
+        let v = t
+            .column(column)
+            .expect("col")
+            .cast(&DataType::Float64)
+            .expect("cast");
+        let v = v.f64().expect("f64").clone();
+        (0..t.height())
+            .find(|&i| ids.get(i) == Some(person))
+            .and_then(|i| v.get(i))
+    };
+    // P1 and K1 name L1 in 2024Q1; the finding of 2024-03-01 falls to L2, in office since 2024-02-16.
+    assert_eq!(row("L1", "petitions"), Some(1.0));
+    assert_eq!(row("L1", "petitions_signed"), Some(1.0));
+    assert_eq!(row("L1", "clues"), Some(1.0));
+    assert_eq!(row("L1", "cases"), Some(1.0));
+    assert_eq!(row("L1", "findings"), Some(0.0));
+    assert_eq!(row("L2", "findings"), Some(1.0));
+    assert_eq!(row("L2", "petitions"), Some(0.0));
+    assert_eq!(row("L3", "petitions"), None, "nothing names L3");
+    let role = t
+        .column("role")
+        .expect("role")
+        .str()
+        .expect("str")
+        .get(0)
+        .map(str::to_string);
+    assert_eq!(role.as_deref(), Some("top_leader"));
 }

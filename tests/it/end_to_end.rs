@@ -74,6 +74,7 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         "charts/trend.png",
         "tables/unit_quarter.parquet",
         "tables/unit_quarter_rollup.parquet",
+        "tables/person_quarter.parquet",
         "tables/flags.csv",
         "tables/quarantine.csv",
         "manifest.json",
