@@ -387,17 +387,39 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
 
     let with_changes =
         |t: DataFrame| polars_ctx(aggregate::metrics::with_changes(t), "rates and changes");
-    write_parquet(
-        &staging,
-        "tables/unit_quarter.parquet",
-        with_changes(uq.0.clone())?,
-    )?;
+    let own_table = with_changes(uq.0.clone())?;
+    let rolled_table = with_changes(rolled.0)?;
+    write_parquet(&staging, "tables/unit_quarter.parquet", own_table.clone())?;
     write_parquet(
         &staging,
         "tables/unit_quarter_rollup.parquet",
-        with_changes(rolled.0)?,
+        rolled_table.clone(),
     )?;
-    write_parquet(&staging, "tables/person_quarter.parquet", people)?;
+    write_parquet(&staging, "tables/person_quarter.parquet", people.clone())?;
+    // The workbook shows the report's quarters, so it stays within Excel's rows.
+    let shown_names = Series::new(
+        "q".into(),
+        shown_quarters
+            .iter()
+            .map(|q| q.to_string())
+            .collect::<Vec<_>>(),
+    );
+    let shown = |t: DataFrame| {
+        polars_ctx(
+            t.lazy()
+                .filter(col("quarter").is_in(lit(shown_names.clone()).implode(false), false))
+                .collect(),
+            "selecting the report's quarters",
+        )
+    };
+    crate::publish::xlsx::write(
+        &staging.path("tables/unit_quarter.xlsx")?,
+        &[
+            ("本单位", &shown(own_table)?),
+            ("含下级单位", &shown(rolled_table)?),
+            ("领导人员", &shown(people)?),
+        ],
+    )?;
     write_parquet(
         &staging,
         "tables/quarantine.parquet",

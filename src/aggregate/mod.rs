@@ -6,6 +6,7 @@ use polars::prelude::*;
 
 use crate::model::Quarter;
 
+pub mod labels;
 pub mod metrics;
 pub mod person;
 pub mod rollup;

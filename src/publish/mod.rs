@@ -3,6 +3,7 @@
 //! stage has succeeded; the previous publication stays untouched until then.
 
 pub mod manifest;
+pub mod xlsx;
 
 use std::fs;
 use std::io;

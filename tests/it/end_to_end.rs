@@ -75,6 +75,7 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         "tables/unit_quarter.parquet",
         "tables/unit_quarter_rollup.parquet",
         "tables/person_quarter.parquet",
+        "tables/unit_quarter.xlsx",
         "tables/flags.csv",
         "tables/quarantine.csv",
         "manifest.json",
@@ -123,6 +124,31 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         .find(|&i| ids.get(i) == Some("C0000") && qs.get(i) == Some("2024Q4"))
         .and_then(|i| counts.i64().expect("i64").get(i));
     assert_eq!(city, Some(n as i64), "city roll-up");
+    // The workbook shows the same figure under Chinese headers, unit names in full.
+    {
+        use calamine::{Reader, open_workbook_auto_from_rs};
+        let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(
+            files["tables/unit_quarter.xlsx"].clone(),
+        ))
+        .expect("xlsx");
+        let sheet = wb.worksheet_range("含下级单位").expect("rolled-up sheet");
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        let col_of = |h: &str| {
+            rows[0]
+                .iter()
+                .position(|x| x == h)
+                .unwrap_or_else(|| panic!("no header {h}: {:?}", rows[0]))
+        };
+        let (name, q, p) = (col_of("单位名称"), col_of("季度"), col_of("信访举报件数"));
+        let city = rows
+            .iter()
+            .find(|r| r[name] == "京华市" && r[q] == "2024Q4")
+            .expect("city row");
+        assert_eq!(city[p], n.to_string());
+    }
     // The unit with the most petitions in 2024Q4 (counted from the raw
     // export) is named with its count.
     let raw = std::fs::read_to_string(crate::root().join("sample_data/petitions_2024.csv"))
