@@ -297,35 +297,19 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     let facts = Facts {
         units: store.scan(Dataset::Units)?,
         petitions: store.scan(Dataset::Petitions)?,
-        findings: store
-            .has(Dataset::Findings)
-            .then(|| store.scan(Dataset::Findings))
-            .transpose()?,
-        cases: store
-            .has(Dataset::Cases)
-            .then(|| store.scan(Dataset::Cases))
-            .transpose()?,
+        findings: store.scan_optional(Dataset::Findings)?,
+        cases: store.scan_optional(Dataset::Cases)?,
     };
     let uq: UnitQuarter = polars_ctx(
-        aggregate::unit_quarter(facts, &quarters),
+        aggregate::unit_quarter(facts.clone(), &quarters),
         "aggregating unit x quarter",
     )?;
     let city = polars_ctx(aggregate::citywide(&uq), "citywide totals")?;
     let rolled = polars_ctx(aggregate::rollup::rollup(&uq), "rolling up the unit tree")?;
     let people = polars_ctx(
         aggregate::person::person_quarter(
-            aggregate::person::PersonFacts {
-                leaders: store.scan(Dataset::Leaders)?,
-                petitions: store.scan(Dataset::Petitions)?,
-                findings: store
-                    .has(Dataset::Findings)
-                    .then(|| store.scan(Dataset::Findings))
-                    .transpose()?,
-                cases: store
-                    .has(Dataset::Cases)
-                    .then(|| store.scan(Dataset::Cases))
-                    .transpose()?,
-            },
+            store.scan(Dataset::Leaders)?,
+            facts,
             &quarters.iter().map(|q| q.to_string()).collect::<Vec<_>>(),
         ),
         "person x quarter",

@@ -57,7 +57,7 @@ impl std::fmt::Debug for Facts {
     }
 }
 
-fn in_quarters(lf: LazyFrame, quarters: &Series) -> LazyFrame {
+pub(crate) fn in_quarters(lf: LazyFrame, quarters: &Series) -> LazyFrame {
     lf.filter(col(uq::QUARTER).is_in(lit(quarters.clone()).implode(false), false))
 }
 

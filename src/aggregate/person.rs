@@ -5,7 +5,7 @@
 
 use polars::prelude::*;
 
-use super::uq;
+use super::{Facts, uq};
 use crate::model::LeaderRole;
 
 /// Column names of the person × quarter table.
@@ -22,27 +22,8 @@ pub mod pq {
     pub const CASES: &str = "cases";
 }
 
-/// What the table is built from (store scans).
-#[derive(Clone)]
-pub struct PersonFacts {
-    pub leaders: LazyFrame,
-    pub petitions: LazyFrame,
-    pub findings: Option<LazyFrame>,
-    pub cases: Option<LazyFrame>,
-}
-
-impl std::fmt::Debug for PersonFacts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PersonFacts { lazy scans }")
-    }
-}
-
-fn in_quarters(lf: LazyFrame, quarters: &Series) -> LazyFrame {
-    lf.filter(col(pq::QUARTER).is_in(lit(quarters.clone()).implode(false), false))
-}
-
 fn by_person(lf: LazyFrame, quarters: &Series, aggs: Vec<Expr>) -> LazyFrame {
-    in_quarters(lf, quarters)
+    super::in_quarters(lf, quarters)
         .filter(col(pq::PERSON_ID).is_not_null())
         .group_by([col(pq::PERSON_ID), col(pq::QUARTER)])
         .agg(aggs)
@@ -50,7 +31,11 @@ fn by_person(lf: LazyFrame, quarters: &Series, aggs: Vec<Expr>) -> LazyFrame {
 
 /// One row per leader and quarter in which something names them, with the
 /// unit and role of the leader's first tenure in the leaders table.
-pub fn person_quarter(f: PersonFacts, quarters: &[String]) -> PolarsResult<DataFrame> {
+pub fn person_quarter(
+    leaders: LazyFrame,
+    f: Facts,
+    quarters: &[String],
+) -> PolarsResult<DataFrame> {
     let qs = Series::new(pq::QUARTER.into(), quarters.to_vec());
     let on = [col(pq::PERSON_ID), col(pq::QUARTER)];
     let count = |name: &str, e: Expr| e.sum().cast(DataType::UInt32).alias(name);
@@ -73,8 +58,7 @@ pub fn person_quarter(f: PersonFacts, quarters: &[String]) -> PolarsResult<DataF
     }
     if let Some(fi) = f.findings {
         // The top leader in office on the reporting day.
-        let tops = f
-            .leaders
+        let tops = leaders
             .clone()
             .filter(col("role").eq(lit(LeaderRole::TopLeader.code())))
             .select([
@@ -83,7 +67,7 @@ pub fn person_quarter(f: PersonFacts, quarters: &[String]) -> PolarsResult<DataF
                 col("start_on"),
                 col("end_on"),
             ]);
-        let attributed = in_quarters(fi, &qs)
+        let attributed = super::in_quarters(fi, &qs)
             .filter(col("involves_top_leader"))
             .join(
                 tops,
@@ -118,8 +102,7 @@ pub fn person_quarter(f: PersonFacts, quarters: &[String]) -> PolarsResult<DataF
         pq::CASES,
         pq::FINDINGS,
     ];
-    let who = f
-        .leaders
+    let who = leaders
         .select([
             col(pq::PERSON_ID),
             col(uq::UNIT_ID),

@@ -120,6 +120,11 @@ impl Store {
         LazyFrame::scan_parquet(path.as_str().into(), args).map_err(self.polars(d))
     }
 
+    /// A lazy scan of `d`, or `None` when the store does not hold it.
+    pub fn scan_optional(&self, d: Dataset) -> Result<Option<LazyFrame>, StoreError> {
+        self.has(d).then(|| self.scan(d)).transpose()
+    }
+
     /// Reads all of `d`, sorted by id.
     pub fn read(&self, d: Dataset) -> Result<DataFrame, StoreError> {
         self.scan(d)?

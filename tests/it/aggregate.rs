@@ -269,19 +269,9 @@ fn leaders() -> LazyFrame {
 
 #[test]
 fn person_quarter_names_each_leader_and_follows_the_change_of_top_leader() {
-    use yanpan::aggregate::person::{PersonFacts, person_quarter};
-    let f = facts();
+    use yanpan::aggregate::person::person_quarter;
     let qs: Vec<String> = quarters().iter().map(|q| q.to_string()).collect();
-    let t = person_quarter(
-        PersonFacts {
-            leaders: leaders(),
-            petitions: f.petitions,
-            findings: f.findings,
-            cases: f.cases,
-        },
-        &qs,
-    )
-    .expect("person_quarter");
+    let t = person_quarter(leaders(), facts(), &qs).expect("person_quarter");
     let row = |person: &str, column: &str| -> Option<f64> {
         let ids = t
             .column("person_id")
