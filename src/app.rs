@@ -380,6 +380,10 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         rolled_table.clone(),
     )?;
     write_parquet(&staging, "tables/person_quarter.parquet", people.clone())?;
+    // Analysts and `--stages` reuse these from the store.
+    store.write_derived("unit_quarter", own_table.clone())?;
+    store.write_derived("unit_quarter_rollup", rolled_table.clone())?;
+    store.write_derived("person_quarter", people.clone())?;
     // The workbook shows the report's quarters, so it stays within Excel's rows.
     let shown_names = Series::new(
         "q".into(),

@@ -125,6 +125,16 @@ impl Store {
         self.has(d).then(|| self.scan(d)).transpose()
     }
 
+    /// Where a derived table (`unit_quarter`, …) lives: `store/derived/<name>.parquet`.
+    pub fn derived_path(&self, name: &str) -> PathBuf {
+        self.root.join("derived").join(format!("{name}.parquet"))
+    }
+
+    /// Replaces a derived table (written beside its name, then renamed).
+    pub fn write_derived(&self, name: &str, df: DataFrame) -> Result<(), StoreError> {
+        write_parquet(&self.derived_path(name), df)
+    }
+
     /// Reads all of `d`, sorted by id.
     pub fn read(&self, d: Dataset) -> Result<DataFrame, StoreError> {
         self.scan(d)?

@@ -199,6 +199,14 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         files["charts/trend.png"].len() > 20_000,
         "PNG is suspiciously small"
     );
+    for t in ["unit_quarter", "unit_quarter_rollup", "person_quarter"] {
+        assert!(
+            dir.path()
+                .join(format!("store/derived/{t}.parquet"))
+                .is_file(),
+            "{t} in the store"
+        );
+    }
     // The manifest lists every output with its hash.
     let manifest: serde_json::Value =
         serde_json::from_slice(&files["manifest.json"]).expect("json");
