@@ -127,8 +127,9 @@ pub fn amount(raw: &str) -> Result<f64, Reason> {
     }
 }
 
-/// Finds enumeration values by code, label or alias; built once per
-/// column, so a cell costs one hash lookup (two when it needs folding).
+/// Finds enumeration values by code, label or alias, as
+/// [`crate::model::enums::parse_value`] does, from tables built once per
+/// column: a cell costs one hash lookup (two when it needs folding).
 #[derive(Debug, Clone)]
 pub struct EnumLookup {
     exact: HashMap<&'static str, &'static str>,
@@ -166,11 +167,6 @@ impl EnumLookup {
                 allowed: self.allowed.clone(),
             })
     }
-}
-
-/// Finds an enumeration value by code, label or alias.
-pub fn enumeration(raw: &str, values: &'static [EnumValue]) -> Result<&'static str, Reason> {
-    EnumLookup::new(values).get(raw)
 }
 
 /// An identifier: half-width, trimmed.
@@ -239,13 +235,47 @@ mod tests {
     }
 
     #[test]
+    fn the_lookup_agrees_with_the_contract_parser() {
+        use crate::model::enums::parse_value;
+        use crate::model::{Channel, Discipline, PersonRole, UnitLevel};
+        for values in [
+            KeyField::VALUES,
+            Channel::VALUES,
+            Discipline::VALUES,
+            PersonRole::VALUES,
+            UnitLevel::VALUES,
+        ] {
+            let lookup = EnumLookup::new(values);
+            for v in values {
+                for label in [v.code, v.zh, v.en].iter().chain(v.aliases) {
+                    for raw in [
+                        label.to_string(),
+                        format!(" {label} "),
+                        label.to_uppercase(),
+                        label.replace('_', " "),
+                    ] {
+                        let want = parse_value(values, &half_width(&raw)).map(|x| x.code);
+                        assert_eq!(lookup.get(&raw).ok(), want, "{raw}");
+                    }
+                }
+            }
+            assert!(lookup.get("不存在的值").is_err());
+        }
+    }
+
+    #[test]
     fn enumerations_from_either_language() {
         assert_eq!(
-            enumeration("工程建设", KeyField::VALUES),
+            EnumLookup::new(KeyField::VALUES).get("工程建设"),
             Ok("construction")
         );
-        assert_eq!(enumeration("Ｌａｎｄ", KeyField::VALUES), Ok("land"));
-        let e = enumeration("教育", KeyField::VALUES).expect_err("unknown");
+        assert_eq!(
+            EnumLookup::new(KeyField::VALUES).get("Ｌａｎｄ"),
+            Ok("land")
+        );
+        let e = EnumLookup::new(KeyField::VALUES)
+            .get("教育")
+            .expect_err("unknown");
         assert!(matches!(e, Reason::UnknownValue { ref allowed } if allowed.contains("工程建设")));
     }
 }
