@@ -26,6 +26,7 @@ const BASE: &[(&str, &str)] = &[
     ("findings_top_leader", "涉及一把手发现问题数"),
     ("cases", "立案数"),
     ("cases_top_leader", "涉及一把手立案数"),
+    ("cases_closed", "结案数"),
     ("amount_yuan", "涉案金额(元)"),
 ];
 

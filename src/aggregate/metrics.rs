@@ -12,6 +12,9 @@ use crate::model::{
 /// The amount involved in cases (涉案金额), the one metric that is not a count.
 pub const AMOUNT: &str = "amount_yuan";
 
+/// Cases closed in the quarter (by `closed_on`).
+pub const CASES_CLOSED: &str = "cases_closed";
+
 /// A named metric.
 pub type Metric = (String, Expr);
 

@@ -6,6 +6,7 @@ use polars::prelude::*;
 
 use crate::model::Quarter;
 
+pub mod calendar;
 pub mod labels;
 pub mod metrics;
 pub mod person;
@@ -76,6 +77,26 @@ fn zero(column: &str) -> Expr {
     }
 }
 
+/// Cases closed in each quarter (by `closed_on`, not the filing quarter).
+fn closed_cases(cases: LazyFrame, quarters: &[Quarter]) -> PolarsResult<LazyFrame> {
+    const INDEX: &str = "__quarter_index";
+    let table = calendar::quarter_table(quarters, INDEX, uq::QUARTER)?;
+    Ok(cases
+        .filter(col("closed_on").is_not_null())
+        .select([
+            col(uq::UNIT_ID),
+            calendar::quarter_index(col("closed_on")).alias(INDEX),
+        ])
+        .join(
+            table.lazy(),
+            [col(INDEX)],
+            [col(INDEX)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col(uq::UNIT_ID), col(uq::QUARTER)])
+        .agg([len().cast(DataType::UInt32).alias(metrics::CASES_CLOSED)]))
+}
+
 /// Builds the table for `quarters` (in order).
 pub fn unit_quarter(facts: Facts, quarters: &[Quarter]) -> PolarsResult<UnitQuarter> {
     let qs = Series::new(
@@ -98,6 +119,10 @@ pub fn unit_quarter(facts: Facts, quarters: &[Quarter]) -> PolarsResult<UnitQuar
     let on = [col(uq::UNIT_ID), col(uq::QUARTER)];
     let mut table = grid;
     let mut names: Vec<String> = Vec::new();
+    let closed = match facts.cases.clone() {
+        Some(cases) => Some(closed_cases(cases, quarters)?),
+        None => None,
+    };
     for (lf, metrics) in [
         (Some(facts.petitions), metrics::petitions()),
         (facts.findings, metrics::findings()),
@@ -118,6 +143,11 @@ pub fn unit_quarter(facts: Facts, quarters: &[Quarter]) -> PolarsResult<UnitQuar
             ),
         };
     }
+    names.push(metrics::CASES_CLOSED.to_string());
+    table = match closed {
+        Some(c) => table.join(c, on.clone(), on.clone(), JoinArgs::new(JoinType::Left)),
+        None => table.with_column(lit(0u32).alias(metrics::CASES_CLOSED)),
+    };
     let df = table
         .with_columns(
             names

@@ -84,6 +84,11 @@ fn facts() -> Facts {
         "quarter" => ["2024Q1", "2024Q1"],
     )
     .expect("cases");
+    // K1, filed in 2024Q1, is closed on the last day of 2024Q2; K2 is open.
+    let mut cases = cases;
+    cases
+        .with_column(dates("closed_on", &["2024-06-30", ""]))
+        .expect("col");
     Facts {
         units: units.lazy(),
         petitions: petitions.lazy(),
@@ -194,6 +199,14 @@ fn finding_and_case_metrics_match_the_hand_count() {
     ] {
         assert_eq!(get(&t, "S1", "2024Q1", column), v, "S1 2024Q1 {column}");
     }
+}
+
+#[test]
+fn cases_close_in_the_quarter_of_their_closing_date() {
+    let t = unit_quarter(facts(), &quarters()).expect("aggregate");
+    assert_eq!(get(&t, "S1", "2024Q1", "cases_closed"), 0.0);
+    assert_eq!(get(&t, "S1", "2024Q2", "cases_closed"), 1.0);
+    assert_eq!(get(&t, "S1", "2024Q3", "cases_closed"), 0.0);
 }
 
 #[test]
