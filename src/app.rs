@@ -301,7 +301,13 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         cases: store.scan_optional(Dataset::Cases)?,
     };
     let uq: UnitQuarter = polars_ctx(
-        aggregate::unit_quarter(facts.clone(), &quarters),
+        aggregate::unit_quarter(
+            facts.clone(),
+            &quarters,
+            &aggregate::Settings {
+                top_leader_clue_deadline_days: pipeline.top_leader_clue_deadline_days.get(),
+            },
+        ),
         "aggregating unit x quarter",
     )?;
     let city = polars_ctx(aggregate::citywide(&uq), "citywide totals")?;

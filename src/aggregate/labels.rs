@@ -22,6 +22,16 @@ const BASE: &[(&str, &str)] = &[
     ("clues", "问题线索数"),
     ("clues_top_leader", "涉及一把手问题线索数"),
     ("clues_disposed", "已处置问题线索数"),
+    ("clues_open_at_end", "季末未处置问题线索数"),
+    ("clues_top_leader_overdue", "涉及一把手问题线索超期未处置数"),
+    (
+        "clue_days_top_leader_median",
+        "一把手问题线索处置天数（中位数）",
+    ),
+    (
+        "clue_days_top_leader_p90",
+        "一把手问题线索处置天数（90%分位）",
+    ),
     ("findings", "巡视巡察发现问题数"),
     ("findings_top_leader", "涉及一把手发现问题数"),
     ("cases", "立案数"),

@@ -11,6 +11,7 @@ pub mod labels;
 pub mod metrics;
 pub mod person;
 pub mod rollup;
+pub mod stocks;
 
 /// Column names of the unit × quarter table.
 pub mod uq {
@@ -98,7 +99,18 @@ fn closed_cases(cases: LazyFrame, quarters: &[Quarter]) -> PolarsResult<LazyFram
 }
 
 /// Builds the table for `quarters` (in order).
-pub fn unit_quarter(facts: Facts, quarters: &[Quarter]) -> PolarsResult<UnitQuarter> {
+/// Settings of the aggregation (from the pipeline file).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// 严查快办: a top-leader clue open longer than this is overdue.
+    pub top_leader_clue_deadline_days: u32,
+}
+
+pub fn unit_quarter(
+    facts: Facts,
+    quarters: &[Quarter],
+    settings: &Settings,
+) -> PolarsResult<UnitQuarter> {
     let qs = Series::new(
         uq::QUARTER.into(),
         quarters.iter().map(|q| q.to_string()).collect::<Vec<_>>(),
@@ -119,6 +131,11 @@ pub fn unit_quarter(facts: Facts, quarters: &[Quarter]) -> PolarsResult<UnitQuar
     let on = [col(uq::UNIT_ID), col(uq::QUARTER)];
     let mut table = grid;
     let mut names: Vec<String> = Vec::new();
+    let stocks = stocks::clue_stocks(
+        facts.petitions.clone(),
+        quarters,
+        settings.top_leader_clue_deadline_days,
+    )?;
     let closed = match facts.cases.clone() {
         Some(cases) => Some(closed_cases(cases, quarters)?),
         None => None,
@@ -142,6 +159,10 @@ pub fn unit_quarter(facts: Facts, quarters: &[Quarter]) -> PolarsResult<UnitQuar
                     .collect::<Vec<_>>(),
             ),
         };
+    }
+    for (name, stock) in stocks {
+        names.push(name.to_string());
+        table = table.join(stock, on.clone(), on.clone(), JoinArgs::new(JoinType::Left));
     }
     names.push(metrics::CASES_CLOSED.to_string());
     table = match closed {

@@ -3,7 +3,11 @@
 //! no records, and the roll-up to the district and the city.
 
 use polars::prelude::*;
-use yanpan::aggregate::{Facts, UnitQuarter, rollup, unit_quarter};
+use yanpan::aggregate::{Facts, Settings, UnitQuarter, rollup, unit_quarter};
+
+const SETTINGS: Settings = Settings {
+    top_leader_clue_deadline_days: 30,
+};
 use yanpan::model::Quarter;
 
 fn days(s: &str) -> Option<i32> {
@@ -29,36 +33,42 @@ fn opt(v: &[&str]) -> Vec<Option<String>> {
 
 fn facts() -> Facts {
     let units = df!(
-        "unit_id" => ["C0", "D1", "S1", "E1"],
-        "name" => ["市", "区", "街道", "企业"],
-        "parent_id" => opt(&["", "C0", "D1", "C0"]),
-        "level" => ["city", "district", "street", "soe"],
-        "headcount" => [100i32, 200, 50, 400],
+        "unit_id" => ["C0", "D1", "S1", "E1", "R1"],
+        "name" => ["市", "区", "街道", "企业", "另一棵树"],
+        "parent_id" => opt(&["", "C0", "D1", "C0", ""]),
+        "level" => ["city", "district", "street", "soe", "other"],
+        "headcount" => [100i32, 200, 50, 400, 10],
     )
     .expect("units");
     let mut petitions = df!(
-        "petition_id" => ["P1", "P2", "P3"],
-        "person_id" => opt(&["L1", "", ""]),
-        "unit_id" => ["S1", "S1", "D1"],
-        "class" => ["accusation", "suggestion", "accusation"],
-        "channel" => ["letter", "online", "phone"],
-        "person_role" => ["top_leader", "member", "other"],
-        "field" => opt(&["construction", "", "land"]),
-        "discipline" => opt(&["integrity", "", "work"]),
-        "signed" => [true, false, false],
-        "repeat" => [false, true, false],
-        "clue" => [true, false, true],
-        "quarter" => ["2024Q1", "2024Q1", "2024Q2"],
+        "petition_id" => ["P1", "P2", "P3", "P4", "P5"],
+        "person_id" => opt(&["L1", "", "", "", ""]),
+        "unit_id" => ["S1", "S1", "D1", "R1", "R1"],
+        "class" => ["accusation", "suggestion", "accusation", "accusation", "accusation"],
+        "channel" => ["letter", "online", "phone", "letter", "letter"],
+        "person_role" => ["top_leader", "member", "other", "top_leader", "top_leader"],
+        "field" => opt(&["construction", "", "land", "", ""]),
+        "discipline" => opt(&["integrity", "", "work", "", ""]),
+        "signed" => [true, false, false, false, false],
+        "repeat" => [false, true, false, false, false],
+        "clue" => [true, false, true, true, true],
+        "quarter" => ["2024Q1", "2024Q1", "2024Q2", "2024Q2", "2024Q2"],
     )
     .expect("petitions");
     petitions
         .with_column(dates(
             "received_on",
-            &["2024-01-01", "2024-03-31", "2024-04-01"],
+            &[
+                "2024-01-01",
+                "2024-03-31",
+                "2024-04-01",
+                "2024-05-01",
+                "2024-06-15",
+            ],
         ))
         .expect("col");
     petitions
-        .with_column(dates("disposed_on", &["2024-01-10", "", ""]))
+        .with_column(dates("disposed_on", &["2024-01-10", "", "", "", ""]))
         .expect("col");
     let mut findings = df!(
         "finding_id" => ["F1", "F2"],
@@ -126,8 +136,8 @@ fn get(t: &UnitQuarter, unit: &str, quarter: &str, column: &str) -> f64 {
 
 #[test]
 fn every_unit_and_quarter_has_a_row_even_when_empty() {
-    let t = unit_quarter(facts(), &quarters()).expect("aggregate");
-    assert_eq!(t.0.height(), 12, "4 units x 3 quarters");
+    let t = unit_quarter(facts(), &quarters(), &SETTINGS).expect("aggregate");
+    assert_eq!(t.0.height(), 15, "5 units x 3 quarters");
     for column in [
         "petitions",
         "clues",
@@ -151,7 +161,7 @@ fn every_unit_and_quarter_has_a_row_even_when_empty() {
 
 #[test]
 fn petition_metrics_match_the_hand_count() {
-    let t = unit_quarter(facts(), &quarters()).expect("aggregate");
+    let t = unit_quarter(facts(), &quarters(), &SETTINGS).expect("aggregate");
     // P1 (received on the quarter's first day) and P2 (on its last day) both count in 2024Q1.
     let want = [
         ("petitions", 2.0),
@@ -182,7 +192,7 @@ fn petition_metrics_match_the_hand_count() {
 
 #[test]
 fn finding_and_case_metrics_match_the_hand_count() {
-    let t = unit_quarter(facts(), &quarters()).expect("aggregate");
+    let t = unit_quarter(facts(), &quarters(), &SETTINGS).expect("aggregate");
     assert_eq!(get(&t, "D1", "2024Q2", "findings"), 1.0);
     assert_eq!(get(&t, "D1", "2024Q2", "findings_top_leader"), 1.0);
     assert_eq!(get(&t, "D1", "2024Q2", "findings_field_land"), 1.0);
@@ -203,15 +213,34 @@ fn finding_and_case_metrics_match_the_hand_count() {
 
 #[test]
 fn cases_close_in_the_quarter_of_their_closing_date() {
-    let t = unit_quarter(facts(), &quarters()).expect("aggregate");
+    let t = unit_quarter(facts(), &quarters(), &SETTINGS).expect("aggregate");
     assert_eq!(get(&t, "S1", "2024Q1", "cases_closed"), 0.0);
     assert_eq!(get(&t, "S1", "2024Q2", "cases_closed"), 1.0);
     assert_eq!(get(&t, "S1", "2024Q3", "cases_closed"), 0.0);
 }
 
 #[test]
+fn clues_open_at_quarter_end_and_top_leader_clues_past_the_deadline() {
+    let t = unit_quarter(facts(), &quarters(), &SETTINGS).expect("aggregate");
+    // P1 (S1, top leader) was disposed on 2024-01-10: open at no quarter end.
+    assert_eq!(get(&t, "S1", "2024Q1", "clues_open_at_end"), 0.0);
+    // P3 (D1), received 2024-04-01 and never disposed: open at the end of Q2 and Q3, not Q1.
+    assert_eq!(get(&t, "D1", "2024Q1", "clues_open_at_end"), 0.0);
+    assert_eq!(get(&t, "D1", "2024Q2", "clues_open_at_end"), 1.0);
+    assert_eq!(get(&t, "D1", "2024Q3", "clues_open_at_end"), 1.0);
+    // P3 is not about a top leader, so never overdue under 严查快办.
+    assert_eq!(get(&t, "D1", "2024Q3", "clues_top_leader_overdue"), 0.0);
+    assert_eq!(get(&t, "S1", "2024Q1", "clues_top_leader_overdue"), 0.0);
+    // R1's top-leader clues, never disposed: P4 (2024-05-01) is 60 days old at
+    // the end of Q2, past 30; P5 (2024-06-15) only 15 then, 107 at the end of Q3.
+    assert_eq!(get(&t, "R1", "2024Q2", "clues_open_at_end"), 2.0);
+    assert_eq!(get(&t, "R1", "2024Q2", "clues_top_leader_overdue"), 1.0);
+    assert_eq!(get(&t, "R1", "2024Q3", "clues_top_leader_overdue"), 2.0);
+}
+
+#[test]
 fn rollup_adds_streets_to_districts_and_everything_to_the_city() {
-    let own = unit_quarter(facts(), &quarters()).expect("aggregate");
+    let own = unit_quarter(facts(), &quarters(), &SETTINGS).expect("aggregate");
     let r = rollup::rollup(&own).expect("rollup");
     assert_eq!(
         get(&r, "D1", "2024Q1", "petitions"),
@@ -241,7 +270,7 @@ fn rollup_adds_streets_to_districts_and_everything_to_the_city() {
 
 #[test]
 fn rates_per_100_staff_and_changes_against_earlier_quarters() {
-    let own = unit_quarter(facts(), &quarters()).expect("aggregate");
+    let own = unit_quarter(facts(), &quarters(), &SETTINGS).expect("aggregate");
     let t = UnitQuarter(yanpan::aggregate::metrics::with_changes(own.0).expect("changes"));
     assert_eq!(
         get(&t, "S1", "2024Q1", "petitions_per_100"),
