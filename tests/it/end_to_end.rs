@@ -124,6 +124,47 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         .find(|&i| ids.get(i) == Some("C0000") && qs.get(i) == Some("2024Q4"))
         .and_then(|i| counts.i64().expect("i64").get(i));
     assert_eq!(city, Some(n as i64), "city roll-up");
+    // The planted overdue top-leader clues (ground truth) are counted as overdue.
+    let truth =
+        std::fs::read_to_string(crate::root().join("sample_data/ground_truth.csv")).expect("truth");
+    let planted = truth
+        .lines()
+        .find(|l| l.starts_with("overdue_top_leader_clues,"))
+        .expect("planted overdue clues");
+    let (unit, count) = (
+        planted.split(',').nth(1).expect("unit"),
+        planted.split(',').nth(6).expect("effect"),
+    );
+    let own = polars::prelude::ParquetReader::new(std::io::Cursor::new(
+        files["tables/unit_quarter.parquet"].clone(),
+    ))
+    .finish()
+    .expect("own parquet");
+    let ids = own
+        .column("unit_id")
+        .expect("unit_id")
+        .str()
+        .expect("str")
+        .clone();
+    let qs2 = own
+        .column("quarter")
+        .expect("quarter")
+        .str()
+        .expect("str")
+        .clone();
+    let overdue = own
+        .column("clues_top_leader_overdue")
+        .expect("column")
+        .cast(&polars::prelude::DataType::Int64)
+        .expect("cast");
+    let got = (0..own.height())
+        .find(|&i| ids.get(i) == Some(unit) && qs2.get(i) == Some("2024Q4"))
+        .and_then(|i| overdue.i64().expect("i64").get(i))
+        .expect("row");
+    assert!(
+        got >= count.parse::<i64>().expect("count"),
+        "{unit}: {got} overdue, {count} planted"
+    );
     // The workbook shows the same figure under Chinese headers, unit names in full.
     {
         use calamine::{Reader, open_workbook_auto_from_rs};
