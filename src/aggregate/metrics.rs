@@ -15,6 +15,11 @@ pub const AMOUNT: &str = "amount_yuan";
 /// Cases closed in the quarter (by `closed_on`).
 pub const CASES_CLOSED: &str = "cases_closed";
 
+/// Days from receipt to disposition of the quarter's top-leader clues:
+/// medians and percentiles do not add up the unit tree, so the roll-up
+/// leaves them empty.
+pub const NON_ADDITIVE: [&str; 2] = ["clue_days_top_leader_median", "clue_days_top_leader_p90"];
+
 /// A named metric.
 pub type Metric = (String, Expr);
 
@@ -41,6 +46,30 @@ fn role_is(r: PersonRole) -> Expr {
     col("person_role").eq(lit(r.code()))
 }
 
+/// Median and 90th percentile of days to disposition for top-leader clues
+/// received in the quarter and disposed since (empty when there are none).
+fn days_to_disposition() -> Vec<Metric> {
+    let days = (col("disposed_on").cast(DataType::Int32)
+        - col("received_on").cast(DataType::Int32))
+    .cast(DataType::Float64);
+    let disposed = col("clue")
+        .and(role_is(PersonRole::TopLeader))
+        .and(col("disposed_on").is_not_null());
+    let [median, p90] = NON_ADDITIVE;
+    vec![
+        (
+            median.to_string(),
+            days.clone().filter(disposed.clone()).median().alias(median),
+        ),
+        (
+            p90.to_string(),
+            days.filter(disposed)
+                .quantile(lit(0.9), QuantileMethod::Linear)
+                .alias(p90),
+        ),
+    ]
+}
+
 /// Petitions (信访举报) and the clues among them.
 pub fn petitions() -> Vec<Metric> {
     let mut m = vec![
@@ -59,6 +88,7 @@ pub fn petitions() -> Vec<Metric> {
             col("clue").and(col("disposed_on").is_not_null()),
         ),
     ];
+    m.extend(days_to_disposition());
     m.extend(by("class", PetitionClass::VALUES, "petitions_class"));
     m.extend(by("channel", Channel::VALUES, "petitions_channel"));
     m.extend(by("discipline", Discipline::VALUES, "petitions_discipline"));

@@ -173,6 +173,7 @@ pub fn unit_quarter(
         .with_columns(
             names
                 .iter()
+                .filter(|c| !metrics::NON_ADDITIVE.contains(&c.as_str()))
                 .map(|c| col(c.as_str()).fill_null(zero(c)))
                 .collect::<Vec<_>>(),
         )

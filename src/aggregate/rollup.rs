@@ -65,7 +65,14 @@ pub fn rollup(own: &UnitQuarter) -> PolarsResult<UnitQuarter> {
         .get_column_names()
         .iter()
         .filter(|c| !keys.contains(&c.as_str()))
-        .map(|c| col(c.as_str()).sum().alias(c.as_str()))
+        .map(|c| {
+            if super::metrics::NON_ADDITIVE.contains(&c.as_str()) {
+                // A median of a subtree is not the sum of its parts.
+                lit(NULL).cast(DataType::Float64).alias(c.as_str())
+            } else {
+                col(c.as_str()).sum().alias(c.as_str())
+            }
+        })
         .collect();
     let rolled = own
         .0

@@ -235,7 +235,18 @@ fn clues_open_at_quarter_end_and_top_leader_clues_past_the_deadline() {
     // the end of Q2, past 30; P5 (2024-06-15) only 15 then, 107 at the end of Q3.
     assert_eq!(get(&t, "R1", "2024Q2", "clues_open_at_end"), 2.0);
     assert_eq!(get(&t, "R1", "2024Q2", "clues_top_leader_overdue"), 1.0);
-    assert_eq!(get(&t, "R1", "2024Q3", "clues_top_leader_overdue"), 2.0);
+    assert_eq!(get(&t, "R1", "2024Q3", "clues_top_leader_overdue"), 2.0); // Days to disposition of top-leader clues: P1 took 9 days; R1's are not disposed.
+    assert_eq!(get(&t, "S1", "2024Q1", "clue_days_top_leader_median"), 9.0);
+    assert_eq!(get(&t, "S1", "2024Q1", "clue_days_top_leader_p90"), 9.0);
+    assert!(
+        get(&t, "R1", "2024Q2", "clue_days_top_leader_median").is_nan(),
+        "none disposed: unknown"
+    );
+    let rolled = rollup::rollup(&t).expect("rollup");
+    assert!(
+        get(&rolled, "D1", "2024Q1", "clue_days_top_leader_median").is_nan(),
+        "not summed up the tree"
+    );
 }
 
 #[test]
