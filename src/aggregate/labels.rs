@@ -37,6 +37,11 @@ const BASE: &[(&str, &str)] = &[
     ("cases", "立案数"),
     ("cases_top_leader", "涉及一把手立案数"),
     ("cases_closed", "结案数"),
+    ("rectifications_due", "本季度到期整改数"),
+    ("rectifications_due_done_on_time", "到期整改按时完成数"),
+    ("rectifications_due_done_late", "到期整改逾期完成数"),
+    ("rectifications_overdue_open", "季末超期未完成整改数"),
+    ("rectification_completion_rate", "到期整改完成率"),
     ("amount_yuan", "涉案金额(元)"),
 ];
 

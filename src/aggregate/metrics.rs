@@ -12,9 +12,6 @@ use crate::model::{
 /// The amount involved in cases (涉案金额), the one metric that is not a count.
 pub const AMOUNT: &str = "amount_yuan";
 
-/// Cases closed in the quarter (by `closed_on`).
-pub const CASES_CLOSED: &str = "cases_closed";
-
 /// Days from receipt to disposition of the quarter's top-leader clues:
 /// medians and percentiles do not add up the unit tree, so the roll-up
 /// leaves them empty.
@@ -151,6 +148,21 @@ pub fn with_changes(table: DataFrame) -> PolarsResult<DataFrame> {
                 .alias(format!("{m}_year_before")),
         );
     }
+    // Of the rectifications due in the quarter, the share done (on time or late).
+    let (due, on_time, late) = (
+        super::stocks::RECT_DUE,
+        super::stocks::RECT_ON_TIME,
+        super::stocks::RECT_LATE,
+    );
+    exprs.push(
+        when(col(due).gt(lit(0)))
+            .then(
+                (col(on_time) + col(late)).cast(DataType::Float64)
+                    / col(due).cast(DataType::Float64),
+            )
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .alias("rectification_completion_rate"),
+    );
     table
         .lazy()
         .sort([uq::UNIT_ID, uq::QUARTER], Default::default())

@@ -78,27 +78,6 @@ fn zero(column: &str) -> Expr {
     }
 }
 
-/// Cases closed in each quarter (by `closed_on`, not the filing quarter).
-fn closed_cases(cases: LazyFrame, quarters: &[Quarter]) -> PolarsResult<LazyFrame> {
-    const INDEX: &str = "__quarter_index";
-    let table = calendar::quarter_table(quarters, INDEX, uq::QUARTER)?;
-    Ok(cases
-        .filter(col("closed_on").is_not_null())
-        .select([
-            col(uq::UNIT_ID),
-            calendar::quarter_index(col("closed_on")).alias(INDEX),
-        ])
-        .join(
-            table.lazy(),
-            [col(INDEX)],
-            [col(INDEX)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col(uq::UNIT_ID), col(uq::QUARTER)])
-        .agg([len().cast(DataType::UInt32).alias(metrics::CASES_CLOSED)]))
-}
-
-/// Builds the table for `quarters` (in order).
 /// Settings of the aggregation (from the pipeline file).
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
@@ -106,6 +85,7 @@ pub struct Settings {
     pub top_leader_clue_deadline_days: u32,
 }
 
+/// Builds the table for `quarters` (in order).
 pub fn unit_quarter(
     facts: Facts,
     quarters: &[Quarter],
@@ -115,6 +95,7 @@ pub fn unit_quarter(
         uq::QUARTER.into(),
         quarters.iter().map(|q| q.to_string()).collect::<Vec<_>>(),
     );
+    let dated = stocks::dated_metrics(&facts, quarters, settings)?;
     let grid = facts
         .units
         .select([
@@ -131,15 +112,6 @@ pub fn unit_quarter(
     let on = [col(uq::UNIT_ID), col(uq::QUARTER)];
     let mut table = grid;
     let mut names: Vec<String> = Vec::new();
-    let stocks = stocks::clue_stocks(
-        facts.petitions.clone(),
-        quarters,
-        settings.top_leader_clue_deadline_days,
-    )?;
-    let closed = match facts.cases.clone() {
-        Some(cases) => Some(closed_cases(cases, quarters)?),
-        None => None,
-    };
     for (lf, metrics) in [
         (Some(facts.petitions), metrics::petitions()),
         (facts.findings, metrics::findings()),
@@ -160,15 +132,14 @@ pub fn unit_quarter(
             ),
         };
     }
-    for (name, stock) in stocks {
+    for (name, counts) in dated {
         names.push(name.to_string());
-        table = table.join(stock, on.clone(), on.clone(), JoinArgs::new(JoinType::Left));
+        table = match counts {
+            Some(c) => table.join(c, on.clone(), on.clone(), JoinArgs::new(JoinType::Left)),
+            // A dataset not loaded: its counts are zero, not unknown.
+            None => table.with_column(lit(0u32).alias(name)),
+        };
     }
-    names.push(metrics::CASES_CLOSED.to_string());
-    table = match closed {
-        Some(c) => table.join(c, on.clone(), on.clone(), JoinArgs::new(JoinType::Left)),
-        None => table.with_column(lit(0u32).alias(metrics::CASES_CLOSED)),
-    };
     let df = table
         .with_columns(
             names

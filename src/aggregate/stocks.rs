@@ -1,12 +1,14 @@
-//! Stocks at quarter end: clues still open when the quarter closes, and
-//! top-leader clues open longer than the deadline (严查快办). A clue counts
-//! in every quarter at whose end it was received (long enough ago) and not
-//! yet disposed, whichever quarter it was received in.
+//! Metrics dated by a second date, not the record's partition quarter:
+//! events counted in the quarter of their own date (cases closed,
+//! rectifications due), and stocks at quarter end (clues still open,
+//! top-leader clues past the 严查快办 deadline, rectifications overdue). A
+//! stock counts a record at every quarter end at which it had started (long
+//! enough ago) and not yet ended, whichever quarter it started in.
 
 use polars::prelude::*;
 
-use super::uq;
-use crate::model::{PersonRole, Quarter};
+use super::{Facts, Settings, calendar, uq};
+use crate::model::{PersonRole, Quarter, RectificationStatus};
 
 const RECEIVED: &str = "__received_day";
 const DISPOSED: &str = "__disposed_day";
@@ -37,22 +39,25 @@ fn quarter_ends(quarters: &[Quarter]) -> PolarsResult<DataFrame> {
     )
 }
 
-/// Per unit and quarter: clues matching `which`, received at least
-/// `min_age_days` before the quarter's last day and not disposed by it.
+/// Per unit and quarter: rows matching `which` whose `start` date is at
+/// least `min_age_days` before the quarter's last day and whose `end` date
+/// is empty or after it.
 fn open_at_end(
-    petitions: LazyFrame,
+    lf: LazyFrame,
     quarters: &[Quarter],
     which: Expr,
+    start: &str,
+    end: &str,
     min_age_days: i32,
     name: &str,
 ) -> PolarsResult<LazyFrame> {
     let ends = quarter_ends(quarters)?;
-    Ok(petitions
-        .filter(col("clue").and(which))
+    Ok(lf
+        .filter(which)
         .select([
             col(uq::UNIT_ID),
-            col("received_on").cast(DataType::Int32).alias(RECEIVED),
-            col("disposed_on").cast(DataType::Int32).alias(DISPOSED),
+            col(start).cast(DataType::Int32).alias(RECEIVED),
+            col(end).cast(DataType::Int32).alias(DISPOSED),
         ])
         .cross_join(ends.lazy(), None)
         .filter(
@@ -64,32 +69,125 @@ fn open_at_end(
         .agg([len().cast(DataType::UInt32).alias(name)]))
 }
 
+/// Per unit and quarter: rows matching `which`, counted in the quarter of
+/// their `date` (rows without one are not counted).
+fn in_quarter_of(
+    lf: LazyFrame,
+    quarters: &[Quarter],
+    which: Expr,
+    date: &str,
+    name: &str,
+) -> PolarsResult<LazyFrame> {
+    const INDEX: &str = "__quarter_index";
+    let table = calendar::quarter_table(quarters, INDEX, uq::QUARTER)?;
+    Ok(lf
+        .filter(which.and(col(date).is_not_null()))
+        .select([
+            col(uq::UNIT_ID),
+            calendar::quarter_index(col(date)).alias(INDEX),
+        ])
+        .join(
+            table.lazy(),
+            [col(INDEX)],
+            [col(INDEX)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col(uq::UNIT_ID), col(uq::QUARTER)])
+        .agg([len().cast(DataType::UInt32).alias(name)]))
+}
+
 /// Clues open at quarter end.
 pub const CLUES_OPEN: &str = "clues_open_at_end";
 /// Top-leader clues open at quarter end for longer than the deadline.
 pub const TOP_LEADER_OVERDUE: &str = "clues_top_leader_overdue";
 
-/// Both stocks, as (name, per-unit-quarter counts).
-pub fn clue_stocks(
-    petitions: LazyFrame,
+/// Cases closed in the quarter (by `closed_on`).
+pub const CASES_CLOSED: &str = "cases_closed";
+/// Rectifications due in the quarter (by `due_on`), and of those, done by
+/// the due date or after it.
+pub const RECT_DUE: &str = "rectifications_due";
+pub const RECT_ON_TIME: &str = "rectifications_due_done_on_time";
+pub const RECT_LATE: &str = "rectifications_due_done_late";
+/// Rectifications past their due date and not done at quarter end
+/// (长期坚持 items are not overdue).
+pub const RECT_OVERDUE: &str = "rectifications_overdue_open";
+
+/// Every dated metric, as (name, counts); `None` where its dataset is not loaded.
+pub fn dated_metrics(
+    f: &Facts,
     quarters: &[Quarter],
-    deadline_days: u32,
-) -> PolarsResult<Vec<(&'static str, LazyFrame)>> {
-    let top = col("person_role").eq(lit(PersonRole::TopLeader.code()));
-    Ok(vec![
+    s: &Settings,
+) -> PolarsResult<Vec<(&'static str, Option<LazyFrame>)>> {
+    let clue = col("clue");
+    let top = clue
+        .clone()
+        .and(col("person_role").eq(lit(PersonRole::TopLeader.code())));
+    let p = &f.petitions;
+    let mut out = vec![
         (
             CLUES_OPEN,
-            open_at_end(petitions.clone(), quarters, lit(true), 0, CLUES_OPEN)?,
+            Some(open_at_end(
+                p.clone(),
+                quarters,
+                clue,
+                "received_on",
+                "disposed_on",
+                0,
+                CLUES_OPEN,
+            )?),
         ),
         (
             TOP_LEADER_OVERDUE,
-            open_at_end(
-                petitions,
+            Some(open_at_end(
+                p.clone(),
                 quarters,
                 top,
-                deadline_days as i32,
+                "received_on",
+                "disposed_on",
+                s.top_leader_clue_deadline_days as i32,
                 TOP_LEADER_OVERDUE,
-            )?,
+            )?),
         ),
-    ])
+    ];
+    out.push((
+        CASES_CLOSED,
+        f.cases
+            .clone()
+            .map(|c| in_quarter_of(c, quarters, lit(true), "closed_on", CASES_CLOSED))
+            .transpose()?,
+    ));
+    let done = col("status").eq(lit(RectificationStatus::Done.code()));
+    let on_time = done.clone().and(col("rectified_on").lt_eq(col("due_on")));
+    let late = done.and(col("rectified_on").gt(col("due_on")));
+    let not_long_term = col("status").neq(lit(RectificationStatus::LongTerm.code()));
+    let fi = |which: Expr, name: &'static str| -> PolarsResult<(&'static str, Option<LazyFrame>)> {
+        Ok((
+            name,
+            f.findings
+                .clone()
+                .map(|lf| in_quarter_of(lf, quarters, which, "due_on", name))
+                .transpose()?,
+        ))
+    };
+    out.push(fi(lit(true), RECT_DUE)?);
+    out.push(fi(on_time, RECT_ON_TIME)?);
+    out.push(fi(late, RECT_LATE)?);
+    out.push((
+        RECT_OVERDUE,
+        f.findings
+            .clone()
+            .map(|lf| {
+                open_at_end(
+                    lf,
+                    quarters,
+                    not_long_term,
+                    "due_on",
+                    "rectified_on",
+                    1,
+                    RECT_OVERDUE,
+                )
+            })
+            .transpose()?,
+    ));
+    Ok(out)
 }

@@ -71,16 +71,22 @@ fn facts() -> Facts {
         .with_column(dates("disposed_on", &["2024-01-10", "", "", "", ""]))
         .expect("col");
     let mut findings = df!(
-        "finding_id" => ["F1", "F2"],
-        "unit_id" => ["D1", "S1"],
-        "involves_top_leader" => [true, true],
-        "field" => opt(&["land", ""]),
-        "quarter" => ["2024Q2", "2024Q1"],
+        "finding_id" => ["F1", "F2", "F3"],
+        "unit_id" => ["D1", "S1", "S1"],
+        "involves_top_leader" => [true, true, false],
+        "field" => opt(&["land", "", ""]),
+        "status" => ["done", "ongoing", "done"],
+        "quarter" => ["2024Q2", "2024Q1", "2024Q1"],
     )
     .expect("findings");
-    findings
-        .with_column(dates("reported_on", &["2024-05-01", "2024-03-01"]))
-        .expect("col");
+    // F1 is done 5 days late; F2 is never done; F3 is done before its due date.
+    for (name, v) in [
+        ("reported_on", ["2024-05-01", "2024-03-01", "2024-01-15"]),
+        ("due_on", ["2024-06-30", "2024-04-15", "2024-03-31"]),
+        ("rectified_on", ["2024-07-05", "", "2024-03-20"]),
+    ] {
+        findings.with_column(dates(name, &v)).expect("col");
+    }
     let cases = df!(
         "case_id" => ["K1", "K2"],
         "person_id" => opt(&["L1", ""]),
@@ -246,6 +252,40 @@ fn clues_open_at_quarter_end_and_top_leader_clues_past_the_deadline() {
     assert!(
         get(&rolled, "D1", "2024Q1", "clue_days_top_leader_median").is_nan(),
         "not summed up the tree"
+    );
+}
+
+#[test]
+fn rectifications_due_on_time_late_overdue_and_completion() {
+    let t = unit_quarter(facts(), &quarters(), &SETTINGS).expect("aggregate");
+    let t = UnitQuarter(yanpan::aggregate::metrics::with_changes(t.0).expect("changes"));
+    // S1: F3 due 2024-03-31, done 03-20 -> on time in Q1.
+    assert_eq!(get(&t, "S1", "2024Q1", "rectifications_due"), 1.0);
+    assert_eq!(
+        get(&t, "S1", "2024Q1", "rectifications_due_done_on_time"),
+        1.0
+    );
+    assert_eq!(
+        get(&t, "S1", "2024Q1", "rectification_completion_rate"),
+        1.0
+    );
+    // S1: F2 due 2024-04-15, never done -> due in Q2, overdue at the ends of Q2 and Q3.
+    assert_eq!(get(&t, "S1", "2024Q2", "rectifications_due"), 1.0);
+    assert_eq!(
+        get(&t, "S1", "2024Q2", "rectification_completion_rate"),
+        0.0
+    );
+    assert_eq!(get(&t, "S1", "2024Q2", "rectifications_overdue_open"), 1.0);
+    assert_eq!(get(&t, "S1", "2024Q3", "rectifications_overdue_open"), 1.0);
+    assert_eq!(get(&t, "S1", "2024Q1", "rectifications_overdue_open"), 0.0);
+    // D1: F1 due on Q2's last day, done 07-05 -> late; not overdue at the end of Q2
+    // (due that day) nor of Q3 (done by then).
+    assert_eq!(get(&t, "D1", "2024Q2", "rectifications_due_done_late"), 1.0);
+    assert_eq!(get(&t, "D1", "2024Q2", "rectifications_overdue_open"), 0.0);
+    assert_eq!(get(&t, "D1", "2024Q3", "rectifications_overdue_open"), 0.0);
+    assert!(
+        get(&t, "E1", "2024Q2", "rectification_completion_rate").is_nan(),
+        "nothing due"
     );
 }
 
