@@ -36,6 +36,32 @@ fn raw_q4_petitions() -> usize {
         .count()
 }
 
+/// One cell of a unit × quarter Parquet table, as an integer.
+fn cell(parquet: &[u8], unit: &str, quarter: &str, column: &str) -> Option<i64> {
+    let df = polars::prelude::ParquetReader::new(std::io::Cursor::new(parquet.to_vec()))
+        .finish()
+        .expect("parquet");
+    let ids = df
+        .column("unit_id")
+        .expect("unit_id")
+        .str()
+        .expect("str")
+        .clone();
+    let qs = df
+        .column("quarter")
+        .expect("quarter")
+        .str()
+        .expect("str")
+        .clone();
+    let v = df
+        .column(column)
+        .expect("column")
+        .cast(&polars::prelude::DataType::Int64)
+        .expect("cast");
+    let i = (0..df.height()).find(|&i| ids.get(i) == Some(unit) && qs.get(i) == Some(quarter))?;
+    v.i64().expect("i64").get(i)
+}
+
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -98,32 +124,12 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         "{md}"
     );
     // Rolled up, the city's row holds every petition of the quarter.
-    let rolled = polars::prelude::ParquetReader::new(std::io::Cursor::new(
-        files["tables/unit_quarter_rollup.parquet"].clone(),
-    ))
-    .finish()
-    .expect("rollup parquet");
-    let ids = rolled
-        .column("unit_id")
-        .expect("unit_id")
-        .str()
-        .expect("str")
-        .clone();
-    let qs = rolled
-        .column("quarter")
-        .expect("quarter")
-        .str()
-        .expect("str")
-        .clone();
-    let counts = rolled
-        .column("petitions")
-        .expect("petitions")
-        .cast(&polars::prelude::DataType::Int64)
-        .expect("cast");
-    let city = (0..rolled.height())
-        .find(|&i| ids.get(i) == Some("C0000") && qs.get(i) == Some("2024Q4"))
-        .and_then(|i| counts.i64().expect("i64").get(i));
-    assert_eq!(city, Some(n as i64), "city roll-up");
+    let rolled = &files["tables/unit_quarter_rollup.parquet"];
+    assert_eq!(
+        cell(rolled, "C0000", "2024Q4", "petitions"),
+        Some(n as i64),
+        "city roll-up"
+    );
     // The planted overdue top-leader clues (ground truth) are counted as overdue.
     let truth =
         std::fs::read_to_string(crate::root().join("sample_data/ground_truth.csv")).expect("truth");
@@ -135,32 +141,13 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         planted.split(',').nth(1).expect("unit"),
         planted.split(',').nth(6).expect("effect"),
     );
-    let own = polars::prelude::ParquetReader::new(std::io::Cursor::new(
-        files["tables/unit_quarter.parquet"].clone(),
-    ))
-    .finish()
-    .expect("own parquet");
-    let ids = own
-        .column("unit_id")
-        .expect("unit_id")
-        .str()
-        .expect("str")
-        .clone();
-    let qs2 = own
-        .column("quarter")
-        .expect("quarter")
-        .str()
-        .expect("str")
-        .clone();
-    let overdue = own
-        .column("clues_top_leader_overdue")
-        .expect("column")
-        .cast(&polars::prelude::DataType::Int64)
-        .expect("cast");
-    let got = (0..own.height())
-        .find(|&i| ids.get(i) == Some(unit) && qs2.get(i) == Some("2024Q4"))
-        .and_then(|i| overdue.i64().expect("i64").get(i))
-        .expect("row");
+    let got = cell(
+        &files["tables/unit_quarter.parquet"],
+        unit,
+        "2024Q4",
+        "clues_top_leader_overdue",
+    )
+    .expect("row");
     assert!(
         got >= count.parse::<i64>().expect("count"),
         "{unit}: {got} overdue, {count} planted"
