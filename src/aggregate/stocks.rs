@@ -10,9 +10,9 @@ use polars::prelude::*;
 use super::{Facts, Settings, calendar, uq};
 use crate::model::{PersonRole, Quarter, RectificationStatus};
 
-const RECEIVED: &str = "__received_day";
-const DISPOSED: &str = "__disposed_day";
-const END: &str = "__end_day";
+const START: &str = "__start_day";
+const STOP: &str = "__stop_day";
+const END: &str = "__quarter_end_day";
 
 fn day(d: chrono::NaiveDate) -> i32 {
     (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(chrono::NaiveDate::MIN)).num_days()
@@ -56,14 +56,14 @@ fn open_at_end(
         .filter(which)
         .select([
             col(uq::UNIT_ID),
-            col(start).cast(DataType::Int32).alias(RECEIVED),
-            col(end).cast(DataType::Int32).alias(DISPOSED),
+            col(start).cast(DataType::Int32).alias(START),
+            col(end).cast(DataType::Int32).alias(STOP),
         ])
         .cross_join(ends.lazy(), None)
         .filter(
-            col(RECEIVED)
+            col(START)
                 .lt_eq(col(END) - lit(min_age_days))
-                .and(col(DISPOSED).is_null().or(col(DISPOSED).gt(col(END)))),
+                .and(col(STOP).is_null().or(col(STOP).gt(col(END)))),
         )
         .group_by([col(uq::UNIT_ID), col(uq::QUARTER)])
         .agg([len().cast(DataType::UInt32).alias(name)]))

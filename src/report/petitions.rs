@@ -28,22 +28,44 @@ pub struct Inputs<'a> {
     pub quarters: &'a [Quarter],
 }
 
-fn totals(df: &DataFrame) -> PolarsResult<BTreeMap<String, [u64; 7]>> {
+/// Citywide counts of one quarter, read by column name.
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    petitions: u64,
+    top_leader: u64,
+    clues: u64,
+    findings: u64,
+    cases: u64,
+}
+
+fn totals(df: &DataFrame) -> PolarsResult<BTreeMap<String, Totals>> {
     let q = df.column(uq::QUARTER)?.str()?;
-    let cols: Vec<Series> = uq::COUNTS
-        .iter()
-        .map(|c| {
-            df.column(c)
-                .and_then(|c| c.cast(&DataType::UInt64))
-                .map(|c| c.as_materialized_series().clone())
-        })
-        .collect::<PolarsResult<_>>()?;
+    let col_u64 = |name: &str| -> PolarsResult<Series> {
+        Ok(df
+            .column(name)?
+            .cast(&DataType::UInt64)?
+            .as_materialized_series()
+            .clone())
+    };
+    let [p, t, c, f, k] = [
+        uq::PETITIONS,
+        uq::PETITIONS_TOP_LEADER,
+        uq::CLUES,
+        uq::FINDINGS,
+        uq::CASES,
+    ]
+    .map(col_u64);
+    let (p, t, c, f, k) = (p?, t?, c?, f?, k?);
+    let at = |s: &Series, i: usize| -> PolarsResult<u64> { Ok(s.u64()?.get(i).unwrap_or(0)) };
     let mut out = BTreeMap::new();
     for i in 0..df.height() {
-        let mut v = [0u64; 7];
-        for (j, s) in cols.iter().enumerate() {
-            v[j] = s.u64()?.get(i).unwrap_or(0);
-        }
+        let v = Totals {
+            petitions: at(&p, i)?,
+            top_leader: at(&t, i)?,
+            clues: at(&c, i)?,
+            findings: at(&f, i)?,
+            cases: at(&k, i)?,
+        };
         out.insert(q.get(i).unwrap_or("").to_string(), v);
     }
     Ok(out)
@@ -150,9 +172,14 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
     let q = i.quarter;
     let get = |q: Quarter| t.get(&q.to_string()).copied();
     let now = get(q).unwrap_or_default();
-    let [petitions, top, _signed, _repeat, clues, _, _] = now;
-    let prev = get(q.prev()).map(|v| v[0]);
-    let last_year = get(q.year_before()).map(|v| v[0]);
+    let Totals {
+        petitions,
+        top_leader: top,
+        clues,
+        ..
+    } = now;
+    let prev = get(q.prev()).map(|v| v.petitions);
+    let last_year = get(q.year_before()).map(|v| v.petitions);
     let units = unit_info(i.unit_quarter)?;
     let concentration: Vec<&Flag> = i
         .flags
@@ -219,11 +246,11 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
             let ql = if zh { q.label_zh() } else { q.to_string() };
             vec![
                 ql,
-                v[0].to_string(),
-                v[1].to_string(),
-                v[4].to_string(),
-                v[5].to_string(),
-                v[6].to_string(),
+                v.petitions.to_string(),
+                v.top_leader.to_string(),
+                v.clues.to_string(),
+                v.findings.to_string(),
+                v.cases.to_string(),
             ]
         })
         .collect();
