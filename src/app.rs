@@ -261,6 +261,109 @@ pub fn ingest_only(
     })
 }
 
+/// The tables of the aggregate stage.
+#[derive(Debug, Clone)]
+pub struct Aggregates {
+    pub unit_quarter: UnitQuarter,
+    pub rollup: UnitQuarter,
+    pub citywide: DataFrame,
+    pub person_quarter: DataFrame,
+}
+
+/// The quarters a run's tables span: the report's trend or the detector's
+/// history, whichever is longer, plus a year for the changes.
+fn table_quarters(p: &Pipeline, quarter: Quarter) -> Vec<Quarter> {
+    let shown = p.report_history_quarters.get() as i32;
+    let span = shown.max(p.concentration.history_quarters.get() as i32 + 1) + 4;
+    quarter.offset(1 - span).through(quarter).collect()
+}
+
+/// The aggregate stage: the store's facts to the unit × quarter, roll-up,
+/// citywide and person × quarter tables.
+fn aggregate_store(p: &Pipeline, store: &Store, quarters: &[Quarter]) -> Result<Aggregates> {
+    let facts = Facts {
+        units: store.scan(Dataset::Units)?,
+        petitions: store.scan(Dataset::Petitions)?,
+        findings: store.scan_optional(Dataset::Findings)?,
+        cases: store.scan_optional(Dataset::Cases)?,
+    };
+    let settings = aggregate::Settings {
+        top_leader_clue_deadline_days: p.top_leader_clue_deadline_days.get(),
+        engine: p.engine,
+    };
+    let uq = polars_ctx(
+        aggregate::unit_quarter(facts.clone(), quarters, &settings),
+        "aggregating unit x quarter",
+    )?;
+    let people = polars_ctx(
+        aggregate::person::person_quarter(
+            store.scan(Dataset::Leaders)?,
+            facts,
+            &quarters.iter().map(|q| q.to_string()).collect::<Vec<_>>(),
+            settings.engine,
+        ),
+        "person x quarter",
+    )?;
+    Ok(Aggregates {
+        citywide: polars_ctx(aggregate::citywide(&uq), "citywide totals")?,
+        rollup: polars_ctx(aggregate::rollup::rollup(&uq), "rolling up the unit tree")?,
+        unit_quarter: uq,
+        person_quarter: people,
+    })
+}
+
+/// The published tables (with rates and changes), by file name, also kept
+/// in the store's `derived/` folder for analysts.
+fn derive(store: &Store, t: &Aggregates) -> Result<[(&'static str, DataFrame); 3]> {
+    let with_changes =
+        |t: DataFrame| polars_ctx(aggregate::metrics::with_changes(t), "rates and changes");
+    let derived = [
+        ("unit_quarter", with_changes(t.unit_quarter.0.clone())?),
+        ("unit_quarter_rollup", with_changes(t.rollup.0.clone())?),
+        ("person_quarter", t.person_quarter.clone()),
+    ];
+    for (name, table) in &derived {
+        store.write_derived(name, table.clone())?;
+    }
+    Ok(derived)
+}
+
+/// What `yanpan aggregate` did.
+#[derive(Debug, Clone)]
+pub struct AggregateSummary {
+    pub quarters: (Quarter, Quarter),
+    pub unit_quarter_rows: usize,
+    pub person_quarter_rows: usize,
+    pub seconds: f64,
+    pub derived: PathBuf,
+}
+
+/// `yanpan aggregate`: rebuilds the derived tables from the store as it
+/// is, for the quarters a run for `quarter` would use (no ingest, no report).
+pub fn aggregate_only(
+    pipeline: &Path,
+    quarter: QuarterArg,
+    today: Option<NaiveDate>,
+) -> Result<AggregateSummary> {
+    let started = Instant::now();
+    let pipeline = Pipeline::load(pipeline)?;
+    let quarter = match quarter {
+        QuarterArg::Auto => Quarter::last_closed(today_of(today, &pipeline)),
+        QuarterArg::Given(q) => q,
+    };
+    let store = Store::new(&pipeline.store);
+    let quarters = table_quarters(&pipeline, quarter);
+    let tables = aggregate_store(&pipeline, &store, &quarters)?;
+    derive(&store, &tables)?;
+    Ok(AggregateSummary {
+        quarters: (quarters[0], quarter),
+        unit_quarter_rows: tables.unit_quarter.0.height(),
+        person_quarter_rows: tables.person_quarter.height(),
+        seconds: started.elapsed().as_secs_f64(),
+        derived: store.derived_path("unit_quarter"),
+    })
+}
+
 /// Runs every stage for one quarter and publishes `reports/<quarter>/`.
 pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     let started_at = chrono::Utc::now().to_rfc3339();
@@ -292,41 +395,16 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     clock.lap("store");
 
     let shown = pipeline.report_history_quarters.get() as i32;
-    let span = shown.max(pipeline.concentration.history_quarters.get() as i32 + 1) + 4;
-    let quarters: Vec<Quarter> = quarter.offset(1 - span).through(quarter).collect();
-    let facts = Facts {
-        units: store.scan(Dataset::Units)?,
-        petitions: store.scan(Dataset::Petitions)?,
-        findings: store.scan_optional(Dataset::Findings)?,
-        cases: store.scan_optional(Dataset::Cases)?,
-    };
-    let uq: UnitQuarter = polars_ctx(
-        aggregate::unit_quarter(
-            facts.clone(),
-            &quarters,
-            &aggregate::Settings {
-                top_leader_clue_deadline_days: pipeline.top_leader_clue_deadline_days.get(),
-            },
-        ),
-        "aggregating unit x quarter",
-    )?;
-    let city = polars_ctx(aggregate::citywide(&uq), "citywide totals")?;
-    let rolled = polars_ctx(aggregate::rollup::rollup(&uq), "rolling up the unit tree")?;
-    let people = polars_ctx(
-        aggregate::person::person_quarter(
-            store.scan(Dataset::Leaders)?,
-            facts,
-            &quarters.iter().map(|q| q.to_string()).collect::<Vec<_>>(),
-        ),
-        "person x quarter",
-    )?;
+    let tables = aggregate_store(&pipeline, &store, &table_quarters(&pipeline, quarter))?;
+    let derived = derive(&store, &tables)?;
+    let (uq, city) = (&tables.unit_quarter, &tables.citywide);
     clock.lap("aggregate");
 
     let flags = polars_ctx(
         detect::detect(
             &pipeline,
             &DetectInput {
-                unit_quarter: &uq,
+                unit_quarter: uq,
                 quarter,
             },
         ),
@@ -345,7 +423,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     render::draw::check_font()?;
     let chart = polars_ctx(
         render::spec::trend(
-            &city,
+            city,
             &shown_quarters,
             &trend_labels(&pipeline, quarter),
             &|q| q.to_string(),
@@ -361,8 +439,8 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
             quarter,
             site: &pipeline.site_name,
             language: pipeline.language,
-            unit_quarter: &uq,
-            citywide: &city,
+            unit_quarter: uq,
+            citywide: city,
             flags: &flags,
             concentration_q: pipeline.concentration.q.get(),
             trend_chart: "../charts/trend.png",
@@ -375,21 +453,9 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     staging.write(&format!("thematic/{}.md", report.id), &md)?;
     clock.lap("compose");
 
-    let with_changes =
-        |t: DataFrame| polars_ctx(aggregate::metrics::with_changes(t), "rates and changes");
-    let own_table = with_changes(uq.0.clone())?;
-    let rolled_table = with_changes(rolled.0)?;
-    write_parquet(&staging, "tables/unit_quarter.parquet", own_table.clone())?;
-    write_parquet(
-        &staging,
-        "tables/unit_quarter_rollup.parquet",
-        rolled_table.clone(),
-    )?;
-    write_parquet(&staging, "tables/person_quarter.parquet", people.clone())?;
-    // Analysts and `--stages` reuse these from the store.
-    store.write_derived("unit_quarter", own_table.clone())?;
-    store.write_derived("unit_quarter_rollup", rolled_table.clone())?;
-    store.write_derived("person_quarter", people.clone())?;
+    for (name, table) in &derived {
+        write_parquet(&staging, &format!("tables/{name}.parquet"), table.clone())?;
+    }
     // The workbook shows the report's quarters, so it stays within Excel's rows.
     let shown_names = Series::new(
         "q".into(),
@@ -406,12 +472,13 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
             "selecting the report's quarters",
         )
     };
+    let [(_, own), (_, rolled), (_, people)] = &derived;
     crate::publish::xlsx::write(
         &staging.path("tables/unit_quarter.xlsx")?,
         &[
-            ("本单位", &shown(own_table)?),
-            ("含下级单位", &shown(rolled_table)?),
-            ("领导人员", &shown(people)?),
+            ("本单位", &shown(own.clone())?),
+            ("含下级单位", &shown(rolled.clone())?),
+            ("领导人员", &shown(people.clone())?),
         ],
     )?;
     write_parquet(

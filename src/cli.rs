@@ -61,6 +61,18 @@ pub enum Command {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// Rebuild the unit × quarter, roll-up and person × quarter tables from
+    /// the store as it is (store/derived/), without ingesting or reporting.
+    Aggregate {
+        /// The pipeline file (TOML).
+        pipeline: PathBuf,
+        /// The quarter a run would report, e.g. 2024Q4, or `auto`.
+        #[arg(long, default_value = "auto")]
+        quarter: QuarterArg,
+        /// Treat this date as today (YYYY-MM-DD), for `auto`.
+        #[arg(long)]
+        today: Option<NaiveDate>,
+    },
     /// Check the pipeline file and every source without writing anything.
     Validate {
         /// The pipeline file (TOML).

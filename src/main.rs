@@ -100,6 +100,22 @@ fn main() -> ExitCode {
         Command::Ingest { pipeline, today } => {
             app::ingest_only(&pipeline, today, true, &mut log).map(|s| ingest_outcome(&s, quiet))
         }
+        Command::Aggregate {
+            pipeline,
+            quarter,
+            today,
+        } => app::aggregate_only(&pipeline, quarter, today).map(|s| {
+            log(&format!(
+                "aggregate {}–{}: {} unit-quarter rows, {} person-quarter rows in {:.2} s -> {}",
+                s.quarters.0,
+                s.quarters.1,
+                s.unit_quarter_rows,
+                s.person_quarter_rows,
+                s.seconds,
+                s.derived.display()
+            ));
+            exit::OK
+        }),
         Command::Validate { pipeline, today } => {
             app::ingest_only(&pipeline, today, false, &mut log).map(|s| ingest_outcome(&s, quiet))
         }

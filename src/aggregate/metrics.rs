@@ -9,7 +9,10 @@ use crate::model::{
     CaseSource, Channel, Discipline, EnumValue, KeyField, PersonRole, PetitionClass, Sanction,
 };
 
-/// The amount involved in cases (涉案金额), the one metric that is not a count.
+/// The amount involved in cases (涉案金额) in fen (分), an exact integer
+/// total, as the unit × quarter table and its roll-up carry it.
+pub const AMOUNT_FEN: &str = "amount_fen";
+/// The same in yuan, as the published tables show it (see [`fen_to_yuan`]).
 pub const AMOUNT: &str = "amount_yuan";
 
 /// Days from receipt to disposition of the quarter's top-leader clues:
@@ -113,8 +116,52 @@ pub fn cases() -> Vec<Metric> {
     m.extend(by("sanction", Sanction::VALUES, "cases_sanction"));
     m.extend(by("field", KeyField::VALUES, "cases_field"));
     m.extend(by("source", CaseSource::VALUES, "cases_source"));
-    m.push((AMOUNT.to_string(), col(AMOUNT).sum().alias(AMOUNT)));
+    m.push((AMOUNT_FEN.to_string(), amount_sum()));
     m
+}
+
+/// The amount involved, summed exactly: each amount is rounded to the fen
+/// (half away from zero) and added as an integer, so the total does not
+/// depend on the order the engine adds rows in, and sums up the unit tree
+/// without drift (a float sum would differ in its last digits).
+fn amount_sum() -> Expr {
+    let fen = col(AMOUNT) * lit(100.0);
+    let rounded = when(fen.clone().gt_eq(lit(0.0)))
+        .then(fen.clone() + lit(0.5))
+        .otherwise(fen - lit(0.5))
+        .cast(DataType::Int64);
+    rounded.sum().alias(AMOUNT_FEN)
+}
+
+/// Replaces the fen total by yuan, each value divided in Rust so it is the
+/// double nearest the decimal amount (a polars division by a literal
+/// multiplies by 0.01 and can land one unit in the last place off).
+pub fn fen_to_yuan(mut df: DataFrame) -> PolarsResult<DataFrame> {
+    let yuan: Float64Chunked = df
+        .column(AMOUNT_FEN)?
+        .i64()?
+        .iter()
+        .map(|v| v.map(|fen| fen as f64 / 100.0))
+        .collect();
+    df.replace(AMOUNT_FEN, yuan.into_column())?;
+    df.rename(AMOUNT_FEN, AMOUNT.into())?;
+    Ok(df)
+}
+
+/// Rounds the days-to-disposition statistics to a tenth of a day, the
+/// precision reports show, so that interpolation's last-digit noise does
+/// not depend on the engine.
+pub fn days_to_tenths(mut df: DataFrame) -> PolarsResult<DataFrame> {
+    for name in NON_ADDITIVE {
+        let tenths: Float64Chunked = df
+            .column(name)?
+            .f64()?
+            .iter()
+            .map(|v| v.map(|d| (d * 10.0).round() / 10.0))
+            .collect();
+        df.replace(name, tenths.into_column())?;
+    }
+    Ok(df)
 }
 
 /// The headline counts that get rates and changes.
@@ -163,9 +210,10 @@ pub fn with_changes(table: DataFrame) -> PolarsResult<DataFrame> {
             .otherwise(lit(NULL).cast(DataType::Float64))
             .alias("rectification_completion_rate"),
     );
-    table
+    let table = table
         .lazy()
         .sort([uq::UNIT_ID, uq::QUARTER], Default::default())
         .with_columns(exprs)
-        .collect()
+        .collect()?;
+    fen_to_yuan(table)
 }

@@ -69,12 +69,35 @@ fn counts(lf: LazyFrame, quarters: &Series, aggs: Vec<Expr>) -> LazyFrame {
         .agg(aggs)
 }
 
-/// The zero of a metric column: counts are `u32`, amounts `f64`.
+/// The zero of a metric column: counts are `u32`, amounts `i64` fen.
 fn zero(column: &str) -> Expr {
-    if column == metrics::AMOUNT {
-        lit(0.0f64)
+    if column == metrics::AMOUNT_FEN {
+        lit(0i64)
     } else {
         lit(0u32)
+    }
+}
+
+/// How the lazy queries over the store are executed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// polars' streaming engine: reads the store in batches, so the fact
+    /// tables never need to fit in memory at once.
+    #[default]
+    Streaming,
+    /// polars' in-memory engine: every scan is materialised first.
+    InMemory,
+}
+
+impl Engine {
+    /// Executes `lf` with this engine.
+    pub fn collect(self, lf: LazyFrame) -> PolarsResult<DataFrame> {
+        let engine = match self {
+            Engine::Streaming => polars::prelude::Engine::Streaming,
+            Engine::InMemory => polars::prelude::Engine::InMemory,
+        };
+        // One plan, one sink: the result is always a single frame.
+        Ok(lf.collect_with_engine(engine)?.unwrap_single())
     }
 }
 
@@ -83,6 +106,7 @@ fn zero(column: &str) -> Expr {
 pub struct Settings {
     /// 严查快办: a top-leader clue open longer than this is overdue.
     pub top_leader_clue_deadline_days: u32,
+    pub engine: Engine,
 }
 
 /// Builds the table for `quarters` (in order).
@@ -148,8 +172,8 @@ pub fn unit_quarter(
                 .map(|c| col(c.as_str()).fill_null(zero(c)))
                 .collect::<Vec<_>>(),
         )
-        .sort([uq::UNIT_ID, uq::QUARTER], Default::default())
-        .collect()?;
+        .sort([uq::UNIT_ID, uq::QUARTER], Default::default());
+    let df = metrics::days_to_tenths(settings.engine.collect(df)?)?;
     Ok(UnitQuarter(df))
 }
 

@@ -35,6 +35,7 @@ pub fn person_quarter(
     leaders: LazyFrame,
     f: Facts,
     quarters: &[String],
+    engine: super::Engine,
 ) -> PolarsResult<DataFrame> {
     let qs = Series::new(pq::QUARTER.into(), quarters.to_vec());
     let on = [col(pq::PERSON_ID), col(pq::QUARTER)];
@@ -131,7 +132,7 @@ pub fn person_quarter(
                 .map(|c| col(*c).fill_null(lit(0u32)))
                 .collect::<Vec<_>>(),
         );
-    table
+    let table = table
         .select(
             [pq::PERSON_ID, pq::UNIT_ID, pq::ROLE, pq::QUARTER]
                 .into_iter()
@@ -139,6 +140,6 @@ pub fn person_quarter(
                 .map(col)
                 .collect::<Vec<_>>(),
         )
-        .sort([pq::PERSON_ID, pq::QUARTER], Default::default())
-        .collect()
+        .sort([pq::PERSON_ID, pq::QUARTER], Default::default());
+    engine.collect(table)
 }

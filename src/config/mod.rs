@@ -115,6 +115,8 @@ pub struct Pipeline {
     /// The date treated as today (for "not in the future"); `None`: the clock.
     pub today: Option<NaiveDate>,
     pub top_leader_clue_deadline_days: NonZeroU32,
+    /// How the aggregation runs: streaming (default) or in memory.
+    pub engine: crate::aggregate::Engine,
     pub concentration: ConcentrationSettings,
     pub output: PathBuf,
     /// Quarters shown in trends.
@@ -197,6 +199,17 @@ fn ratio(name: &str, value: Option<f64>, default: f64) -> Result<Ratio, String> 
 fn non_zero(name: &str, value: Option<u32>, default: u32) -> Result<NonZeroU32, String> {
     let v = value.unwrap_or(default);
     NonZeroU32::new(v).ok_or_else(|| format!("{name} must be at least 1"))
+}
+
+fn engine(value: Option<&str>) -> Result<crate::aggregate::Engine, String> {
+    use crate::aggregate::Engine;
+    match value {
+        None | Some("streaming") => Ok(Engine::Streaming),
+        Some("in-memory") => Ok(Engine::InMemory),
+        Some(other) => Err(format!(
+            "[aggregate] engine = \"{other}\": use \"streaming\" or \"in-memory\""
+        )),
+    }
 }
 
 fn validate(
@@ -308,6 +321,7 @@ fn validate(
             raw.aggregate.top_leader_clue_deadline_days,
             defaults::TOP_LEADER_CLUE_DEADLINE_DAYS,
         )?,
+        engine: engine(raw.aggregate.engine.as_deref())?,
         concentration: ConcentrationSettings {
             q: ratio("[detect.concentration] q", c.q, defaults::CONCENTRATION_Q)?,
             min_expected,

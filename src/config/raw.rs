@@ -62,6 +62,7 @@ pub(crate) struct RawIngest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawAggregate {
     pub top_leader_clue_deadline_days: Option<u32>,
+    pub engine: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

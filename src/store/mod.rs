@@ -272,6 +272,8 @@ pub fn write_parquet(path: &Path, mut df: DataFrame) -> Result<(), StoreError> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(io_err)?;
     }
+    // The same rows give the same bytes, however the engine chunked them.
+    df.rechunk_mut();
     let tmp = path.with_extension("parquet.tmp");
     let file = fs::File::create(&tmp).map_err(io_err)?;
     ParquetWriter::new(file)

@@ -7,6 +7,7 @@ use yanpan::aggregate::{Facts, Settings, UnitQuarter, rollup, unit_quarter};
 
 const SETTINGS: Settings = Settings {
     top_leader_clue_deadline_days: 30,
+    engine: yanpan::aggregate::Engine::Streaming,
 };
 use yanpan::model::Quarter;
 
@@ -141,6 +142,28 @@ fn get(t: &UnitQuarter, unit: &str, quarter: &str, column: &str) -> f64 {
 }
 
 #[test]
+fn streaming_and_in_memory_engines_give_the_same_table() {
+    use yanpan::aggregate::Engine;
+    let streamed = unit_quarter(facts(), &quarters(), &SETTINGS).expect("streaming");
+    let in_memory = unit_quarter(
+        facts(),
+        &quarters(),
+        &Settings {
+            engine: Engine::InMemory,
+            ..SETTINGS
+        },
+    )
+    .expect("in memory");
+    assert_eq!(streamed.0.shape(), in_memory.0.shape());
+    assert!(
+        streamed.0.equals_missing(&in_memory.0),
+        "streamed:\n{}\nin memory:\n{}",
+        streamed.0,
+        in_memory.0
+    );
+}
+
+#[test]
 fn every_unit_and_quarter_has_a_row_even_when_empty() {
     let t = unit_quarter(facts(), &quarters(), &SETTINGS).expect("aggregate");
     assert_eq!(t.0.height(), 15, "5 units x 3 quarters");
@@ -149,7 +172,7 @@ fn every_unit_and_quarter_has_a_row_even_when_empty() {
         "clues",
         "findings",
         "cases",
-        "amount_yuan",
+        "amount_fen",
         "petitions_field_land",
     ] {
         assert_eq!(
@@ -211,7 +234,7 @@ fn finding_and_case_metrics_match_the_hand_count() {
         ("cases_sanction_party_light", 1.0),
         ("cases_source_petition", 1.0),
         ("cases_source_audit", 1.0),
-        ("amount_yuan", 100.5),
+        ("amount_fen", 10050.0),
     ] {
         assert_eq!(get(&t, "S1", "2024Q1", column), v, "S1 2024Q1 {column}");
     }
@@ -300,7 +323,7 @@ fn rollup_adds_streets_to_districts_and_everything_to_the_city() {
     );
     assert_eq!(get(&r, "D1", "2024Q2", "petitions"), 1.0, "D1's own one");
     assert_eq!(get(&r, "C0", "2024Q1", "cases"), 2.0);
-    assert_eq!(get(&r, "C0", "2024Q1", "amount_yuan"), 100.5);
+    assert_eq!(get(&r, "C0", "2024Q1", "amount_fen"), 10050.0);
     assert_eq!(get(&r, "C0", "2024Q2", "findings"), 1.0);
     assert_eq!(
         get(&r, "C0", "2024Q1", "headcount"),
@@ -340,6 +363,12 @@ fn rates_per_100_staff_and_changes_against_earlier_quarters() {
         0.5,
         "1 clue / 200 staff"
     );
+    assert_eq!(
+        get(&t, "S1", "2024Q1", "amount_yuan"),
+        100.5,
+        "the published table shows yuan"
+    );
+    assert!(t.0.column("amount_fen").is_err(), "fen is internal");
 }
 
 /// S1 changed its top leader mid-quarter: L1 until 2024-02-15, L2 after.
@@ -364,7 +393,7 @@ fn leaders() -> LazyFrame {
 fn person_quarter_names_each_leader_and_follows_the_change_of_top_leader() {
     use yanpan::aggregate::person::person_quarter;
     let qs: Vec<String> = quarters().iter().map(|q| q.to_string()).collect();
-    let t = person_quarter(leaders(), facts(), &qs).expect("person_quarter");
+    let t = person_quarter(leaders(), facts(), &qs, SETTINGS.engine).expect("person_quarter");
     let row = |person: &str, column: &str| -> Option<f64> {
         let ids = t
             .column("person_id")
