@@ -20,18 +20,60 @@ pub const AMOUNT: &str = "amount_yuan";
 /// leaves them empty.
 pub const NON_ADDITIVE: [&str; 2] = ["clue_days_top_leader_median", "clue_days_top_leader_p90"];
 
-/// A named metric.
-pub type Metric = (String, Expr);
+/// A named metric: a value per record, reduced per unit and quarter.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    pub name: String,
+    /// Per record (null: the record does not count).
+    pub value: Expr,
+    pub reduce: Reduce,
+}
+
+/// How a metric's values reduce to one figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reduce {
+    /// The number of records, `u32` (the value is not used).
+    Len,
+    /// A count of the records whose value is true, `u32`.
+    Count,
+    /// An exact integer total, `i64`.
+    Total,
+    Median,
+    P90,
+}
+
+impl Metric {
+    /// The aggregation of the values in a group. (Evaluating the values
+    /// inside the aggregation is faster and lighter than selecting them as
+    /// columns before grouping: 1.0 s and 0.4 GB against 1.4 s and 1.5 GB
+    /// for a national year.)
+    pub fn aggregation(&self) -> Expr {
+        let c = self.value.clone();
+        match self.reduce {
+            Reduce::Len => len().cast(DataType::UInt32),
+            Reduce::Count => c.sum().cast(DataType::UInt32),
+            Reduce::Total => c.sum(),
+            Reduce::Median => c.median(),
+            Reduce::P90 => c.quantile(lit(0.9), QuantileMethod::Linear),
+        }
+        .alias(self.name.as_str())
+    }
+}
+
+fn metric(name: &str, value: Expr, reduce: Reduce) -> Metric {
+    Metric {
+        name: name.to_string(),
+        value: value.alias(name),
+        reduce,
+    }
+}
 
 fn count(name: &str, condition: Expr) -> Metric {
-    (
-        name.to_string(),
-        condition.sum().cast(DataType::UInt32).alias(name),
-    )
+    metric(name, condition.cast(DataType::UInt32), Reduce::Count)
 }
 
 fn total(name: &str) -> Metric {
-    (name.to_string(), len().cast(DataType::UInt32).alias(name))
+    metric(name, lit(true), Reduce::Len)
 }
 
 /// One count per value of an enumeration: `{prefix}_{code}`.
@@ -55,18 +97,13 @@ fn days_to_disposition() -> Vec<Metric> {
     let disposed = col("clue")
         .and(role_is(PersonRole::TopLeader))
         .and(col("disposed_on").is_not_null());
+    let days = when(disposed)
+        .then(days)
+        .otherwise(lit(NULL).cast(DataType::Float64));
     let [median, p90] = NON_ADDITIVE;
     vec![
-        (
-            median.to_string(),
-            days.clone().filter(disposed.clone()).median().alias(median),
-        ),
-        (
-            p90.to_string(),
-            days.filter(disposed)
-                .quantile(lit(0.9), QuantileMethod::Linear)
-                .alias(p90),
-        ),
+        metric(median, days.clone(), Reduce::Median),
+        metric(p90, days, Reduce::P90),
     ]
 }
 
@@ -116,7 +153,7 @@ pub fn cases() -> Vec<Metric> {
     m.extend(by("sanction", Sanction::VALUES, "cases_sanction"));
     m.extend(by("field", KeyField::VALUES, "cases_field"));
     m.extend(by("source", CaseSource::VALUES, "cases_source"));
-    m.push((AMOUNT_FEN.to_string(), amount_sum()));
+    m.push(metric(AMOUNT_FEN, amount_fen(), Reduce::Total));
     m
 }
 
@@ -124,13 +161,12 @@ pub fn cases() -> Vec<Metric> {
 /// (half away from zero) and added as an integer, so the total does not
 /// depend on the order the engine adds rows in, and sums up the unit tree
 /// without drift (a float sum would differ in its last digits).
-fn amount_sum() -> Expr {
+fn amount_fen() -> Expr {
     let fen = col(AMOUNT) * lit(100.0);
-    let rounded = when(fen.clone().gt_eq(lit(0.0)))
+    when(fen.clone().gt_eq(lit(0.0)))
         .then(fen.clone() + lit(0.5))
         .otherwise(fen - lit(0.5))
-        .cast(DataType::Int64);
-    rounded.sum().alias(AMOUNT_FEN)
+        .cast(DataType::Int64)
 }
 
 /// Replaces the fen total by yuan, each value divided in Rust so it is the

@@ -63,10 +63,10 @@ pub(crate) fn in_quarters(lf: LazyFrame, quarters: &Series) -> LazyFrame {
     lf.filter(col(uq::QUARTER).is_in(lit(quarters.clone()).implode(false), false))
 }
 
-fn counts(lf: LazyFrame, quarters: &Series, aggs: Vec<Expr>) -> LazyFrame {
+fn counts(lf: LazyFrame, quarters: &Series, metrics: &[metrics::Metric]) -> LazyFrame {
     in_quarters(lf, quarters)
         .group_by([col(uq::UNIT_ID), col(uq::QUARTER)])
-        .agg(aggs)
+        .agg(metrics.iter().map(|m| m.aggregation()).collect::<Vec<_>>())
 }
 
 /// The zero of a metric column: counts are `u32`, amounts `i64` fen.
@@ -141,27 +141,32 @@ pub fn unit_quarter(
         (facts.findings, metrics::findings()),
         (facts.cases, metrics::cases()),
     ] {
-        names.extend(metrics.iter().map(|(n, _)| n.clone()));
+        names.extend(metrics.iter().map(|m| m.name.clone()));
         table = match lf {
             Some(lf) => {
-                let c = counts(lf, &qs, metrics.into_iter().map(|(_, e)| e).collect());
+                let c = counts(lf, &qs, &metrics);
                 table.join(c, on.clone(), on.clone(), JoinArgs::new(JoinType::Left))
             }
             // A dataset not loaded: its counts are zero, not unknown.
             None => table.with_columns(
                 metrics
                     .iter()
-                    .map(|(n, _)| lit(0u32).alias(n.as_str()))
+                    .map(|m| zero(&m.name).alias(m.name.as_str()))
                     .collect::<Vec<_>>(),
             ),
         };
     }
-    for (name, counts) in dated {
-        names.push(name.to_string());
+    for (columns, counts) in dated {
+        names.extend(columns.iter().map(|c| c.to_string()));
         table = match counts {
             Some(c) => table.join(c, on.clone(), on.clone(), JoinArgs::new(JoinType::Left)),
             // A dataset not loaded: its counts are zero, not unknown.
-            None => table.with_column(lit(0u32).alias(name)),
+            None => table.with_columns(
+                columns
+                    .iter()
+                    .map(|c| lit(0u32).alias(*c))
+                    .collect::<Vec<_>>(),
+            ),
         };
     }
     let df = table

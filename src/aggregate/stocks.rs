@@ -69,6 +69,39 @@ fn open_at_end(
         .agg([len().cast(DataType::UInt32).alias(name)]))
 }
 
+/// Per unit and quarter, in one pass over the clues: clues open at quarter
+/// end, and those of them about a top leader open longer than the deadline.
+fn clue_stocks(lf: LazyFrame, quarters: &[Quarter], deadline_days: i32) -> PolarsResult<LazyFrame> {
+    const TOP: &str = "__top_leader";
+    let ends = quarter_ends(quarters)?;
+    let overdue = col(TOP).and(col(START).lt_eq(col(END) - lit(deadline_days)));
+    Ok(lf
+        .filter(col("clue"))
+        .select([
+            col(uq::UNIT_ID),
+            col("received_on").cast(DataType::Int32).alias(START),
+            col("disposed_on").cast(DataType::Int32).alias(STOP),
+            col("person_role")
+                .eq(lit(PersonRole::TopLeader.code()))
+                .fill_null(lit(false))
+                .alias(TOP),
+        ])
+        .cross_join(ends.lazy(), None)
+        .filter(
+            col(START)
+                .lt_eq(col(END))
+                .and(col(STOP).is_null().or(col(STOP).gt(col(END)))),
+        )
+        .group_by([col(uq::UNIT_ID), col(uq::QUARTER)])
+        .agg([
+            len().cast(DataType::UInt32).alias(CLUES_OPEN),
+            overdue
+                .sum()
+                .cast(DataType::UInt32)
+                .alias(TOP_LEADER_OVERDUE),
+        ]))
+}
+
 /// Per unit and quarter: rows matching `which`, counted in the quarter of
 /// their `date` (rows without one are not counted).
 fn in_quarter_of(
@@ -112,82 +145,55 @@ pub const RECT_LATE: &str = "rectifications_due_done_late";
 /// (长期坚持 items are not overdue).
 pub const RECT_OVERDUE: &str = "rectifications_overdue_open";
 
-/// Every dated metric, as (name, counts); `None` where its dataset is not loaded.
+/// Every dated metric, as (names, counts); `None` where its dataset is not loaded.
 pub fn dated_metrics(
     f: &Facts,
     quarters: &[Quarter],
     s: &Settings,
-) -> PolarsResult<Vec<(&'static str, Option<LazyFrame>)>> {
-    let clue = col("clue");
-    let top = clue
-        .clone()
-        .and(col("person_role").eq(lit(PersonRole::TopLeader.code())));
-    let p = &f.petitions;
+) -> PolarsResult<Vec<(Vec<&'static str>, Option<LazyFrame>)>> {
     let mut out = vec![
         (
-            CLUES_OPEN,
-            Some(open_at_end(
-                p.clone(),
+            vec![CLUES_OPEN, TOP_LEADER_OVERDUE],
+            Some(clue_stocks(
+                f.petitions.clone(),
                 quarters,
-                clue,
-                "received_on",
-                "disposed_on",
-                0,
-                CLUES_OPEN,
+                s.top_leader_clue_deadline_days as i32,
             )?),
         ),
         (
-            TOP_LEADER_OVERDUE,
-            Some(open_at_end(
-                p.clone(),
-                quarters,
-                top,
-                "received_on",
-                "disposed_on",
-                s.top_leader_clue_deadline_days as i32,
-                TOP_LEADER_OVERDUE,
-            )?),
+            vec![CASES_CLOSED],
+            f.cases
+                .clone()
+                .map(|c| in_quarter_of(c, quarters, lit(true), "closed_on", CASES_CLOSED))
+                .transpose()?,
         ),
     ];
-    out.push((
-        CASES_CLOSED,
-        f.cases
-            .clone()
-            .map(|c| in_quarter_of(c, quarters, lit(true), "closed_on", CASES_CLOSED))
-            .transpose()?,
-    ));
     let done = col("status").eq(lit(RectificationStatus::Done.code()));
     let on_time = done.clone().and(col("rectified_on").lt_eq(col("due_on")));
     let late = done.and(col("rectified_on").gt(col("due_on")));
     let not_long_term = col("status").neq(lit(RectificationStatus::LongTerm.code()));
-    let fi = |which: Expr, name: &'static str| -> PolarsResult<(&'static str, Option<LazyFrame>)> {
-        Ok((
-            name,
-            f.findings
-                .clone()
-                .map(|lf| in_quarter_of(lf, quarters, which, "due_on", name))
-                .transpose()?,
-        ))
+    let findings = |name: &'static str, counts: &dyn Fn(LazyFrame) -> PolarsResult<LazyFrame>| {
+        Ok::<_, PolarsError>((vec![name], f.findings.clone().map(counts).transpose()?))
     };
-    out.push(fi(lit(true), RECT_DUE)?);
-    out.push(fi(on_time, RECT_ON_TIME)?);
-    out.push(fi(late, RECT_LATE)?);
-    out.push((
-        RECT_OVERDUE,
-        f.findings
-            .clone()
-            .map(|lf| {
-                open_at_end(
-                    lf,
-                    quarters,
-                    not_long_term,
-                    "due_on",
-                    "rectified_on",
-                    1,
-                    RECT_OVERDUE,
-                )
-            })
-            .transpose()?,
-    ));
+    for (which, name) in [
+        (lit(true), RECT_DUE),
+        (on_time, RECT_ON_TIME),
+        (late, RECT_LATE),
+    ] {
+        out.push(findings(name, &|lf| {
+            in_quarter_of(lf, quarters, which.clone(), "due_on", name)
+        })?);
+    }
+    out.push(findings(RECT_OVERDUE, &|lf| {
+        open_at_end(
+            lf,
+            quarters,
+            not_long_term.clone(),
+            "due_on",
+            "rectified_on",
+            1,
+            RECT_OVERDUE,
+        )
+    })?);
     Ok(out)
 }
