@@ -15,7 +15,7 @@ use crate::cli::QuarterArg;
 use crate::config::{Language, Pipeline};
 use crate::detect::{self, DetectInput};
 use crate::ingest::{self, Quarantine};
-use crate::model::{Dataset, Flag, Quarter};
+use crate::model::{Dataset, Quarter};
 use crate::publish::{Manifest, Staging, manifest::Output, sha256_hex};
 use crate::render::{self, TrendLabels};
 use crate::report;
@@ -59,47 +59,11 @@ fn polars_ctx<T>(r: PolarsResult<T>, what: &str) -> Result<T> {
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn flags_csv(flags: &[Flag]) -> Vec<u8> {
-    let mut text = csv_row([
-        "detector",
-        "unit_id",
-        "person_id",
-        "quarter",
-        "window",
-        "observed",
-        "expected",
-        "statistic",
-        "p_value",
-        "q_value",
-        "threshold",
-        "n_tested",
-        "rule",
-    ]);
-    for f in flags {
-        let e = &f.evidence;
-        let cells = [
-            f.detector.to_string(),
-            f.unit_id.clone(),
-            f.person_id.clone().unwrap_or_default(),
-            f.quarter.to_string(),
-            f.window.to_string(),
-            format!("{}", e.observed),
-            format!("{:.4}", e.expected),
-            format!("{:.4}", e.statistic),
-            format!("{:.6e}", e.p_value),
-            format!("{:.6e}", e.q_value),
-            format!("{}", e.threshold),
-            e.n_tested.to_string(),
-            e.rule.clone(),
-        ];
-        text.push_str(&csv_row(cells.iter().map(String::as_str)));
-    }
-    [UTF8_BOM, text.as_bytes()].concat()
-}
-
-fn quarantine_csv(q: &Quarantine) -> Result<Vec<u8>> {
-    let df = polars_ctx(q.to_frame(), "quarantine table")?;
-    let mut text = csv_row(Quarantine::COLUMNS);
+/// A table as CSV for Excel/WPS: UTF-8 with a BOM, every cell as text,
+/// formula-looking cells neutralised.
+fn frame_csv(df: &DataFrame) -> Result<Vec<u8>> {
+    let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
+    let mut text = csv_row(names);
     let cols: Vec<Series> = df
         .columns()
         .iter()
@@ -122,6 +86,10 @@ fn quarantine_csv(q: &Quarantine) -> Result<Vec<u8>> {
         text.push_str(&csv_row(cells.iter().map(String::as_str)));
     }
     Ok([UTF8_BOM, text.as_bytes()].concat())
+}
+
+fn quarantine_csv(q: &Quarantine) -> Result<Vec<u8>> {
+    frame_csv(&polars_ctx(q.to_frame(), "quarantine table")?)
 }
 
 fn trend_labels(p: &Pipeline, q: Quarter) -> TrendLabels {
@@ -400,18 +368,20 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     let (uq, city) = (&tables.unit_quarter, &tables.citywide);
     clock.lap("aggregate");
 
-    let flags = polars_ctx(
+    let detected = polars_ctx(
         detect::detect(
             &pipeline,
             &DetectInput {
                 unit_quarter: uq,
+                rollup: &tables.rollup,
                 quarter,
             },
         ),
         "detection",
     )?;
+    let flags = &detected.flags;
     let mut per_detector: BTreeMap<String, usize> = BTreeMap::new();
-    for f in &flags {
+    for f in flags {
         *per_detector.entry(f.detector.to_string()).or_default() += 1;
     }
     log(&format!("detect  {} flags", flags.len()));
@@ -441,7 +411,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
             language: pipeline.language,
             unit_quarter: uq,
             citywide: city,
-            flags: &flags,
+            flags,
             concentration_q: pipeline.concentration.q.get(),
             trend_chart: "../charts/trend.png",
             quarters: &shown_quarters,
@@ -490,7 +460,17 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         "tables/quarantine.csv",
         &quarantine_csv(&ingested.quarantine)?,
     )?;
-    staging.write("tables/flags.csv", &flags_csv(&flags))?;
+    let flag_table = polars_ctx(detect::tables::flags_frame(flags), "flags table")?;
+    staging.write("tables/flags.csv", &frame_csv(&flag_table)?)?;
+    write_parquet(&staging, "tables/flags.parquet", flag_table)?;
+    write_parquet(
+        &staging,
+        "tables/scores.parquet",
+        polars_ctx(
+            detect::tables::scores_frame(&detected.scores),
+            "scores table",
+        )?,
+    )?;
     let outputs = staging
         .files()?
         .into_iter()

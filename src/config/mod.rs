@@ -97,6 +97,8 @@ pub struct ConcentrationSettings {
     pub min_expected: f64,
     /// Quarters before the target that define the peer rate.
     pub history_quarters: NonZeroU32,
+    /// Windows (in quarters, ending at the target) combined by Simes.
+    pub windows: Vec<usize>,
 }
 
 /// The validated pipeline.
@@ -129,7 +131,8 @@ pub mod defaults {
     pub const TOP_LEADER_CLUE_DEADLINE_DAYS: u32 = 30;
     pub const CONCENTRATION_Q: f64 = 0.10;
     pub const CONCENTRATION_MIN_EXPECTED: f64 = 1.0;
-    pub const CONCENTRATION_HISTORY_QUARTERS: u32 = 4;
+    pub const CONCENTRATION_HISTORY_QUARTERS: u32 = 12;
+    pub const CONCENTRATION_WINDOWS: [u32; 3] = [1, 2, 4];
     pub const OUTPUT: &str = "reports";
     pub const REPORT_HISTORY_QUARTERS: u32 = 8;
 }
@@ -199,6 +202,20 @@ fn ratio(name: &str, value: Option<f64>, default: f64) -> Result<Ratio, String> 
 fn non_zero(name: &str, value: Option<u32>, default: u32) -> Result<NonZeroU32, String> {
     let v = value.unwrap_or(default);
     NonZeroU32::new(v).ok_or_else(|| format!("{name} must be at least 1"))
+}
+
+fn windows(value: Option<&[u32]>) -> Result<Vec<usize>, String> {
+    let w: Vec<usize> = value
+        .unwrap_or(&defaults::CONCENTRATION_WINDOWS)
+        .iter()
+        .map(|&w| w as usize)
+        .collect();
+    if w.is_empty() || w.iter().any(|&w| w == 0 || w > 8) || w[0] != 1 {
+        return Err(format!(
+            "[detect.concentration] windows = {w:?}: give quarters between 1 and 8, starting with 1"
+        ));
+    }
+    Ok(w)
 }
 
 fn engine(value: Option<&str>) -> Result<crate::aggregate::Engine, String> {
@@ -330,6 +347,7 @@ fn validate(
                 c.history_quarters,
                 defaults::CONCENTRATION_HISTORY_QUARTERS,
             )?,
+            windows: windows(c.windows.as_deref())?,
         },
         output: resolve(
             base,

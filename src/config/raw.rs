@@ -78,6 +78,7 @@ pub(crate) struct RawConcentration {
     pub q: Option<f64>,
     pub min_expected: Option<f64>,
     pub history_quarters: Option<u32>,
+    pub windows: Option<Vec<u32>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,17 +1,19 @@
-//! Petition concentration against peers (信访举报比较集中): each unit's
-//! petitions in the quarter against its headcount times the rate of units
-//! of the same level over the previous quarters (the current quarter is not
-//! used to set the expectation), with negative-binomial overdispersion
-//! estimated per level; Benjamini–Hochberg across all units tested.
+//! Petition concentration (信访举报比较集中): each node of the unit tree
+//! (its own petitions plus those of the units below it) against its peers
+//! and its own history shrunk toward them ([`super::expectation`]), over
+//! windows of 1, 2 and 4 quarters combined by Simes; Benjamini–Hochberg
+//! across the units of each level tested in the quarter.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{DetectInput, Detector, stats};
+use super::expectation::{self, WindowTest};
+use super::panel::Panel;
+use super::{DetectInput, Detector, Outcome, Score, stats};
 use crate::aggregate::uq;
 use crate::config::ConcentrationSettings;
-use crate::model::{Evidence, Flag, Quarter};
+use crate::model::{Evidence, Flag, Severity};
 
 pub const NAME: &str = "concentration";
 
@@ -20,37 +22,120 @@ pub struct Concentration {
     pub settings: ConcentrationSettings,
 }
 
-struct Row<'a> {
-    unit: &'a str,
-    level: &'a str,
-    headcount: f64,
-    quarter: Quarter,
-    petitions: f64,
+/// One unit tested in one quarter: every window, the combined p and its q.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitTest {
+    /// Index into the panel's units.
+    pub unit: usize,
+    pub windows: Vec<WindowTest>,
+    /// Simes' combination of the windows' history p-values.
+    pub p: f64,
+    pub q: f64,
 }
 
-fn rows(df: &DataFrame) -> PolarsResult<Vec<Row<'_>>> {
-    let unit = df.column(uq::UNIT_ID)?.str()?;
-    let level = df.column(uq::LEVEL)?.str()?;
-    let hc = df.column(uq::HEADCOUNT)?.i32()?;
-    let q = df.column(uq::QUARTER)?.str()?;
-    let n = df.column(uq::PETITIONS)?.u32()?;
-    let mut out = Vec::with_capacity(df.height());
-    for i in 0..df.height() {
-        let (Some(unit), Some(level), Some(hc), Some(q), Some(n)) =
-            (unit.get(i), level.get(i), hc.get(i), q.get(i), n.get(i))
-        else {
-            continue;
-        };
-        let Ok(quarter) = q.parse() else { continue };
-        out.push(Row {
-            unit,
-            level,
-            headcount: f64::from(hc),
-            quarter,
-            petitions: f64::from(n),
-        });
+impl UnitTest {
+    /// The window with the smallest p: the one a flag reports.
+    pub fn best(&self) -> &WindowTest {
+        self.windows
+            .iter()
+            .min_by(|a, b| a.p_history.total_cmp(&b.p_history))
+            .unwrap_or(&self.windows[0])
     }
-    Ok(out)
+}
+
+/// Tests every unit of `panel` in quarter index `t`. Pure: `yanpan eval`
+/// calls it on simulated panels.
+pub fn test_quarter(panel: &Panel, t: usize, s: &ConcentrationSettings) -> Vec<UnitTest> {
+    let h = s.history_quarters.get() as usize;
+    let season = |i: usize| panel.quarters[i].number() as usize - 1;
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, u) in panel.units.iter().enumerate() {
+        if u.exposure > 0.0 {
+            groups.entry(u.group.as_str()).or_default().push(i);
+        }
+    }
+    let mut out = Vec::new();
+    let mut names: Vec<&&str> = groups.keys().collect();
+    names.sort();
+    for g in names {
+        let members = &groups[*g];
+        let counts: Vec<&[f64]> = members
+            .iter()
+            .map(|&i| panel.units[i].counts.as_slice())
+            .collect();
+        let exposure: Vec<f64> = members.iter().map(|&i| panel.units[i].exposure).collect();
+        // One fit per window: the history ends where the window starts.
+        let fits: Vec<(usize, std::ops::Range<usize>, expectation::GroupFit)> = s
+            .windows
+            .iter()
+            .filter_map(|&w| {
+                let end = (t + 1).checked_sub(w)?;
+                let start = end.saturating_sub(h);
+                (end - start >= 2).then_some((w, start..end))
+            })
+            .map(|(w, hist)| {
+                let rate =
+                    expectation::group_rate(&counts, &exposure, hist.clone(), t + 1, &season);
+                (
+                    w,
+                    hist.clone(),
+                    expectation::fit_group(&counts, &exposure, rate, hist),
+                )
+            })
+            .collect();
+        if fits.is_empty() {
+            continue;
+        }
+        let mut tested: Vec<UnitTest> = Vec::new();
+        for (k, &i) in members.iter().enumerate() {
+            let windows: Vec<WindowTest> = fits
+                .iter()
+                .map(|(w, hist, fit)| {
+                    expectation::test_window(
+                        counts[k],
+                        exposure[k],
+                        fit,
+                        hist.clone(),
+                        t + 1 - w..t + 1,
+                    )
+                })
+                .collect();
+            // The minimum-expectation rule, on the one-quarter window.
+            if windows[0].expected_history < s.min_expected {
+                continue;
+            }
+            let p = stats::simes(&windows.iter().map(|w| w.p_history).collect::<Vec<_>>());
+            tested.push(UnitTest {
+                unit: i,
+                windows,
+                p,
+                q: f64::NAN,
+            });
+        }
+        let q = stats::bh_q_values(&tested.iter().map(|u| u.p).collect::<Vec<_>>());
+        for (u, q) in tested.iter_mut().zip(q) {
+            u.q = q;
+        }
+        out.extend(tested);
+    }
+    out
+}
+
+/// "高出 87%" / "87% above": the excess of observed over expected.
+fn excess_pct(observed: f64, expected: f64) -> f64 {
+    if expected > 0.0 {
+        (observed / expected - 1.0) * 100.0
+    } else {
+        f64::INFINITY
+    }
+}
+
+fn severity(q: f64, threshold: f64) -> Severity {
+    if q < threshold / 10.0 {
+        Severity::High
+    } else {
+        Severity::Medium
+    }
 }
 
 impl Detector for Concentration {
@@ -58,84 +143,152 @@ impl Detector for Concentration {
         NAME
     }
 
-    fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Vec<Flag>> {
+    fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
         let s = &self.settings;
-        let target = input.quarter;
-        let first_hist = target.offset(-(s.history_quarters.get() as i32));
-        let all = rows(&input.unit_quarter.0)?;
-        let hist = |r: &&Row<'_>| r.quarter >= first_hist && r.quarter < target;
-        // Rate and overdispersion per level, from history only.
-        let mut by_level: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-        for r in all.iter().filter(hist) {
-            let e = by_level.entry(r.level).or_default();
-            e.0 += r.petitions;
-            e.1 += r.headcount;
-        }
-        let rate = |level: &str| {
-            by_level
-                .get(level)
-                .map_or(0.0, |(n, h)| if *h > 0.0 { n / h } else { 0.0 })
+        let panel = Panel::from_table(&input.rollup.0, uq::PETITIONS)?;
+        let Some(t) = panel.index(input.quarter) else {
+            return Ok(Outcome::default());
         };
-        let mut pairs: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
-        for r in all.iter().filter(hist) {
-            pairs
-                .entry(r.level)
-                .or_default()
-                .push((r.petitions, r.headcount * rate(r.level)));
+        let tests = test_quarter(&panel, t, s);
+        let threshold = s.q.get();
+        let mut per_group: HashMap<&str, usize> = HashMap::new();
+        for u in &tests {
+            *per_group
+                .entry(panel.units[u.unit].group.as_str())
+                .or_default() += 1;
         }
-        let size: BTreeMap<&str, f64> =
-            pairs.iter().map(|(l, p)| (*l, stats::nb_size(p))).collect();
-        let tested: Vec<(&Row<'_>, f64, f64)> = all
+        // Excess of every tested unit in each window, for the children's shares.
+        let excess: HashMap<(&str, usize), f64> = tests
             .iter()
-            .filter(|r| r.quarter == target)
-            .map(|r| {
-                (
-                    r,
-                    r.headcount * rate(r.level),
-                    size.get(r.level).copied().unwrap_or(f64::INFINITY),
-                )
+            .flat_map(|u| {
+                u.windows.iter().map(|w| {
+                    (
+                        (panel.units[u.unit].id.as_str(), w.window),
+                        (w.observed - w.expected_history).max(0.0),
+                    )
+                })
             })
-            .filter(|(_, mu, _)| *mu >= s.min_expected)
             .collect();
-        let p: Vec<f64> = tested
+        let mut order: Vec<&UnitTest> = tests.iter().collect();
+        order.sort_by(|a, b| a.p.total_cmp(&b.p));
+        let rank: HashMap<usize, usize> = order
             .iter()
-            .map(|(r, mu, k)| stats::upper_tail(r.petitions as u64, *mu, *k))
+            .enumerate()
+            .map(|(r, u)| (u.unit, r + 1))
             .collect();
-        let q = stats::bh_q_values(&p);
-        let n_tested = tested.len();
-        let mut flags: Vec<Flag> = tested
-            .iter()
-            .zip(p.iter().zip(&q))
-            .filter(|(_, (_, q))| **q < s.q.get())
-            .map(|((r, mu, k), (p, q))| Flag {
+        let mut outcome = Outcome::default();
+        for u in &tests {
+            let unit = &panel.units[u.unit];
+            let b = u.best();
+            let (lo, hi) = (
+                stats::gamma_quantile(b.rr_shape, b.rr_rate, 0.05),
+                stats::gamma_quantile(b.rr_shape, b.rr_rate, 0.95),
+            );
+            let flagged = u.q < threshold;
+            outcome.scores.push(Score {
                 detector: NAME,
-                unit_id: r.unit.to_string(),
+                unit_id: unit.id.clone(),
+                unit_name: unit.name.clone(),
+                group: unit.group.clone(),
+                quarter: input.quarter,
+                window: b.window as u8,
+                observed: b.observed,
+                expected_peer: b.expected_peer,
+                expected_history: b.expected_history,
+                rr: b.rr_shape / b.rr_rate,
+                rr_lo: lo,
+                rr_hi: hi,
+                p_peer: b.p_peer,
+                p: u.p,
+                q: u.q,
+                rank: rank.get(&u.unit).copied().unwrap_or(0),
+                flagged,
+            });
+            if !flagged {
+                continue;
+            }
+            let children: Vec<(String, f64)> = {
+                let parent_excess = excess
+                    .get(&(unit.id.as_str(), b.window))
+                    .copied()
+                    .unwrap_or(0.0);
+                let mut c: Vec<(String, f64)> = panel
+                    .units
+                    .iter()
+                    .filter(|c| c.parent.as_deref() == Some(unit.id.as_str()))
+                    .filter_map(|c| {
+                        let e = excess.get(&(c.id.as_str(), b.window)).copied()?;
+                        (e > 0.0 && parent_excess > 0.0)
+                            .then(|| (c.name.clone(), e / parent_excess))
+                    })
+                    .collect();
+                c.sort_by(|a, b| b.1.total_cmp(&a.1));
+                c.truncate(3);
+                c
+            };
+            let pct = excess_pct(b.observed, b.expected_history);
+            let span_zh = if b.window == 1 {
+                String::new()
+            } else {
+                format!("近{}个季度", b.window)
+            };
+            let span_en = if b.window == 1 {
+                String::new()
+            } else {
+                format!(" over the last {} quarters", b.window)
+            };
+            let mut zh = format!(
+                "{}{}{}信访举报{:.0}件，按同类单位和本单位历史预期{:.1}件，高出{:.0}%，q={:.3}",
+                unit.name, input.quarter, span_zh, b.observed, b.expected_history, pct, u.q
+            );
+            let mut en = format!(
+                "{} {}{}: {:.0} petitions against {:.1} expected from peers and its own history, {:.0}% above, q={:.3}",
+                unit.name, input.quarter, span_en, b.observed, b.expected_history, pct, u.q
+            );
+            if !children.is_empty() {
+                let list = |sep: &str| {
+                    children
+                        .iter()
+                        .map(|(n, share)| format!("{n} {:.0}%", share * 100.0))
+                        .collect::<Vec<_>>()
+                        .join(sep)
+                };
+                zh.push_str(&format!("；超出部分主要来自{}", list("、")));
+                en.push_str(&format!("; the excess comes mostly from {}", list(", ")));
+            }
+            zh.push('。');
+            en.push('.');
+            outcome.flags.push(Flag {
+                detector: NAME,
+                unit_id: unit.id.clone(),
+                unit_name: unit.name.clone(),
                 person_id: None,
-                quarter: target,
-                window: 1,
+                quarter: input.quarter,
+                window: b.window as u8,
+                severity: severity(u.q, threshold),
+                sentence_zh: zh,
+                sentence_en: en,
                 evidence: Evidence {
-                    observed: r.petitions,
-                    expected: *mu,
-                    statistic: r.petitions / mu,
-                    p_value: *p,
-                    q_value: *q,
-                    threshold: s.q.get(),
-                    n_tested,
+                    observed: b.observed,
+                    expected: b.expected_history,
+                    statistic: if b.expected_history > 0.0 { b.observed / b.expected_history } else { f64::INFINITY },
+                    p_value: u.p,
+                    q_value: u.q,
+                    threshold,
+                    n_tested: per_group.get(unit.group.as_str()).copied().unwrap_or(0),
                     rule: format!(
-                        "peers: headcount x {} rate over {} prior quarters; negative binomial size {}; BH across units",
-                        r.level,
-                        s.history_quarters,
-                        if k.is_finite() { format!("{k:.1}") } else { "inf (Poisson)".into() }
+                        "{} units: peer rate per head over up to {} prior quarters (trend, season), own history shrunk by empirical Bayes, negative binomial; windows {:?} combined by Simes; BH q < {threshold} within the level; tested when expecting >= {}",
+                        unit.group, s.history_quarters, s.windows, s.min_expected
                     ),
                 },
-            })
-            .collect();
-        flags.sort_by(|a, b| {
+            });
+        }
+        outcome.flags.sort_by(|a, b| {
             a.evidence
                 .q_value
                 .total_cmp(&b.evidence.q_value)
                 .then_with(|| a.unit_id.cmp(&b.unit_id))
         });
-        Ok(flags)
+        Ok(outcome)
     }
 }

@@ -1,8 +1,12 @@
-//! Detect: flags, each with its evidence. One file per detector behind the
-//! [`Detector`] trait; the list of detectors is [`detectors`].
+//! Detect: flags, each with its evidence, and the scores of everything
+//! tested. One file per detector behind the [`Detector`] trait; the list of
+//! detectors is [`detectors`].
 
-mod concentration;
+pub mod concentration;
+pub mod expectation;
+pub mod panel;
 pub mod stats;
+pub mod tables;
 
 use polars::prelude::PolarsResult;
 
@@ -14,14 +18,50 @@ pub use concentration::Concentration;
 /// What every detector reads.
 #[derive(Debug)]
 pub struct DetectInput<'a> {
+    /// Each unit's own figures.
     pub unit_quarter: &'a UnitQuarter,
+    /// Each node of the unit tree with the units below it.
+    pub rollup: &'a UnitQuarter,
     pub quarter: Quarter,
 }
 
-/// A detector: a pure function from the tables to flags.
+/// A unit × quarter tested by a detector, flagged or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    pub detector: &'static str,
+    pub unit_id: String,
+    pub unit_name: String,
+    /// The peer group it was compared within (its level).
+    pub group: String,
+    pub quarter: Quarter,
+    /// Quarters in the window reported (the one with the smallest p).
+    pub window: u8,
+    pub observed: f64,
+    pub expected_peer: f64,
+    pub expected_history: f64,
+    /// Shrunk relative risk against peers, with its 90% interval.
+    pub rr: f64,
+    pub rr_lo: f64,
+    pub rr_hi: f64,
+    pub p_peer: f64,
+    pub p: f64,
+    pub q: f64,
+    /// 1 = smallest p among those tested in the quarter.
+    pub rank: usize,
+    pub flagged: bool,
+}
+
+/// What a detector found: every score, and the flags among them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    pub scores: Vec<Score>,
+    pub flags: Vec<Flag>,
+}
+
+/// A detector: a pure function from the tables to scores and flags.
 pub trait Detector {
     fn name(&self) -> &'static str;
-    fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Vec<Flag>>;
+    fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome>;
 }
 
 /// The detectors a pipeline runs, in order.
@@ -32,10 +72,12 @@ pub fn detectors(p: &Pipeline) -> Vec<Box<dyn Detector>> {
 }
 
 /// Runs every detector.
-pub fn detect(p: &Pipeline, input: &DetectInput<'_>) -> PolarsResult<Vec<Flag>> {
-    let mut flags = Vec::new();
+pub fn detect(p: &Pipeline, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
+    let mut all = Outcome::default();
     for d in detectors(p) {
-        flags.extend(d.detect(input)?);
+        let o = d.detect(input)?;
+        all.scores.extend(o.scores);
+        all.flags.extend(o.flags);
     }
-    Ok(flags)
+    Ok(all)
 }

@@ -1,7 +1,9 @@
 //! Statistics shared by the detectors: tail probabilities of counts and the
 //! Benjamini–Hochberg q-values.
 
-use statrs::distribution::{DiscreteCDF, NegativeBinomial, Poisson};
+use statrs::distribution::{
+    ContinuousCDF, Discrete, DiscreteCDF, Gamma, NegativeBinomial, Poisson,
+};
 
 /// P(X >= k) for X negative binomial with mean `mu` and size `size`
 /// (`size = inf`: Poisson).
@@ -20,6 +22,54 @@ pub fn upper_tail(k: u64, mu: f64, size: f64) -> f64 {
         Poisson::new(mu).map(|d| d.sf(k - 1)).unwrap_or(f64::NAN)
     };
     p.clamp(0.0, 1.0)
+}
+
+/// Mid-p upper tail, P(X > y) + P(X = y) / 2, of a count with the given
+/// mean and variance: negative binomial by moment matching when the
+/// variance exceeds the mean, Poisson otherwise. Mid-p values are uniform
+/// on average under the null, where P(X >= y) is conservative for small
+/// counts.
+pub fn mid_p(y: f64, mean: f64, variance: f64) -> f64 {
+    if mean.is_nan() || mean <= 0.0 {
+        return if y > 0.0 { 0.0 } else { 0.5 };
+    }
+    let k = y.max(0.0).round() as u64;
+    let (gt, eq) = if variance > mean * (1.0 + 1e-9) {
+        let size = mean * mean / (variance - mean);
+        match NegativeBinomial::new(size, size / (size + mean)) {
+            Ok(d) => (d.sf(k), d.pmf(k)),
+            Err(_) => return f64::NAN,
+        }
+    } else {
+        match Poisson::new(mean) {
+            Ok(d) => (d.sf(k), d.pmf(k)),
+            Err(_) => return f64::NAN,
+        }
+    };
+    (gt + 0.5 * eq).clamp(0.0, 1.0)
+}
+
+/// Simes' combination of p-values of one hypothesis tested several ways
+/// (here: windows of 1, 2 and 4 quarters): min over j of m p_(j) / j.
+/// Valid under the positive dependence of overlapping windows.
+pub fn simes(p: &[f64]) -> f64 {
+    let mut v: Vec<f64> = p.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() as f64;
+    v.iter()
+        .enumerate()
+        .map(|(j, p)| m * p / (j + 1) as f64)
+        .fold(1.0f64, f64::min)
+}
+
+/// The `prob` quantile of a gamma distribution with this shape and rate.
+pub fn gamma_quantile(shape: f64, rate: f64, prob: f64) -> f64 {
+    Gamma::new(shape, rate)
+        .map(|g| g.inverse_cdf(prob))
+        .unwrap_or(f64::NAN)
 }
 
 /// Benjamini–Hochberg q-values, in the order of `p`.
@@ -60,6 +110,22 @@ mod tests {
         assert_eq!(upper_tail(0, 2.0, 5.0), 1.0);
         // Overdispersion fattens the tail.
         assert!(upper_tail(10, 4.0, 2.0) > upper_tail(10, 4.0, f64::INFINITY));
+    }
+
+    #[test]
+    fn mid_p_halves_the_point_mass() {
+        // Poisson(2): P(X > 3) = 0.142877, P(X = 3) = 0.180447.
+        let p = mid_p(3.0, 2.0, 2.0);
+        assert!((p - (0.142877 + 0.180447 / 2.0)).abs() < 1e-5, "{p}");
+        // Overdispersion (variance 6 for mean 2) fattens the tail.
+        assert!(mid_p(8.0, 2.0, 6.0) > mid_p(8.0, 2.0, 2.0));
+    }
+
+    #[test]
+    fn simes_by_hand() {
+        // sorted 0.01, 0.02, 0.5: min(3 x 0.01, 3 x 0.02 / 2, 0.5) = 0.03
+        assert!((simes(&[0.5, 0.02, 0.01]) - 0.03).abs() < 1e-12);
+        assert_eq!(simes(&[0.2]), 0.2);
     }
 
     #[test]

@@ -25,15 +25,43 @@ pub struct Evidence {
     pub rule: String,
 }
 
+/// How urgently a flag asks for attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn code(self) -> &'static str {
+        match self {
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Severity::Medium => "关注",
+            Severity::High => "重点关注",
+        }
+    }
+}
+
 /// One flag: a unit (and possibly a person) in a quarter that stands out.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Flag {
     /// The detector's name, as in the pipeline file.
     pub detector: &'static str,
     pub unit_id: String,
+    pub unit_name: String,
     pub person_id: Option<String>,
     pub quarter: Quarter,
     /// Quarters in the window that ends at `quarter`.
     pub window: u8,
+    pub severity: Severity,
+    /// One plain sentence whose numbers are the evidence's.
+    pub sentence_zh: String,
+    pub sentence_en: String,
     pub evidence: Evidence,
 }

@@ -9,6 +9,6 @@ pub use enums::{
     CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind, KeyField, LeaderRole,
     PersonRole, PetitionClass, Rank, RectificationStatus, Sanction, UnitLevel,
 };
-pub use flag::{Evidence, Flag};
+pub use flag::{Evidence, Flag, Severity};
 pub use quarter::{Quarter, QuarterParseError};
 pub use schema::{ColumnSpec, Dataset, Kind};

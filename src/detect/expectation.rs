@@ -1,0 +1,295 @@
+//! What a unit's count is expected to be, from its peers and its own
+//! history, and how surprising the observed count is.
+//!
+//! Within a peer group (units of one level), over the history quarters
+//! before the window:
+//! - the group's rate per head is fitted as log-linear in time (a trend
+//!   from 6 quarters of history, quarter-of-year effects from 8), and
+//!   projected into the window: the peer expectation is exposure × rate;
+//! - each unit's relative risk θ has a gamma prior with mean 1 (its peers)
+//!   and shape α, and its quarterly counts scatter around θ × expectation
+//!   as negative binomial with size k; α and k are estimated per group by
+//!   the method of moments;
+//! - the history expectation is the peer expectation × the posterior mean
+//!   of θ (empirical Bayes: a short or small history stays near the peers);
+//! - the window's count is compared with the predictive distribution (its
+//!   mean and variance include the uncertainty of θ), by mid-p.
+
+use super::stats;
+
+/// One unit's test for one window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowTest {
+    pub window: usize,
+    pub observed: f64,
+    /// Exposure × projected peer rate.
+    pub expected_peer: f64,
+    /// The peer expectation × the unit's shrunk relative risk.
+    pub expected_history: f64,
+    /// Mid-p against the peers alone (θ drawn from the group's prior).
+    pub p_peer: f64,
+    /// Mid-p against the unit's own shrunk history.
+    pub p_history: f64,
+    /// The posterior of θ after the window: gamma(shape, rate).
+    pub rr_shape: f64,
+    pub rr_rate: f64,
+}
+
+/// The fitted model of one peer group for one history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupFit {
+    /// Projected rate per head for each quarter index (history and window).
+    pub rate: Vec<f64>,
+    /// Between-unit shape α (∞: no heterogeneity).
+    pub alpha: f64,
+    /// Within-unit negative-binomial size k (∞: Poisson).
+    pub size: f64,
+}
+
+fn ols(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
+    // Normal equations, small: Gaussian elimination with partial pivoting.
+    let p = x.first()?.len();
+    let mut a = vec![vec![0.0; p + 1]; p];
+    for (row, yi) in x.iter().zip(y) {
+        for i in 0..p {
+            for j in 0..p {
+                a[i][j] += row[i] * row[j];
+            }
+            a[i][p] += row[i] * yi;
+        }
+    }
+    for c in 0..p {
+        let piv = (c..p).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))?;
+        if a[piv][c].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(c, piv);
+        let pivot = a[c].clone();
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != c {
+                let f = row[c] / pivot[c];
+                for (x, pv) in row.iter_mut().zip(&pivot).skip(c) {
+                    *x -= f * pv;
+                }
+            }
+        }
+    }
+    Some((0..p).map(|i| a[i][p] / a[i][i]).collect())
+}
+
+/// The group's rate per head in each quarter `0..upto`, fitted on `history`
+/// (quarter indices) from the group totals; `season` gives a quarter's
+/// position in the year (0–3).
+pub fn group_rate(
+    counts: &[&[f64]],
+    exposure: &[f64],
+    history: std::ops::Range<usize>,
+    upto: usize,
+    season: &dyn Fn(usize) -> usize,
+) -> Vec<f64> {
+    let heads: f64 = exposure.iter().sum();
+    let rates: Vec<(usize, f64)> = history
+        .clone()
+        .map(|s| (s, counts.iter().map(|c| c[s]).sum::<f64>() / heads))
+        .collect();
+    let mean = rates.iter().map(|(_, r)| r).sum::<f64>() / rates.len().max(1) as f64;
+    let flat = vec![mean; upto];
+    if rates.iter().any(|(_, r)| *r <= 0.0) || heads <= 0.0 {
+        return flat;
+    }
+    let trend = rates.len() >= 6;
+    let seasonal = rates.len() >= 8;
+    let features = |s: usize| {
+        let mut f = vec![1.0];
+        if trend {
+            f.push(s as f64 - history.start as f64);
+        }
+        if seasonal {
+            f.extend((1..4).map(|k| f64::from(season(s) == k)));
+        }
+        f
+    };
+    let x: Vec<Vec<f64>> = rates.iter().map(|(s, _)| features(*s)).collect();
+    let y: Vec<f64> = rates.iter().map(|(_, r)| r.ln()).collect();
+    match ols(&x, &y) {
+        Some(beta) => (0..upto)
+            .map(|s| {
+                features(s)
+                    .iter()
+                    .zip(&beta)
+                    .map(|(f, b)| f * b)
+                    .sum::<f64>()
+                    .exp()
+            })
+            .collect(),
+        None => flat,
+    }
+}
+
+/// Fits α and k for a group over `history`, given the projected rate.
+pub fn fit_group(
+    counts: &[&[f64]],
+    exposure: &[f64],
+    rate: Vec<f64>,
+    history: std::ops::Range<usize>,
+) -> GroupFit {
+    let h = history.len() as f64;
+    // Within: scatter of each unit's quarters around its own level.
+    let (mut num, mut den) = (0.0, 0.0);
+    for (c, n) in counts.iter().zip(exposure) {
+        let e: Vec<f64> = history.clone().map(|s| n * rate[s]).collect();
+        let (y_sum, e_sum): (f64, f64) = (history.clone().map(|s| c[s]).sum(), e.iter().sum());
+        if e_sum <= 0.0 || h < 2.0 {
+            continue;
+        }
+        let theta = y_sum / e_sum;
+        for (s, es) in history.clone().zip(&e) {
+            let m = theta * es;
+            num += (c[s] - m).powi(2) * h / (h - 1.0) - m;
+            den += m * m;
+        }
+    }
+    let inv_k = if den > 0.0 { (num / den).max(0.0) } else { 0.0 };
+    // Between: scatter of the units' totals around their expectations.
+    let (mut num, mut den) = (0.0, 0.0);
+    for (c, n) in counts.iter().zip(exposure) {
+        let e: Vec<f64> = history.clone().map(|s| n * rate[s]).collect();
+        let e_sum: f64 = e.iter().sum();
+        let y_sum: f64 = history.clone().map(|s| c[s]).sum();
+        let e2: f64 = e.iter().map(|x| x * x).sum();
+        num += (y_sum - e_sum).powi(2) - e_sum - e2 * inv_k;
+        den += e_sum * e_sum;
+    }
+    let inv_alpha = if den > 0.0 { (num / den).max(0.0) } else { 0.0 };
+    GroupFit {
+        rate,
+        alpha: if inv_alpha > 1e-9 {
+            1.0 / inv_alpha
+        } else {
+            f64::INFINITY
+        },
+        size: if inv_k > 1e-9 {
+            1.0 / inv_k
+        } else {
+            f64::INFINITY
+        },
+    }
+}
+
+/// Tests one unit's `window` (quarter indices) against the fit on `history`.
+pub fn test_window(
+    counts: &[f64],
+    exposure: f64,
+    fit: &GroupFit,
+    history: std::ops::Range<usize>,
+    window: std::ops::Range<usize>,
+) -> WindowTest {
+    let inv_k = 1.0 / fit.size;
+    let e_h: Vec<f64> = history.clone().map(|s| exposure * fit.rate[s]).collect();
+    let e_sum: f64 = e_h.iter().sum();
+    let y_sum: f64 = history.clone().map(|s| counts[s]).sum();
+    // Effective (Poisson-equivalent) information in an overdispersed history.
+    let info = if e_sum > 0.0 {
+        1.0 / (1.0 + e_h.iter().map(|e| e * e).sum::<f64>() / e_sum * inv_k)
+    } else {
+        1.0
+    };
+    let alpha = fit.alpha.min(1e9);
+    let (shape, rate) = (alpha + y_sum * info, alpha + e_sum * info);
+    let theta = shape / rate;
+    let e_w: Vec<f64> = window.clone().map(|s| exposure * fit.rate[s]).collect();
+    let expected_peer: f64 = e_w.iter().sum();
+    let e2_w: f64 = e_w.iter().map(|e| e * e).sum();
+    let observed: f64 = window.clone().map(|s| counts[s]).sum();
+    let m = expected_peer * theta;
+    let var_history =
+        m + theta * theta * e2_w * inv_k + expected_peer.powi(2) * shape / (rate * rate);
+    let var_peer = expected_peer + e2_w * inv_k + expected_peer.powi(2) / alpha;
+    let info_w = if expected_peer > 0.0 {
+        1.0 / (1.0 + e2_w / expected_peer * inv_k)
+    } else {
+        1.0
+    };
+    WindowTest {
+        window: window.len(),
+        observed,
+        expected_peer,
+        expected_history: m,
+        p_peer: stats::mid_p(observed, expected_peer, var_peer),
+        p_history: stats::mid_p(observed, m, var_history),
+        rr_shape: shape + observed * info_w,
+        rr_rate: rate + expected_peer * info_w,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_history_projects_its_mean_rate() {
+        let a = [10.0, 10.0, 10.0, 10.0, 0.0];
+        let b = [30.0, 30.0, 30.0, 30.0, 0.0];
+        let r = group_rate(&[&a, &b], &[100.0, 300.0], 0..4, 5, &|s| s % 4);
+        // 40 petitions / 400 heads each quarter.
+        assert!(r.iter().all(|x| (x - 0.1).abs() < 1e-12), "{r:?}");
+    }
+
+    #[test]
+    fn trend_is_projected_forward() {
+        // Group rate doubles every 2 quarters over 6 quarters of history.
+        let c: Vec<f64> = (0..7).map(|s| 100.0 * 2f64.powf(s as f64 / 2.0)).collect();
+        let r = group_rate(&[&c], &[1000.0], 0..6, 7, &|s| s % 4);
+        let want = 0.1 * 2f64.powf(3.0);
+        assert!((r[6] - want).abs() / want < 1e-9, "{} vs {want}", r[6]);
+    }
+
+    #[test]
+    fn a_unit_at_its_peers_rate_is_not_surprising_and_a_spike_is() {
+        let rate = vec![0.1; 5];
+        let fit = GroupFit {
+            rate,
+            alpha: f64::INFINITY,
+            size: f64::INFINITY,
+        };
+        // 100 heads × 0.1 = 10 expected a quarter; Poisson.
+        let calm = [10.0, 10.0, 10.0, 10.0, 10.0];
+        let t = test_window(&calm, 100.0, &fit, 0..4, 4..5);
+        assert!((t.expected_peer - 10.0).abs() < 1e-9);
+        assert!((t.expected_history - 10.0).abs() < 1e-6, "{t:?}");
+        assert!(t.p_history > 0.4 && t.p_history < 0.6, "{t:?}");
+        let spike = [10.0, 10.0, 10.0, 10.0, 25.0];
+        let t = test_window(&spike, 100.0, &fit, 0..4, 4..5);
+        // Poisson(10): P(X > 25) + P(X = 25)/2 is about 7.5e-5.
+        assert!(t.p_history < 2e-4 && t.p_history > 1e-5, "{t:?}");
+    }
+
+    #[test]
+    fn history_shrinks_toward_peers_by_the_group_heterogeneity() {
+        let rate = vec![0.1; 5];
+        // A unit running at twice its peers for 4 quarters.
+        let high = [20.0, 20.0, 20.0, 20.0, 20.0];
+        let tight = GroupFit {
+            rate: rate.clone(),
+            alpha: 1e6,
+            size: f64::INFINITY,
+        };
+        let loose = GroupFit {
+            rate,
+            alpha: 2.0,
+            size: f64::INFINITY,
+        };
+        let t_tight = test_window(&high, 100.0, &tight, 0..4, 4..5);
+        let t_loose = test_window(&high, 100.0, &loose, 0..4, 4..5);
+        // Peers all alike: history says little, expect about 10.
+        assert!(t_tight.expected_history < 10.5, "{t_tight:?}");
+        // Peers differ a lot: the unit's own 80 in 40 expected counts:
+        // (2 + 80) / (2 + 40) = 1.95 → 19.5.
+        assert!(
+            (t_loose.expected_history - 19.5238).abs() < 1e-3,
+            "{t_loose:?}"
+        );
+        assert!(t_loose.p_history > 0.3, "{t_loose:?}");
+        assert!(t_tight.p_history < 0.01, "{t_tight:?}");
+    }
+}

@@ -1,0 +1,144 @@
+//! The detectors' results as tables: `scores` (everything tested) and
+//! `flags` (what stood out, with its sentence).
+
+use polars::prelude::*;
+
+use super::Score;
+use crate::model::Flag;
+
+/// Every unit × quarter tested, one row per detector.
+pub fn scores_frame(scores: &[Score]) -> PolarsResult<DataFrame> {
+    let s = scores;
+    let f = |name: &str, v: Vec<f64>| Column::new(name.into(), v);
+    DataFrame::new(
+        s.len(),
+        vec![
+            Column::new(
+                "detector".into(),
+                s.iter().map(|x| x.detector).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "unit_id".into(),
+                s.iter().map(|x| x.unit_id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "unit_name".into(),
+                s.iter().map(|x| x.unit_name.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "peer_group".into(),
+                s.iter().map(|x| x.group.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "quarter".into(),
+                s.iter().map(|x| x.quarter.to_string()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "window".into(),
+                s.iter().map(|x| u32::from(x.window)).collect::<Vec<_>>(),
+            ),
+            f("observed", s.iter().map(|x| x.observed).collect()),
+            f("expected_peer", s.iter().map(|x| x.expected_peer).collect()),
+            f(
+                "expected_history",
+                s.iter().map(|x| x.expected_history).collect(),
+            ),
+            f(
+                "ratio",
+                s.iter()
+                    .map(|x| {
+                        if x.expected_history > 0.0 {
+                            x.observed / x.expected_history
+                        } else {
+                            f64::NAN
+                        }
+                    })
+                    .collect(),
+            ),
+            f("rr_shrunk", s.iter().map(|x| x.rr).collect()),
+            f("rr_lo90", s.iter().map(|x| x.rr_lo).collect()),
+            f("rr_hi90", s.iter().map(|x| x.rr_hi).collect()),
+            f("p_peer", s.iter().map(|x| x.p_peer).collect()),
+            f("p", s.iter().map(|x| x.p).collect()),
+            f("q", s.iter().map(|x| x.q).collect()),
+            Column::new(
+                "rank".into(),
+                s.iter().map(|x| x.rank as u32).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "flagged".into(),
+                s.iter().map(|x| x.flagged).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
+/// The column names of [`flags_frame`], in order.
+pub const FLAG_COLUMNS: [&str; 18] = [
+    "detector",
+    "unit_id",
+    "unit_name",
+    "person_id",
+    "quarter",
+    "window",
+    "severity",
+    "sentence_zh",
+    "sentence_en",
+    "observed",
+    "expected",
+    "statistic",
+    "p_value",
+    "q_value",
+    "threshold",
+    "n_tested",
+    "rule",
+    "severity_zh",
+];
+
+/// The flags with their evidence and sentences.
+pub fn flags_frame(flags: &[Flag]) -> PolarsResult<DataFrame> {
+    let s = flags;
+    let text = |name: &str, v: Vec<String>| Column::new(name.into(), v);
+    let num = |name: &str, v: Vec<f64>| Column::new(name.into(), v);
+    let c = FLAG_COLUMNS;
+    DataFrame::new(
+        s.len(),
+        vec![
+            text(c[0], s.iter().map(|x| x.detector.to_string()).collect()),
+            text(c[1], s.iter().map(|x| x.unit_id.clone()).collect()),
+            text(c[2], s.iter().map(|x| x.unit_name.clone()).collect()),
+            Column::new(
+                c[3].into(),
+                s.iter().map(|x| x.person_id.clone()).collect::<Vec<_>>(),
+            ),
+            text(c[4], s.iter().map(|x| x.quarter.to_string()).collect()),
+            Column::new(
+                c[5].into(),
+                s.iter().map(|x| u32::from(x.window)).collect::<Vec<_>>(),
+            ),
+            text(
+                c[6],
+                s.iter().map(|x| x.severity.code().to_string()).collect(),
+            ),
+            text(c[7], s.iter().map(|x| x.sentence_zh.clone()).collect()),
+            text(c[8], s.iter().map(|x| x.sentence_en.clone()).collect()),
+            num(c[9], s.iter().map(|x| x.evidence.observed).collect()),
+            num(c[10], s.iter().map(|x| x.evidence.expected).collect()),
+            num(c[11], s.iter().map(|x| x.evidence.statistic).collect()),
+            num(c[12], s.iter().map(|x| x.evidence.p_value).collect()),
+            num(c[13], s.iter().map(|x| x.evidence.q_value).collect()),
+            num(c[14], s.iter().map(|x| x.evidence.threshold).collect()),
+            Column::new(
+                c[15].into(),
+                s.iter()
+                    .map(|x| x.evidence.n_tested as u32)
+                    .collect::<Vec<_>>(),
+            ),
+            text(c[16], s.iter().map(|x| x.evidence.rule.clone()).collect()),
+            text(
+                c[17],
+                s.iter().map(|x| x.severity.zh().to_string()).collect(),
+            ),
+        ],
+    )
+}
