@@ -3,6 +3,7 @@
 //! reference datasets as `store/<dataset>/part-0.parquet`. Writes upsert by
 //! record id; a dataset is written whole beside its folder and swapped in.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -144,48 +145,112 @@ impl Store {
     }
 
     /// Upserts `new` (contract columns, plus `quarter` for facts) into `d`.
+    /// Only the partitions that `new` touches are read and rewritten: the
+    /// quarters of its rows, and the quarters where its ids were stored
+    /// before (a record whose date moved it to another quarter). The others
+    /// are carried over unchanged (hard-linked into the new version).
     pub fn upsert(&self, d: Dataset, new: &DataFrame) -> Result<Upsert, StoreError> {
         let id = d.id_column();
         let mut report = Upsert {
             dataset: d.name(),
             ..Default::default()
         };
-        let merged = if self.has(d) && d.quarter_date().is_some() {
-            let old = self.read(d)?;
-            let (changed, unchanged) = compare(&old, new, d).map_err(self.polars(d))?;
-            report.changed = changed;
-            report.unchanged = unchanged;
-            report.inserted = new.height() as u64 - changed - unchanged;
-            let kept = old
-                .lazy()
-                .join(
-                    new.clone().lazy().select([col(id)]),
-                    [col(id)],
-                    [col(id)],
-                    JoinArgs::new(JoinType::Anti),
-                )
-                .collect()
-                .map_err(self.polars(d))?;
-            let kept = kept
-                .select(new.get_column_names_owned())
-                .map_err(self.polars(d))?;
-            kept.vstack(new).map_err(self.polars(d))?
-        } else {
+        if !(self.has(d) && d.quarter_date().is_some()) {
             report.inserted = new.height() as u64;
-            new.clone()
+            report.total = report.inserted;
+            let all = new.sort([id], Default::default()).map_err(self.polars(d))?;
+            self.write_partitions(d, all, None)?;
+            return Ok(report);
+        }
+        let quarters_of = |df: DataFrame| -> Result<BTreeSet<String>, StoreError> {
+            Ok(df
+                .column(col::QUARTER)
+                .and_then(|c| c.str().cloned())
+                .map_err(self.polars(d))?
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect())
         };
-        let merged = merged
-            .sort([id], Default::default())
+        let new_ids = new.select([id]).map_err(self.polars(d))?;
+        let mut touched = quarters_of(new.select([col::QUARTER]).map_err(self.polars(d))?)?;
+        let moved = self
+            .scan(d)?
+            .select([col(id), col(col::QUARTER)])
+            .join(
+                new_ids.clone().lazy(),
+                [col(id)],
+                [col(id)],
+                JoinArgs::new(JoinType::Semi),
+            )
+            .select([col(col::QUARTER)])
+            .unique(None, UniqueKeepStrategy::Any)
+            .collect_with_engine(Engine::Streaming)
+            .map(|r| r.unwrap_single())
             .map_err(self.polars(d))?;
-        report.total = merged.height() as u64;
-        self.write_partitions(d, merged)?;
+        touched.extend(quarters_of(moved)?);
+        let touched_series = Series::new(
+            col::QUARTER.into(),
+            touched.iter().cloned().collect::<Vec<_>>(),
+        );
+        let old = self
+            .scan(d)?
+            .filter(col(col::QUARTER).is_in(lit(touched_series).implode(false), false))
+            .collect()
+            .map_err(self.polars(d))?;
+        let (changed, unchanged) = compare(&old, new, d).map_err(self.polars(d))?;
+        report.changed = changed;
+        report.unchanged = unchanged;
+        report.inserted = new.height() as u64 - changed - unchanged;
+        let kept = old
+            .lazy()
+            .join(
+                new_ids.lazy(),
+                [col(id)],
+                [col(id)],
+                JoinArgs::new(JoinType::Anti),
+            )
+            .collect()
+            .map_err(self.polars(d))?
+            .select(new.get_column_names_owned())
+            .map_err(self.polars(d))?;
+        let merged = kept
+            .vstack(new)
+            .and_then(|m| m.sort([id], Default::default()))
+            .map_err(self.polars(d))?;
+        let rewritten = merged.height() as u64;
+        let carried = self.rows_outside(d, &touched)?;
+        report.total = rewritten + carried;
+        self.write_partitions(d, merged, Some(&touched))?;
         Ok(report)
     }
 
-    /// Writes the whole dataset into a staging folder beside its final
-    /// place, then swaps the folders: readers see the old dataset or the
-    /// new one, never a mix.
-    fn write_partitions(&self, d: Dataset, df: DataFrame) -> Result<(), StoreError> {
+    /// Rows of `d` in partitions other than `quarters` (from the Parquet
+    /// footers, without reading the data).
+    fn rows_outside(&self, d: Dataset, quarters: &BTreeSet<String>) -> Result<u64, StoreError> {
+        let mut rows = 0u64;
+        for part in self.part_files(d)? {
+            let q = partition_quarter(&part);
+            if q.is_some_and(|q| !quarters.contains(q)) {
+                let file = fs::File::open(&part).map_err(io(&part))?;
+                let mut reader = ParquetReader::new(file);
+                rows += reader.num_rows().map_err(self.polars(d))? as u64;
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Writes a new version of the dataset into a staging folder beside its
+    /// final place, then swaps the folders: readers see the old dataset or
+    /// the new one, never a mix. `df` replaces the partitions in `replace`
+    /// (all of them when `None`); the others are hard-linked (or copied)
+    /// from the current version.
+    fn write_partitions(
+        &self,
+        d: Dataset,
+        df: DataFrame,
+        replace: Option<&BTreeSet<String>>,
+    ) -> Result<(), StoreError> {
         let dir = self.dir(d);
         let pid = std::process::id();
         let staging = self.root.join(format!(".{}.staging-{pid}", d.name()));
@@ -193,6 +258,23 @@ impl Store {
         for leftover in [&staging, &old] {
             if leftover.exists() {
                 fs::remove_dir_all(leftover).map_err(io(leftover))?;
+            }
+        }
+        if let Some(replace) = replace {
+            for part in self.part_files(d)? {
+                let Some(q) = partition_quarter(&part) else {
+                    continue;
+                };
+                if replace.contains(q) {
+                    continue;
+                }
+                let target = staging.join(format!("{}={q}", col::QUARTER)).join(PART);
+                if let Some(parent) = target.parent() {
+                    fs::create_dir_all(parent).map_err(io(parent))?;
+                }
+                if fs::hard_link(&part, &target).is_err() {
+                    fs::copy(&part, &target).map_err(io(&part))?;
+                }
             }
         }
         if d.quarter_date().is_some() {
@@ -232,6 +314,15 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// The quarter of a partition file's folder (`quarter=2024Q3/part-0.parquet`).
+fn partition_quarter(part: &Path) -> Option<&str> {
+    part.parent()?
+        .file_name()?
+        .to_str()?
+        .strip_prefix(col::QUARTER)?
+        .strip_prefix('=')
 }
 
 /// Among `new`'s ids already in `old`: how many rows differ, how many are equal.

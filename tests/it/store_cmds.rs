@@ -82,6 +82,45 @@ fn reload_changes_nothing_and_a_correction_replaces_by_id() {
 }
 
 #[test]
+fn an_upsert_rewrites_only_the_quarters_it_touches_and_follows_a_moved_record() {
+    let dir = crate::TempDir::new();
+    let p = setup(dir.path());
+    let pipeline = p.to_str().expect("utf-8");
+    petitions(
+        dir.path(),
+        &[
+            "Z1,2024-01-05,来信,检举控告,D1,其他,否,否,否,一季度",
+            "Z2,2024-04-06,来信,检举控告,D1,其他,否,否,否,二季度",
+            "Z3,2024-07-07,来信,检举控告,D1,其他,否,否,否,三季度",
+        ],
+    );
+    yanpan(&["ingest", pipeline, "--today", "2025-01-15"]);
+    let part = |q: &str| {
+        dir.path()
+            .join(format!("store/petitions/quarter={q}/part-0.parquet"))
+    };
+    let q3_before = std::fs::read(part("2024Q3")).expect("Q3");
+    // Z1's date was corrected into 2024Q2: it must leave 2024Q1.
+    petitions(
+        dir.path(),
+        &["Z1,2024-05-05,来信,检举控告,D1,其他,否,否,否,一季度"],
+    );
+    let moved = yanpan(&["ingest", pipeline, "--today", "2025-01-15"]);
+    assert!(
+        stderr(&moved).contains("petitions inserted 0, changed 1, unchanged 0, total 3"),
+        "{}",
+        stderr(&moved)
+    );
+    assert!(!part("2024Q1").exists(), "2024Q1 held only Z1, which moved");
+    assert!(part("2024Q2").is_file());
+    assert_eq!(
+        std::fs::read(part("2024Q3")).expect("Q3"),
+        q3_before,
+        "an untouched quarter is carried over as it was"
+    );
+}
+
+#[test]
 fn validate_checks_everything_and_writes_nothing() {
     let dir = crate::TempDir::new();
     let p = setup(dir.path());
