@@ -236,6 +236,8 @@ pub struct Aggregates {
     pub rollup: UnitQuarter,
     pub citywide: DataFrame,
     pub person_quarter: DataFrame,
+    /// Seconds spent on each table.
+    pub seconds: Vec<(String, f64)>,
 }
 
 /// The quarters a run's tables span: the report's trend or the detector's
@@ -259,10 +261,12 @@ fn aggregate_store(p: &Pipeline, store: &Store, quarters: &[Quarter]) -> Result<
         top_leader_clue_deadline_days: p.top_leader_clue_deadline_days.get(),
         engine: p.engine,
     };
+    let mut clock = Timings(Vec::new(), Instant::now());
     let uq = polars_ctx(
         aggregate::unit_quarter(facts.clone(), quarters, &settings),
         "aggregating unit x quarter",
     )?;
+    clock.lap("unit_quarter");
     let people = polars_ctx(
         aggregate::person::person_quarter(
             store.scan(Dataset::Leaders)?,
@@ -272,11 +276,18 @@ fn aggregate_store(p: &Pipeline, store: &Store, quarters: &[Quarter]) -> Result<
         ),
         "person x quarter",
     )?;
-    Ok(Aggregates {
+    clock.lap("person_quarter");
+    let tables = Aggregates {
         citywide: polars_ctx(aggregate::citywide(&uq), "citywide totals")?,
         rollup: polars_ctx(aggregate::rollup::rollup(&uq), "rolling up the unit tree")?,
         unit_quarter: uq,
         person_quarter: people,
+        seconds: Vec::new(),
+    };
+    clock.lap("rollup");
+    Ok(Aggregates {
+        seconds: clock.0,
+        ..tables
     })
 }
 
@@ -285,14 +296,19 @@ fn aggregate_store(p: &Pipeline, store: &Store, quarters: &[Quarter]) -> Result<
 fn derive(store: &Store, t: &Aggregates) -> Result<[(&'static str, DataFrame); 3]> {
     let with_changes =
         |t: DataFrame| polars_ctx(aggregate::metrics::with_changes(t), "rates and changes");
+    let (own, rolled) = rayon::join(
+        || with_changes(t.unit_quarter.0.clone()),
+        || with_changes(t.rollup.0.clone()),
+    );
     let derived = [
-        ("unit_quarter", with_changes(t.unit_quarter.0.clone())?),
-        ("unit_quarter_rollup", with_changes(t.rollup.0.clone())?),
+        ("unit_quarter", own?),
+        ("unit_quarter_rollup", rolled?),
         ("person_quarter", t.person_quarter.clone()),
     ];
-    for (name, table) in &derived {
-        store.write_derived(name, table.clone())?;
-    }
+    use rayon::prelude::*;
+    derived
+        .par_iter()
+        .try_for_each(|(name, table)| store.write_derived(name, table.clone()))?;
     Ok(derived)
 }
 
@@ -302,6 +318,8 @@ pub struct AggregateSummary {
     pub quarters: (Quarter, Quarter),
     pub unit_quarter_rows: usize,
     pub person_quarter_rows: usize,
+    /// Seconds per table built, and for writing them.
+    pub stage_seconds: Vec<(String, f64)>,
     pub seconds: f64,
     pub derived: PathBuf,
 }
@@ -322,11 +340,15 @@ pub fn aggregate_only(
     let store = Store::new(&pipeline.store);
     let quarters = table_quarters(&pipeline, quarter);
     let tables = aggregate_store(&pipeline, &store, &quarters)?;
+    let written = Instant::now();
     derive(&store, &tables)?;
+    let mut stage_seconds = tables.seconds.clone();
+    stage_seconds.push(("written".into(), written.elapsed().as_secs_f64()));
     Ok(AggregateSummary {
         quarters: (quarters[0], quarter),
         unit_quarter_rows: tables.unit_quarter.0.height(),
         person_quarter_rows: tables.person_quarter.height(),
+        stage_seconds,
         seconds: started.elapsed().as_secs_f64(),
         derived: store.derived_path("unit_quarter"),
     })
@@ -514,6 +536,128 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         flags: flags.len(),
         warnings,
     })
+}
+
+/// `yanpan eval`: the evaluation table (Markdown); with `out`, also the
+/// simulated counts and the planted signals as CSV.
+pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Result<String> {
+    use crate::synth::panel::{PanelSpec, Planted, simulate};
+    anyhow::ensure!(
+        quarters >= 24,
+        "eval needs at least 24 quarters (20 of history)"
+    );
+    let spec = PanelSpec {
+        seed,
+        units,
+        quarters,
+        // Signals everywhere after the first year, so every history holds
+        // them at the density of the scored quarters.
+        first_signal: 4,
+        spike_share: 0.03,
+        rise_share: 0.1,
+    };
+    let (panel, planted) = simulate(&spec);
+    // Scored quarters: after 20 quarters, the longest history evaluated.
+    let from = 20;
+    let base = crate::config::ConcentrationSettings::default();
+    let mut rows = Vec::new();
+    for h in [4u32, 8, 12, 20] {
+        let s = crate::config::ConcentrationSettings {
+            history_quarters: std::num::NonZeroU32::new(h).unwrap_or(base.history_quarters),
+            ..base.clone()
+        };
+        rows.push(crate::eval::evaluate(
+            &format!("all units, history {h} quarters"),
+            &panel,
+            &planted,
+            from,
+            &s,
+            None,
+        ));
+    }
+    let mut levels: Vec<&str> = panel.units.iter().map(|u| u.group.as_str()).collect();
+    levels.sort();
+    levels.dedup();
+    for level in levels {
+        let set: std::collections::HashSet<usize> = panel
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.group == level)
+            .map(|(i, _)| i)
+            .collect();
+        let median = {
+            let mut e: Vec<f64> = set.iter().map(|&i| panel.units[i].exposure).collect();
+            e.sort_by(f64::total_cmp);
+            e.get(e.len() / 2).copied().unwrap_or(0.0)
+        };
+        rows.push(crate::eval::evaluate(
+            &format!(
+                "{level} ({} units, median headcount {median:.0}), history {}",
+                set.len(),
+                base.history_quarters
+            ),
+            &panel,
+            &planted,
+            from,
+            &base,
+            Some(&set),
+        ));
+    }
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let mut counts = csv_row(["unit_id", "level", "headcount", "t", "quarter", "count"]);
+        for u in &panel.units {
+            for (t, (q, c)) in panel.quarters.iter().zip(&u.counts).enumerate() {
+                counts.push_str(&csv_row([
+                    u.id.as_str(),
+                    u.group.as_str(),
+                    &u.exposure.to_string(),
+                    &t.to_string(),
+                    &q.to_string(),
+                    &c.to_string(),
+                ]));
+            }
+        }
+        let mut truth = csv_row(["kind", "unit_id", "t", "quarters", "effect"]);
+        for p in &planted {
+            let (kind, u, t, n, e) = match *p {
+                Planted::Spike { unit, quarter, sd } => ("spike", unit, quarter, 1, sd),
+                Planted::Rise {
+                    unit,
+                    start,
+                    quarters,
+                    rr,
+                } => ("rise", unit, start, quarters, rr),
+            };
+            truth.push_str(&csv_row([
+                kind,
+                panel.units[u].id.as_str(),
+                &t.to_string(),
+                &n.to_string(),
+                &e.to_string(),
+            ]));
+        }
+        std::fs::write(dir.join("counts.csv"), counts)?;
+        std::fs::write(dir.join("planted.csv"), truth)?;
+    }
+    Ok(format!(
+        "Simulated city: {} units x {} quarters (seed {seed}); signals planted from quarter {} on: {} spikes, {} rises; quarters {from}..{} scored; nominal BH q = {}.\n\n{}",
+        units,
+        quarters,
+        spec.first_signal,
+        planted
+            .iter()
+            .filter(|p| matches!(p, Planted::Spike { .. }))
+            .count(),
+        planted
+            .iter()
+            .filter(|p| matches!(p, Planted::Rise { .. }))
+            .count(),
+        quarters - 1,
+        base.q.get(),
+        crate::eval::markdown(&rows)
+    ))
 }
 
 /// `yanpan synth`: writes a synthetic city into `out`.

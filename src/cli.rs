@@ -73,6 +73,24 @@ pub enum Command {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// Score the concentration detector on a simulated city with planted
+    /// spikes and sustained rises: calibration, power, false discoveries,
+    /// speed; by history length and by level.
+    Eval {
+        /// Random seed of the simulation.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Units in the simulated city.
+        #[arg(long, default_value_t = 1000)]
+        units: usize,
+        /// Quarters simulated (signals are planted in the second half).
+        #[arg(long, default_value_t = 40)]
+        quarters: usize,
+        /// Also write the simulated counts and what was planted (CSV) here,
+        /// for other tools to be scored on the same data.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check the pipeline file and every source without writing anything.
     Validate {
         /// The pipeline file (TOML).

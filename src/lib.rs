@@ -12,6 +12,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod detect;
+pub mod eval;
 pub mod ingest;
 pub mod model;
 pub mod publish;

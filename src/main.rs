@@ -105,15 +105,30 @@ fn main() -> ExitCode {
             quarter,
             today,
         } => app::aggregate_only(&pipeline, quarter, today).map(|s| {
+            let stages: Vec<String> = s
+                .stage_seconds
+                .iter()
+                .map(|(stage, secs)| format!("{stage} {secs:.3} s"))
+                .collect();
             log(&format!(
-                "aggregate {}–{}: {} unit-quarter rows, {} person-quarter rows in {:.2} s -> {}",
+                "aggregate {}–{}: {} unit-quarter rows, {} person-quarter rows in {:.2} s ({}) -> {}",
                 s.quarters.0,
                 s.quarters.1,
                 s.unit_quarter_rows,
                 s.person_quarter_rows,
                 s.seconds,
+                stages.join(", "),
                 s.derived.display()
             ));
+            exit::OK
+        }),
+        Command::Eval {
+            seed,
+            units,
+            quarters,
+            out,
+        } => app::eval(seed, units, quarters, out.as_deref()).map(|table| {
+            println!("{table}");
             exit::OK
         }),
         Command::Validate { pipeline, today } => {

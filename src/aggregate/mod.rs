@@ -136,8 +136,10 @@ pub fn unit_quarter(
     let on = [col(uq::UNIT_ID), col(uq::QUARTER)];
     let mut table = grid;
     let mut names: Vec<String> = Vec::new();
+    let (disposed, days) = metrics::days_to_disposition();
     for (lf, metrics) in [
-        (Some(facts.petitions), metrics::petitions()),
+        (Some(facts.petitions.clone()), metrics::petitions()),
+        (Some(facts.petitions.filter(disposed)), days),
         (facts.findings, metrics::findings()),
         (facts.cases, metrics::cases()),
     ] {

@@ -101,6 +101,22 @@ pub struct ConcentrationSettings {
     pub windows: Vec<usize>,
 }
 
+impl Default for ConcentrationSettings {
+    /// The defaults of the pipeline file.
+    fn default() -> Self {
+        ConcentrationSettings {
+            q: Ratio(defaults::CONCENTRATION_Q),
+            min_expected: defaults::CONCENTRATION_MIN_EXPECTED,
+            history_quarters: NonZeroU32::MIN
+                .saturating_add(defaults::CONCENTRATION_HISTORY_QUARTERS - 1),
+            windows: defaults::CONCENTRATION_WINDOWS
+                .iter()
+                .map(|&w| w as usize)
+                .collect(),
+        }
+    }
+}
+
 /// The validated pipeline.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -130,7 +146,7 @@ pub mod defaults {
     pub const MAX_QUARANTINE_SHARE: f64 = 0.05;
     pub const TOP_LEADER_CLUE_DEADLINE_DAYS: u32 = 30;
     pub const CONCENTRATION_Q: f64 = 0.10;
-    pub const CONCENTRATION_MIN_EXPECTED: f64 = 1.0;
+    pub const CONCENTRATION_MIN_EXPECTED: f64 = 0.25;
     pub const CONCENTRATION_HISTORY_QUARTERS: u32 = 12;
     pub const CONCENTRATION_WINDOWS: [u32; 3] = [1, 2, 4];
     pub const OUTPUT: &str = "reports";

@@ -1,8 +1,9 @@
 //! Petition concentration (信访举报比较集中): each node of the unit tree
 //! (its own petitions plus those of the units below it) against its peers
 //! and its own history shrunk toward them ([`super::expectation`]), over
-//! windows of 1, 2 and 4 quarters combined by Simes; Benjamini–Hochberg
-//! across the units of each level tested in the quarter.
+//! windows of 1, 2 and 4 quarters (the smallest p, calibrated for having
+//! looked at several windows: [`stats::MinP`]); Benjamini–Hochberg across
+//! the units of each level tested in the quarter.
 
 use std::collections::HashMap;
 
@@ -28,7 +29,7 @@ pub struct UnitTest {
     /// Index into the panel's units.
     pub unit: usize,
     pub windows: Vec<WindowTest>,
-    /// Simes' combination of the windows' history p-values.
+    /// The smallest of the windows' history p-values, calibrated.
     pub p: f64,
     pub q: f64,
 }
@@ -45,7 +46,12 @@ impl UnitTest {
 
 /// Tests every unit of `panel` in quarter index `t`. Pure: `yanpan eval`
 /// calls it on simulated panels.
-pub fn test_quarter(panel: &Panel, t: usize, s: &ConcentrationSettings) -> Vec<UnitTest> {
+pub fn test_quarter(
+    panel: &Panel,
+    t: usize,
+    s: &ConcentrationSettings,
+    min_p: &stats::MinP,
+) -> Vec<UnitTest> {
     let h = s.history_quarters.get() as usize;
     let season = |i: usize| panel.quarters[i].number() as usize - 1;
     let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -65,7 +71,13 @@ pub fn test_quarter(panel: &Panel, t: usize, s: &ConcentrationSettings) -> Vec<U
             .collect();
         let exposure: Vec<f64> = members.iter().map(|&i| panel.units[i].exposure).collect();
         // One fit per window: the history ends where the window starts.
-        let fits: Vec<(usize, std::ops::Range<usize>, expectation::GroupFit)> = s
+        type Fit = (
+            usize,
+            std::ops::Range<usize>,
+            expectation::GroupFit,
+            Vec<Vec<f64>>,
+        );
+        let fits: Vec<Fit> = s
             .windows
             .iter()
             .filter_map(|&w| {
@@ -74,13 +86,9 @@ pub fn test_quarter(panel: &Panel, t: usize, s: &ConcentrationSettings) -> Vec<U
                 (end - start >= 2).then_some((w, start..end))
             })
             .map(|(w, hist)| {
-                let rate =
-                    expectation::group_rate(&counts, &exposure, hist.clone(), t + 1, &season);
-                (
-                    w,
-                    hist.clone(),
-                    expectation::fit_group(&counts, &exposure, rate, hist),
-                )
+                let (fit, capped) =
+                    expectation::fit_robust(&counts, &exposure, hist.clone(), t + 1, &season);
+                (w, hist, fit, capped)
             })
             .collect();
         if fits.is_empty() {
@@ -90,9 +98,9 @@ pub fn test_quarter(panel: &Panel, t: usize, s: &ConcentrationSettings) -> Vec<U
         for (k, &i) in members.iter().enumerate() {
             let windows: Vec<WindowTest> = fits
                 .iter()
-                .map(|(w, hist, fit)| {
+                .map(|(w, hist, fit, capped)| {
                     expectation::test_window(
-                        counts[k],
+                        &capped[k],
                         exposure[k],
                         fit,
                         hist.clone(),
@@ -104,7 +112,13 @@ pub fn test_quarter(panel: &Panel, t: usize, s: &ConcentrationSettings) -> Vec<U
             if windows[0].expected_history < s.min_expected {
                 continue;
             }
-            let p = stats::simes(&windows.iter().map(|w| w.p_history).collect::<Vec<_>>());
+            let smallest = windows.iter().map(|w| w.p_history).fold(1.0, f64::min);
+            let p = if windows.len() == s.windows.len() {
+                min_p.calibrate(smallest)
+            } else {
+                // Early quarters without history for the long windows.
+                stats::MinP::new(&s.windows[..windows.len()]).calibrate(smallest)
+            };
             tested.push(UnitTest {
                 unit: i,
                 windows,
@@ -149,7 +163,7 @@ impl Detector for Concentration {
         let Some(t) = panel.index(input.quarter) else {
             return Ok(Outcome::default());
         };
-        let tests = test_quarter(&panel, t, s);
+        let tests = test_quarter(&panel, t, s, &stats::MinP::new(&s.windows));
         let threshold = s.q.get();
         let mut per_group: HashMap<&str, usize> = HashMap::new();
         for u in &tests {
@@ -277,7 +291,7 @@ impl Detector for Concentration {
                     threshold,
                     n_tested: per_group.get(unit.group.as_str()).copied().unwrap_or(0),
                     rule: format!(
-                        "{} units: peer rate per head over up to {} prior quarters (trend, season), own history shrunk by empirical Bayes, negative binomial; windows {:?} combined by Simes; BH q < {threshold} within the level; tested when expecting >= {}",
+                        "{} units: peer rate per head over up to {} prior quarters (trend, season), own history shrunk by empirical Bayes, negative binomial; smallest p of windows {:?}, calibrated; BH q < {threshold} within the level; tested when expecting >= {}",
                         unit.group, s.history_quarters, s.windows, s.min_expected
                     ),
                 },

@@ -176,6 +176,50 @@ pub fn fit_group(
     }
 }
 
+/// A group fit that past outliers do not inflate: fits once, caps every
+/// history count at its expectation + 3 standard deviations (a spike or a
+/// rise in the history would otherwise raise the unit's and its peers'
+/// expectations for years), and refits the rate on the capped counts. Returns
+/// the fit and the counts with their history capped (later quarters as
+/// they were).
+pub fn fit_robust(
+    counts: &[&[f64]],
+    exposure: &[f64],
+    history: std::ops::Range<usize>,
+    upto: usize,
+    season: &dyn Fn(usize) -> usize,
+) -> (GroupFit, Vec<Vec<f64>>) {
+    let rate = group_rate(counts, exposure, history.clone(), upto, season);
+    let first = fit_group(counts, exposure, rate, history.clone());
+    let capped: Vec<Vec<f64>> = counts
+        .iter()
+        .zip(exposure)
+        .map(|(c, &n)| {
+            let mut c = c.to_vec();
+            let level = test_window(&c, n, &first, history.clone(), history.clone());
+            let theta = if level.expected_peer > 0.0 {
+                level.expected_history / level.expected_peer
+            } else {
+                1.0
+            };
+            for s in history.clone() {
+                let m = theta * n * first.rate[s];
+                let cap = (m + 3.0 * (m + m * m / first.size).sqrt()).max(m + 3.0);
+                c[s] = c[s].min(cap.ceil());
+            }
+            c
+        })
+        .collect();
+    // The rate from the capped counts; the dispersions from the first fit
+    // (capping would understate them, and p-values would be too small).
+    let views: Vec<&[f64]> = capped.iter().map(Vec::as_slice).collect();
+    let fit = GroupFit {
+        rate: group_rate(&views, exposure, history, upto, season),
+        ..first
+    };
+    (fit, capped)
+}
+
 /// Tests one unit's `window` (quarter indices) against the fit on `history`.
 pub fn test_window(
     counts: &[f64],

