@@ -179,7 +179,7 @@ pub fn fit_group(
 /// A group fit that past outliers do not inflate: fits once, caps every
 /// history count at its expectation + 3 standard deviations (a spike or a
 /// rise in the history would otherwise raise the unit's and its peers'
-/// expectations for years), and refits the rate on the capped counts. Returns
+/// expectations for years), and fits again on the capped counts. Returns
 /// the fit and the counts with their history capped (later quarters as
 /// they were).
 pub fn fit_robust(
@@ -213,11 +213,8 @@ pub fn fit_robust(
     // The rate from the capped counts; the dispersions from the first fit
     // (capping would understate them, and p-values would be too small).
     let views: Vec<&[f64]> = capped.iter().map(Vec::as_slice).collect();
-    let fit = GroupFit {
-        rate: group_rate(&views, exposure, history, upto, season),
-        ..first
-    };
-    (fit, capped)
+    let rate = group_rate(&views, exposure, history.clone(), upto, season);
+    (fit_group(&views, exposure, rate, history), capped)
 }
 
 /// Tests one unit's `window` (quarter indices) against the fit on `history`.

@@ -1,28 +1,10 @@
-//! Statistics shared by the detectors: tail probabilities of counts and the
+//! Statistics shared by the detectors: mid-p tails of counts, the
+//! calibration of the smallest p over windows, gamma quantiles and the
 //! Benjamini–Hochberg q-values.
 
 use statrs::distribution::{
     ContinuousCDF, Discrete, DiscreteCDF, Gamma, NegativeBinomial, Poisson,
 };
-
-/// P(X >= k) for X negative binomial with mean `mu` and size `size`
-/// (`size = inf`: Poisson).
-pub fn upper_tail(k: u64, mu: f64, size: f64) -> f64 {
-    if k == 0 {
-        return 1.0;
-    }
-    if mu <= 0.0 {
-        return 0.0;
-    }
-    let p = if size.is_finite() {
-        NegativeBinomial::new(size, size / (size + mu))
-            .map(|d| d.sf(k - 1))
-            .unwrap_or(f64::NAN)
-    } else {
-        Poisson::new(mu).map(|d| d.sf(k - 1)).unwrap_or(f64::NAN)
-    };
-    p.clamp(0.0, 1.0)
-}
 
 /// Mid-p upper tail, P(X > y) + P(X = y) / 2, of a count with the given
 /// mean and variance: negative binomial by moment matching when the
@@ -47,22 +29,6 @@ pub fn mid_p(y: f64, mean: f64, variance: f64) -> f64 {
         }
     };
     (gt + 0.5 * eq).clamp(0.0, 1.0)
-}
-
-/// Simes' combination of p-values of one hypothesis tested several ways
-/// (here: windows of 1, 2 and 4 quarters): min over j of m p_(j) / j.
-/// Valid under the positive dependence of overlapping windows.
-pub fn simes(p: &[f64]) -> f64 {
-    let mut v: Vec<f64> = p.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let m = v.len() as f64;
-    v.iter()
-        .enumerate()
-        .map(|(j, p)| m * p / (j + 1) as f64)
-        .fold(1.0f64, f64::min)
 }
 
 /// The null distribution of the smallest of the p-values of nested windows
@@ -143,31 +109,9 @@ pub fn bh_q_values(p: &[f64]) -> Vec<f64> {
     q
 }
 
-/// Method-of-moments negative-binomial size from (observed, expected)
-/// pairs: `var = mu + mu^2 / size`. Infinite when there is no overdispersion.
-pub fn nb_size(pairs: &[(f64, f64)]) -> f64 {
-    let (num, den) = pairs.iter().fold((0.0, 0.0), |(n, d), (y, mu)| {
-        (n + (y - mu).powi(2) - mu, d + mu * mu)
-    });
-    if den <= 0.0 || num <= 0.0 {
-        f64::INFINITY
-    } else {
-        (den / num).max(0.5)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tails_match_known_values() {
-        // Poisson(2): P(X >= 5) = 1 - P(X <= 4) = 0.05265
-        assert!((upper_tail(5, 2.0, f64::INFINITY) - 0.052653).abs() < 1e-5);
-        assert_eq!(upper_tail(0, 2.0, 5.0), 1.0);
-        // Overdispersion fattens the tail.
-        assert!(upper_tail(10, 4.0, 2.0) > upper_tail(10, 4.0, f64::INFINITY));
-    }
 
     #[test]
     fn mid_p_halves_the_point_mass() {
@@ -194,27 +138,11 @@ mod tests {
     }
 
     #[test]
-    fn simes_by_hand() {
-        // sorted 0.01, 0.02, 0.5: min(3 x 0.01, 3 x 0.02 / 2, 0.5) = 0.03
-        assert!((simes(&[0.5, 0.02, 0.01]) - 0.03).abs() < 1e-12);
-        assert_eq!(simes(&[0.2]), 0.2);
-    }
-
-    #[test]
     fn bh_matches_hand_computation() {
         let q = bh_q_values(&[0.01, 0.04, 0.03, 0.5]);
         let want = [0.04, 0.0533333, 0.0533333, 0.5];
         for (a, b) in q.iter().zip(want) {
             assert!((a - b).abs() < 1e-6, "{q:?}");
         }
-    }
-
-    #[test]
-    fn nb_size_detects_overdispersion() {
-        let poissonish = [(3.0, 3.0), (4.0, 4.0), (5.0, 5.0)];
-        assert!(nb_size(&poissonish).is_infinite());
-        let spread = [(0.0, 5.0), (12.0, 5.0), (1.0, 5.0), (11.0, 5.0)];
-        let s = nb_size(&spread);
-        assert!(s.is_finite() && s > 0.5 && s < 10.0, "{s}");
     }
 }

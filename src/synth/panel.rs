@@ -1,8 +1,9 @@
 //! A simulated panel of petition counts for scoring detectors: units of
 //! four levels with lognormal headcounts, a gamma unit effect, negative-
 //! binomial quarterly noise, seasonality and a trend, with one-quarter
-//! spikes (2, 3 and 5 standard deviations) and sustained rises (relative
-//! risk 2 for 4 quarters) planted at known places.
+//! spikes (2, 3 or 5 standard deviations of the quarter's count added to
+//! it) and sustained rises (relative risk 2 for 4 quarters) planted at
+//! known places.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -14,7 +15,7 @@ use crate::model::Quarter;
 /// What was planted where.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Planted {
-    /// One quarter at expected + `sd` standard deviations.
+    /// One quarter with `sd` standard deviations added to its count.
     Spike {
         unit: usize,
         quarter: usize,
@@ -126,8 +127,10 @@ pub fn simulate(spec: &PanelSpec) -> (Panel, Vec<Planted>) {
         for (t, &mean) in m.iter().enumerate().skip(spec.first_signal) {
             if rng.random::<f64>() < spec.spike_share {
                 let sd = [2.0, 3.0, 5.0][rng.random_range(0..3)];
+                // Added to the quarter's own count, as outbreak simulations
+                // do (Noufaily et al. 2013): size k × the baseline's SD.
                 let spread = (mean + mean * mean / NB_SIZE).sqrt();
-                unit.counts[t] = (mean + sd * spread).ceil();
+                unit.counts[t] += (sd * spread).ceil();
                 planted.push(Planted::Spike {
                     unit: u,
                     quarter: t,

@@ -1,0 +1,112 @@
+# The reference outbreak-detection methods of the R package `surveillance`
+# (Debian: r-cran-surveillance) on the simulated city of `yanpan eval --out DIR`,
+# scored the way `yanpan eval` scores yanpan:
+#
+#   yanpan eval --out /tmp/eval          # writes counts.csv and planted.csv
+#   Rscript benches/surveillance.R /tmp/eval
+#
+# Methods: farringtonFlexible (thresholdMethod = "nbPlugin", 4 years back,
+# quarterly) and EARS C1 (7 quarters of baseline). Neither gives a p-value;
+# a unit-quarter's score is observed / upper bound (Farrington) or the C1
+# statistic (EARS), an alarm is score > 1 (resp. > the 99% normal quantile)
+# at alpha = 0.01, and the 1%-false-positive threshold is taken on the scores
+# of the null unit-quarters, as `yanpan eval` does with p-values. The
+# false-discovery proportion is that of the alarms at alpha = 0.01 (the
+# methods have no multiple-testing step).
+suppressPackageStartupMessages(library(surveillance))
+
+args <- commandArgs(trailingOnly = TRUE)
+dir <- if (length(args) >= 1) args[1] else "/tmp/eval"
+from <- if (length(args) >= 2) as.integer(args[2]) else 20L  # first scored t (0-based)
+
+counts <- read.csv(file.path(dir, "counts.csv"), stringsAsFactors = FALSE)
+planted <- read.csv(file.path(dir, "planted.csv"), stringsAsFactors = FALSE)
+units <- unique(counts$unit_id)
+nq <- max(counts$t) + 1
+obs <- matrix(0, nrow = nq, ncol = length(units), dimnames = list(NULL, units))
+obs[cbind(counts$t + 1, match(counts$unit_id, units))] <- counts$count
+scored <- (from + 1):nq                       # 1-based rows
+
+# Null: no spike in this quarter or the 3 before, no rise active in the 4
+# quarters ending here (the definition `yanpan eval` uses).
+near <- matrix(FALSE, nrow = nq, ncol = length(units))
+for (i in seq_len(nrow(planted))) {
+  u <- match(planted$unit_id[i], units)
+  t0 <- planted$t[i] + 1
+  last <- if (planted$kind[i] == "spike") t0 + 3 else t0 + planted$quarters[i] + 2
+  near[t0:min(nq, last), u] <- TRUE
+}
+spikes <- planted[planted$kind == "spike" & planted$t >= from, ]
+rises <- planted[planted$kind == "rise" & planted$t >= from, ]
+
+score_method <- function(name, score, alarm, seconds) {
+  s <- score[scored, , drop = FALSE]
+  a <- alarm[scored, , drop = FALSE]
+  null <- !near[scored, , drop = FALSE] & !is.na(s)
+  threshold <- quantile(s[null], 0.99, names = FALSE, type = 1)
+  at <- function(t, u) { v <- score[t, u]; !is.na(v) && v > threshold }
+  det <- function(sd) {
+    x <- if (is.na(sd)) spikes else spikes[spikes$effect == sd, ]
+    if (nrow(x) == 0) return(NA)
+    mean(mapply(function(u, t) at(t + 1, match(u, units)), x$unit_id, x$t))
+  }
+  rise <- if (nrow(rises) == 0) NA else mean(mapply(function(u, t) {
+    uu <- match(u, units); any(sapply((t + 1):min(nq, t + 2), function(tt) at(tt, uu)))
+  }, rises$unit_id, rises$t))
+  alarms <- a & !is.na(a)
+  false_alarms <- sum(alarms & !near[scored, , drop = FALSE])
+  data.frame(
+    method = name,
+    null_tested = sum(null),
+    fpr_nominal_1pct = mean(a[null], na.rm = TRUE),
+    spike_2sd = det(2), spike_3sd = det(3), spike_5sd = det(5), spike_all = det(NA),
+    rise_within_2q = rise,
+    fdp_alarms = if (sum(alarms) == 0) 0 else false_alarms / sum(alarms),
+    false_alarms_per_1000 = 1000 * false_alarms / length(s),
+    seconds = seconds
+  )
+}
+
+sts_all <- sts(observed = obs, frequency = 4, start = c(2015, 1))
+
+# Farrington (flexible), negative-binomial plug-in threshold.
+t0 <- Sys.time()
+fc <- list(range = scored, b = 4, w = 1, alpha = 0.01, thresholdMethod = "nbPlugin",
+           reweight = TRUE, weightsThreshold = 2.58, pastWeeksNotIncluded = 0, noPeriods = 1,
+           trend = TRUE, powertrans = "2/3")
+far <- farringtonFlexible(sts_all, control = fc)
+far_sec <- as.numeric(difftime(Sys.time(), t0, units = "secs"))
+far_score <- matrix(NA_real_, nrow = nq, ncol = length(units))
+far_alarm <- matrix(NA, nrow = nq, ncol = length(units))
+ub <- upperbound(far)
+far_score[scored, ] <- ifelse(ub > 0, observed(far) / ub, NA)
+far_alarm[scored, ] <- alarms(far) == 1
+
+# EARS C1.
+t0 <- Sys.time()
+ec <- list(range = scored, method = "C1", baseline = 7, alpha = 0.01)
+ears <- earsC(sts_all, control = ec)
+ears_sec <- as.numeric(difftime(Sys.time(), t0, units = "secs"))
+# The C1 statistic from the bound: ub = mean + z * sd, so (y - mean) / sd = z * (y - mean) / (ub - mean).
+base_mean <- sapply(seq_along(units), function(u) sapply(scored, function(t) mean(obs[(t - 7):(t - 1), u])))
+z <- qnorm(0.99)
+ears_ub <- upperbound(ears)
+ears_score <- matrix(NA_real_, nrow = nq, ncol = length(units))
+ears_score[scored, ] <- ifelse(ears_ub > base_mean, z * (obs[scored, ] - base_mean) / (ears_ub - base_mean), NA)
+ears_alarm <- matrix(NA, nrow = nq, ncol = length(units))
+ears_alarm[scored, ] <- alarms(ears) == 1
+
+out <- rbind(
+  score_method("R surveillance farringtonFlexible (nbPlugin)", far_score, far_alarm, far_sec),
+  score_method("R surveillance EARS C1", ears_score, ears_alarm, ears_sec)
+)
+cat(sprintf("%d units x %d quarters; scored quarters t = %d..%d\n", length(units), nq, from, nq - 1))
+cat("| method | null tested | FPR at nominal 1% | detection at 1% FPR: 2 SD | 3 SD | 5 SD | all spikes | rises caught within 2 quarters | FDP of alarms | false alarms per 1,000 unit-quarters | seconds |\n")
+cat("|---|---|---|---|---|---|---|---|---|---|---|\n")
+for (i in seq_len(nrow(out))) {
+  r <- out[i, ]
+  cat(sprintf("| %s | %d | %.2f%% | %.2f | %.2f | %.2f | %.2f | %.2f | %.3f | %.2f | %.1f |\n",
+              r$method, r$null_tested, 100 * r$fpr_nominal_1pct, r$spike_2sd, r$spike_3sd,
+              r$spike_5sd, r$spike_all, r$rise_within_2q, r$fdp_alarms, r$false_alarms_per_1000,
+              r$seconds))
+}

@@ -1,0 +1,84 @@
+//! The concentration detector on a hand-made city: twenty streets of the
+//! same size with the same steady petitions, one of which doubles in the
+//! target quarter; its twin (same size, same history) does not.
+
+use polars::prelude::*;
+use yanpan::aggregate::UnitQuarter;
+use yanpan::config::ConcentrationSettings;
+use yanpan::detect::{Concentration, DetectInput, Detector};
+use yanpan::model::Quarter;
+
+/// 20 streets × 13 quarters (2021Q4–2024Q4), 10 petitions a quarter each
+/// give or take one; S00 has 30 in 2024Q4.
+fn city() -> UnitQuarter {
+    let quarters: Vec<Quarter> = "2021Q4".parse::<Quarter>().expect("q").range(13).collect();
+    let (mut id, mut name, mut level, mut parent, mut hc, mut q, mut n) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for u in 0..20u32 {
+        for (t, quarter) in quarters.iter().enumerate() {
+            id.push(format!("S{u:02}"));
+            name.push(format!("第{u}街道"));
+            level.push("street".to_string());
+            parent.push("D1".to_string());
+            hc.push(100i32);
+            q.push(quarter.to_string());
+            let steady = 10 + ((u as usize + t) % 3) as u32 - 1;
+            n.push(if u == 0 && t == 12 { 30 } else { steady });
+        }
+    }
+    let df = df!(
+        "unit_id" => id,
+        "name" => name,
+        "level" => level,
+        "parent_id" => parent,
+        "headcount" => hc,
+        "quarter" => q,
+        "petitions" => n,
+    )
+    .expect("frame");
+    UnitQuarter(df)
+}
+
+#[test]
+fn the_unit_that_triples_is_flagged_and_its_twin_is_not() {
+    let t = city();
+    let settings = ConcentrationSettings::default();
+    let out = Concentration { settings }
+        .detect(&DetectInput {
+            unit_quarter: &t,
+            rollup: &t,
+            quarter: "2024Q4".parse().expect("q"),
+        })
+        .expect("detect");
+    assert_eq!(out.scores.len(), 20, "every street is tested and scored");
+    let flagged: Vec<&str> = out.flags.iter().map(|f| f.unit_id.as_str()).collect();
+    assert_eq!(flagged, ["S00"], "only the street that tripled");
+    let twin = out
+        .scores
+        .iter()
+        .find(|s| s.unit_id == "S03")
+        .expect("S03 has the same history as S00");
+    assert!(!twin.flagged && twin.p > 0.1, "{twin:?}");
+    let f = &out.flags[0];
+    let e = &f.evidence;
+    assert_eq!(e.observed, 30.0);
+    assert!(
+        (e.expected - 10.0).abs() < 1.0,
+        "about 10 expected: {}",
+        e.expected
+    );
+    // The sentence carries the flag's own numbers.
+    for text in [
+        "第0街道2024Q4信访举报30件".to_string(),
+        format!("预期{:.1}件", e.expected),
+        format!("高出{:.0}%", (e.observed / e.expected - 1.0) * 100.0),
+        format!("q={:.3}", e.q_value),
+    ] {
+        assert!(
+            f.sentence_zh.contains(&text),
+            "{text} not in {}",
+            f.sentence_zh
+        );
+    }
+    assert!(f.sentence_en.contains("30 petitions"), "{}", f.sentence_en);
+}
