@@ -18,6 +18,9 @@ use crate::model::{Evidence, Flag, Severity};
 
 pub const NAME: &str = "concentration";
 
+/// Levels with fewer units than this are not tested: a unit needs peers.
+pub const MIN_PEERS: usize = 3;
+
 #[derive(Debug, Clone)]
 pub struct Concentration {
     pub settings: ConcentrationSettings,
@@ -65,6 +68,10 @@ pub fn test_quarter(
     names.sort();
     for g in names {
         let members = &groups[*g];
+        if members.len() < MIN_PEERS {
+            // Too few units of this level to have peers (the city itself).
+            continue;
+        }
         let counts: Vec<&[f64]> = members
             .iter()
             .map(|&i| panel.units[i].counts.as_slice())
@@ -291,7 +298,7 @@ impl Detector for Concentration {
                     threshold,
                     n_tested: per_group.get(unit.group.as_str()).copied().unwrap_or(0),
                     rule: format!(
-                        "{} units: peer rate per head over up to {} prior quarters (trend, season), own history shrunk by empirical Bayes, negative binomial; smallest p of windows {:?}, calibrated; BH q < {threshold} within the level; tested when expecting >= {}",
+                        "{} units: peer rate per head over up to {} prior quarters (trend, season), own history shrunk by empirical Bayes, negative binomial; smallest p of windows {:?}, calibrated; BH q < {threshold} within the level; tested when expecting >= {} and with >= {MIN_PEERS} units in the level",
                         unit.group, s.history_quarters, s.windows, s.min_expected
                     ),
                 },

@@ -5,8 +5,11 @@
 pub mod concentration;
 pub mod expectation;
 pub mod panel;
+pub mod rectification;
+mod rule;
 pub mod stats;
 pub mod tables;
+pub mod top_leader_clues;
 
 use polars::prelude::PolarsResult;
 
@@ -66,9 +69,15 @@ pub trait Detector {
 
 /// The detectors a pipeline runs, in order.
 pub fn detectors(p: &Pipeline) -> Vec<Box<dyn Detector>> {
-    vec![Box::new(Concentration {
-        settings: p.concentration.clone(),
-    })]
+    vec![
+        Box::new(Concentration {
+            settings: p.concentration.clone(),
+        }),
+        Box::new(top_leader_clues::TopLeaderClues {
+            deadline_days: p.top_leader_clue_deadline_days.get(),
+        }),
+        Box::new(rectification::Rectification),
+    ]
 }
 
 /// Runs every detector.

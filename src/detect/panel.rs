@@ -77,6 +77,15 @@ impl Panel {
             });
             units[k].counts[qi] = n.get(i).unwrap_or(0.0);
         }
+        // Quarters before the first record are before the data began (a
+        // system introduced later, an export that starts later), not zeros.
+        let first = (0..quarters.len())
+            .find(|&t| units.iter().any(|u| u.counts[t] > 0.0))
+            .unwrap_or(quarters.len());
+        for u in &mut units {
+            u.counts.drain(..first);
+        }
+        quarters.drain(..first);
         Ok(Panel { quarters, units })
     }
 }

@@ -210,6 +210,31 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
     );
     // Every flag in flags.csv names a real unit.
     let flags = String::from_utf8(files["tables/flags.csv"].clone()).expect("utf-8");
+    // The planted overdue top-leader clues and the planted overdue
+    // rectifications are flagged, with their counts in the sentence.
+    for (detector, kind, words) in [
+        ("top_leader_clues", "overdue_top_leader_clues,", "件反映主要负责人的问题线索"),
+        ("rectification", "overdue_rectification,", "个巡视巡察发现问题"),
+    ] {
+        let planted = truth.lines().find(|l| l.starts_with(kind)).expect("planted");
+        let unit = planted.split(',').nth(1).expect("unit");
+        let flag = flags
+            .lines()
+            .find(|l| l.starts_with(&format!("{detector},{unit},")))
+            .unwrap_or_else(|| panic!("{detector} does not flag {unit}:\n{flags}"));
+        let own = cell(
+            &files["tables/unit_quarter.parquet"],
+            unit,
+            "2024Q4",
+            if detector == "rectification" {
+                "rectifications_overdue_open"
+            } else {
+                "clues_top_leader_overdue"
+            },
+        )
+        .expect("row");
+        assert!(flag.contains(&format!("末有{own}{words}")), "{flag}");
+    }
     for f in flags.lines().skip(1) {
         let id = f.split(',').nth(1).expect("unit id");
         assert!(
