@@ -538,14 +538,48 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     })
 }
 
+/// A command asked for something that does not exist (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// `yanpan explain`: one detector's method, settings and example, or the list.
+pub fn explain(detector: Option<&str>, pipeline: Option<&Path>) -> Result<String> {
+    let p = match pipeline {
+        Some(path) => Some(Pipeline::load(path)?),
+        None => None,
+    };
+    let all: Vec<Box<dyn detect::Detector>> = match &p {
+        Some(p) => detect::detectors(p),
+        None => detect::default_detectors(),
+    };
+    let names: Vec<&str> = all.iter().map(|d| d.name()).collect();
+    match detector {
+        None => Ok(format!(
+            "Detectors, in the order a run applies them:\n  {}\n\nyanpan explain DETECTOR [--pipeline FILE] for one of them.",
+            names.join("\n  ")
+        )),
+        Some(name) => all
+            .iter()
+            .find(|d| d.name() == name)
+            .map(|d| format!("{name}\n\n{}", d.explain()))
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "no detector {name}; detectors: {}",
+                    names.join(", ")
+                ))
+                .into()
+            }),
+    }
+}
+
 /// `yanpan eval`: the evaluation table (Markdown); with `out`, also the
 /// simulated counts and the planted signals as CSV.
 pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Result<String> {
     use crate::synth::panel::{PanelSpec, Planted, simulate};
-    anyhow::ensure!(
-        quarters >= 24,
-        "eval needs at least 24 quarters (20 of history)"
-    );
+    if quarters < 24 {
+        return Err(UsageError("eval needs at least 24 quarters (20 of history)".into()).into());
+    }
     let spec = PanelSpec {
         seed,
         units,

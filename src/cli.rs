@@ -73,6 +73,16 @@ pub enum Command {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// Say how a detector decides: its method, the settings in force (from
+    /// the pipeline file, or the defaults) and an example. Without a name:
+    /// the list of detectors.
+    Explain {
+        /// concentration, top_leader_clues or rectification.
+        detector: Option<String>,
+        /// Read the settings from this pipeline file.
+        #[arg(long)]
+        pipeline: Option<PathBuf>,
+    },
     /// Score the concentration detector on a simulated city with planted
     /// spikes and sustained rises: calibration, power, false discoveries,
     /// speed; by history length and by level.

@@ -19,7 +19,10 @@ mod exit {
 
 fn code_of(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
-        if cause.is::<yanpan::config::ConfigError>() || cause.is::<yanpan::ingest::IngestError>() {
+        if cause.is::<yanpan::config::ConfigError>()
+            || cause.is::<yanpan::ingest::IngestError>()
+            || cause.is::<app::UsageError>()
+        {
             return exit::BAD_INPUT;
         }
     }
@@ -122,6 +125,12 @@ fn main() -> ExitCode {
             ));
             exit::OK
         }),
+        Command::Explain { detector, pipeline } => {
+            app::explain(detector.as_deref(), pipeline.as_deref()).map(|text| {
+                println!("{text}");
+                exit::OK
+            })
+        }
         Command::Eval {
             seed,
             units,

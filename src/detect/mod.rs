@@ -65,17 +65,55 @@ pub struct Outcome {
 pub trait Detector {
     fn name(&self) -> &'static str;
     fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome>;
+    /// For `yanpan explain`: the method, the settings in force, an example.
+    fn explain(&self) -> Explanation;
+}
+
+/// What `yanpan explain DETECTOR` prints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub method: String,
+    /// (setting as in the pipeline file, value in force).
+    pub settings: Vec<(String, String)>,
+    pub example: String,
+}
+
+impl std::fmt::Display for Explanation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Method\n  {}\n", self.method.replace('\n', "\n  "))?;
+        writeln!(f, "Settings")?;
+        for (k, v) in &self.settings {
+            writeln!(f, "  {k} = {v}")?;
+        }
+        write!(f, "\nExample\n  {}", self.example.replace('\n', "\n  "))
+    }
 }
 
 /// The detectors a pipeline runs, in order.
 pub fn detectors(p: &Pipeline) -> Vec<Box<dyn Detector>> {
+    with_settings(
+        p.concentration.clone(),
+        p.top_leader_clue_deadline_days.get(),
+    )
+}
+
+/// The detectors with the pipeline file's defaults.
+pub fn default_detectors() -> Vec<Box<dyn Detector>> {
+    with_settings(
+        crate::config::ConcentrationSettings::default(),
+        crate::config::defaults::TOP_LEADER_CLUE_DEADLINE_DAYS,
+    )
+}
+
+fn with_settings(
+    concentration: crate::config::ConcentrationSettings,
+    deadline_days: u32,
+) -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(Concentration {
-            settings: p.concentration.clone(),
+            settings: concentration,
         }),
-        Box::new(top_leader_clues::TopLeaderClues {
-            deadline_days: p.top_leader_clue_deadline_days.get(),
-        }),
+        Box::new(top_leader_clues::TopLeaderClues { deadline_days }),
         Box::new(rectification::Rectification),
     ]
 }

@@ -18,14 +18,21 @@ impl Detector for Rectification {
     }
 
     fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
-        MustBeZero {
+        rule().detect(input)
+    }
+
+    fn explain(&self) -> super::Explanation {
+        rule().explanation(Vec::new())
+    }
+}
+
+fn rule() -> MustBeZero {
+    MustBeZero {
             detector: NAME,
             column: RECT_OVERDUE,
             high_from: 5,
             rule: "every inspection finding past its rectification due date and not done at quarter end (long-term items excluded); high from 5".into(),
             zh: "末有{n}个巡视巡察发现问题超过整改期限仍未整改完成。".into(),
             en: "{n} inspection finding(s) past their rectification due date and not done at quarter end.".into(),
-        }
-        .detect(input)
     }
 }

@@ -24,6 +24,23 @@ pub struct MustBeZero {
 }
 
 impl MustBeZero {
+    /// `yanpan explain` for a rule, with `settings` in force.
+    pub fn explanation(&self, settings: Vec<(String, String)>) -> super::Explanation {
+        super::Explanation {
+            method: format!(
+                "A rule, not a test: {}. Every unit with a positive count at the end of the\n\
+                 report's quarter is flagged; p and q are empty.",
+                self.rule
+            ),
+            settings,
+            example: format!(
+                "某单位2024Q4{}\nSome unit 2024Q4: {}",
+                self.zh.replace("{n}", "2"),
+                self.en.replace("{n}", "2")
+            ),
+        }
+    }
+
     pub fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
         let df = &input.unit_quarter.0;
         let quarter = input.quarter.to_string();

@@ -21,6 +21,19 @@ impl Detector for TopLeaderClues {
     }
 
     fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
+        self.rule().detect(input)
+    }
+
+    fn explain(&self) -> super::Explanation {
+        self.rule().explanation(vec![(
+            "[aggregate] top_leader_clue_deadline_days".into(),
+            self.deadline_days.to_string(),
+        )])
+    }
+}
+
+impl TopLeaderClues {
+    fn rule(&self) -> MustBeZero {
         let d = self.deadline_days;
         MustBeZero {
             detector: NAME,
@@ -29,9 +42,12 @@ impl Detector for TopLeaderClues {
             rule: format!(
                 "every clue about a top leader still undisposed at quarter end more than {d} days after receipt (严查快办)"
             ),
-            zh: format!("末有{{n}}件反映主要负责人的问题线索受理超过{d}天仍未处置，应按严查快办要求优先处置。"),
-            en: format!("{{n}} clue(s) about the top leader undisposed more than {d} days after receipt at quarter end; to be handled first."),
+            zh: format!(
+                "末有{{n}}件反映主要负责人的问题线索受理超过{d}天仍未处置，应按严查快办要求优先处置。"
+            ),
+            en: format!(
+                "{{n}} clue(s) about the top leader undisposed more than {d} days after receipt at quarter end; to be handled first."
+            ),
         }
-        .detect(input)
     }
 }

@@ -82,3 +82,64 @@ fn the_unit_that_triples_is_flagged_and_its_twin_is_not() {
     }
     assert!(f.sentence_en.contains("30 petitions"), "{}", f.sentence_en);
 }
+
+fn yanpan(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args(args)
+        .current_dir(crate::root())
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn explain_prints_the_settings_in_force_and_refuses_an_unknown_detector() {
+    let out = yanpan(&[
+        "explain",
+        "concentration",
+        "--pipeline",
+        "pipelines/quarterly.toml",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for want in [
+        "[detect.concentration] history_quarters = 12",
+        "[detect.concentration] windows = [1, 2, 4]",
+        "peer expectation 10.0",
+        "Benjamini-Hochberg",
+    ] {
+        assert!(text.contains(want), "{want} not in:\n{text}");
+    }
+    let bad = yanpan(&["explain", "no_such_detector"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("concentration, top_leader_clues"));
+}
+
+/// The evaluation city's row for one setting, as numbers.
+fn eval_row(table: &str, label: &str) -> Vec<f64> {
+    let line = table
+        .lines()
+        .find(|l| l.starts_with(&format!("| {label}")))
+        .unwrap_or_else(|| panic!("{label} not in:\n{table}"));
+    line.split('|')
+        .skip(2)
+        .filter_map(|c| c.trim().trim_end_matches('%').parse().ok())
+        .collect()
+}
+
+#[test]
+fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
+    let out = yanpan(&["eval", "--seed", "3"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{table}");
+    // null tested, FPR %, 2 SD, 3 SD, 5 SD, all, rises, FDP, recall, false flags, seconds
+    let r = eval_row(&table, "all units, history 12 quarters");
+    assert!(r[0] > 10_000.0, "{r:?}");
+    assert!(r[1] > 0.2 && r[1] < 1.5, "FPR at nominal 1%: {}%", r[1]);
+    assert!(r[4] > 0.6, "5 SD spikes detected: {}", r[4]);
+    assert!(r[4] > r[2], "bigger spikes are easier: {r:?}");
+    assert!(
+        r[7] < 0.2,
+        "false-discovery proportion at q = 0.10: {}",
+        r[7]
+    );
+}

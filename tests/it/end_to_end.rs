@@ -213,10 +213,21 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
     // The planted overdue top-leader clues and the planted overdue
     // rectifications are flagged, with their counts in the sentence.
     for (detector, kind, words) in [
-        ("top_leader_clues", "overdue_top_leader_clues,", "件反映主要负责人的问题线索"),
-        ("rectification", "overdue_rectification,", "个巡视巡察发现问题"),
+        (
+            "top_leader_clues",
+            "overdue_top_leader_clues,",
+            "件反映主要负责人的问题线索",
+        ),
+        (
+            "rectification",
+            "overdue_rectification,",
+            "个巡视巡察发现问题",
+        ),
     ] {
-        let planted = truth.lines().find(|l| l.starts_with(kind)).expect("planted");
+        let planted = truth
+            .lines()
+            .find(|l| l.starts_with(kind))
+            .expect("planted");
         let unit = planted.split(',').nth(1).expect("unit");
         let flag = flags
             .lines()
