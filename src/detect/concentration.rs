@@ -201,7 +201,7 @@ impl Detector for Concentration {
 
     fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
         let s = &self.settings;
-        let panel = Panel::from_table(&input.rollup.0, uq::PETITIONS)?;
+        let panel = Panel::from_table(&input.rollup.0, uq::PETITIONS)?.trimmed();
         let Some(t) = panel.index(input.quarter) else {
             return Ok(Outcome::default());
         };

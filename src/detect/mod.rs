@@ -2,6 +2,7 @@
 //! tested. One file per detector behind the [`Detector`] trait; the list of
 //! detectors is [`detectors`].
 
+pub mod common_problem;
 pub mod concentration;
 pub mod expectation;
 pub mod panel;
@@ -113,6 +114,7 @@ fn with_settings(
         Box::new(Concentration {
             settings: concentration,
         }),
+        Box::new(common_problem::CommonProblem::default()),
         Box::new(top_leader_clues::TopLeaderClues { deadline_days }),
         Box::new(rectification::Rectification),
     ]

@@ -77,15 +77,20 @@ impl Panel {
             });
             units[k].counts[qi] = n.get(i).unwrap_or(0.0);
         }
-        // Quarters before the first record are before the data began (a
-        // system introduced later, an export that starts later), not zeros.
-        let first = (0..quarters.len())
-            .find(|&t| units.iter().any(|u| u.counts[t] > 0.0))
-            .unwrap_or(quarters.len());
-        for u in &mut units {
+        Ok(Panel { quarters, units })
+    }
+
+    /// Without the quarters before the first record: those are before the
+    /// data began (a system introduced later, an export that starts
+    /// later), not quarters with nothing.
+    pub fn trimmed(mut self) -> Panel {
+        let first = (0..self.quarters.len())
+            .find(|&t| self.units.iter().any(|u| u.counts[t] > 0.0))
+            .unwrap_or(self.quarters.len());
+        for u in &mut self.units {
             u.counts.drain(..first);
         }
-        quarters.drain(..first);
-        Ok(Panel { quarters, units })
+        self.quarters.drain(..first);
+        self
     }
 }
