@@ -111,7 +111,15 @@ fn explain_prints_the_settings_in_force_and_refuses_an_unknown_detector() {
     }
     let bad = yanpan(&["explain", "no_such_detector"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("concentration, top_leader_clues"));
+    let listed = String::from_utf8_lossy(&bad.stderr).into_owned();
+    for name in [
+        "concentration",
+        "common_problem",
+        "top_leader_clues",
+        "rectification",
+    ] {
+        assert!(listed.contains(name), "{name} not listed: {listed}");
+    }
 }
 
 /// The evaluation city's row for one setting, as numbers.
