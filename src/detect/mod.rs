@@ -5,6 +5,7 @@
 pub mod common_problem;
 pub mod concentration;
 pub mod expectation;
+pub mod key_field;
 pub mod panel;
 pub mod rectification;
 mod rule;
@@ -114,6 +115,7 @@ fn with_settings(
         Box::new(Concentration {
             settings: concentration,
         }),
+        Box::new(key_field::KeyFieldRisk::default()),
         Box::new(common_problem::CommonProblem::default()),
         Box::new(top_leader_clues::TopLeaderClues { deadline_days }),
         Box::new(rectification::Rectification),

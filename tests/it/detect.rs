@@ -151,3 +151,77 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
         r[7]
     );
 }
+
+/// Ten streets with 20 petitions a quarter, 2 of them in construction;
+/// S00 has 10 of its 20 in construction every quarter of 2024.
+fn field_city() -> UnitQuarter {
+    use yanpan::model::KeyField;
+    let quarters: Vec<Quarter> = "2024Q1".parse::<Quarter>().expect("q").range(4).collect();
+    let mut columns: Vec<(String, Vec<f64>)> = Vec::new();
+    for src in ["petitions", "findings", "cases"] {
+        for v in KeyField::VALUES {
+            columns.push((format!("{src}_field_{}", v.code), Vec::new()));
+        }
+    }
+    let (mut id, mut name, mut level, mut q) = (vec![], vec![], vec![], vec![]);
+    for u in 0..10 {
+        for quarter in &quarters {
+            id.push(format!("S{u:02}"));
+            name.push(format!("第{u}街道"));
+            level.push("street");
+            q.push(quarter.to_string());
+            let construction = if u == 0 { 10.0 } else { 2.0 };
+            for (c, v) in &mut columns {
+                v.push(match c.as_str() {
+                    "petitions_field_construction" => construction,
+                    "petitions_field_other" => 20.0 - construction,
+                    _ => 0.0,
+                });
+            }
+        }
+    }
+    let mut cols = vec![
+        Column::new("unit_id".into(), id),
+        Column::new("name".into(), name),
+        Column::new("level".into(), level),
+        Column::new("quarter".into(), q),
+    ];
+    cols.extend(columns.into_iter().map(|(c, v)| Column::new(c.into(), v)));
+    UnitQuarter(DataFrame::new(40, cols).expect("frame"))
+}
+
+#[test]
+fn key_field_flags_the_unit_whose_share_stands_out_and_not_its_twin() {
+    use yanpan::detect::key_field::KeyFieldRisk;
+    let t = field_city();
+    let out = KeyFieldRisk::default()
+        .detect(&DetectInput {
+            unit_quarter: &t,
+            rollup: &t,
+            quarter: "2024Q4".parse().expect("q"),
+        })
+        .expect("detect");
+    let flagged: Vec<(&str, &str)> = out
+        .flags
+        .iter()
+        .map(|f| (f.unit_id.as_str(), f.sentence_zh.as_str()))
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    let (unit, sentence) = flagged[0];
+    assert_eq!(unit, "S00");
+    // 40 of 80 (50.0%) against the pooled (40 + 9 x 8) of 800 (14.0%).
+    for want in [
+        "工程建设领域信访举报占比50.0%（40/80件）",
+        "同层级单位为14.0%",
+    ] {
+        assert!(sentence.contains(want), "{want} not in {sentence}");
+    }
+    let twin = out
+        .scores
+        .iter()
+        .find(|s| {
+            s.unit_id == "S01" && s.unit_name.contains("工程建设") && s.unit_name.contains("信访")
+        })
+        .expect("S01 tested");
+    assert!(!twin.flagged && twin.p > 0.3, "{twin:?}");
+}
