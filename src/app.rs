@@ -396,6 +396,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
             &DetectInput {
                 unit_quarter: uq,
                 rollup: &tables.rollup,
+                person_quarter: &tables.person_quarter,
                 quarter,
             },
         ),

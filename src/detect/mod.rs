@@ -7,6 +7,7 @@ pub mod concentration;
 pub mod expectation;
 pub mod key_field;
 pub mod panel;
+pub mod prominent;
 pub mod rectification;
 mod rule;
 pub mod stats;
@@ -27,6 +28,8 @@ pub struct DetectInput<'a> {
     pub unit_quarter: &'a UnitQuarter,
     /// Each node of the unit tree with the units below it.
     pub rollup: &'a UnitQuarter,
+    /// Per leader and quarter: what names them.
+    pub person_quarter: &'a polars::prelude::DataFrame,
     pub quarter: Quarter,
 }
 
@@ -117,6 +120,7 @@ fn with_settings(
         }),
         Box::new(key_field::KeyFieldRisk::default()),
         Box::new(common_problem::CommonProblem::default()),
+        Box::new(prominent::ProminentComplaints::default()),
         Box::new(top_leader_clues::TopLeaderClues { deadline_days }),
         Box::new(rectification::Rectification),
     ]

@@ -47,6 +47,7 @@ fn the_unit_that_triples_is_flagged_and_its_twin_is_not() {
         .detect(&DetectInput {
             unit_quarter: &t,
             rollup: &t,
+            person_quarter: &DataFrame::empty(),
             quarter: "2024Q4".parse().expect("q"),
         })
         .expect("detect");
@@ -198,6 +199,7 @@ fn key_field_flags_the_unit_whose_share_stands_out_and_not_its_twin() {
         .detect(&DetectInput {
             unit_quarter: &t,
             rollup: &t,
+            person_quarter: &DataFrame::empty(),
             quarter: "2024Q4".parse().expect("q"),
         })
         .expect("detect");
@@ -224,4 +226,72 @@ fn key_field_flags_the_unit_whose_share_stands_out_and_not_its_twin() {
         })
         .expect("S01 tested");
     assert!(!twin.flagged && twin.p > 0.3, "{twin:?}");
+}
+
+#[test]
+fn prominent_complaints_flag_the_leader_named_far_above_their_peers_and_not_the_twin() {
+    use yanpan::detect::prominent::ProminentComplaints;
+    let quarters: Vec<String> = "2024Q1"
+        .parse::<Quarter>()
+        .expect("q")
+        .range(4)
+        .map(|q| q.to_string())
+        .collect();
+    let (mut uid, mut uname, mut level, mut uq_q, mut petitions) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut pid, mut punit, mut role, mut pq_q, mut named, mut signed, mut repeat) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for b in 0..8u32 {
+        for q in &quarters {
+            uid.push(format!("B{b}"));
+            uname.push(format!("市第{b}局"));
+            level.push("bureau");
+            uq_q.push(q.clone());
+            petitions.push(100u32);
+            pid.push(format!("P{b}"));
+            punit.push(format!("B{b}"));
+            role.push("top_leader");
+            pq_q.push(q.clone());
+            named.push(if b == 0 { 25u32 } else { 5 + b % 2 });
+            signed.push(if b == 0 { 10u32 } else { 1 });
+            repeat.push(0u32);
+        }
+    }
+    let t = UnitQuarter(
+        df!("unit_id" => uid, "name" => uname, "level" => level, "quarter" => uq_q, "petitions" => petitions)
+            .expect("units"),
+    );
+    let people = df!(
+        "person_id" => pid, "unit_id" => punit, "role" => role, "quarter" => pq_q,
+        "petitions" => named, "petitions_signed" => signed, "petitions_repeat" => repeat
+    )
+    .expect("people");
+    let out = ProminentComplaints::default()
+        .detect(&DetectInput {
+            unit_quarter: &t,
+            rollup: &t,
+            person_quarter: &people,
+            quarter: "2024Q4".parse().expect("q"),
+        })
+        .expect("detect");
+    let flagged: Vec<&str> = out
+        .flags
+        .iter()
+        .filter_map(|f| f.person_id.as_deref())
+        .collect();
+    assert_eq!(flagged, ["P0"], "{:?}", out.flags);
+    let s = &out.flags[0].sentence_zh;
+    for want in [
+        "市第0局一把手（P0）",
+        "4个季度被信访举报反映，共100件（署名40件",
+        "占该单位信访举报的25.0%",
+    ] {
+        assert!(s.contains(want), "{want} not in {s}");
+    }
+    let twin = out
+        .scores
+        .iter()
+        .find(|s| s.unit_id == "B2")
+        .expect("B2 tested");
+    assert!(!twin.flagged, "{twin:?}");
 }
