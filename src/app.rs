@@ -392,7 +392,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
 
     let detected = polars_ctx(
         detect::detect(
-            &pipeline,
+            &detect::DetectSettings::of(&pipeline),
             &DetectInput {
                 unit_quarter: uq,
                 rollup: &tables.rollup,
@@ -483,6 +483,11 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         "tables/quarantine.csv",
         &quarantine_csv(&ingested.quarantine)?,
     )?;
+    let contributions = polars_ctx(
+        detect::tables::contributions_frame(&pipeline.risk_score.contributions(flags)),
+        "risk contributions",
+    )?;
+    staging.write("tables/risk_contributions.csv", &frame_csv(&contributions)?)?;
     let flag_table = polars_ctx(detect::tables::flags_frame(flags), "flags table")?;
     staging.write("tables/flags.csv", &frame_csv(&flag_table)?)?;
     write_parquet(&staging, "tables/flags.parquet", flag_table)?;
@@ -550,20 +555,22 @@ pub fn explain(detector: Option<&str>, pipeline: Option<&Path>) -> Result<String
         Some(path) => Some(Pipeline::load(path)?),
         None => None,
     };
-    let all: Vec<Box<dyn detect::Detector>> = match &p {
-        Some(p) => detect::detectors(p),
-        None => detect::default_detectors(),
+    let settings = match &p {
+        Some(p) => detect::DetectSettings::of(p),
+        None => detect::DetectSettings::defaults(),
     };
-    let names: Vec<&str> = all.iter().map(|d| d.name()).collect();
+    let names: Vec<&str> = detect::FLAGGING_DETECTORS
+        .iter()
+        .copied()
+        .chain(std::iter::once(detect::risk_score::NAME))
+        .collect();
     match detector {
         None => Ok(format!(
             "Detectors, in the order a run applies them:\n  {}\n\nyanpan explain DETECTOR [--pipeline FILE] for one of them.",
             names.join("\n  ")
         )),
-        Some(name) => all
-            .iter()
-            .find(|d| d.name() == name)
-            .map(|d| format!("{name}\n\n{}", d.explain()))
+        Some(name) => detect::explain(&settings, name)
+            .map(|e| format!("{name}\n\n{e}"))
             .ok_or_else(|| {
                 UsageError(format!(
                     "no detector {name}; detectors: {}",

@@ -97,7 +97,7 @@ pub struct ConcentrationSettings {
     pub min_expected: f64,
     /// Quarters before the target that define the peer rate.
     pub history_quarters: NonZeroU32,
-    /// Windows (in quarters, ending at the target) combined by Simes.
+    /// Windows (in quarters, ending at the target), the smallest p calibrated.
     pub windows: Vec<usize>,
 }
 
@@ -136,6 +136,10 @@ pub struct Pipeline {
     /// How the aggregation runs: streaming (default) or in memory.
     pub engine: crate::aggregate::Engine,
     pub concentration: ConcentrationSettings,
+    pub key_field: crate::detect::key_field::KeyFieldRisk,
+    pub common_problem: crate::detect::common_problem::CommonProblem,
+    pub prominent: crate::detect::prominent::ProminentComplaints,
+    pub risk_score: crate::detect::risk_score::RiskScore,
     pub output: PathBuf,
     /// Quarters shown in trends.
     pub report_history_quarters: NonZeroU32,
@@ -232,6 +236,107 @@ fn windows(value: Option<&[u32]>) -> Result<Vec<usize>, String> {
         ));
     }
     Ok(w)
+}
+
+fn quarters_setting(name: &str, v: Option<u32>, default: usize) -> Result<usize, String> {
+    match v {
+        None => Ok(default),
+        Some(q) if (1..=20).contains(&q) => Ok(q as usize),
+        Some(q) => Err(format!("{name} = {q}: give 1 to 20 quarters")),
+    }
+}
+
+fn non_negative(name: &str, v: Option<f64>, default: f64) -> Result<f64, String> {
+    let x = v.unwrap_or(default);
+    if x.is_finite() && x >= 0.0 {
+        Ok(x)
+    } else {
+        Err(format!("{name} = {x} must be a number >= 0"))
+    }
+}
+
+fn key_field(r: &raw::RawKeyField) -> Result<crate::detect::key_field::KeyFieldRisk, String> {
+    let d = crate::detect::key_field::KeyFieldRisk::default();
+    Ok(crate::detect::key_field::KeyFieldRisk {
+        window_quarters: quarters_setting(
+            "[detect.key_field] window_quarters",
+            r.window_quarters,
+            d.window_quarters,
+        )?,
+        q: ratio("[detect.key_field] q", r.q, d.q)?.get(),
+        min_records: non_negative(
+            "[detect.key_field] min_records",
+            r.min_records,
+            d.min_records,
+        )?,
+    })
+}
+
+fn common_problem(
+    r: &raw::RawCommonProblem,
+) -> Result<crate::detect::common_problem::CommonProblem, String> {
+    let d = crate::detect::common_problem::CommonProblem::default();
+    Ok(crate::detect::common_problem::CommonProblem {
+        history_quarters: quarters_setting(
+            "[detect.common_problem] history_quarters",
+            r.history_quarters,
+            d.history_quarters,
+        )?,
+        min_petitions: non_negative(
+            "[detect.common_problem] min_petitions",
+            r.min_petitions,
+            d.min_petitions,
+        )?,
+        alpha: ratio("[detect.common_problem] alpha", r.alpha, d.alpha)?.get(),
+    })
+}
+
+fn prominent(
+    r: &raw::RawProminent,
+) -> Result<crate::detect::prominent::ProminentComplaints, String> {
+    let d = crate::detect::prominent::ProminentComplaints::default();
+    let window_quarters = quarters_setting(
+        "[detect.prominent_complaints] window_quarters",
+        r.window_quarters,
+        d.window_quarters,
+    )?;
+    let min_quarters = quarters_setting(
+        "[detect.prominent_complaints] min_quarters",
+        r.min_quarters,
+        d.min_quarters,
+    )?;
+    if min_quarters > window_quarters {
+        return Err(format!(
+            "[detect.prominent_complaints] min_quarters = {min_quarters} is more than window_quarters = {window_quarters}"
+        ));
+    }
+    Ok(crate::detect::prominent::ProminentComplaints {
+        window_quarters,
+        min_quarters,
+        q: ratio("[detect.prominent_complaints] q", r.q, d.q)?.get(),
+    })
+}
+
+fn risk_score(r: &raw::RawRiskScore) -> Result<crate::detect::risk_score::RiskScore, String> {
+    let d = crate::detect::risk_score::RiskScore::default();
+    let known = crate::detect::FLAGGING_DETECTORS;
+    let weights = match &r.weights {
+        None => d.weights,
+        Some(w) => {
+            for (k, v) in w {
+                if !known.contains(&k.as_str()) {
+                    return Err(format!(
+                        "[detect.risk_score] weights: no detector {k}; detectors: {}",
+                        known.join(", ")
+                    ));
+                }
+                non_negative(&format!("[detect.risk_score] weights.{k}"), Some(*v), 0.0)?;
+            }
+            w.clone()
+        }
+    };
+    let threshold = non_negative("[detect.risk_score] threshold", r.threshold, d.threshold)?;
+    Ok(crate::detect::risk_score::RiskScore { weights, threshold })
 }
 
 fn engine(value: Option<&str>) -> Result<crate::aggregate::Engine, String> {
@@ -365,6 +470,10 @@ fn validate(
             )?,
             windows: windows(c.windows.as_deref())?,
         },
+        key_field: key_field(&raw.detect.key_field)?,
+        common_problem: common_problem(&raw.detect.common_problem)?,
+        prominent: prominent(&raw.detect.prominent_complaints)?,
+        risk_score: risk_score(&raw.detect.risk_score)?,
         output: resolve(
             base,
             raw.report.output.as_deref().unwrap_or(defaults::OUTPUT),

@@ -70,6 +70,45 @@ pub(crate) struct RawAggregate {
 pub(crate) struct RawDetect {
     #[serde(default)]
     pub concentration: RawConcentration,
+    #[serde(default)]
+    pub key_field: RawKeyField,
+    #[serde(default)]
+    pub common_problem: RawCommonProblem,
+    #[serde(default)]
+    pub prominent_complaints: RawProminent,
+    #[serde(default)]
+    pub risk_score: RawRiskScore,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawKeyField {
+    pub window_quarters: Option<u32>,
+    pub q: Option<f64>,
+    pub min_records: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCommonProblem {
+    pub history_quarters: Option<u32>,
+    pub min_petitions: Option<f64>,
+    pub alpha: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProminent {
+    pub window_quarters: Option<u32>,
+    pub min_quarters: Option<u32>,
+    pub q: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRiskScore {
+    pub weights: Option<BTreeMap<String, f64>>,
+    pub threshold: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

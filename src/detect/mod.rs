@@ -9,6 +9,7 @@ pub mod key_field;
 pub mod panel;
 pub mod prominent;
 pub mod rectification;
+pub mod risk_score;
 mod rule;
 pub mod stats;
 pub mod tables;
@@ -94,45 +95,88 @@ impl std::fmt::Display for Explanation {
     }
 }
 
-/// The detectors a pipeline runs, in order.
-pub fn detectors(p: &Pipeline) -> Vec<Box<dyn Detector>> {
-    with_settings(
-        p.concentration.clone(),
-        p.top_leader_clue_deadline_days.get(),
-    )
+/// The settings of every detector.
+#[derive(Debug, Clone, Default)]
+pub struct DetectSettings {
+    pub concentration: crate::config::ConcentrationSettings,
+    pub key_field: key_field::KeyFieldRisk,
+    pub common_problem: common_problem::CommonProblem,
+    pub prominent: prominent::ProminentComplaints,
+    pub deadline_days: u32,
+    pub risk_score: risk_score::RiskScore,
 }
 
-/// The detectors with the pipeline file's defaults.
-pub fn default_detectors() -> Vec<Box<dyn Detector>> {
-    with_settings(
-        crate::config::ConcentrationSettings::default(),
-        crate::config::defaults::TOP_LEADER_CLUE_DEADLINE_DAYS,
-    )
+impl DetectSettings {
+    /// The pipeline file's settings.
+    pub fn of(p: &Pipeline) -> DetectSettings {
+        DetectSettings {
+            concentration: p.concentration.clone(),
+            key_field: p.key_field.clone(),
+            common_problem: p.common_problem.clone(),
+            prominent: p.prominent.clone(),
+            deadline_days: p.top_leader_clue_deadline_days.get(),
+            risk_score: p.risk_score.clone(),
+        }
+    }
+
+    /// The defaults of the pipeline file.
+    pub fn defaults() -> DetectSettings {
+        DetectSettings {
+            deadline_days: crate::config::defaults::TOP_LEADER_CLUE_DEADLINE_DAYS,
+            ..Default::default()
+        }
+    }
 }
 
-fn with_settings(
-    concentration: crate::config::ConcentrationSettings,
-    deadline_days: u32,
-) -> Vec<Box<dyn Detector>> {
+/// The detectors whose flags the risk score weighs, in the order a run
+/// applies them.
+pub const FLAGGING_DETECTORS: [&str; 6] = [
+    concentration::NAME,
+    key_field::NAME,
+    common_problem::NAME,
+    prominent::NAME,
+    top_leader_clues::NAME,
+    rectification::NAME,
+];
+
+/// The detectors, in order (the risk score comes after them: it reads
+/// their flags).
+pub fn detectors(s: &DetectSettings) -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(Concentration {
-            settings: concentration,
+            settings: s.concentration.clone(),
         }),
-        Box::new(key_field::KeyFieldRisk::default()),
-        Box::new(common_problem::CommonProblem::default()),
-        Box::new(prominent::ProminentComplaints::default()),
-        Box::new(top_leader_clues::TopLeaderClues { deadline_days }),
+        Box::new(s.key_field.clone()),
+        Box::new(s.common_problem.clone()),
+        Box::new(s.prominent.clone()),
+        Box::new(top_leader_clues::TopLeaderClues {
+            deadline_days: s.deadline_days,
+        }),
         Box::new(rectification::Rectification),
     ]
 }
 
-/// Runs every detector.
-pub fn detect(p: &Pipeline, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
+/// Runs every detector, then the risk score over their flags.
+pub fn detect(s: &DetectSettings, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
     let mut all = Outcome::default();
-    for d in detectors(p) {
+    for d in detectors(s) {
         let o = d.detect(input)?;
         all.scores.extend(o.scores);
         all.flags.extend(o.flags);
     }
+    let risk = s.risk_score.score(&all.flags, input.quarter);
+    all.scores.extend(risk.scores);
+    all.flags.extend(risk.flags);
     Ok(all)
+}
+
+/// `yanpan explain NAME`: any detector, or the risk score.
+pub fn explain(s: &DetectSettings, name: &str) -> Option<Explanation> {
+    if name == risk_score::NAME {
+        return Some(s.risk_score.explain());
+    }
+    detectors(s)
+        .iter()
+        .find(|d| d.name() == name)
+        .map(|d| d.explain())
 }

@@ -217,7 +217,8 @@ impl Detector for ProminentComplaints {
                 if !flagged {
                     continue;
                 }
-                let weighty = l.signed + l.repeat >= l.named;
+                // Half or more signed, or half or more repeated.
+                let weighty = 2.0 * l.signed.max(l.repeat) >= l.named;
                 out.flags.push(Flag {
                     detector: NAME,
                     unit_id: l.unit.clone(),
@@ -243,7 +244,7 @@ impl Detector for ProminentComplaints {
                         threshold: self.q,
                         n_tested: group.len(),
                         rule: format!(
-                            "petitions naming the leader over {} quarters, of the unit's petitions, against the pooled share of the role in units of the same level (beta-binomial, winsorised spread), mid-p; BH over the role's leaders named in the window; named in at least {} of the quarters; high severity when q < {} or half are signed or repeated",
+                            "petitions naming the leader over {} quarters, of the unit's petitions, against the pooled share of the role in units of the same level (beta-binomial, winsorised spread), mid-p; BH over the role's leaders named in the window; named in at least {} of the quarters; high severity when q < {} or at least half are signed or at least half repeated",
                             self.window_quarters, self.min_quarters, self.q / 10.0
                         ),
                     },

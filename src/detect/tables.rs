@@ -73,6 +73,49 @@ pub fn scores_frame(scores: &[Score]) -> PolarsResult<DataFrame> {
     )
 }
 
+/// Each detector's part in each unit's risk score.
+pub fn contributions_frame(c: &[super::risk_score::Contribution]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        c.len(),
+        vec![
+            Column::new(
+                "unit_id".into(),
+                c.iter().map(|x| x.unit_id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "unit_name".into(),
+                c.iter().map(|x| x.unit_name.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "quarter".into(),
+                c.iter().map(|x| x.quarter.to_string()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "detector".into(),
+                c.iter().map(|x| x.detector).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "detector_zh".into(),
+                c.iter()
+                    .map(|x| super::risk_score::detector_zh(x.detector))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "flags".into(),
+                c.iter().map(|x| x.flags as u32).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "high_severity".into(),
+                c.iter().map(|x| x.high as u32).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "points".into(),
+                c.iter().map(|x| x.points).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
 /// The column names of [`flags_frame`], in order.
 pub const FLAG_COLUMNS: [&str; 18] = [
     "detector",

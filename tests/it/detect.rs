@@ -295,3 +295,40 @@ fn prominent_complaints_flag_the_leader_named_far_above_their_peers_and_not_the_
         .expect("B2 tested");
     assert!(!twin.flagged, "{twin:?}");
 }
+
+#[test]
+fn risk_weights_come_from_the_pipeline_file_and_an_unknown_detector_is_refused() {
+    let out = yanpan(&[
+        "explain",
+        "risk_score",
+        "--pipeline",
+        "pipelines/quarterly.toml",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for want in [
+        "[detect.risk_score] weights.top_leader_clues = 4",
+        "[detect.risk_score] threshold = 6",
+    ] {
+        assert!(text.contains(want), "{want} not in:\n{text}");
+    }
+    let dir = crate::TempDir::new();
+    let original =
+        std::fs::read_to_string(crate::root().join("pipelines/quarterly.toml")).expect("read");
+    let bad = original.replace("rectification = 1 }", "rectification = 1, rumours = 9 }");
+    assert_ne!(bad, original, "the sample pipeline sets the weights");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, bad).expect("write");
+    let out = yanpan(&[
+        "explain",
+        "risk_score",
+        "--pipeline",
+        path.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no detector rumours") && err.contains("prominent_complaints"),
+        "{err}"
+    );
+}
