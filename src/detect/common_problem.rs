@@ -233,9 +233,9 @@ impl Detector for CommonProblem {
                      significant and the citywide share rose. Each unit's own petitions are used."
                 .into(),
             settings: vec![
-                ("history_quarters (fixed)".into(), self.history_quarters.to_string()),
-                ("min_petitions (fixed)".into(), self.min_petitions.to_string()),
-                ("alpha over six fields (fixed)".into(), self.alpha.to_string()),
+                ("[detect.common_problem] history_quarters".into(), self.history_quarters.to_string()),
+                ("[detect.common_problem] min_petitions".into(), self.min_petitions.to_string()),
+                ("[detect.common_problem] alpha (over the six fields)".into(), self.alpha.to_string()),
             ],
             example: format!(
                 "120 of 186 units compared rose: one-sided sign-test p = {:.1e}, x6 = {:.1e} < {} -> flagged.",

@@ -349,9 +349,9 @@ impl Detector for KeyFieldRisk {
                      source and field."
                 .into(),
             settings: vec![
-                ("window_quarters (fixed)".into(), self.window_quarters.to_string()),
-                ("q (fixed)".into(), self.q.to_string()),
-                ("min_records (fixed)".into(), self.min_records.to_string()),
+                ("[detect.key_field] window_quarters".into(), self.window_quarters.to_string()),
+                ("[detect.key_field] q".into(), self.q.to_string()),
+                ("[detect.key_field] min_records".into(), self.min_records.to_string()),
             ],
             example: format!(
                 "30 of a unit's 100 petitions in construction where its level has 12% and ρ = 0.02: mid-p = {p:.1e}."

@@ -265,9 +265,9 @@ impl Detector for ProminentComplaints {
                      min_quarters of the window's quarters."
                 .into(),
             settings: vec![
-                ("window_quarters (fixed)".into(), self.window_quarters.to_string()),
-                ("min_quarters (fixed)".into(), self.min_quarters.to_string()),
-                ("q (fixed)".into(), self.q.to_string()),
+                ("[detect.prominent_complaints] window_quarters".into(), self.window_quarters.to_string()),
+                ("[detect.prominent_complaints] min_quarters".into(), self.min_quarters.to_string()),
+                ("[detect.prominent_complaints] q".into(), self.q.to_string()),
             ],
             example: format!(
                 "A top leader named in 20 of their unit's 120 petitions where top leaders average 5%: mid-p = {:.1e}.",
