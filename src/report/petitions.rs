@@ -311,8 +311,8 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
             .to_vec()
     };
     let threshold = i.concentration_q;
-    let method = "expected = headcount x the petition rate of units of the same level over the preceding quarters (the current quarter is not used); one-sided negative-binomial p-value with overdispersion estimated per level; Benjamini-Hochberg across all units tested";
-    let method_zh = "以此前若干季度同层级单位的人均信访举报率乘以本单位干部职工人数作为预期件数，按负二项分布（离散程度按层级估计）计算单侧p值，并对全部受检单位作Benjamini–Hochberg多重检验校正，当季数据不参与预期的估计";
+    let method = "each unit (with the units below it) against the per-head rate of units of the same level, projected from the preceding quarters (the current quarter is not used), and against its own history shrunk toward its peers; negative binomial with overdispersion estimated per level; windows of 1, 2 and 4 quarters; Benjamini-Hochberg within each level (see docs/detection.md)";
+    let method_zh = "以此前各季度同层级单位的人均信访举报率（含趋势和季节）推算本季度人均率，乘以本单位（含下级单位）干部职工人数作为同类单位预期，再按本单位历史水平作经验贝叶斯收缩调整；按负二项分布（离散程度按层级估计）计算单侧p值，同时考察近1、2、4个季度，并在同层级受检单位中作Benjamini–Hochberg多重检验校正，当季数据不参与预期的估计";
     let top_rows = top_units(i.unit_quarter, q, 10)?
         .into_iter()
         .map(|(name, level, c, rate)| {
@@ -380,18 +380,18 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
             },
             paragraphs: vec![match (zh, concentration.first()) {
                 (true, Some(f)) => format!(
-                    "以下单位本季度信访举报件数显著高于按干部职工人数和同层级单位比率推算的预期（Benjamini–Hochberg q值低于{threshold}，共检验{}个单位）。方法：{method_zh}。",
+                    "以下单位信访举报件数显著高于预期（Benjamini–Hochberg q值低于{threshold}；首位单位所在层级受检{}个单位）。方法：{method_zh}。",
                     f.evidence.n_tested
                 ),
                 (true, None) => format!(
-                    "本季度没有单位的信访举报件数显著高于按干部职工人数和同层级单位比率推算的预期（Benjamini–Hochberg q值均不低于{threshold}）。方法：{method_zh}。"
+                    "本季度没有单位的信访举报件数显著高于预期（Benjamini–Hochberg q值均不低于{threshold}）。方法：{method_zh}。"
                 ),
                 (false, Some(f)) => format!(
-                    "These units received significantly more petitions than expected from their headcount and the rate of units of the same level (Benjamini-Hochberg q below {threshold}; {} units tested). Method: {method}.",
+                    "These units received significantly more petitions than expected (Benjamini-Hochberg q below {threshold}; {} units tested in the first one's level). Method: {method}.",
                     f.evidence.n_tested
                 ),
                 (false, None) => format!(
-                    "No unit received significantly more petitions than expected from its headcount and the rate of units of the same level (no Benjamini-Hochberg q below {threshold}). Method: {method}."
+                    "No unit received significantly more petitions than expected (no Benjamini-Hochberg q below {threshold}). Method: {method}."
                 ),
             }],
             chart: None,
