@@ -145,11 +145,7 @@ impl Detector for KeyFieldRisk {
     }
 
     fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
-        let first = input.quarter.offset(1 - self.window_quarters as i32);
-        let names: Vec<String> = first
-            .through(input.quarter)
-            .map(|q| q.to_string())
-            .collect();
+        let names = super::window(input.quarter, self.window_quarters);
         let mut sums: Vec<Expr> = vec![col(uq::NAME).first(), col(uq::LEVEL).first()];
         for (src, _, _) in SOURCES {
             for v in KeyField::VALUES {

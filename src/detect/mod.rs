@@ -60,6 +60,48 @@ pub struct Score {
     pub flagged: bool,
 }
 
+impl Score {
+    /// The score of a rule (no test): the count it saw against the level
+    /// it is held to, no p or q.
+    pub fn rule(
+        detector: &'static str,
+        unit_id: &str,
+        unit_name: &str,
+        quarter: Quarter,
+        observed: f64,
+        threshold: f64,
+        flagged: bool,
+    ) -> Score {
+        Score {
+            detector,
+            unit_id: unit_id.to_string(),
+            unit_name: unit_name.to_string(),
+            group: String::new(),
+            quarter,
+            window: 1,
+            observed,
+            expected_peer: threshold,
+            expected_history: threshold,
+            rr: f64::NAN,
+            rr_lo: f64::NAN,
+            rr_hi: f64::NAN,
+            p_peer: f64::NAN,
+            p: f64::NAN,
+            q: f64::NAN,
+            rank: 0,
+            flagged,
+        }
+    }
+}
+
+/// The names of the `n` quarters ending at `last`, oldest first.
+pub fn window(last: Quarter, n: usize) -> Vec<String> {
+    last.offset(1 - n as i32)
+        .through(last)
+        .map(|q| q.to_string())
+        .collect()
+}
+
 /// What a detector found: every score, and the flags among them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {

@@ -138,11 +138,7 @@ impl Detector for ProminentComplaints {
     }
 
     fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
-        let first = input.quarter.offset(1 - self.window_quarters as i32);
-        let window: Vec<String> = first
-            .through(input.quarter)
-            .map(|q| q.to_string())
-            .collect();
+        let window = super::window(input.quarter, self.window_quarters);
         let all = leaders(input, &window)?;
         let units: BTreeMap<String, (String, String)> = {
             let df = &input.unit_quarter.0;

@@ -83,25 +83,15 @@ impl RiskScore {
             let total: f64 = parts.iter().map(|c| c.points).sum();
             let name = parts[0].unit_name.clone();
             let flagged = total >= self.threshold && total > 0.0;
-            out.scores.push(Score {
-                detector: NAME,
-                unit_id: unit.clone(),
-                unit_name: name.clone(),
-                group: String::new(),
+            out.scores.push(Score::rule(
+                NAME,
+                &unit,
+                &name,
                 quarter,
-                window: 1,
-                observed: total,
-                expected_peer: self.threshold,
-                expected_history: self.threshold,
-                rr: f64::NAN,
-                rr_lo: f64::NAN,
-                rr_hi: f64::NAN,
-                p_peer: f64::NAN,
-                p: f64::NAN,
-                q: f64::NAN,
-                rank: 0,
+                total,
+                self.threshold,
                 flagged,
-            });
+            ));
             if !flagged {
                 continue;
             }

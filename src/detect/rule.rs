@@ -61,25 +61,15 @@ impl MustBeZero {
             }
             let unit_name = name.get(i).unwrap_or(unit).to_string();
             let observed = f64::from(count);
-            out.scores.push(Score {
-                detector: self.detector,
-                unit_id: unit.to_string(),
-                unit_name: unit_name.clone(),
-                group: String::new(),
-                quarter: input.quarter,
-                window: 1,
+            out.scores.push(Score::rule(
+                self.detector,
+                unit,
+                &unit_name,
+                input.quarter,
                 observed,
-                expected_peer: 0.0,
-                expected_history: 0.0,
-                rr: f64::NAN,
-                rr_lo: f64::NAN,
-                rr_hi: f64::NAN,
-                p_peer: f64::NAN,
-                p: f64::NAN,
-                q: f64::NAN,
-                rank: 0,
-                flagged: true,
-            });
+                0.0,
+                true,
+            ));
             let fill = |t: &str| t.replace("{n}", &count.to_string());
             out.flags.push(Flag {
                 detector: self.detector,

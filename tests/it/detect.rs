@@ -92,24 +92,33 @@ fn yanpan(args: &[&str]) -> std::process::Output {
         .expect("runs")
 }
 
-#[test]
-fn explain_prints_the_settings_in_force_and_refuses_an_unknown_detector() {
-    let out = yanpan(&[
-        "explain",
-        "concentration",
-        "--pipeline",
-        "pipelines/quarterly.toml",
-    ]);
-    let text = String::from_utf8_lossy(&out.stdout);
+/// Runs `yanpan explain NAME` with the sample pipeline and checks that it
+/// succeeds and prints every one of `wants`.
+fn explained(name: &str, wants: &[&str]) {
+    let out = yanpan(&["explain", name, "--pipeline", "pipelines/quarterly.toml"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{text}");
-    for want in [
-        "[detect.concentration] history_quarters = 12",
-        "[detect.concentration] windows = [1, 2, 4]",
-        "peer expectation 10.0",
-        "Benjamini-Hochberg",
-    ] {
+    contains_all(&text, wants);
+}
+
+/// Asserts that `text` contains every one of `wants`.
+fn contains_all(text: &str, wants: &[&str]) {
+    for want in wants {
         assert!(text.contains(want), "{want} not in:\n{text}");
     }
+}
+
+#[test]
+fn explain_prints_the_settings_in_force_and_refuses_an_unknown_detector() {
+    explained(
+        "concentration",
+        &[
+            "[detect.concentration] history_quarters = 12",
+            "[detect.concentration] windows = [1, 2, 4]",
+            "peer expectation 10.0",
+            "Benjamini-Hochberg",
+        ],
+    );
     let bad = yanpan(&["explain", "no_such_detector"]);
     assert_eq!(bad.status.code(), Some(2));
     let listed = String::from_utf8_lossy(&bad.stderr).into_owned();
@@ -212,12 +221,13 @@ fn key_field_flags_the_unit_whose_share_stands_out_and_not_its_twin() {
     let (unit, sentence) = flagged[0];
     assert_eq!(unit, "S00");
     // 40 of 80 (50.0%) against the pooled (40 + 9 x 8) of 800 (14.0%).
-    for want in [
-        "工程建设领域信访举报占比50.0%（40/80件）",
-        "同层级单位为14.0%",
-    ] {
-        assert!(sentence.contains(want), "{want} not in {sentence}");
-    }
+    contains_all(
+        sentence,
+        &[
+            "工程建设领域信访举报占比50.0%（40/80件）",
+            "同层级单位为14.0%",
+        ],
+    );
     let twin = out
         .scores
         .iter()
@@ -281,13 +291,14 @@ fn prominent_complaints_flag_the_leader_named_far_above_their_peers_and_not_the_
         .collect();
     assert_eq!(flagged, ["P0"], "{:?}", out.flags);
     let s = &out.flags[0].sentence_zh;
-    for want in [
-        "市第0局一把手（P0）",
-        "4个季度被信访举报反映，共100件（署名40件",
-        "占该单位信访举报的25.0%",
-    ] {
-        assert!(s.contains(want), "{want} not in {s}");
-    }
+    contains_all(
+        s,
+        &[
+            "市第0局一把手（P0）",
+            "4个季度被信访举报反映，共100件（署名40件",
+            "占该单位信访举报的25.0%",
+        ],
+    );
     let twin = out
         .scores
         .iter()
@@ -298,20 +309,13 @@ fn prominent_complaints_flag_the_leader_named_far_above_their_peers_and_not_the_
 
 #[test]
 fn risk_weights_come_from_the_pipeline_file_and_an_unknown_detector_is_refused() {
-    let out = yanpan(&[
-        "explain",
+    explained(
         "risk_score",
-        "--pipeline",
-        "pipelines/quarterly.toml",
-    ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
-    for want in [
-        "[detect.risk_score] weights.top_leader_clues = 4",
-        "[detect.risk_score] threshold = 6",
-    ] {
-        assert!(text.contains(want), "{want} not in:\n{text}");
-    }
+        &[
+            "[detect.risk_score] weights.top_leader_clues = 4",
+            "[detect.risk_score] threshold = 6",
+        ],
+    );
     let dir = crate::TempDir::new();
     let original =
         std::fs::read_to_string(crate::root().join("pipelines/quarterly.toml")).expect("read");
