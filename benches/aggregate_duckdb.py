@@ -133,11 +133,18 @@ def build_sql(store, quarters, yanpan_columns, deadline, out):
             "rectifications_overdue_open", "findings",
             "status <> 'long_term'", "due_on", "rectified_on", 1,
         ),
+        f"""findings_repeated_at_follow_up AS (
+  SELECT f1.unit_id, f1.quarter, count(DISTINCT f1.finding_id) AS findings_repeated_at_follow_up
+  FROM {scan("findings")} AS f1 JOIN {scan("findings")} AS f0
+    ON f1.unit_id = f0.unit_id AND f1.field = f0.field AND f0.reported_on < f1.reported_on
+  WHERE f1.kind = 'follow_up' AND f1.quarter IN ({qlist})
+  GROUP BY f1.unit_id, f1.quarter)""",
     ]
     stocks = [
         "clues_open_at_end", "clues_top_leader_overdue", "cases_closed",
         "rectifications_due", "rectifications_due_done_on_time",
         "rectifications_due_done_late", "rectifications_overdue_open",
+        "findings_repeated_at_follow_up",
     ]
     non_additive = {"clue_days_top_leader_median", "clue_days_top_leader_p90"}
     selected = []

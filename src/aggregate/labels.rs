@@ -41,6 +41,7 @@ const BASE: &[(&str, &str)] = &[
     ("rectifications_due_done_on_time", "到期整改按时完成数"),
     ("rectifications_due_done_late", "到期整改逾期完成数"),
     ("rectifications_overdue_open", "季末超期未完成整改数"),
+    ("findings_repeated_at_follow_up", "回头看再次发现同类问题数"),
     ("rectification_completion_rate", "到期整改完成率"),
     ("amount_yuan", "涉案金额(元)"),
 ];

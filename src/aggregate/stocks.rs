@@ -195,5 +195,12 @@ pub fn dated_metrics(
             RECT_OVERDUE,
         )
     })?);
+    let names = Series::new(
+        uq::QUARTER.into(),
+        quarters.iter().map(|q| q.to_string()).collect::<Vec<_>>(),
+    );
+    out.push(findings(super::follow_up::REPEATED, &|lf| {
+        Ok(super::follow_up::repeated(lf, &names))
+    })?);
     Ok(out)
 }

@@ -1,5 +1,6 @@
 //! Rectification supervision: inspection findings past their due date and
-//! not rectified at quarter end (long-term items excluded).
+//! not rectified at quarter end (long-term items excluded), and problems
+//! found again at a follow-up inspection (回头看).
 
 use polars::prelude::PolarsResult;
 
@@ -18,11 +19,31 @@ impl Detector for Rectification {
     }
 
     fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
-        rule().detect(input)
+        let mut out = rule().detect(input)?;
+        let again = repeated().detect(input)?;
+        out.scores.extend(again.scores);
+        out.flags.extend(again.flags);
+        Ok(out)
     }
 
     fn explain(&self) -> super::Explanation {
-        rule().explanation(Vec::new())
+        let mut e = rule().explanation(Vec::new());
+        let r = repeated().explanation(Vec::new());
+        e.method = format!("{}\nAnd: {}", e.method, r.method);
+        e.example = format!("{}\n{}", e.example, r.example);
+        e
+    }
+}
+
+/// Problems found again at a follow-up inspection (回头看).
+fn repeated() -> MustBeZero {
+    MustBeZero {
+        detector: NAME,
+        column: crate::aggregate::follow_up::REPEATED,
+        high_from: 1,
+        rule: "every follow-up (回头看) finding in a key field where an earlier inspection had found a problem at the unit (always high)".into(),
+        zh: "回头看发现{n}个此前巡视巡察已发现的同类问题再次出现，整改不到位。".into(),
+        en: "the follow-up inspection found {n} problem(s) again in fields where earlier inspections had found them; rectification did not hold.".into(),
     }
 }
 

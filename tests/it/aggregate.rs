@@ -74,6 +74,7 @@ fn facts() -> Facts {
     let mut findings = df!(
         "finding_id" => ["F1", "F2", "F3"],
         "unit_id" => ["D1", "S1", "S1"],
+        "kind" => ["circuit", "inspection", "circuit"],
         "involves_top_leader" => [true, true, false],
         "field" => opt(&["land", "", ""]),
         "status" => ["done", "ongoing", "done"],
@@ -428,4 +429,37 @@ fn person_quarter_names_each_leader_and_follows_the_change_of_top_leader() {
         .get(0)
         .map(str::to_string);
     assert_eq!(role.as_deref(), Some("top_leader"));
+}
+
+#[test]
+fn a_follow_up_finding_in_a_field_found_before_counts_as_repeated_once() {
+    use yanpan::aggregate::follow_up::{REPEATED, repeated};
+    let d = |s: &str| days(s).expect("date");
+    let findings = df!(
+        "finding_id" => ["F1", "F2", "F3", "F4", "F5"],
+        "unit_id" => ["U1", "U1", "U1", "U1", "U2"],
+        "kind" => ["circuit", "inspection", "follow_up", "follow_up", "follow_up"],
+        "field" => ["land", "land", "land", "finance", "land"],
+        "reported_on" => [d("2024-01-10"), d("2024-02-01"), d("2024-05-10"), d("2024-05-11"), d("2024-05-12")],
+        "quarter" => ["2024Q1", "2024Q1", "2024Q2", "2024Q2", "2024Q2"],
+    )
+    .expect("frame")
+    .lazy()
+    .with_column(col("reported_on").cast(DataType::Date));
+    let qs = Series::new("quarter".into(), ["2024Q1", "2024Q2"]);
+    let out = repeated(findings, &qs).collect().expect("collect");
+    // F3 repeats F1 and F2 (counted once); F4's field was not found before;
+    // F5's unit had no earlier finding.
+    assert_eq!(out.height(), 1, "{out}");
+    let n = out
+        .column(REPEATED)
+        .expect("column")
+        .u32()
+        .expect("u32")
+        .get(0);
+    assert_eq!(n, Some(1));
+    assert_eq!(
+        out.column("unit_id").expect("u").str().expect("s").get(0),
+        Some("U1")
+    );
 }
