@@ -11,16 +11,20 @@ use crate::model::InspectionKind;
 /// Follow-up findings repeating an earlier finding's unit and field.
 pub const REPEATED: &str = "findings_repeated_at_follow_up";
 
-/// Per unit and quarter (of `quarters`), the repeated findings.
+/// Per unit and quarter (of `quarters`), the repeated findings. A
+/// follow-up finding repeats an earlier one exactly when the first finding
+/// in its unit and field was reported before it: a group-by and a join,
+/// no finding × finding product.
 pub fn repeated(findings: LazyFrame, quarters: &Series) -> LazyFrame {
-    const EARLIER: &str = "__earlier_reported_on";
+    const FIRST: &str = "__first_reported_on";
     // Joined on the field's code as text: the stored enumeration's small
     // integer type cannot be a join key in this polars build.
     let field = || col("field").cast(DataType::String);
-    let earlier =
-        findings
-            .clone()
-            .select([col(uq::UNIT_ID), field(), col("reported_on").alias(EARLIER)]);
+    let first = findings
+        .clone()
+        .filter(col("field").is_not_null())
+        .group_by([col(uq::UNIT_ID), field()])
+        .agg([col("reported_on").min().alias(FIRST)]);
     super::in_quarters(findings, quarters)
         .filter(
             col("kind")
@@ -28,22 +32,18 @@ pub fn repeated(findings: LazyFrame, quarters: &Series) -> LazyFrame {
                 .and(col("field").is_not_null()),
         )
         .select([
-            col("finding_id"),
             col(uq::UNIT_ID),
             col(uq::QUARTER),
             field(),
             col("reported_on"),
         ])
         .join(
-            earlier,
+            first,
             [col(uq::UNIT_ID), col("field")],
             [col(uq::UNIT_ID), col("field")],
             JoinArgs::new(JoinType::Inner),
         )
-        .filter(col(EARLIER).lt(col("reported_on")))
+        .filter(col(FIRST).lt(col("reported_on")))
         .group_by([col(uq::UNIT_ID), col(uq::QUARTER)])
-        .agg([col("finding_id")
-            .n_unique()
-            .cast(DataType::UInt32)
-            .alias(REPEATED)])
+        .agg([len().cast(DataType::UInt32).alias(REPEATED)])
 }
