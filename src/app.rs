@@ -423,8 +423,27 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         ),
         "trend chart",
     )?;
-    staging.write("charts/trend.svg", render::draw::svg(&chart)?.as_bytes())?;
-    render::draw::png(&chart, &staging.path("charts/trend.png")?)?;
+    let source_note = trend_labels(&pipeline, quarter).footnote;
+    let charts = polars_ctx(
+        render::set::quarterly(render::set::SetInputs {
+            quarter,
+            quarters: &shown_quarters,
+            zh: pipeline.language == Language::Zh,
+            own: &uq.0,
+            rollup: &tables.rollup.0,
+            flags,
+            trend: chart,
+            source_note,
+        }),
+        "chart set",
+    )?;
+    for c in &charts {
+        staging.write(
+            &format!("charts/{}.svg", c.id()),
+            render::draw::svg(c)?.as_bytes(),
+        )?;
+        render::draw::png(c, &staging.path(&format!("charts/{}.png", c.id()))?)?;
+    }
     clock.lap("render");
 
     let report = polars_ctx(

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::fonts::{FALLBACKS, FAMILY};
-use super::spec::LineChart;
+use super::spec::{Chart, LineChart};
 use super::style::{self, GRID, MUTED, PALETTE};
 
 /// A chart could not be drawn.
@@ -20,18 +20,88 @@ pub struct DrawError {
     pub message: String,
 }
 
-fn font(size: f64, k: f64) -> TextStyle<'static> {
+/// The house font at `size` CSS pixels, scaled by `k`.
+pub(super) fn font(size: f64, k: f64) -> TextStyle<'static> {
     (FAMILY, size * k).into_font().into()
 }
 
-/// Draws `spec` on `root`; `k` scales every size (1 for SVG, 2 for PNG).
-fn paint<DB: DrawingBackend>(
+/// What painting returns: the error message of the backend.
+pub(super) type Painted = Result<(), String>;
+
+/// A legend of `items` (name, dashed, colour) in one row, then the
+/// footnote, under the plot so they never cover the data. `boxes`: filled
+/// squares (bars) instead of line samples.
+pub(super) fn legend<DB: DrawingBackend>(
+    bottom: &DrawingArea<DB, Shift>,
+    items: &[(String, bool, RGBColor)],
+    footnote: &str,
+    k: f64,
+    boxes: bool,
+) -> Painted {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    let px = |v: f64| (v * k) as u32;
+    let mut x = px(64.0) as i32;
+    let y = px(12.0) as i32;
+    for (name, dashed, colour) in items {
+        let colour = *colour;
+        let seg = px(22.0) as i32;
+        let style = colour.stroke_width(px(2.0).max(1));
+        if boxes {
+            let r = px(6.0) as i32;
+            bottom
+                .draw(&Rectangle::new(
+                    [(x + seg / 2 - r, y - r), (x + seg / 2 + r, y + r)],
+                    colour.filled(),
+                ))
+                .map_err(e)?;
+        } else if *dashed {
+            bottom
+                .draw(&PathElement::new(vec![(x, y), (x + seg / 3, y)], style))
+                .map_err(e)?;
+            bottom
+                .draw(&PathElement::new(
+                    vec![(x + 2 * seg / 3, y), (x + seg, y)],
+                    style,
+                ))
+                .map_err(e)?;
+        } else {
+            bottom
+                .draw(&PathElement::new(vec![(x, y), (x + seg, y)], style))
+                .map_err(e)?;
+        }
+        let text = style::truncate(name, style::MAX_LABEL_CHARS);
+        let ts = font(style::LABEL_PX, k).pos(Pos::new(HPos::Left, VPos::Center));
+        bottom
+            .draw_text(&text, &ts, (x + seg + px(5.0) as i32, y))
+            .map_err(e)?;
+        let (tw, _) = bottom.estimate_text_size(&text, &ts).map_err(e)?;
+        x += seg + tw as i32 + px(22.0) as i32;
+    }
+    let note = font(style::NOTE_PX, k).color(&MUTED);
+    bottom
+        .draw_text(footnote, &note, (px(12.0) as i32, px(32.0) as i32))
+        .map_err(e)
+}
+
+/// Draws `chart` on `root`; `k` scales every size (1 for SVG, 2 for PNG).
+fn paint<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart, k: f64) -> Painted {
+    root.fill(&WHITE).map_err(|x| x.to_string())?;
+    match chart {
+        Chart::Line(c) => paint_line(root, c, k)?,
+        Chart::Bars(c) => super::bars::paint(root, c, k)?,
+        Chart::Funnel(c) => super::funnel::paint(root, c, k)?,
+        Chart::Heatmap(c) => super::heatmap::paint(root, c, k)?,
+    }
+    root.present().map_err(|x| x.to_string())
+}
+
+/// Draws a line chart.
+fn paint_line<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     spec: &LineChart,
     k: f64,
-) -> Result<(), String> {
+) -> Painted {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
-    root.fill(&WHITE).map_err(e)?;
     let (w, h) = root.dim_in_pixel();
     let px = |v: f64| (v * k) as u32;
     let (plot, bottom) = root.split_vertically(h - px(52.0));
@@ -122,52 +192,25 @@ fn paint<DB: DrawingBackend>(
                 .map_err(e)?,
         };
     }
-    // Legend: one row under the plot, so it never covers the data.
-    let mut x = px(64.0) as i32;
-    let y = px(12.0) as i32;
-    for (i, line) in spec.lines.iter().enumerate() {
-        let colour = PALETTE[i % PALETTE.len()];
-        let seg = px(22.0) as i32;
-        let style = colour.stroke_width(px(2.0).max(1));
-        if line.dashed {
-            bottom
-                .draw(&PathElement::new(vec![(x, y), (x + seg / 3, y)], style))
-                .map_err(e)?;
-            bottom
-                .draw(&PathElement::new(
-                    vec![(x + 2 * seg / 3, y), (x + seg, y)],
-                    style,
-                ))
-                .map_err(e)?;
-        } else {
-            bottom
-                .draw(&PathElement::new(vec![(x, y), (x + seg, y)], style))
-                .map_err(e)?;
-        }
-        let text = style::truncate(&line.name, style::MAX_LABEL_CHARS);
-        let ts = font(style::LABEL_PX, k).pos(Pos::new(HPos::Left, VPos::Center));
-        bottom
-            .draw_text(&text, &ts, (x + seg + px(5.0) as i32, y))
-            .map_err(e)?;
-        let (tw, _) = bottom.estimate_text_size(&text, &ts).map_err(e)?;
-        x += seg + tw as i32 + px(22.0) as i32;
-    }
-    let note = font(style::NOTE_PX, k).color(&MUTED);
-    bottom
-        .draw_text(&spec.footnote, &note, (px(12.0) as i32, px(32.0) as i32))
-        .map_err(e)?;
+    let names: Vec<(String, bool, RGBColor)> = spec
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.name.clone(), l.dashed, PALETTE[i % PALETTE.len()]))
+        .collect();
+    legend(&bottom, &names, &spec.footnote, k, false)?;
     let _ = w;
-    root.present().map_err(e)
+    Ok(())
 }
 
 /// The chart as SVG text. Font families list fallbacks, so a reader
 /// without the embedded font still sees Chinese.
-pub fn svg(spec: &LineChart) -> Result<String, DrawError> {
+pub fn svg(spec: &Chart) -> Result<String, DrawError> {
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, style::SVG_SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut out, spec.size()).into_drawing_area();
         paint(&root, spec, 1.0).map_err(|message| DrawError {
-            chart: spec.id.clone(),
+            chart: spec.id().to_string(),
             message,
         })?;
     }
@@ -188,7 +231,25 @@ pub fn svg(spec: &LineChart) -> Result<String, DrawError> {
         &format!("font-family=\"{FAMILY}\""),
         &format!("font-family=\"{list}\""),
     );
-    let title = format!("<title>{}</title>", crate::text::escape_html(&spec.title));
+    // Cut labels keep their full text as a tooltip (and for search).
+    let mut out = out;
+    for full in spec.long_labels() {
+        let cut = style::truncate(&full, style::MAX_LABEL_CHARS);
+        if cut != full {
+            let (cut, full) = (
+                crate::text::escape_html(&cut),
+                crate::text::escape_html(&full),
+            );
+            // plotters writes a text's content on its own line.
+            for (open, close) in [(">", "</text>"), (">\n", "\n</text>")] {
+                out = out.replace(
+                    &format!("{open}{cut}{close}"),
+                    &format!("><title>{full}</title>{cut}</text>"),
+                );
+            }
+        }
+    }
+    let title = format!("<title>{}</title>", crate::text::escape_html(spec.title()));
     Ok(match out.find('>') {
         Some(i) if out.starts_with("<svg") => format!("{}{}{}", &out[..=i], title, &out[i + 1..]),
         _ => out,
@@ -196,12 +257,12 @@ pub fn svg(spec: &LineChart) -> Result<String, DrawError> {
 }
 
 /// Draws the chart to a PNG file at `PNG_SCALE` times the SVG size.
-pub fn png(spec: &LineChart, path: &Path) -> Result<(), DrawError> {
-    let (w, h) = style::SVG_SIZE;
+pub fn png(spec: &Chart, path: &Path) -> Result<(), DrawError> {
+    let (w, h) = spec.size();
     let k = style::PNG_SCALE;
     let root = BitMapBackend::new(path, (w * k, h * k)).into_drawing_area();
     paint(&root, spec, f64::from(k)).map_err(|message| DrawError {
-        chart: spec.id.clone(),
+        chart: spec.id().to_string(),
         message,
     })
 }

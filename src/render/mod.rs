@@ -2,9 +2,13 @@
 //! SVG and PNG (`draw.rs`), in one house style (`style.rs`), with the
 //! embedded CJK font (`fonts.rs`).
 
+pub mod bars;
 pub mod draw;
 pub mod fonts;
+pub mod funnel;
+pub mod heatmap;
+pub mod set;
 pub mod spec;
 pub mod style;
 
-pub use spec::{Line, LineChart, TrendLabels};
+pub use spec::{Chart, Line, LineChart, TrendLabels};

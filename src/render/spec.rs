@@ -6,6 +6,59 @@ use polars::prelude::*;
 use crate::aggregate::uq;
 use crate::model::Quarter;
 
+/// Any chart: what `draw` draws.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Chart {
+    Line(LineChart),
+    Bars(super::bars::BarChart),
+    Funnel(super::funnel::FunnelChart),
+    Heatmap(super::heatmap::Heatmap),
+}
+
+impl Chart {
+    /// File stem under `charts/`.
+    pub fn id(&self) -> &str {
+        match self {
+            Chart::Line(c) => &c.id,
+            Chart::Bars(c) => &c.id,
+            Chart::Funnel(c) => &c.id,
+            Chart::Heatmap(c) => &c.id,
+        }
+    }
+
+    pub fn title(&self) -> &str {
+        match self {
+            Chart::Line(c) => &c.title,
+            Chart::Bars(c) => &c.title,
+            Chart::Funnel(c) => &c.title,
+            Chart::Heatmap(c) => &c.title,
+        }
+    }
+
+    /// The SVG canvas (CSS pixels); the PNG is `PNG_SCALE` times it.
+    pub fn size(&self) -> (u32, u32) {
+        match self {
+            Chart::Heatmap(c) => c.size(),
+            _ => super::style::SVG_SIZE,
+        }
+    }
+
+    /// Labels that may be drawn cut short, in full.
+    pub fn long_labels(&self) -> Vec<String> {
+        match self {
+            Chart::Line(c) => c.lines.iter().map(|l| l.name.clone()).collect(),
+            Chart::Bars(c) => c.series.iter().map(|s| s.name.clone()).collect(),
+            Chart::Funnel(c) => c
+                .points
+                .iter()
+                .filter(|p| p.flagged)
+                .map(|p| p.name.clone())
+                .collect(),
+            Chart::Heatmap(c) => c.rows.iter().map(|r| r.name.clone()).collect(),
+        }
+    }
+}
+
 /// One line of a line chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {

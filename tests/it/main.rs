@@ -1,6 +1,7 @@
 //! Integration tests: one crate, one module per stage or command.
 
 mod aggregate;
+mod charts;
 mod detect;
 mod end_to_end;
 mod fuzz;

@@ -1,0 +1,124 @@
+//! Bar charts over quarters: stacked (key-field composition) or side by
+//! side (rectification: due, done on time, done late, overdue).
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::IntoSegmentedCoord;
+use plotters::prelude::*;
+
+use super::draw::{Painted, font, legend};
+use super::style::{self, GRID, PALETTE};
+
+/// One series: a value per quarter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarSeries {
+    pub name: String,
+    pub values: Vec<f64>,
+    /// Drawn in grey (a remainder such as "other"), not a palette colour.
+    pub muted: bool,
+}
+
+/// The grey of muted series.
+const REMAINDER: RGBColor = RGBColor(200, 200, 200);
+
+fn colour_of(s: &BarSeries, j: usize) -> RGBColor {
+    if s.muted {
+        REMAINDER
+    } else {
+        PALETTE[j % PALETTE.len()]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarChart {
+    pub id: String,
+    pub title: String,
+    pub y_label: String,
+    pub x_labels: Vec<String>,
+    pub series: Vec<BarSeries>,
+    /// Stacked, or side by side.
+    pub stacked: bool,
+    pub footnote: String,
+}
+
+pub(super) fn paint<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &BarChart,
+    k: f64,
+) -> Painted {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    let px = |v: f64| (v * k) as u32;
+    let (_, h) = root.dim_in_pixel();
+    let (plot, bottom) = root.split_vertically(h - px(52.0));
+    let n = spec.x_labels.len().max(1);
+    let top = (0..n)
+        .map(|i| {
+            let column = spec
+                .series
+                .iter()
+                .map(|s| s.values.get(i).copied().unwrap_or(0.0));
+            if spec.stacked {
+                column.sum::<f64>()
+            } else {
+                column.fold(0.0, f64::max)
+            }
+        })
+        .fold(0.0, f64::max);
+    let y_max = (top * 1.15).max(1.0);
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(&spec.title, font(style::TITLE_PX, k))
+        .margin(px(12.0))
+        .x_label_area_size(px(34.0))
+        .y_label_area_size(px(56.0))
+        .build_cartesian_2d((0..n as i32 - 1).into_segmented(), 0f64..y_max)
+        .map_err(e)?;
+    let labels = spec.x_labels.clone();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .x_labels(n)
+        .x_label_formatter(&|x| match x {
+            SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .y_desc(&spec.y_label)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .label_style(font(style::TICK_PX, k))
+        .axis_desc_style(font(style::LABEL_PX, k))
+        .draw()
+        .map_err(e)?;
+    let m = spec.series.len().max(1);
+    for i in 0..n {
+        let mut base = 0.0;
+        for (j, s) in spec.series.iter().enumerate() {
+            let v = s.values.get(i).copied().unwrap_or(0.0);
+            let colour = colour_of(s, j);
+            // Bars are drawn in the segment's plot coordinates: the
+            // segment [i, i+1) is split among the series when side by side.
+            let (x0, x1, y0, y1) = if spec.stacked {
+                (0.15, 0.85, base, base + v)
+            } else {
+                let w = 0.8 / m as f64;
+                (0.1 + w * j as f64, 0.1 + w * (j as f64 + 1.0), 0.0, v)
+            };
+            base += v;
+            let area = chart.plotting_area();
+            let (l, t) = area.map_coordinate(&(SegmentValue::Exact(i as i32), y1));
+            let (r, b) = area.map_coordinate(&(SegmentValue::Exact(i as i32 + 1), y0));
+            let width = (r - l) as f64;
+            let rect = Rectangle::new(
+                [(l + (x0 * width) as i32, t), (l + (x1 * width) as i32, b)],
+                colour.filled(),
+            );
+            root.draw(&rect).map_err(e)?;
+        }
+    }
+    let names: Vec<(String, bool, RGBColor)> = spec
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.clone(), false, colour_of(s, i)))
+        .collect();
+    legend(&bottom, &names, &spec.footnote, k, true)
+}

@@ -1,0 +1,223 @@
+//! Heatmap of the units of one level × quarters, each cell the ratio of the
+//! unit's petitions to what the level's rate per head gives for its
+//! headcount that quarter: blue below, vermilion above, white at 1, and the
+//! ratio written in the cell so it reads in black and white. Cells flagged
+//! by the concentration detector are outlined.
+
+use std::collections::{BTreeMap, HashSet};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use polars::prelude::*;
+
+use super::draw::{Painted, font};
+use super::style::{self, MUTED, PALETTE};
+use crate::aggregate::uq;
+use crate::model::Quarter;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatRow {
+    pub unit_id: String,
+    pub name: String,
+    /// Observed / expected per quarter (`None`: nothing expected).
+    pub ratios: Vec<Option<f64>>,
+    pub flagged: Vec<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heatmap {
+    pub id: String,
+    pub title: String,
+    pub x_labels: Vec<String>,
+    pub rows: Vec<HeatRow>,
+    pub footnote: String,
+}
+
+const ROW_PX: u32 = 20;
+
+impl Heatmap {
+    pub fn size(&self) -> (u32, u32) {
+        (
+            style::SVG_SIZE.0,
+            130 + ROW_PX * self.rows.len().max(1) as u32,
+        )
+    }
+}
+
+/// The most rows drawn; a level with more units shows those with the
+/// highest ratio in the last quarter (the footnote says so).
+pub const MAX_ROWS: usize = 30;
+
+/// The heatmap of `level` over `quarters` from a unit × quarter table;
+/// `flagged` holds (unit, quarter) pairs.
+pub fn heatmap(
+    table: &DataFrame,
+    quarters: &[Quarter],
+    level: &str,
+    flagged: &HashSet<(String, String)>,
+    title: String,
+    footnote: String,
+) -> PolarsResult<Heatmap> {
+    let names: Vec<String> = quarters.iter().map(|q| q.to_string()).collect();
+    let df = table
+        .clone()
+        .lazy()
+        .filter(
+            col(uq::LEVEL)
+                .cast(DataType::String)
+                .eq(lit(level))
+                .and(col(uq::HEADCOUNT).gt(lit(0)))
+                .and(col(uq::QUARTER).is_in(
+                    lit(Series::new("q".into(), names.clone())).implode(false),
+                    false,
+                )),
+        )
+        .select([
+            col(uq::UNIT_ID),
+            col(uq::NAME),
+            col(uq::QUARTER),
+            col(uq::HEADCOUNT).cast(DataType::Float64),
+            col(uq::PETITIONS).cast(DataType::Float64),
+        ])
+        .collect()?;
+    let (ids, unit_names, qs) = (
+        df.column(uq::UNIT_ID)?.str()?,
+        df.column(uq::NAME)?.str()?,
+        df.column(uq::QUARTER)?.str()?,
+    );
+    let (hc, n) = (
+        df.column(uq::HEADCOUNT)?.f64()?,
+        df.column(uq::PETITIONS)?.f64()?,
+    );
+    // The level's rate per head each quarter.
+    let mut totals: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    let mut cells: BTreeMap<(&str, &str), (f64, f64)> = BTreeMap::new();
+    let mut label: BTreeMap<&str, &str> = BTreeMap::new();
+    for i in 0..df.height() {
+        let (Some(u), Some(q), Some(h), Some(y)) = (ids.get(i), qs.get(i), hc.get(i), n.get(i))
+        else {
+            continue;
+        };
+        let t = totals.entry(q).or_default();
+        t.0 += y;
+        t.1 += h;
+        cells.insert((u, q), (y, h));
+        label.insert(u, unit_names.get(i).unwrap_or(u));
+    }
+    let mut rows: Vec<HeatRow> = label
+        .iter()
+        .map(|(u, name)| {
+            let ratios = names
+                .iter()
+                .map(|q| {
+                    let (y, h) = cells.get(&(*u, q.as_str()))?;
+                    let (ty, th) = totals.get(q.as_str())?;
+                    let expected = h * ty / th;
+                    (expected > 0.0).then(|| y / expected)
+                })
+                .collect();
+            HeatRow {
+                unit_id: u.to_string(),
+                name: name.to_string(),
+                ratios,
+                flagged: names
+                    .iter()
+                    .map(|q| flagged.contains(&(u.to_string(), q.clone())))
+                    .collect(),
+            }
+        })
+        .collect();
+    if rows.len() > MAX_ROWS {
+        let last = |r: &HeatRow| r.ratios.last().copied().flatten().unwrap_or(0.0);
+        rows.sort_by(|a, b| {
+            last(b)
+                .total_cmp(&last(a))
+                .then_with(|| a.unit_id.cmp(&b.unit_id))
+        });
+        rows.truncate(MAX_ROWS);
+    }
+    rows.sort_by(|a, b| a.unit_id.cmp(&b.unit_id));
+    Ok(Heatmap {
+        id: format!("heatmap_{level}"),
+        title,
+        x_labels: quarters.iter().map(|q| q.to_string()).collect(),
+        rows,
+        footnote,
+    })
+}
+
+/// White at 1, toward blue below (0.5 and less) and vermilion above (2
+/// and more), on a log scale.
+pub fn colour(ratio: f64) -> RGBColor {
+    let t = ratio.max(1e-9).log2().clamp(-1.0, 1.0);
+    let (to, t) = if t < 0.0 {
+        (PALETTE[0], -t)
+    } else {
+        (PALETTE[1], t)
+    };
+    let mix = |a: u8| (255.0 + (f64::from(a) - 255.0) * t * 0.85).round() as u8;
+    RGBColor(mix(to.0), mix(to.1), mix(to.2))
+}
+
+pub(super) fn paint<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &Heatmap,
+    k: f64,
+) -> Painted {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    let px = |v: f64| (v * k) as i32;
+    let title = font(style::TITLE_PX, k).pos(Pos::new(HPos::Center, VPos::Top));
+    let (w, _) = root.dim_in_pixel();
+    root.draw_text(&spec.title, &title, (w as i32 / 2, px(10.0)))
+        .map_err(e)?;
+    let (left, top) = (px(150.0), px(60.0));
+    let cols = spec.x_labels.len().max(1) as i32;
+    let cell_w = (w as i32 - left - px(20.0)) / cols;
+    let cell_h = px(f64::from(ROW_PX));
+    let tick = font(style::TICK_PX, k);
+    for (j, q) in spec.x_labels.iter().enumerate() {
+        let x = left + cell_w * j as i32 + cell_w / 2;
+        root.draw_text(
+            q,
+            &tick.pos(Pos::new(HPos::Center, VPos::Bottom)),
+            (x, top - px(4.0)),
+        )
+        .map_err(e)?;
+    }
+    let value = font(style::NOTE_PX, k).pos(Pos::new(HPos::Center, VPos::Center));
+    for (i, row) in spec.rows.iter().enumerate() {
+        let y = top + cell_h * i as i32;
+        let name = style::truncate(&row.name, style::MAX_LABEL_CHARS);
+        root.draw_text(
+            &name,
+            &tick.pos(Pos::new(HPos::Right, VPos::Center)),
+            (left - px(6.0), y + cell_h / 2),
+        )
+        .map_err(e)?;
+        for (j, r) in row.ratios.iter().enumerate() {
+            let x = left + cell_w * j as i32;
+            let fill = r.map_or(RGBColor(240, 240, 240), colour);
+            root.draw(&Rectangle::new(
+                [(x, y), (x + cell_w - 1, y + cell_h - 1)],
+                fill.filled(),
+            ))
+            .map_err(e)?;
+            if row.flagged.get(j).copied().unwrap_or(false) {
+                root.draw(&Rectangle::new(
+                    [(x + 1, y + 1), (x + cell_w - 2, y + cell_h - 2)],
+                    BLACK.stroke_width((2.0 * k) as u32),
+                ))
+                .map_err(e)?;
+            }
+            let text = r.map_or("–".to_string(), |r| format!("{r:.2}"));
+            root.draw_text(&text, &value, (x + cell_w / 2, y + cell_h / 2))
+                .map_err(e)?;
+        }
+    }
+    let note = font(style::NOTE_PX, k).color(&MUTED);
+    let bottom = top + cell_h * spec.rows.len() as i32 + px(24.0);
+    root.draw_text(&spec.footnote, &note, (px(12.0), bottom))
+        .map_err(e)?;
+    Ok(())
+}

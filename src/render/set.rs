@@ -1,0 +1,253 @@
+//! The quarterly chart set: which charts a run draws, with their words in
+//! the report's language. Pure: tables and flags in, chart specs out.
+
+use std::collections::HashSet;
+
+use polars::prelude::*;
+
+use super::bars::{BarChart, BarSeries};
+use super::funnel::{FunnelLabels, funnel};
+use super::heatmap::heatmap;
+use super::spec::{Chart, LineChart};
+use crate::aggregate::uq;
+use crate::model::{EnumValue, Flag, KeyField, Quarter, UnitLevel};
+
+/// What the chart set is drawn from.
+#[derive(Debug)]
+pub struct SetInputs<'a> {
+    pub quarter: Quarter,
+    /// The quarters shown (oldest first, ending at `quarter`).
+    pub quarters: &'a [Quarter],
+    pub zh: bool,
+    /// Each unit's own figures, and each node with the units below it.
+    pub own: &'a DataFrame,
+    pub rollup: &'a DataFrame,
+    pub flags: &'a [Flag],
+    /// The trend chart, built as before.
+    pub trend: LineChart,
+    /// "数据来源：…" / "Source: …".
+    pub source_note: String,
+}
+
+/// Levels with at least this many units get a funnel plot and a heatmap.
+const MIN_UNITS: usize = 5;
+
+fn level_label(code: &str, zh: bool) -> String {
+    UnitLevel::VALUES
+        .iter()
+        .find(|v| v.code == code)
+        .map_or(code.to_string(), |v: &EnumValue| {
+            if zh {
+                v.zh.to_string()
+            } else {
+                v.en.to_string()
+            }
+        })
+}
+
+/// Sums of `columns` per quarter over the own-figures table, in `quarters` order.
+fn per_quarter(
+    own: &DataFrame,
+    quarters: &[Quarter],
+    columns: &[String],
+) -> PolarsResult<Vec<Vec<f64>>> {
+    let names: Vec<String> = quarters.iter().map(|q| q.to_string()).collect();
+    let sums = own
+        .clone()
+        .lazy()
+        .group_by([col(uq::QUARTER)])
+        .agg(
+            columns
+                .iter()
+                .map(|c| col(c.as_str()).cast(DataType::Float64).sum())
+                .collect::<Vec<_>>(),
+        )
+        .collect()?;
+    let q = sums.column(uq::QUARTER)?.str()?;
+    let mut out = Vec::new();
+    for c in columns {
+        let v = sums.column(c)?.f64()?;
+        out.push(
+            names
+                .iter()
+                .map(|n| {
+                    (0..sums.height())
+                        .find(|&i| q.get(i) == Some(n.as_str()))
+                        .and_then(|i| v.get(i))
+                        .unwrap_or(0.0)
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+/// Every chart of the quarterly run.
+pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
+    let zh = i.zh;
+    let x_labels: Vec<String> = i.quarters.iter().map(|q| q.to_string()).collect();
+    let mut charts = vec![Chart::Line(i.trend.clone())];
+    // Key-field composition of petitions.
+    let fields: Vec<String> = KeyField::VALUES
+        .iter()
+        .map(|v| format!("petitions_field_{}", v.code))
+        .collect();
+    let values = per_quarter(i.own, i.quarters, &fields)?;
+    charts.push(Chart::Bars(BarChart {
+        id: "key_fields".into(),
+        title: if zh {
+            "信访举报重点领域构成（按季度）".into()
+        } else {
+            "Petitions by key field, by quarter".into()
+        },
+        y_label: if zh { "件".into() } else { "petitions".into() },
+        x_labels: x_labels.clone(),
+        series: KeyField::VALUES
+            .iter()
+            .zip(values)
+            .map(|(v, values)| BarSeries {
+                name: if zh { v.zh.into() } else { v.en.into() },
+                values,
+                muted: v.code == KeyField::Other.code(),
+            })
+            .collect(),
+        stacked: true,
+        footnote: i.source_note.clone(),
+    }));
+    // Rectification.
+    let rect = [
+        ("rectifications_due", "到期应整改", "due"),
+        (
+            "rectifications_due_done_on_time",
+            "按期完成",
+            "done on time",
+        ),
+        ("rectifications_due_done_late", "逾期完成", "done late"),
+        (
+            "rectifications_overdue_open",
+            "季末超期未完成",
+            "overdue at quarter end",
+        ),
+    ];
+    let columns: Vec<String> = rect.iter().map(|r| r.0.to_string()).collect();
+    let values = per_quarter(i.own, i.quarters, &columns)?;
+    charts.push(Chart::Bars(BarChart {
+        id: "rectification".into(),
+        title: if zh {
+            "巡视巡察发现问题整改情况（按季度）".into()
+        } else {
+            "Rectification of inspection findings, by quarter".into()
+        },
+        y_label: if zh { "个".into() } else { "findings".into() },
+        x_labels: x_labels.clone(),
+        series: rect
+            .iter()
+            .zip(values)
+            .map(|(r, values)| BarSeries {
+                name: if zh { r.1.into() } else { r.2.into() },
+                values,
+                muted: false,
+            })
+            .collect(),
+        stacked: false,
+        footnote: i.source_note.clone(),
+    }));
+    // Funnel plot and heatmap per level with enough units.
+    let flagged_now: HashSet<String> = i
+        .flags
+        .iter()
+        .filter(|f| f.detector == "concentration")
+        .map(|f| f.unit_id.clone())
+        .collect();
+    let flagged_cells: HashSet<(String, String)> = flagged_now
+        .iter()
+        .map(|u| (u.clone(), i.quarter.to_string()))
+        .collect();
+    let levels = i
+        .rollup
+        .clone()
+        .lazy()
+        .filter(
+            col(uq::QUARTER)
+                .eq(lit(i.quarter.to_string()))
+                .and(col(uq::HEADCOUNT).gt(lit(0))),
+        )
+        .group_by([col(uq::LEVEL).cast(DataType::String)])
+        .agg([len().alias("n")])
+        .sort([uq::LEVEL], Default::default())
+        .collect()?;
+    let (codes, counts) = (
+        levels.column(uq::LEVEL)?.str()?,
+        levels.column("n")?.cast(&DataType::UInt64)?,
+    );
+    let counts = counts.u64()?;
+    for k in 0..levels.height() {
+        let (Some(code), Some(n)) = (codes.get(k), counts.get(k)) else {
+            continue;
+        };
+        if (n as usize) < MIN_UNITS {
+            continue;
+        }
+        let level = level_label(code, zh);
+        charts.push(Chart::Funnel(funnel(
+            i.rollup,
+            i.quarter,
+            code,
+            &flagged_now,
+            FunnelLabels {
+                title: if zh {
+                    format!("{}信访举报率漏斗图（{level}，含下级单位）", i.quarter)
+                } else {
+                    format!("Petition rate funnel plot, {} ({level}, with the units below)", i.quarter)
+                },
+                x_label: if zh { "干部职工人数（人，对数刻度）".into() } else { "headcount (staff, log scale)".into() },
+                y_label: if zh { "每百人信访举报（件）".into() } else { "petitions per 100 staff".into() },
+                legend: if zh {
+                    ["单位".into(), "同层级平均".into(), "95%控制限".into(), "99.8%控制限".into()]
+                } else {
+                    ["units".into(), "level average".into(), "95% limits".into(), "99.8% limits".into()]
+                },
+                footnote: format!(
+                    "{} {}",
+                    if zh { "黑色为信访举报比较集中的单位（判断还考虑本单位历史水平，控制限外的单位未必标出）；控制限已按离散程度放宽。" } else { "Black: flagged units (the detector also weighs each unit's own history, so not every point outside the limits is flagged); limits widened for overdispersion." },
+                    i.source_note
+                ),
+            },
+        )?));
+        let title = if zh {
+            format!("{level}信访举报实际与预期之比（按季度）")
+        } else {
+            format!("Petitions, observed / expected, {level}, by quarter")
+        };
+        let many = n as usize > super::heatmap::MAX_ROWS;
+        let note = match (zh, many) {
+            (true, true) => format!(
+                "预期=人数×同层级当季人均件数；单位较多，只列末季比值最高的{}个；黑框为信访举报比较集中。{}",
+                super::heatmap::MAX_ROWS,
+                i.source_note
+            ),
+            (true, false) => format!(
+                "预期=人数×同层级当季人均件数；黑框为信访举报比较集中。{}",
+                i.source_note
+            ),
+            (false, true) => format!(
+                "Expected = headcount x the level's rate that quarter; the {} units with the highest last-quarter ratio; outlined: flagged. {}",
+                super::heatmap::MAX_ROWS,
+                i.source_note
+            ),
+            (false, false) => format!(
+                "Expected = headcount x the level's rate that quarter; outlined: flagged. {}",
+                i.source_note
+            ),
+        };
+        charts.push(Chart::Heatmap(heatmap(
+            i.rollup,
+            i.quarters,
+            code,
+            &flagged_cells,
+            title,
+            note,
+        )?));
+    }
+    Ok(charts)
+}
