@@ -82,18 +82,18 @@ fn per_quarter(
     Ok(out)
 }
 
-/// Every chart of the quarterly run.
-pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
+/// The kinds of chart `yanpan chart` draws.
+pub const KINDS: [&str; 5] = ["trend", "key_fields", "rectification", "funnel", "heatmap"];
+
+/// Petitions by key field per quarter, stacked.
+pub fn key_fields(i: &SetInputs<'_>) -> PolarsResult<Chart> {
     let zh = i.zh;
-    let x_labels: Vec<String> = i.quarters.iter().map(|q| q.to_string()).collect();
-    let mut charts = vec![Chart::Line(i.trend.clone())];
-    // Key-field composition of petitions.
     let fields: Vec<String> = KeyField::VALUES
         .iter()
         .map(|v| format!("petitions_field_{}", v.code))
         .collect();
     let values = per_quarter(i.own, i.quarters, &fields)?;
-    charts.push(Chart::Bars(BarChart {
+    Ok(Chart::Bars(BarChart {
         id: "key_fields".into(),
         title: if zh {
             "信访举报重点领域构成（按季度）".into()
@@ -101,7 +101,7 @@ pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
             "Petitions by key field, by quarter".into()
         },
         y_label: if zh { "件".into() } else { "petitions".into() },
-        x_labels: x_labels.clone(),
+        x_labels: i.quarters.iter().map(|q| q.to_string()).collect(),
         series: KeyField::VALUES
             .iter()
             .zip(values)
@@ -113,8 +113,12 @@ pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
             .collect(),
         stacked: true,
         footnote: i.source_note.clone(),
-    }));
-    // Rectification.
+    }))
+}
+
+/// Rectifications due, done on time, done late and overdue, per quarter.
+pub fn rectification(i: &SetInputs<'_>) -> PolarsResult<Chart> {
+    let zh = i.zh;
     let rect = [
         ("rectifications_due", "到期应整改", "due"),
         (
@@ -131,7 +135,7 @@ pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
     ];
     let columns: Vec<String> = rect.iter().map(|r| r.0.to_string()).collect();
     let values = per_quarter(i.own, i.quarters, &columns)?;
-    charts.push(Chart::Bars(BarChart {
+    Ok(Chart::Bars(BarChart {
         id: "rectification".into(),
         title: if zh {
             "巡视巡察发现问题整改情况（按季度）".into()
@@ -139,7 +143,7 @@ pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
             "Rectification of inspection findings, by quarter".into()
         },
         y_label: if zh { "个".into() } else { "findings".into() },
-        x_labels: x_labels.clone(),
+        x_labels: i.quarters.iter().map(|q| q.to_string()).collect(),
         series: rect
             .iter()
             .zip(values)
@@ -151,18 +155,126 @@ pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
             .collect(),
         stacked: false,
         footnote: i.source_note.clone(),
-    }));
-    // Funnel plot and heatmap per level with enough units.
-    let flagged_now: HashSet<String> = i
-        .flags
+    }))
+}
+
+fn flagged_units(i: &SetInputs<'_>) -> HashSet<String> {
+    i.flags
         .iter()
         .filter(|f| f.detector == "concentration")
         .map(|f| f.unit_id.clone())
+        .collect()
+}
+
+/// The funnel plot of one level in the report's quarter.
+pub fn funnel_of(i: &SetInputs<'_>, code: &str) -> PolarsResult<Chart> {
+    let zh = i.zh;
+    let level = level_label(code, zh);
+    Ok(Chart::Funnel(funnel(
+        i.rollup,
+        i.quarter,
+        code,
+        &flagged_units(i),
+        FunnelLabels {
+            title: if zh {
+                format!("{}信访举报率漏斗图（{level}，含下级单位）", i.quarter)
+            } else {
+                format!(
+                    "Petition rate funnel plot, {} ({level}, with the units below)",
+                    i.quarter
+                )
+            },
+            x_label: if zh {
+                "干部职工人数（人，对数刻度）".into()
+            } else {
+                "headcount (staff, log scale)".into()
+            },
+            y_label: if zh {
+                "每百人信访举报（件）".into()
+            } else {
+                "petitions per 100 staff".into()
+            },
+            legend: if zh {
+                [
+                    "单位".into(),
+                    "同层级平均".into(),
+                    "95%控制限".into(),
+                    "99.8%控制限".into(),
+                ]
+            } else {
+                [
+                    "units".into(),
+                    "level average".into(),
+                    "95% limits".into(),
+                    "99.8% limits".into(),
+                ]
+            },
+            footnote: format!(
+                "{} {}",
+                if zh {
+                    "黑色为信访举报比较集中的单位（判断还考虑本单位历史水平，控制限外的单位未必标出）；控制限已按离散程度放宽。"
+                } else {
+                    "Black: flagged units (the detector also weighs each unit's own history, so not every point outside the limits is flagged); limits widened for overdispersion."
+                },
+                i.source_note
+            ),
+        },
+    )?))
+}
+
+/// The observed/expected heatmap of one level over the shown quarters.
+pub fn heatmap_of(i: &SetInputs<'_>, code: &str) -> PolarsResult<Chart> {
+    let zh = i.zh;
+    let level = level_label(code, zh);
+    let cells: HashSet<(String, String)> = flagged_units(i)
+        .into_iter()
+        .map(|u| (u, i.quarter.to_string()))
         .collect();
-    let flagged_cells: HashSet<(String, String)> = flagged_now
-        .iter()
-        .map(|u| (u.clone(), i.quarter.to_string()))
-        .collect();
+    let title = if zh {
+        format!("{level}信访举报实际与预期之比（按季度）")
+    } else {
+        format!("Petitions, observed / expected, {level}, by quarter")
+    };
+    let units = i
+        .rollup
+        .clone()
+        .lazy()
+        .filter(
+            col(uq::LEVEL)
+                .cast(DataType::String)
+                .eq(lit(code))
+                .and(col(uq::QUARTER).eq(lit(i.quarter.to_string())))
+                .and(col(uq::HEADCOUNT).gt(lit(0))),
+        )
+        .collect()?
+        .height();
+    let many = units > super::heatmap::MAX_ROWS;
+    let m = super::heatmap::MAX_ROWS;
+    let note = match (zh, many) {
+        (true, true) => format!(
+            "预期=人数×同层级当季人均件数；单位较多，只列末季比值最高的{m}个；黑框为信访举报比较集中。{}",
+            i.source_note
+        ),
+        (true, false) => format!(
+            "预期=人数×同层级当季人均件数；黑框为信访举报比较集中。{}",
+            i.source_note
+        ),
+        (false, true) => format!(
+            "Expected = headcount x the level's rate that quarter; the {m} units with the highest last-quarter ratio; outlined: flagged. {}",
+            i.source_note
+        ),
+        (false, false) => format!(
+            "Expected = headcount x the level's rate that quarter; outlined: flagged. {}",
+            i.source_note
+        ),
+    };
+    Ok(Chart::Heatmap(heatmap(
+        i.rollup, i.quarters, code, &cells, title, note,
+    )?))
+}
+
+/// The levels with at least `MIN_UNITS` units with a headcount in the quarter.
+pub fn levels(i: &SetInputs<'_>) -> PolarsResult<Vec<String>> {
     let levels = i
         .rollup
         .clone()
@@ -173,81 +285,29 @@ pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
                 .and(col(uq::HEADCOUNT).gt(lit(0))),
         )
         .group_by([col(uq::LEVEL).cast(DataType::String)])
-        .agg([len().alias("n")])
+        .agg([len().cast(DataType::UInt64).alias("n")])
+        .filter(col("n").gt_eq(lit(MIN_UNITS as u64)))
         .sort([uq::LEVEL], Default::default())
         .collect()?;
-    let (codes, counts) = (
-        levels.column(uq::LEVEL)?.str()?,
-        levels.column("n")?.cast(&DataType::UInt64)?,
-    );
-    let counts = counts.u64()?;
-    for k in 0..levels.height() {
-        let (Some(code), Some(n)) = (codes.get(k), counts.get(k)) else {
-            continue;
-        };
-        if (n as usize) < MIN_UNITS {
-            continue;
-        }
-        let level = level_label(code, zh);
-        charts.push(Chart::Funnel(funnel(
-            i.rollup,
-            i.quarter,
-            code,
-            &flagged_now,
-            FunnelLabels {
-                title: if zh {
-                    format!("{}信访举报率漏斗图（{level}，含下级单位）", i.quarter)
-                } else {
-                    format!("Petition rate funnel plot, {} ({level}, with the units below)", i.quarter)
-                },
-                x_label: if zh { "干部职工人数（人，对数刻度）".into() } else { "headcount (staff, log scale)".into() },
-                y_label: if zh { "每百人信访举报（件）".into() } else { "petitions per 100 staff".into() },
-                legend: if zh {
-                    ["单位".into(), "同层级平均".into(), "95%控制限".into(), "99.8%控制限".into()]
-                } else {
-                    ["units".into(), "level average".into(), "95% limits".into(), "99.8% limits".into()]
-                },
-                footnote: format!(
-                    "{} {}",
-                    if zh { "黑色为信访举报比较集中的单位（判断还考虑本单位历史水平，控制限外的单位未必标出）；控制限已按离散程度放宽。" } else { "Black: flagged units (the detector also weighs each unit's own history, so not every point outside the limits is flagged); limits widened for overdispersion." },
-                    i.source_note
-                ),
-            },
-        )?));
-        let title = if zh {
-            format!("{level}信访举报实际与预期之比（按季度）")
-        } else {
-            format!("Petitions, observed / expected, {level}, by quarter")
-        };
-        let many = n as usize > super::heatmap::MAX_ROWS;
-        let note = match (zh, many) {
-            (true, true) => format!(
-                "预期=人数×同层级当季人均件数；单位较多，只列末季比值最高的{}个；黑框为信访举报比较集中。{}",
-                super::heatmap::MAX_ROWS,
-                i.source_note
-            ),
-            (true, false) => format!(
-                "预期=人数×同层级当季人均件数；黑框为信访举报比较集中。{}",
-                i.source_note
-            ),
-            (false, true) => format!(
-                "Expected = headcount x the level's rate that quarter; the {} units with the highest last-quarter ratio; outlined: flagged. {}",
-                super::heatmap::MAX_ROWS,
-                i.source_note
-            ),
-            (false, false) => format!(
-                "Expected = headcount x the level's rate that quarter; outlined: flagged. {}",
-                i.source_note
-            ),
-        };
-        charts.push(Chart::Heatmap(heatmap(
-            i.rollup,
-            i.quarters,
-            code,
-            &flagged_cells,
-            title,
-            note,
-        )?));
+    Ok(levels
+        .column(uq::LEVEL)?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect())
+}
+
+/// Every chart of the quarterly run.
+pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
+    let mut charts = vec![
+        Chart::Line(i.trend.clone()),
+        key_fields(&i)?,
+        rectification(&i)?,
+    ];
+    for code in levels(&i)? {
+        charts.push(funnel_of(&i, &code)?);
+        charts.push(heatmap_of(&i, &code)?);
     }
     Ok(charts)
 }
