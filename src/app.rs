@@ -431,7 +431,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
             zh: pipeline.language == Language::Zh,
             own: &uq.0,
             rollup: &tables.rollup.0,
-            flags,
+            flagged: render::set::flagged_units(flags),
             trend: chart,
             source_note,
         }),
@@ -561,6 +561,157 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         flags: flags.len(),
         warnings,
     })
+}
+
+/// What `yanpan chart` was asked to draw.
+#[derive(Debug, Clone)]
+pub struct ChartArgs {
+    pub kind: String,
+    pub pipeline: PathBuf,
+    pub quarter: QuarterArg,
+    pub quarters: Option<usize>,
+    pub level: String,
+    pub today: Option<NaiveDate>,
+    pub out: PathBuf,
+}
+
+/// The units the published report for `quarter` flagged for concentration
+/// (none when it has not been published).
+fn published_flags(p: &Pipeline, quarter: Quarter) -> Result<std::collections::HashSet<String>> {
+    let path = p
+        .output
+        .join(quarter.to_string())
+        .join("tables/flags.parquet");
+    if !path.is_file() {
+        return Ok(Default::default());
+    }
+    let df = polars_ctx(
+        LazyFrame::scan_parquet(path.to_string_lossy().as_ref().into(), Default::default())
+            .and_then(|lf| {
+                lf.filter(col("detector").eq(lit(detect::concentration::NAME)))
+                    .select([col("unit_id")])
+                    .collect()
+            }),
+        "reading the published flags",
+    )?;
+    Ok(
+        polars_ctx(df.column("unit_id").and_then(|c| c.str().cloned()), "flags")?
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// `yanpan chart`: one chart from the store's derived tables to a file.
+pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
+    if !render::set::KINDS.contains(&a.kind.as_str()) {
+        return Err(UsageError(format!(
+            "no chart {}; charts: {}",
+            a.kind,
+            render::set::KINDS.join(", ")
+        ))
+        .into());
+    }
+    let pipeline = Pipeline::load(&a.pipeline)?;
+    let quarter = match a.quarter {
+        QuarterArg::Auto => Quarter::last_closed(today_of(a.today, &pipeline)),
+        QuarterArg::Given(q) => q,
+    };
+    let ext = a.out.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if ext != "svg" && ext != "png" {
+        return Err(UsageError(format!("{}: name an .svg or .png file", a.out.display())).into());
+    }
+    let store = Store::new(&pipeline.store);
+    let read = |name: &str| -> Result<DataFrame> {
+        let path = store.derived_path(name);
+        if !path.is_file() {
+            return Err(UsageError(format!(
+                "{} is missing: run `yanpan aggregate {}` first",
+                path.display(),
+                a.pipeline.display()
+            ))
+            .into());
+        }
+        polars_ctx(
+            LazyFrame::scan_parquet(path.to_string_lossy().as_ref().into(), Default::default())
+                .and_then(LazyFrame::collect),
+            "reading the derived tables",
+        )
+    };
+    let (own, rollup) = (read("unit_quarter")?, read("unit_quarter_rollup")?);
+    let n = a
+        .quarters
+        .unwrap_or(pipeline.report_history_quarters.get() as usize)
+        .max(1);
+    let quarters: Vec<Quarter> = quarter.offset(1 - n as i32).through(quarter).collect();
+    let held: std::collections::HashSet<String> = polars_ctx(
+        own.column("quarter").and_then(|c| c.str().cloned()),
+        "quarters",
+    )?
+    .iter()
+    .flatten()
+    .map(str::to_string)
+    .collect();
+    if let Some(q) = quarters.iter().find(|q| !held.contains(&q.to_string())) {
+        return Err(UsageError(format!(
+            "the derived tables do not hold {q}: run `yanpan aggregate {} --quarter {quarter}`",
+            a.pipeline.display()
+        ))
+        .into());
+    }
+    let labels = trend_labels(&pipeline, quarter);
+    let city = polars_ctx(
+        aggregate::citywide(&UnitQuarter(own.clone())),
+        "citywide totals",
+    )?;
+    let trend = polars_ctx(
+        render::spec::trend(&city, &quarters, &labels, &|q| q.to_string()),
+        "trend",
+    )?;
+    let inputs = render::set::SetInputs {
+        quarter,
+        quarters: &quarters,
+        zh: pipeline.language == Language::Zh,
+        own: &own,
+        rollup: &rollup,
+        flagged: published_flags(&pipeline, quarter)?,
+        trend,
+        source_note: labels.footnote,
+    };
+    let chart = match a.kind.as_str() {
+        "trend" => render::Chart::Line(inputs.trend.clone()),
+        "key_fields" => polars_ctx(render::set::key_fields(&inputs), "chart")?,
+        "rectification" => polars_ctx(render::set::rectification(&inputs), "chart")?,
+        "funnel" | "heatmap" => {
+            let levels = polars_ctx(render::set::levels(&inputs), "levels")?;
+            if !levels.contains(&a.level) {
+                return Err(UsageError(format!(
+                    "level {}: charts exist for {}",
+                    a.level,
+                    levels.join(", ")
+                ))
+                .into());
+            }
+            polars_ctx(
+                if a.kind == "funnel" {
+                    render::set::funnel_of(&inputs, &a.level)
+                } else {
+                    render::set::heatmap_of(&inputs, &a.level)
+                },
+                "chart",
+            )?
+        }
+        other => return Err(UsageError(format!("no chart {other}")).into()),
+    };
+    render::draw::check_font()?;
+    if ext == "svg" {
+        std::fs::write(&a.out, render::draw::svg(&chart)?)
+            .with_context(|| format!("writing {}", a.out.display()))?;
+    } else {
+        render::draw::png(&chart, &a.out)?;
+    }
+    Ok(a.out.clone())
 }
 
 /// A command asked for something that does not exist (exit code 2).

@@ -73,6 +73,30 @@ pub enum Command {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// Draw one chart from the store (after `yanpan aggregate` or a run) to
+    /// a file: trend, key_fields, rectification, funnel or heatmap.
+    Chart {
+        /// trend, key_fields, rectification, funnel or heatmap.
+        kind: String,
+        /// The pipeline file (TOML): the store, the language, the site.
+        pipeline: PathBuf,
+        /// The last quarter shown, e.g. 2024Q4, or `auto`.
+        #[arg(long, default_value = "auto")]
+        quarter: QuarterArg,
+        /// Quarters shown (default: the pipeline's [report] history_quarters).
+        #[arg(long)]
+        quarters: Option<usize>,
+        /// The level of the unit tree for funnel and heatmap (district,
+        /// street, community, bureau, soe, university).
+        #[arg(long, default_value = "district")]
+        level: String,
+        /// Treat this date as today (YYYY-MM-DD), for `auto`.
+        #[arg(long)]
+        today: Option<NaiveDate>,
+        /// The file to write: .svg or .png.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Say how a detector decides: its method, the settings in force (from
     /// the pipeline file, or the defaults) and an example. Without a name:
     /// the list of detectors.

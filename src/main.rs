@@ -125,6 +125,27 @@ fn main() -> ExitCode {
             ));
             exit::OK
         }),
+        Command::Chart {
+            kind,
+            pipeline,
+            quarter,
+            quarters,
+            level,
+            today,
+            out,
+        } => app::chart(&app::ChartArgs {
+            kind,
+            pipeline,
+            quarter,
+            quarters,
+            level,
+            today,
+            out,
+        })
+        .map(|path| {
+            log(&format!("wrote {}", path.display()));
+            exit::OK
+        }),
         Command::Explain { detector, pipeline } => {
             app::explain(detector.as_deref(), pipeline.as_deref()).map(|text| {
                 println!("{text}");

@@ -22,7 +22,8 @@ pub struct SetInputs<'a> {
     /// Each unit's own figures, and each node with the units below it.
     pub own: &'a DataFrame,
     pub rollup: &'a DataFrame,
-    pub flags: &'a [Flag],
+    /// Units the concentration detector flagged in the quarter.
+    pub flagged: HashSet<String>,
     /// The trend chart, built as before.
     pub trend: LineChart,
     /// "数据来源：…" / "Source: …".
@@ -158,8 +159,9 @@ pub fn rectification(i: &SetInputs<'_>) -> PolarsResult<Chart> {
     }))
 }
 
-fn flagged_units(i: &SetInputs<'_>) -> HashSet<String> {
-    i.flags
+/// The units a concentration flag names.
+pub fn flagged_units(flags: &[Flag]) -> HashSet<String> {
+    flags
         .iter()
         .filter(|f| f.detector == "concentration")
         .map(|f| f.unit_id.clone())
@@ -174,7 +176,7 @@ pub fn funnel_of(i: &SetInputs<'_>, code: &str) -> PolarsResult<Chart> {
         i.rollup,
         i.quarter,
         code,
-        &flagged_units(i),
+        &i.flagged,
         FunnelLabels {
             title: if zh {
                 format!("{}信访举报率漏斗图（{level}，含下级单位）", i.quarter)
@@ -226,9 +228,10 @@ pub fn funnel_of(i: &SetInputs<'_>, code: &str) -> PolarsResult<Chart> {
 pub fn heatmap_of(i: &SetInputs<'_>, code: &str) -> PolarsResult<Chart> {
     let zh = i.zh;
     let level = level_label(code, zh);
-    let cells: HashSet<(String, String)> = flagged_units(i)
-        .into_iter()
-        .map(|u| (u, i.quarter.to_string()))
+    let cells: HashSet<(String, String)> = i
+        .flagged
+        .iter()
+        .map(|u| (u.clone(), i.quarter.to_string()))
         .collect();
     let title = if zh {
         format!("{level}信访举报实际与预期之比（按季度）")

@@ -296,6 +296,36 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         stderr.contains("inserted 0, changed 0"),
         "second load changes nothing: {stderr}"
     );
+    // `yanpan chart` draws from the store the same chart the run published.
+    let chart = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_yanpan"))
+            .arg("chart")
+            .args(args)
+            .args([pipeline.to_str().expect("utf-8"), "--quarter", "2024Q4"])
+            .output()
+            .expect("runs")
+    };
+    let on_demand = dir.path().join("funnel.svg");
+    let out = chart(&[
+        "funnel",
+        "--level",
+        "district",
+        "--out",
+        on_demand.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(&on_demand).expect("chart"),
+        second["charts/funnel_district.svg"],
+        "the on-demand funnel plot is the published one"
+    );
+    let out = chart(&["heatmap", "--level", "moon", "--out", "x.svg"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("street"));
 }
 
 #[test]
