@@ -2,11 +2,10 @@
 //! side (rectification: due, done on time, done late, overdue).
 
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::IntoSegmentedCoord;
 use plotters::prelude::*;
 
-use super::draw::{Painted, font, legend};
-use super::style::{self, GRID, PALETTE};
+use super::draw::{Painted, legend};
+use super::style::PALETTE;
 
 /// One series: a value per quarter.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,30 +63,8 @@ pub(super) fn paint<DB: DrawingBackend>(
         })
         .fold(0.0, f64::max);
     let y_max = (top * 1.15).max(1.0);
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(&spec.title, font(style::TITLE_PX, k))
-        .margin(px(12.0))
-        .x_label_area_size(px(34.0))
-        .y_label_area_size(px(56.0))
-        .build_cartesian_2d((0..n as i32 - 1).into_segmented(), 0f64..y_max)
-        .map_err(e)?;
-    let labels = spec.x_labels.clone();
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .x_labels(n)
-        .x_label_formatter(&|x| match x {
-            SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
-            _ => String::new(),
-        })
-        .y_desc(&spec.y_label)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(font(style::TICK_PX, k))
-        .axis_desc_style(font(style::LABEL_PX, k))
-        .draw()
-        .map_err(e)?;
+    let chart =
+        super::draw::quarter_axes(&plot, &spec.title, &spec.y_label, &spec.x_labels, y_max, k)?;
     let m = spec.series.len().max(1);
     for i in 0..n {
         let mut base = 0.0;

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::IntoSegmentedCoord;
+use plotters::coord::ranged1d::{IntoSegmentedCoord, SegmentedCoord};
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -95,6 +96,48 @@ fn paint<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart, k: f6
     root.present().map_err(|x| x.to_string())
 }
 
+/// The chart area the quarter charts share: the title, one segment per
+/// quarter label along x, 0..`y_max` along y with a light grid.
+pub(super) type QuarterChart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<SegmentedCoord<RangedCoordi32>, RangedCoordf64>>;
+
+pub(super) fn quarter_axes<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    y_label: &str,
+    x_labels: &[String],
+    y_max: f64,
+    k: f64,
+) -> Result<QuarterChart<'a, DB>, String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    let px = |v: f64| (v * k) as u32;
+    let n = x_labels.len().max(1);
+    let mut chart = ChartBuilder::on(plot)
+        .caption(title, font(style::TITLE_PX, k))
+        .margin(px(12.0))
+        .x_label_area_size(px(34.0))
+        .y_label_area_size(px(56.0))
+        .build_cartesian_2d((0..n as i32 - 1).into_segmented(), 0f64..y_max)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .x_labels(n)
+        .x_label_formatter(&|x| match x {
+            SegmentValue::CenterOf(i) => x_labels.get(*i as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .y_desc(y_label)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .label_style(font(style::TICK_PX, k))
+        .axis_desc_style(font(style::LABEL_PX, k))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
+}
+
 /// Draws a line chart.
 fn paint_line<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -105,37 +148,13 @@ fn paint_line<DB: DrawingBackend>(
     let (w, h) = root.dim_in_pixel();
     let px = |v: f64| (v * k) as u32;
     let (plot, bottom) = root.split_vertically(h - px(52.0));
-    let n = spec.x_labels.len().max(1);
     let y_max = spec
         .lines
         .iter()
         .flat_map(|l| l.values.iter().flatten())
         .fold(0.0f64, |a, b| a.max(*b));
     let y_max = (y_max * 1.15).max(1.0);
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(&spec.title, font(style::TITLE_PX, k))
-        .margin(px(12.0))
-        .x_label_area_size(px(34.0))
-        .y_label_area_size(px(56.0))
-        .build_cartesian_2d((0..n as i32 - 1).into_segmented(), 0f64..y_max)
-        .map_err(e)?;
-    let labels = spec.x_labels.clone();
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(WHITE)
-        .bold_line_style(GRID)
-        .x_labels(n)
-        .x_label_formatter(&|x| match x {
-            SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
-            _ => String::new(),
-        })
-        .y_desc(&spec.y_label)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(font(style::TICK_PX, k))
-        .axis_desc_style(font(style::LABEL_PX, k))
-        .draw()
-        .map_err(e)?;
+    let mut chart = quarter_axes(&plot, &spec.title, &spec.y_label, &spec.x_labels, y_max, k)?;
     for (i, line) in spec.lines.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let stroke = colour.stroke_width(px(2.0).max(1));
