@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::draw::{Painted, legend};
-use super::style::PALETTE;
+use super::style::{self, PALETTE};
 
 /// One series: a value per quarter.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +47,7 @@ pub(super) fn paint<DB: DrawingBackend>(
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     let px = |v: f64| (v * k) as u32;
     let (_, h) = root.dim_in_pixel();
-    let (plot, bottom) = root.split_vertically(h - px(52.0));
+    let (plot, bottom) = root.split_vertically(h - px(style::FOOTER_PX));
     let n = spec.x_labels.len().max(1);
     let top = (0..n)
         .map(|i| {

@@ -79,9 +79,53 @@ pub(super) fn legend<DB: DrawingBackend>(
         x += seg + tw as i32 + px(22.0) as i32;
     }
     let note = font(style::NOTE_PX, k).color(&MUTED);
-    bottom
-        .draw_text(footnote, &note, (px(12.0) as i32, px(32.0) as i32))
-        .map_err(e)
+    let (width, _) = bottom.dim_in_pixel();
+    let room = width.saturating_sub(px(24.0));
+    let mut y = px(30.0) as i32;
+    for line in wrap(footnote, room, &|t: &str| {
+        bottom.estimate_text_size(t, &note).map_or(0, |(w, _)| w)
+    }) {
+        bottom
+            .draw_text(&line, &note, (px(12.0) as i32, y))
+            .map_err(e)?;
+        y += px(style::NOTE_PX * 1.4) as i32;
+    }
+    Ok(())
+}
+
+/// `text` cut into lines no wider than `room` (measured by `width`),
+/// preferring to break after Chinese or English punctuation.
+pub(super) fn wrap(text: &str, room: u32, width: &dyn Fn(&str) -> u32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while !rest.is_empty() {
+        let all: String = rest.iter().collect();
+        if width(&all) <= room {
+            lines.push(all);
+            break;
+        }
+        // The longest prefix that fits, then back to a punctuation mark.
+        let mut fit = 1;
+        while fit < rest.len() && width(&rest[..=fit].iter().collect::<String>()) <= room {
+            fit += 1;
+        }
+        let cut = (fit / 2..fit)
+            .rev()
+            .find(|&i| "。；，、;,. ）)".contains(rest[i]))
+            .map_or(fit, |i| i + 1);
+        lines.push(
+            rest[..cut]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_string(),
+        );
+        rest.drain(..cut);
+        while rest.first() == Some(&' ') {
+            rest.remove(0);
+        }
+    }
+    lines
 }
 
 /// Draws `chart` on `root`; `k` scales every size (1 for SVG, 2 for PNG).
@@ -147,7 +191,7 @@ fn paint_line<DB: DrawingBackend>(
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     let (w, h) = root.dim_in_pixel();
     let px = |v: f64| (v * k) as u32;
-    let (plot, bottom) = root.split_vertically(h - px(52.0));
+    let (plot, bottom) = root.split_vertically(h - px(style::FOOTER_PX));
     let y_max = spec
         .lines
         .iter()
@@ -300,4 +344,26 @@ pub fn check_font() -> Result<(), DrawError> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_after_punctuation_and_keeps_every_character() {
+        let w = |t: &str| 10 * t.chars().count() as u32;
+        let text = "数据来源：某市纪委监委；数据截至2024年12月31日。";
+        let lines = wrap(text, 150, &w);
+        assert!(
+            lines.len() > 1 && lines.iter().all(|l| w(l) <= 150),
+            "{lines:?}"
+        );
+        assert_eq!(lines.concat(), text);
+        assert!(
+            lines[0].ends_with('；') || lines[0].ends_with('：'),
+            "{lines:?}"
+        );
+        assert_eq!(wrap("短", 150, &w), ["短"]);
+    }
 }

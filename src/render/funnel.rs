@@ -155,7 +155,7 @@ pub(super) fn paint<DB: DrawingBackend>(
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     let px = |v: f64| (v * k) as u32;
     let (_, h) = root.dim_in_pixel();
-    let (plot, bottom) = root.split_vertically(h - px(52.0));
+    let (plot, bottom) = root.split_vertically(h - px(style::FOOTER_PX));
     let (x_min, x_max) = spec
         .points
         .iter()

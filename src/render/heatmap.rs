@@ -40,7 +40,7 @@ impl Heatmap {
     pub fn size(&self) -> (u32, u32) {
         (
             style::SVG_SIZE.0,
-            130 + ROW_PX * self.rows.len().max(1) as u32,
+            145 + ROW_PX * self.rows.len().max(1) as u32,
         )
     }
 }
@@ -216,8 +216,13 @@ pub(super) fn paint<DB: DrawingBackend>(
         }
     }
     let note = font(style::NOTE_PX, k).color(&MUTED);
-    let bottom = top + cell_h * spec.rows.len() as i32 + px(24.0);
-    root.draw_text(&spec.footnote, &note, (px(12.0), bottom))
-        .map_err(e)?;
+    let mut y = top + cell_h * spec.rows.len() as i32 + px(24.0);
+    let room = w.saturating_sub((24.0 * k) as u32);
+    for line in super::draw::wrap(&spec.footnote, room, &|t: &str| {
+        root.estimate_text_size(t, &note).map_or(0, |(w, _)| w)
+    }) {
+        root.draw_text(&line, &note, (px(12.0), y)).map_err(e)?;
+        y += px(style::NOTE_PX * 1.4);
+    }
     Ok(())
 }

@@ -27,6 +27,9 @@ pub const LABEL_PX: f64 = 13.0;
 pub const TICK_PX: f64 = 12.0;
 pub const NOTE_PX: f64 = 11.0;
 
+/// Height under the plot for the legend and up to two footnote lines.
+pub const FOOTER_PX: f64 = 66.0;
+
 /// Longest label drawn in full (in characters); longer ones are cut with "…".
 pub const MAX_LABEL_CHARS: usize = 12;
 

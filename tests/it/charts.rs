@@ -49,7 +49,9 @@ fn quarters() -> Vec<Quarter> {
     "2024Q1".parse::<Quarter>().expect("q").range(4).collect()
 }
 
-/// Every `<text x=".." y="..">` of an SVG lies inside its width × height.
+/// Every `<text x=".." y="..">` of an SVG lies inside its width × height,
+/// and a left-anchored text's estimated extent (a CJK character as wide as
+/// the font size, others half) ends inside it too.
 fn texts_inside(svg: &str, (w, h): (u32, u32)) {
     let attr = |tag: &str, name: &str| -> Option<f64> {
         let i = tag.find(&format!(" {name}=\""))? + name.len() + 3;
@@ -60,6 +62,26 @@ fn texts_inside(svg: &str, (w, h): (u32, u32)) {
         let head = tag.split('>').next().unwrap_or("");
         if let (Some(x), Some(y)) = (attr(head, "x"), attr(head, "y")) {
             seen += 1;
+            let content = tag
+                .split('>')
+                .nth(1)
+                .unwrap_or("")
+                .split('<')
+                .next()
+                .unwrap_or("")
+                .trim();
+            let size = attr(head, "font-size").unwrap_or(12.0);
+            let extent: f64 = content
+                .chars()
+                .map(|c| if c.is_ascii() { 0.5 } else { 1.0 })
+                .sum::<f64>()
+                * size;
+            if head.contains("text-anchor=\"start\"") {
+                assert!(
+                    x + extent <= f64::from(w) + 2.0,
+                    "text runs off the right edge ({x} + {extent:.0} > {w}): {content}"
+                );
+            }
             assert!(
                 (0.0..=f64::from(w)).contains(&x) && (0.0..=f64::from(h)).contains(&y),
                 "text at ({x}, {y}) outside {w}x{h}: {}",
@@ -106,7 +128,7 @@ fn the_funnel_plot_labels_the_flagged_unit_and_keeps_cut_names_whole() {
         x_label: "人数".into(),
         y_label: "每百人件数".into(),
         legend: ["单位".into(), "平均".into(), "95%".into(), "99.8%".into()],
-        footnote: "数据来源：测试".into(),
+        footnote: "数据来源：测试数据，一段足够长的脚注，用来检查脚注在画布宽度不够时会自动换行而不会超出画布右侧边缘；数据截至2024年12月31日。".into(),
     };
     let f = funnel(
         &table(),
