@@ -419,7 +419,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
             city,
             &shown_quarters,
             &trend_labels(&pipeline, quarter),
-            &|q| q.to_string(),
+            &|q| pipeline.quarter_labels.label(q),
         ),
         "trend chart",
     )?;
@@ -429,6 +429,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
             quarter,
             quarters: &shown_quarters,
             zh: pipeline.language == Language::Zh,
+            quarter_labels: pipeline.quarter_labels,
             own: &uq.0,
             rollup: &tables.rollup.0,
             flagged: render::set::flagged_units(flags),
@@ -666,13 +667,16 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         "citywide totals",
     )?;
     let trend = polars_ctx(
-        render::spec::trend(&city, &quarters, &labels, &|q| q.to_string()),
+        render::spec::trend(&city, &quarters, &labels, &|q| {
+            pipeline.quarter_labels.label(q)
+        }),
         "trend",
     )?;
     let inputs = render::set::SetInputs {
         quarter,
         quarters: &quarters,
         zh: pipeline.language == Language::Zh,
+        quarter_labels: pipeline.quarter_labels,
         own: &own,
         rollup: &rollup,
         flagged: published_flags(&pipeline, quarter)?,

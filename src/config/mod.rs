@@ -34,6 +34,25 @@ pub enum Language {
     En,
 }
 
+/// How charts and tables name a quarter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QuarterLabels {
+    /// 2024Q3
+    #[default]
+    Code,
+    /// 2024年三季度
+    Chinese,
+}
+
+impl QuarterLabels {
+    pub fn label(self, q: crate::model::Quarter) -> String {
+        match self {
+            QuarterLabels::Code => q.to_string(),
+            QuarterLabels::Chinese => q.label_zh(),
+        }
+    }
+}
+
 /// How a source file is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -143,6 +162,7 @@ pub struct Pipeline {
     pub output: PathBuf,
     /// Quarters shown in trends.
     pub report_history_quarters: NonZeroU32,
+    pub quarter_labels: QuarterLabels,
 }
 
 /// Defaults, named in one place.
@@ -483,6 +503,15 @@ fn validate(
             raw.report.history_quarters,
             defaults::REPORT_HISTORY_QUARTERS,
         )?,
+        quarter_labels: match raw.report.quarter_labels.as_deref() {
+            None | Some("code") => QuarterLabels::Code,
+            Some("chinese") => QuarterLabels::Chinese,
+            Some(other) => {
+                return Err(format!(
+                    "[report] quarter_labels = \"{other}\": use \"code\" (2024Q3) or \"chinese\" (2024年三季度)"
+                ));
+            }
+        },
     })
 }
 
@@ -534,5 +563,17 @@ encoding = "gbk"
         let share = format!("{MINIMAL}\n[ingest]\nmax_quarantine_share = 1.5\n");
         let e = Pipeline::from_toml(&share, Path::new("p.toml")).expect_err("ratio");
         assert!(e.to_string().contains("between 0 and 1"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod quarter_label_tests {
+    use super::QuarterLabels;
+
+    #[test]
+    fn quarters_are_named_by_code_or_in_chinese() {
+        let q = crate::model::Quarter::new(2024, 3).expect("quarter");
+        assert_eq!(QuarterLabels::Code.label(q), "2024Q3");
+        assert_eq!(QuarterLabels::Chinese.label(q), "2024年三季度");
     }
 }

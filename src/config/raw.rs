@@ -125,4 +125,5 @@ pub(crate) struct RawConcentration {
 pub(crate) struct RawReport {
     pub output: Option<String>,
     pub history_quarters: Option<u32>,
+    pub quarter_labels: Option<String>,
 }

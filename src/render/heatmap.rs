@@ -176,11 +176,20 @@ pub(super) fn paint<DB: DrawingBackend>(
     let cell_w = (w as i32 - left - px(20.0)) / cols;
     let cell_h = px(f64::from(ROW_PX));
     let tick = font(style::TICK_PX, k);
+    // Column labels shrink to their cell (2024年三季度 is wider than 2024Q3).
+    let longest = spec
+        .x_labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(1) as f64;
+    let fit = (f64::from(cell_w) / k / (longest * 1.05)).min(style::TICK_PX);
+    let column = font(fit, k);
     for (j, q) in spec.x_labels.iter().enumerate() {
         let x = left + cell_w * j as i32 + cell_w / 2;
         root.draw_text(
             q,
-            &tick.pos(Pos::new(HPos::Center, VPos::Bottom)),
+            &column.pos(Pos::new(HPos::Center, VPos::Bottom)),
             (x, top - px(4.0)),
         )
         .map_err(e)?;

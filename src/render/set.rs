@@ -19,6 +19,8 @@ pub struct SetInputs<'a> {
     /// The quarters shown (oldest first, ending at `quarter`).
     pub quarters: &'a [Quarter],
     pub zh: bool,
+    /// How quarters are named along the axes.
+    pub quarter_labels: crate::config::QuarterLabels,
     /// Each unit's own figures, and each node with the units below it.
     pub own: &'a DataFrame,
     pub rollup: &'a DataFrame,
@@ -83,6 +85,13 @@ fn per_quarter(
     Ok(out)
 }
 
+fn x_labels(i: &SetInputs<'_>) -> Vec<String> {
+    i.quarters
+        .iter()
+        .map(|q| i.quarter_labels.label(*q))
+        .collect()
+}
+
 /// The kinds of chart `yanpan chart` draws.
 pub const KINDS: [&str; 5] = ["trend", "key_fields", "rectification", "funnel", "heatmap"];
 
@@ -102,7 +111,7 @@ pub fn key_fields(i: &SetInputs<'_>) -> PolarsResult<Chart> {
             "Petitions by key field, by quarter".into()
         },
         y_label: if zh { "件".into() } else { "petitions".into() },
-        x_labels: i.quarters.iter().map(|q| q.to_string()).collect(),
+        x_labels: x_labels(i),
         series: KeyField::VALUES
             .iter()
             .zip(values)
@@ -144,7 +153,7 @@ pub fn rectification(i: &SetInputs<'_>) -> PolarsResult<Chart> {
             "Rectification of inspection findings, by quarter".into()
         },
         y_label: if zh { "个".into() } else { "findings".into() },
-        x_labels: i.quarters.iter().map(|q| q.to_string()).collect(),
+        x_labels: x_labels(i),
         series: rect
             .iter()
             .zip(values)
@@ -271,9 +280,9 @@ pub fn heatmap_of(i: &SetInputs<'_>, code: &str) -> PolarsResult<Chart> {
             i.source_note
         ),
     };
-    Ok(Chart::Heatmap(heatmap(
-        i.rollup, i.quarters, code, &cells, title, note,
-    )?))
+    let mut h = heatmap(i.rollup, i.quarters, code, &cells, title, note)?;
+    h.x_labels = x_labels(i);
+    Ok(Chart::Heatmap(h))
 }
 
 /// The levels with at least `MIN_UNITS` units with a headcount in the quarter.
