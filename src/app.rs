@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::aggregate::{self, Facts, UnitQuarter};
-use crate::cli::QuarterArg;
+use crate::cli::{ChartArgs, QuarterArg};
 use crate::config::{Language, Pipeline};
 use crate::detect::{self, DetectInput};
 use crate::ingest::{self, Quarantine};
@@ -564,18 +564,6 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     })
 }
 
-/// What `yanpan chart` was asked to draw.
-#[derive(Debug, Clone)]
-pub struct ChartArgs {
-    pub kind: String,
-    pub pipeline: PathBuf,
-    pub quarter: QuarterArg,
-    pub quarters: Option<usize>,
-    pub level: String,
-    pub today: Option<NaiveDate>,
-    pub out: PathBuf,
-}
-
 /// The units the published report for `quarter` flagged for concentration
 /// (none when it has not been published).
 fn published_flags(p: &Pipeline, quarter: Quarter) -> Result<std::collections::HashSet<String>> {
@@ -586,17 +574,20 @@ fn published_flags(p: &Pipeline, quarter: Quarter) -> Result<std::collections::H
     if !path.is_file() {
         return Ok(Default::default());
     }
-    let df = polars_ctx(
-        LazyFrame::scan_parquet(path.to_string_lossy().as_ref().into(), Default::default())
-            .and_then(|lf| {
-                lf.filter(col("detector").eq(lit(detect::concentration::NAME)))
-                    .select([col("unit_id")])
-                    .collect()
-            }),
+    let flags = polars_ctx(
+        store::read_parquet(&path)?
+            .lazy()
+            .filter(col("detector").eq(lit(detect::concentration::NAME)))
+            .collect(),
         "reading the published flags",
     )?;
+    text_set(&flags, "unit_id")
+}
+
+/// The distinct values of a text column.
+fn text_set(df: &DataFrame, column: &str) -> Result<std::collections::HashSet<String>> {
     Ok(
-        polars_ctx(df.column("unit_id").and_then(|c| c.str().cloned()), "flags")?
+        polars_ctx(df.column(column).and_then(|c| c.str().cloned()), column)?
             .iter()
             .flatten()
             .map(str::to_string)
@@ -634,11 +625,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
             ))
             .into());
         }
-        polars_ctx(
-            LazyFrame::scan_parquet(path.to_string_lossy().as_ref().into(), Default::default())
-                .and_then(LazyFrame::collect),
-            "reading the derived tables",
-        )
+        Ok(store::read_parquet(&path)?)
     };
     let (own, rollup) = (read("unit_quarter")?, read("unit_quarter_rollup")?);
     let n = a
@@ -646,14 +633,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         .unwrap_or(pipeline.report_history_quarters.get() as usize)
         .max(1);
     let quarters: Vec<Quarter> = quarter.offset(1 - n as i32).through(quarter).collect();
-    let held: std::collections::HashSet<String> = polars_ctx(
-        own.column("quarter").and_then(|c| c.str().cloned()),
-        "quarters",
-    )?
-    .iter()
-    .flatten()
-    .map(str::to_string)
-    .collect();
+    let held = text_set(&own, "quarter")?;
     if let Some(q) = quarters.iter().find(|q| !held.contains(&q.to_string())) {
         return Err(UsageError(format!(
             "the derived tables do not hold {q}: run `yanpan aggregate {} --quarter {quarter}`",

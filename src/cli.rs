@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::model::Quarter;
 
@@ -75,33 +75,12 @@ pub enum Command {
     },
     /// Draw one chart from the store (after `yanpan aggregate` or a run) to
     /// a file: trend, key_fields, rectification, funnel or heatmap.
-    Chart {
-        /// trend, key_fields, rectification, funnel or heatmap.
-        kind: String,
-        /// The pipeline file (TOML): the store, the language, the site.
-        pipeline: PathBuf,
-        /// The last quarter shown, e.g. 2024Q4, or `auto`.
-        #[arg(long, default_value = "auto")]
-        quarter: QuarterArg,
-        /// Quarters shown (default: the pipeline's [report] history_quarters).
-        #[arg(long)]
-        quarters: Option<usize>,
-        /// The level of the unit tree for funnel and heatmap (district,
-        /// street, community, bureau, soe, university).
-        #[arg(long, default_value = "district")]
-        level: String,
-        /// Treat this date as today (YYYY-MM-DD), for `auto`.
-        #[arg(long)]
-        today: Option<NaiveDate>,
-        /// The file to write: .svg or .png.
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Chart(ChartArgs),
     /// Say how a detector decides: its method, the settings in force (from
     /// the pipeline file, or the defaults) and an example. Without a name:
     /// the list of detectors.
     Explain {
-        /// concentration, top_leader_clues or rectification.
+        /// A detector's name (without one: the list).
         detector: Option<String>,
         /// Read the settings from this pipeline file.
         #[arg(long)]
@@ -158,4 +137,29 @@ pub enum Command {
         #[arg(long)]
         petitions_xlsx: bool,
     },
+}
+
+/// What `yanpan chart` draws.
+#[derive(Debug, Clone, Args)]
+pub struct ChartArgs {
+    /// trend, key_fields, rectification, funnel or heatmap.
+    pub kind: String,
+    /// The pipeline file (TOML): the store, the language, the site.
+    pub pipeline: PathBuf,
+    /// The last quarter shown, e.g. 2024Q4, or `auto`.
+    #[arg(long, default_value = "auto")]
+    pub quarter: QuarterArg,
+    /// Quarters shown (default: the pipeline's [report] history_quarters).
+    #[arg(long)]
+    pub quarters: Option<usize>,
+    /// The level of the unit tree for funnel and heatmap (district,
+    /// street, community, bureau, soe, university).
+    #[arg(long, default_value = "district")]
+    pub level: String,
+    /// Treat this date as today (YYYY-MM-DD), for `auto`.
+    #[arg(long)]
+    pub today: Option<NaiveDate>,
+    /// The file to write: .svg or .png.
+    #[arg(long)]
+    pub out: PathBuf,
 }

@@ -125,24 +125,7 @@ fn main() -> ExitCode {
             ));
             exit::OK
         }),
-        Command::Chart {
-            kind,
-            pipeline,
-            quarter,
-            quarters,
-            level,
-            today,
-            out,
-        } => app::chart(&app::ChartArgs {
-            kind,
-            pipeline,
-            quarter,
-            quarters,
-            level,
-            today,
-            out,
-        })
-        .map(|path| {
+        Command::Chart(args) => app::chart(&args).map(|path| {
             log(&format!("wrote {}", path.display()));
             exit::OK
         }),

@@ -101,6 +101,15 @@ pub fn test_quarter(
         if fits.is_empty() {
             continue;
         }
+        // Early quarters lack history for the long windows: calibrate for
+        // the windows looked at (once per level, not per unit).
+        let fewer;
+        let calibration = if fits.len() == s.windows.len() {
+            min_p
+        } else {
+            fewer = stats::MinP::new(&fits.iter().map(|f| f.0).collect::<Vec<_>>());
+            &fewer
+        };
         let mut tested: Vec<UnitTest> = Vec::new();
         for (k, &i) in members.iter().enumerate() {
             let windows: Vec<WindowTest> = fits
@@ -120,12 +129,7 @@ pub fn test_quarter(
                 continue;
             }
             let smallest = windows.iter().map(|w| w.p_history).fold(1.0, f64::min);
-            let p = if windows.len() == s.windows.len() {
-                min_p.calibrate(smallest)
-            } else {
-                // Early quarters without history for the long windows.
-                stats::MinP::new(&s.windows[..windows.len()]).calibrate(smallest)
-            };
+            let p = calibration.calibrate(smallest);
             tested.push(UnitTest {
                 unit: i,
                 windows,

@@ -137,14 +137,6 @@ impl Store {
         write_parquet(&self.derived_path(name), df)
     }
 
-    /// Reads all of `d`, sorted by id.
-    pub fn read(&self, d: Dataset) -> Result<DataFrame, StoreError> {
-        self.scan(d)?
-            .sort([d.id_column()], Default::default())
-            .collect()
-            .map_err(self.polars(d))
-    }
-
     /// Upserts `new` (contract columns, plus `quarter` for facts) into `d`.
     /// Only the partitions that `new` touches are read and rewritten: the
     /// quarters of its rows, and the quarters where its ids were stored
@@ -359,6 +351,16 @@ fn compare(old: &DataFrame, new: &DataFrame, d: Dataset) -> PolarsResult<(u64, u
     let d = out.column("d")?.bool()?;
     let changed = d.sum().unwrap_or(0) as u64;
     Ok((changed, out.height() as u64 - changed))
+}
+
+/// Reads a whole Parquet file (a derived table, a published table).
+pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
+    LazyFrame::scan_parquet(path.to_string_lossy().as_ref().into(), Default::default())
+        .and_then(LazyFrame::collect)
+        .map_err(|source| StoreError::Polars {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Writes `df` as Parquet (zstd) beside `path`, then renames it into place.
