@@ -74,7 +74,8 @@ pub enum Command {
         today: Option<NaiveDate>,
     },
     /// Draw one chart from the store (after `yanpan aggregate` or a run) to
-    /// a file: trend, key_fields, rectification, funnel or heatmap.
+    /// a file: trend, key_fields, rectification, funnel, heatmap, pareto,
+    /// field, clue_days or profile.
     Chart(ChartArgs),
     /// Say how a detector decides: its method, the settings in force (from
     /// the pipeline file, or the defaults) and an example. Without a name:
@@ -142,7 +143,8 @@ pub enum Command {
 /// What `yanpan chart` draws.
 #[derive(Debug, Clone, Args)]
 pub struct ChartArgs {
-    /// trend, key_fields, rectification, funnel or heatmap.
+    /// trend, key_fields, rectification, funnel, heatmap, pareto, field,
+    /// clue_days or profile.
     pub kind: String,
     /// The pipeline file (TOML): the store, the language, the site.
     pub pipeline: PathBuf,
@@ -156,6 +158,16 @@ pub struct ChartArgs {
     /// street, community, bureau, soe, university).
     #[arg(long, default_value = "district")]
     pub level: String,
+    /// What funnel and heatmap count: petitions, clues, findings or cases.
+    #[arg(long, default_value = "petitions")]
+    pub metric: String,
+    /// The unit of a profile (its unit_id).
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// The key field of a field chart: approval, construction, resources,
+    /// finance, land or enforcement (or its Chinese name).
+    #[arg(long)]
+    pub field: Option<String>,
     /// Treat this date as today (YYYY-MM-DD), for `auto`.
     #[arg(long)]
     pub today: Option<NaiveDate>,

@@ -183,6 +183,7 @@ impl Detector for CommonProblem {
                 unit_id: root.id.clone(),
                 unit_name: root.name.clone(),
                 person_id: None,
+                field: Some(test.field),
                 quarter: input.quarter,
                 window: 1,
                 severity: if p_adj < self.alpha / 10.0 { Severity::High } else { Severity::Medium },

@@ -323,6 +323,7 @@ impl Detector for Concentration {
                 unit_id: unit.id.clone(),
                 unit_name: unit.name.clone(),
                 person_id: None,
+                field: None,
                 quarter: input.quarter,
                 window: b.window as u8,
                 severity: severity(u.q, threshold),

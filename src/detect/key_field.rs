@@ -287,6 +287,7 @@ impl Detector for KeyFieldRisk {
                 unit_id: id.to_string(),
                 unit_name: name.to_string(),
                 person_id: None,
+                field: Some(t.field),
                 quarter: input.quarter,
                 window: self.window_quarters as u8,
                 severity: if q < self.q / 10.0 { Severity::High } else { Severity::Medium },

@@ -76,6 +76,7 @@ impl MustBeZero {
                 unit_id: unit.to_string(),
                 unit_name: unit_name.clone(),
                 person_id: None,
+                field: None,
                 quarter: input.quarter,
                 window: 1,
                 severity: if count >= self.high_from {

@@ -117,7 +117,7 @@ pub fn contributions_frame(c: &[super::risk_score::Contribution]) -> PolarsResul
 }
 
 /// The column names of [`flags_frame`], in order.
-pub const FLAG_COLUMNS: [&str; 18] = [
+pub const FLAG_COLUMNS: [&str; 19] = [
     "detector",
     "unit_id",
     "unit_name",
@@ -136,6 +136,7 @@ pub const FLAG_COLUMNS: [&str; 18] = [
     "n_tested",
     "rule",
     "severity_zh",
+    "field",
 ];
 
 /// The flags with their evidence and sentences.
@@ -181,6 +182,12 @@ pub fn flags_frame(flags: &[Flag]) -> PolarsResult<DataFrame> {
             text(
                 c[17],
                 s.iter().map(|x| x.severity.zh().to_string()).collect(),
+            ),
+            Column::new(
+                c[18].into(),
+                s.iter()
+                    .map(|x| x.field.map(|f| f.code()))
+                    .collect::<Vec<_>>(),
             ),
         ],
     )

@@ -56,6 +56,8 @@ pub struct Flag {
     pub unit_id: String,
     pub unit_name: String,
     pub person_id: Option<String>,
+    /// The key field the flag is about (key-field and common-problem flags).
+    pub field: Option<super::KeyField>,
     pub quarter: Quarter,
     /// Quarters in the window that ends at `quarter`.
     pub window: u8,

@@ -36,6 +36,11 @@ pub struct BarChart {
     pub series: Vec<BarSeries>,
     /// Stacked, or side by side.
     pub stacked: bool,
+    /// Names the x axis when its labels are not quarters (e.g. "天").
+    pub x_label: String,
+    /// A vertical line at this x position (in bars from the left edge,
+    /// e.g. 6.0 between the sixth and seventh bar), with its legend name.
+    pub marker: Option<(f64, String)>,
     pub footnote: String,
 }
 
@@ -63,8 +68,15 @@ pub(super) fn paint<DB: DrawingBackend>(
         })
         .fold(0.0, f64::max);
     let y_max = (top * 1.15).max(1.0);
-    let chart =
-        super::draw::quarter_axes(&plot, &spec.title, &spec.y_label, &spec.x_labels, y_max, k)?;
+    let chart = super::draw::quarter_axes(
+        &plot,
+        &spec.title,
+        &spec.y_label,
+        &spec.x_label,
+        &spec.x_labels,
+        y_max,
+        k,
+    )?;
     let m = spec.series.len().max(1);
     for i in 0..n {
         let mut base = 0.0;
@@ -91,11 +103,30 @@ pub(super) fn paint<DB: DrawingBackend>(
             root.draw(&rect).map_err(e)?;
         }
     }
-    let names: Vec<(String, bool, RGBColor)> = spec
+    let mut names: Vec<(String, bool, RGBColor)> = spec
         .series
         .iter()
         .enumerate()
         .map(|(i, s)| (s.name.clone(), false, colour_of(s, i)))
         .collect();
+    if let Some((at, name)) = &spec.marker {
+        let area = chart.plotting_area();
+        let whole = at.floor() as i32;
+        let (l, top) = area.map_coordinate(&(SegmentValue::Exact(whole), y_max));
+        let (r, base) = area.map_coordinate(&(SegmentValue::Exact(whole + 1), 0.0));
+        let x = l + ((r - l) as f64 * at.fract()) as i32;
+        let colour = PALETTE[6];
+        let dash = px(6.0) as i32;
+        let mut y = top;
+        while y < base {
+            root.draw(&PathElement::new(
+                vec![(x, y), (x, (y + dash).min(base))],
+                colour.stroke_width(px(2.0).max(1)),
+            ))
+            .map_err(e)?;
+            y += dash * 2;
+        }
+        names.push((name.clone(), true, colour));
+    }
     legend(&bottom, &names, &spec.footnote, k, true)
 }

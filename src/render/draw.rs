@@ -47,7 +47,7 @@ pub(super) fn legend<DB: DrawingBackend>(
         let colour = *colour;
         let seg = px(22.0) as i32;
         let style = colour.stroke_width(px(2.0).max(1));
-        if boxes {
+        if boxes && !*dashed {
             let r = px(6.0) as i32;
             bottom
                 .draw(&Rectangle::new(
@@ -136,6 +136,8 @@ fn paint<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart, k: f6
         Chart::Bars(c) => super::bars::paint(root, c, k)?,
         Chart::Funnel(c) => super::funnel::paint(root, c, k)?,
         Chart::Heatmap(c) => super::heatmap::paint(root, c, k)?,
+        Chart::Ranked(c) => super::ranked::paint(root, c, k)?,
+        Chart::Multiples(c) => super::multiples::paint(root, c, k)?,
     }
     root.present().map_err(|x| x.to_string())
 }
@@ -149,6 +151,7 @@ pub(super) fn quarter_axes<'a, DB: DrawingBackend>(
     plot: &'a DrawingArea<DB, Shift>,
     title: &str,
     y_label: &str,
+    x_label: &str,
     x_labels: &[String],
     y_max: f64,
     k: f64,
@@ -159,7 +162,7 @@ pub(super) fn quarter_axes<'a, DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(plot)
         .caption(title, font(style::TITLE_PX, k))
         .margin(px(12.0))
-        .x_label_area_size(px(34.0))
+        .x_label_area_size(px(if x_label.is_empty() { 34.0 } else { 48.0 }))
         .y_label_area_size(px(56.0))
         .build_cartesian_2d((0..n as i32 - 1).into_segmented(), 0f64..y_max)
         .map_err(e)?;
@@ -173,6 +176,7 @@ pub(super) fn quarter_axes<'a, DB: DrawingBackend>(
             SegmentValue::CenterOf(i) => x_labels.get(*i as usize).cloned().unwrap_or_default(),
             _ => String::new(),
         })
+        .x_desc(x_label)
         .y_desc(y_label)
         .y_label_formatter(&|v| format!("{v:.0}"))
         .label_style(font(style::TICK_PX, k))
@@ -198,7 +202,15 @@ fn paint_line<DB: DrawingBackend>(
         .flat_map(|l| l.values.iter().flatten())
         .fold(0.0f64, |a, b| a.max(*b));
     let y_max = (y_max * 1.15).max(1.0);
-    let mut chart = quarter_axes(&plot, &spec.title, &spec.y_label, &spec.x_labels, y_max, k)?;
+    let mut chart = quarter_axes(
+        &plot,
+        &spec.title,
+        &spec.y_label,
+        "",
+        &spec.x_labels,
+        y_max,
+        k,
+    )?;
     for (i, line) in spec.lines.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
         let stroke = colour.stroke_width(px(2.0).max(1));

@@ -52,6 +52,8 @@ impl FunnelChart {
 /// Words of the funnel plot.
 #[derive(Debug, Clone)]
 pub struct FunnelLabels {
+    /// File stem under `charts/`.
+    pub id: String,
     pub title: String,
     pub x_label: String,
     pub y_label: String,
@@ -86,6 +88,7 @@ pub fn funnel(
     table: &DataFrame,
     quarter: Quarter,
     level: &str,
+    metric: &str,
     flagged: &HashSet<String>,
     labels: FunnelLabels,
 ) -> PolarsResult<FunnelChart> {
@@ -103,15 +106,12 @@ pub fn funnel(
             col(uq::UNIT_ID),
             col(uq::NAME),
             col(uq::HEADCOUNT).cast(DataType::Float64),
-            col(uq::PETITIONS).cast(DataType::Float64),
+            col(metric).cast(DataType::Float64),
         ])
         .sort([uq::UNIT_ID], Default::default())
         .collect()?;
     let (ids, names) = (df.column(uq::UNIT_ID)?.str()?, df.column(uq::NAME)?.str()?);
-    let (hc, n) = (
-        df.column(uq::HEADCOUNT)?.f64()?,
-        df.column(uq::PETITIONS)?.f64()?,
-    );
+    let (hc, n) = (df.column(uq::HEADCOUNT)?.f64()?, df.column(metric)?.f64()?);
     let mut raw = Vec::new();
     for i in 0..df.height() {
         if let (Some(id), Some(h), Some(y)) = (ids.get(i), hc.get(i), n.get(i)) {
@@ -122,7 +122,7 @@ pub fn funnel(
     let p = if sh > 0.0 { sy / sh } else { 0.0 };
     let pairs: Vec<(f64, f64)> = raw.iter().map(|r| (r.3, r.2)).collect();
     Ok(FunnelChart {
-        id: format!("funnel_{level}"),
+        id: labels.id,
         title: labels.title,
         x_label: labels.x_label,
         y_label: labels.y_label,
@@ -185,15 +185,38 @@ pub(super) fn paint<DB: DrawingBackend>(
         .configure_mesh()
         .light_line_style(WHITE)
         .bold_line_style(GRID)
-        .x_labels(12)
+        .disable_x_mesh()
+        .x_label_formatter(&|_| String::new())
         .x_desc(&spec.x_label)
         .y_desc(&spec.y_label)
-        .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("{v:.1}"))
         .label_style(font(style::TICK_PX, k))
         .axis_desc_style(font(style::LABEL_PX, k))
         .draw()
         .map_err(e)?;
+    // A log axis gets 1-2-5 ticks: plotters would name only the powers of ten.
+    let tick_style = font(style::TICK_PX, k).pos(Pos::new(HPos::Center, VPos::Top));
+    for x in log_ticks(x_min, x_max) {
+        let area = chart.plotting_area();
+        let (px_x, bottom_y) = area.map_coordinate(&(x, 0.0));
+        let (_, top_y) = area.map_coordinate(&(x, y_top.max(1.0)));
+        root.draw(&PathElement::new(
+            vec![(px_x, top_y), (px_x, bottom_y)],
+            GRID.stroke_width(1),
+        ))
+        .map_err(e)?;
+        root.draw(&PathElement::new(
+            vec![(px_x, bottom_y), (px_x, bottom_y + px(5.0) as i32)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(e)?;
+        root.draw_text(
+            &format!("{x:.0}"),
+            &tick_style,
+            (px_x, bottom_y + px(7.0) as i32),
+        )
+        .map_err(e)?;
+    }
     let xs: Vec<f64> = (0..=80)
         .map(|i| x_min * (x_max / x_min).powf(f64::from(i) / 80.0))
         .collect();
@@ -256,4 +279,56 @@ pub(super) fn paint<DB: DrawingBackend>(
         (spec.legend[3].clone(), true, PALETTE[1]),
     ];
     legend(&bottom, &items, &spec.footnote, k, false)
+}
+
+/// Ticks at round multiples of the powers of ten within `lo..=hi`: four
+/// to ten of them where the range allows.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo) {
+        return Vec::new();
+    }
+    let within = |steps: &[f64]| -> Vec<f64> {
+        let mut out = Vec::new();
+        let mut p = 10f64.powi(lo.log10().floor() as i32);
+        while p <= hi {
+            out.extend(steps.iter().map(|s| s * p).filter(|v| *v >= lo && *v <= hi));
+            p *= 10.0;
+        }
+        out
+    };
+    // The sparsest 1-2-5-like set with at least four ticks and at most ten.
+    let sets: [&[f64]; 4] = [
+        &[1.0],
+        &[1.0, 2.0, 5.0],
+        &[1.0, 1.5, 2.0, 3.0, 5.0, 7.0],
+        &[1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0],
+    ];
+    let mut best = within(sets[0]);
+    for steps in sets {
+        let ticks = within(steps);
+        if ticks.len() > 10 {
+            break;
+        }
+        best = ticks;
+        if best.len() >= 4 {
+            break;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_ticks;
+
+    #[test]
+    fn log_ticks_are_round_and_four_to_ten() {
+        assert_eq!(log_ticks(15.0, 900.0), [20.0, 50.0, 100.0, 200.0, 500.0]);
+        assert_eq!(log_ticks(1.0, 1e6).len(), 7);
+        assert_eq!(
+            log_ticks(2400.0, 20500.0),
+            [3000.0, 5000.0, 7000.0, 10000.0, 15000.0, 20000.0]
+        );
+        assert!(log_ticks(0.0, 10.0).is_empty());
+    }
 }

@@ -55,6 +55,7 @@ pub fn heatmap(
     table: &DataFrame,
     quarters: &[Quarter],
     level: &str,
+    metric: &str,
     flagged: &HashSet<(String, String)>,
     title: String,
     footnote: String,
@@ -78,7 +79,7 @@ pub fn heatmap(
             col(uq::NAME),
             col(uq::QUARTER),
             col(uq::HEADCOUNT).cast(DataType::Float64),
-            col(uq::PETITIONS).cast(DataType::Float64),
+            col(metric).cast(DataType::Float64),
         ])
         .collect()?;
     let (ids, unit_names, qs) = (
@@ -86,10 +87,7 @@ pub fn heatmap(
         df.column(uq::NAME)?.str()?,
         df.column(uq::QUARTER)?.str()?,
     );
-    let (hc, n) = (
-        df.column(uq::HEADCOUNT)?.f64()?,
-        df.column(uq::PETITIONS)?.f64()?,
-    );
+    let (hc, n) = (df.column(uq::HEADCOUNT)?.f64()?, df.column(metric)?.f64()?);
     // The level's rate per head each quarter.
     let mut totals: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
     let mut cells: BTreeMap<(&str, &str), (f64, f64)> = BTreeMap::new();
@@ -139,7 +137,7 @@ pub fn heatmap(
     }
     rows.sort_by(|a, b| a.unit_id.cmp(&b.unit_id));
     Ok(Heatmap {
-        id: format!("heatmap_{level}"),
+        id: chart_id("heatmap", level, metric),
         title,
         x_labels: quarters.iter().map(|q| q.to_string()).collect(),
         rows,
@@ -234,4 +232,13 @@ pub(super) fn paint<DB: DrawingBackend>(
         y += px(style::NOTE_PX * 1.4);
     }
     Ok(())
+}
+
+/// File stem of a per-level chart: `funnel_district`, `heatmap_district_cases`.
+pub fn chart_id(kind: &str, level: &str, metric: &str) -> String {
+    if metric == uq::PETITIONS {
+        format!("{kind}_{level}")
+    } else {
+        format!("{kind}_{level}_{metric}")
+    }
 }

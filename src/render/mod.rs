@@ -7,7 +7,10 @@ pub mod draw;
 pub mod fonts;
 pub mod funnel;
 pub mod heatmap;
+pub mod multiples;
+pub mod ranked;
 pub mod set;
+pub mod set_units;
 pub mod spec;
 pub mod style;
 

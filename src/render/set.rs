@@ -26,6 +26,13 @@ pub struct SetInputs<'a> {
     pub rollup: &'a DataFrame,
     /// Units the concentration detector flagged in the quarter.
     pub flagged: HashSet<String>,
+    /// (unit, key field code) pairs the key-field detector flagged.
+    pub flagged_fields: HashSet<(String, String)>,
+    /// Top-leader clues disposed in the quarter or open at its end.
+    pub clue_days: &'a [super::set_units::ClueDays],
+    pub deadline_days: u32,
+    /// Units drawn a one-unit profile in the run.
+    pub profiles: Vec<String>,
     /// The trend chart, built as before.
     pub trend: LineChart,
     /// "数据来源：…" / "Source: …".
@@ -93,7 +100,39 @@ fn x_labels(i: &SetInputs<'_>) -> Vec<String> {
 }
 
 /// The kinds of chart `yanpan chart` draws.
-pub const KINDS: [&str; 5] = ["trend", "key_fields", "rectification", "funnel", "heatmap"];
+pub const KINDS: [&str; 9] = [
+    "trend",
+    "key_fields",
+    "rectification",
+    "funnel",
+    "heatmap",
+    "pareto",
+    "field",
+    "clue_days",
+    "profile",
+];
+
+/// The metrics funnel plots and heatmaps can show: column, Chinese and
+/// English names, and the counting word.
+pub const METRICS: [(&str, &str, &str, &str); 4] = [
+    (uq::PETITIONS, "信访举报", "petitions", "件"),
+    (uq::CLUES, "问题线索", "clues", "件"),
+    (
+        uq::FINDINGS,
+        "巡视巡察发现问题",
+        "inspection findings",
+        "个",
+    ),
+    (uq::CASES, "立案", "cases", "件"),
+];
+
+/// The names of `metric` (one of [`METRICS`]).
+fn metric_words(metric: &str) -> (&'static str, &'static str, &'static str) {
+    METRICS
+        .iter()
+        .find(|m| m.0 == metric)
+        .map_or(("信访举报", "petitions", "件"), |m| (m.1, m.2, m.3))
+}
 
 /// Petitions by key field per quarter, stacked.
 pub fn key_fields(i: &SetInputs<'_>) -> PolarsResult<Chart> {
@@ -122,6 +161,8 @@ pub fn key_fields(i: &SetInputs<'_>) -> PolarsResult<Chart> {
             })
             .collect(),
         stacked: true,
+        x_label: String::new(),
+        marker: None,
         footnote: i.source_note.clone(),
     }))
 }
@@ -164,6 +205,8 @@ pub fn rectification(i: &SetInputs<'_>) -> PolarsResult<Chart> {
             })
             .collect(),
         stacked: false,
+        x_label: String::new(),
+        marker: None,
         footnote: i.source_note.clone(),
     }))
 }
@@ -177,21 +220,42 @@ pub fn flagged_units(flags: &[Flag]) -> HashSet<String> {
         .collect()
 }
 
-/// The funnel plot of one level in the report's quarter.
-pub fn funnel_of(i: &SetInputs<'_>, code: &str) -> PolarsResult<Chart> {
+/// Flags outline only petitions: the concentration detector tests those.
+fn flagged_for(i: &SetInputs<'_>, metric: &str) -> HashSet<String> {
+    if metric == uq::PETITIONS {
+        i.flagged.clone()
+    } else {
+        HashSet::new()
+    }
+}
+
+/// The (unit, field) pairs the key-field detector flags.
+pub fn flagged_fields(flags: &[Flag]) -> HashSet<(String, String)> {
+    flags
+        .iter()
+        .filter(|f| f.detector == crate::detect::key_field::NAME)
+        .filter_map(|f| Some((f.unit_id.clone(), f.field?.code().to_string())))
+        .collect()
+}
+
+/// The funnel plot of one level and metric in the report's quarter.
+pub fn funnel_of(i: &SetInputs<'_>, code: &str, metric: &str) -> PolarsResult<Chart> {
     let zh = i.zh;
     let level = level_label(code, zh);
+    let (m_zh, m_en, word) = metric_words(metric);
     Ok(Chart::Funnel(funnel(
         i.rollup,
         i.quarter,
         code,
-        &i.flagged,
+        metric,
+        &flagged_for(i, metric),
         FunnelLabels {
+            id: super::heatmap::chart_id("funnel", code, metric),
             title: if zh {
-                format!("{}信访举报率漏斗图（{level}，含下级单位）", i.quarter)
+                format!("{}{m_zh}率漏斗图（{level}，含下级单位）", i.quarter)
             } else {
                 format!(
-                    "Petition rate funnel plot, {} ({level}, with the units below)",
+                    "Funnel plot of {m_en} per head, {} ({level}, with the units below)",
                     i.quarter
                 )
             },
@@ -201,9 +265,9 @@ pub fn funnel_of(i: &SetInputs<'_>, code: &str) -> PolarsResult<Chart> {
                 "headcount (staff, log scale)".into()
             },
             y_label: if zh {
-                "每百人信访举报（件）".into()
+                format!("每百人{m_zh}（{word}）")
             } else {
-                "petitions per 100 staff".into()
+                format!("{m_en} per 100 staff")
             },
             legend: if zh {
                 [
@@ -233,19 +297,19 @@ pub fn funnel_of(i: &SetInputs<'_>, code: &str) -> PolarsResult<Chart> {
     )?))
 }
 
-/// The observed/expected heatmap of one level over the shown quarters.
-pub fn heatmap_of(i: &SetInputs<'_>, code: &str) -> PolarsResult<Chart> {
+/// The observed/expected heatmap of one level and metric over the shown quarters.
+pub fn heatmap_of(i: &SetInputs<'_>, code: &str, metric: &str) -> PolarsResult<Chart> {
     let zh = i.zh;
     let level = level_label(code, zh);
-    let cells: HashSet<(String, String)> = i
-        .flagged
-        .iter()
-        .map(|u| (u.clone(), i.quarter.to_string()))
+    let (m_zh, m_en, _) = metric_words(metric);
+    let cells: HashSet<(String, String)> = flagged_for(i, metric)
+        .into_iter()
+        .map(|u| (u, i.quarter.to_string()))
         .collect();
     let title = if zh {
-        format!("{level}信访举报实际与预期之比（按季度）")
+        format!("{level}{m_zh}实际与预期之比（按季度）")
     } else {
-        format!("Petitions, observed / expected, {level}, by quarter")
+        format!("{m_en}, observed / expected, {level}, by quarter")
     };
     let units = i
         .rollup
@@ -280,7 +344,7 @@ pub fn heatmap_of(i: &SetInputs<'_>, code: &str) -> PolarsResult<Chart> {
             i.source_note
         ),
     };
-    let mut h = heatmap(i.rollup, i.quarters, code, &cells, title, note)?;
+    let mut h = heatmap(i.rollup, i.quarters, code, metric, &cells, title, note)?;
     h.x_labels = x_labels(i);
     Ok(Chart::Heatmap(h))
 }
@@ -318,8 +382,20 @@ pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
         rectification(&i)?,
     ];
     for code in levels(&i)? {
-        charts.push(funnel_of(&i, &code)?);
-        charts.push(heatmap_of(&i, &code)?);
+        charts.push(funnel_of(&i, &code, uq::PETITIONS)?);
+        charts.push(heatmap_of(&i, &code, uq::PETITIONS)?);
+    }
+    charts.push(super::set_units::pareto(&i)?);
+    for field in KeyField::KEY {
+        charts.push(super::set_units::field_units(&i, *field)?);
+    }
+    charts.push(super::set_units::clue_days(
+        &i,
+        i.clue_days,
+        i.deadline_days,
+    ));
+    for unit in &i.profiles {
+        charts.extend(super::set_units::profile(&i, unit)?);
     }
     Ok(charts)
 }

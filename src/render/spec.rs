@@ -13,6 +13,8 @@ pub enum Chart {
     Bars(super::bars::BarChart),
     Funnel(super::funnel::FunnelChart),
     Heatmap(super::heatmap::Heatmap),
+    Ranked(super::ranked::RankedChart),
+    Multiples(super::multiples::Multiples),
 }
 
 impl Chart {
@@ -23,6 +25,8 @@ impl Chart {
             Chart::Bars(c) => &c.id,
             Chart::Funnel(c) => &c.id,
             Chart::Heatmap(c) => &c.id,
+            Chart::Ranked(c) => &c.id,
+            Chart::Multiples(c) => &c.id,
         }
     }
 
@@ -32,6 +36,8 @@ impl Chart {
             Chart::Bars(c) => &c.title,
             Chart::Funnel(c) => &c.title,
             Chart::Heatmap(c) => &c.title,
+            Chart::Ranked(c) => &c.title,
+            Chart::Multiples(c) => &c.title,
         }
     }
 
@@ -39,6 +45,8 @@ impl Chart {
     pub fn size(&self) -> (u32, u32) {
         match self {
             Chart::Heatmap(c) => c.size(),
+            Chart::Ranked(c) => c.size(),
+            Chart::Multiples(c) => c.size(),
             _ => super::style::SVG_SIZE,
         }
     }
@@ -55,6 +63,8 @@ impl Chart {
                 .map(|p| p.name.clone())
                 .collect(),
             Chart::Heatmap(c) => c.rows.iter().map(|r| r.name.clone()).collect(),
+            Chart::Ranked(c) => c.rows.iter().map(|r| r.name.clone()).collect(),
+            Chart::Multiples(c) => c.legend.to_vec(),
         }
     }
 }

@@ -10,6 +10,8 @@ use yanpan::render::Chart;
 use yanpan::render::bars::{BarChart, BarSeries};
 use yanpan::render::funnel::{FunnelLabels, funnel};
 use yanpan::render::heatmap::heatmap;
+use yanpan::render::set::SetInputs;
+use yanpan::render::set_units::{self, ClueDays};
 
 /// Six districts over 4 quarters; 东湖区 doubles in the last one. The
 /// longest name is cut in the drawing and kept whole in the SVG.
@@ -41,8 +43,19 @@ fn table() -> DataFrame {
             n.push(if u == 0 && t == 3 { base * 2 } else { base });
         }
     }
-    df!("unit_id" => id, "name" => name, "level" => level, "headcount" => hc, "quarter" => q, "petitions" => n)
-        .expect("table")
+    // A quarter of each unit's petitions are on construction, half of
+    // 东湖区's; clues, findings, cases and overdue findings are fixed shares.
+    let field: Vec<u32> = n
+        .iter()
+        .zip(&id)
+        .map(|(n, u)| if u == "D0" { n / 2 } else { n / 4 })
+        .collect();
+    let part = |d: u32| n.iter().map(|n| n / d).collect::<Vec<u32>>();
+    df!("unit_id" => id, "name" => name, "level" => level, "headcount" => hc, "quarter" => q,
+        "petitions" => n.clone(), "petitions_field_construction" => field,
+        "clues" => part(5), "findings" => part(10), "cases" => part(20),
+        "rectifications_overdue_open" => part(40))
+    .expect("table")
 }
 
 fn quarters() -> Vec<Quarter> {
@@ -124,6 +137,7 @@ fn drawn(chart: &Chart) -> String {
 fn the_funnel_plot_labels_the_flagged_unit_and_keeps_cut_names_whole() {
     let flagged: HashSet<String> = ["D5".to_string()].into();
     let labels = FunnelLabels {
+        id: "funnel_district".into(),
         title: "漏斗图".into(),
         x_label: "人数".into(),
         y_label: "每百人件数".into(),
@@ -134,6 +148,7 @@ fn the_funnel_plot_labels_the_flagged_unit_and_keeps_cut_names_whole() {
         &table(),
         "2024Q4".parse().expect("q"),
         "district",
+        "petitions",
         &flagged,
         labels,
     )
@@ -162,6 +177,7 @@ fn the_heatmap_shows_each_ratio_and_outlines_the_flagged_cell() {
         &table(),
         &quarters(),
         "district",
+        "petitions",
         &flagged,
         "比值".into(),
         "注".into(),
@@ -200,9 +216,146 @@ fn bar_charts_stack_or_stand_side_by_side() {
                 },
             ],
             stacked,
+            x_label: String::new(),
+            marker: None,
             footnote: "数据来源：测试".into(),
         });
         let svg = drawn(&chart);
         assert!(svg.contains("到期应整改") && svg.contains("2024Q3"));
     }
+}
+
+/// The chart set's inputs over the hand-made table; D0 is flagged for
+/// concentration and for construction.
+fn inputs<'a>(own: &'a DataFrame, qs: &'a [Quarter], clues: &'a [ClueDays]) -> SetInputs<'a> {
+    SetInputs {
+        quarter: *qs.last().expect("quarters"),
+        quarters: qs,
+        zh: true,
+        quarter_labels: yanpan::config::QuarterLabels::Code,
+        own,
+        rollup: own,
+        flagged: ["D0".to_string()].into(),
+        flagged_fields: [("D0".to_string(), "construction".to_string())].into(),
+        clue_days: clues,
+        deadline_days: 30,
+        profiles: vec!["D0".into()],
+        trend: yanpan::render::LineChart {
+            id: "trend".into(),
+            title: "趋势".into(),
+            y_label: "件".into(),
+            x_labels: vec![],
+            lines: vec![],
+            footnote: String::new(),
+        },
+        source_note: "数据来源：测试".into(),
+    }
+}
+
+#[test]
+fn the_pareto_ranks_the_excess_and_accumulates_its_share() {
+    let (own, qs) = (table(), quarters());
+    let chart = set_units::pareto(&inputs(&own, &qs, &[])).expect("pareto");
+    let Chart::Ranked(r) = &chart else {
+        panic!("a ranked chart")
+    };
+    // 2024Q4: only 东湖区 is above expected: 40 - 1,000 x 440 / 21,000.
+    let want = 40.0 - 1000.0 * 440.0 / 21_000.0;
+    assert_eq!(r.rows.len(), 1);
+    assert_eq!(r.rows[0].unit_id, "D0");
+    assert!((r.rows[0].value - want).abs() < 1e-9);
+    assert!(r.rows[0].highlight);
+    assert_eq!(r.cumulative.as_ref().map(|c| c.1.clone()), Some(vec![1.0]));
+    let svg = drawn(&chart);
+    assert!(svg.contains("东湖区") && svg.contains(&format!("{want:.1}")));
+}
+
+#[test]
+fn the_field_chart_ranks_units_by_share_against_the_citywide_share() {
+    let (own, qs) = (table(), quarters());
+    let chart = set_units::field_units(
+        &inputs(&own, &qs, &[]),
+        yanpan::model::KeyField::Construction,
+    )
+    .expect("field");
+    let Chart::Ranked(r) = &chart else {
+        panic!("a ranked chart")
+    };
+    assert_eq!(r.rows.len(), 6);
+    assert_eq!(
+        r.rows[0].unit_id, "D0",
+        "东湖区 has half its petitions on construction"
+    );
+    assert!((r.rows[0].value - 50.0).abs() < 1e-9);
+    assert!(r.rows[0].highlight && !r.rows[1].highlight);
+    let city = r.reference.as_ref().expect("reference").1;
+    assert!(city > 25.0 && city < 50.0, "{city}");
+    let svg = drawn(&chart);
+    assert!(svg.contains("工程建设") && svg.contains("50.0"));
+}
+
+#[test]
+fn the_clue_days_chart_bins_by_a_sixth_of_the_deadline_and_marks_it() {
+    let (own, qs) = (table(), quarters());
+    let clues = [
+        ClueDays {
+            days: 0,
+            disposed: true,
+        },
+        ClueDays {
+            days: 4,
+            disposed: true,
+        },
+        ClueDays {
+            days: 5,
+            disposed: true,
+        },
+        ClueDays {
+            days: 31,
+            disposed: false,
+        },
+        ClueDays {
+            days: 400,
+            disposed: false,
+        },
+    ];
+    let chart = set_units::clue_days(&inputs(&own, &qs, &clues), &clues, 30);
+    let Chart::Bars(b) = &chart else {
+        panic!("bars")
+    };
+    assert_eq!(b.x_labels.first().map(String::as_str), Some("0–4"));
+    assert_eq!(b.series[0].values[..2], [2.0, 1.0]);
+    assert_eq!(b.series[1].values[6], 1.0, "31 days is in 30–34");
+    assert_eq!(
+        b.series[1].values.last(),
+        Some(&1.0),
+        "400 days is in the last bin"
+    );
+    assert_eq!(b.marker.as_ref().map(|m| m.0), Some(6.0));
+    let svg = drawn(&chart);
+    assert!(svg.contains("办理时限30天") && svg.contains("超过时限2件"));
+}
+
+#[test]
+fn the_profile_draws_each_metric_beside_the_peers_median() {
+    let (own, qs) = (table(), quarters());
+    let chart = set_units::profile(&inputs(&own, &qs, &[]), "D1")
+        .expect("profile")
+        .expect("D1 exists");
+    let Chart::Multiples(m) = &chart else {
+        panic!("multiples")
+    };
+    assert_eq!(m.panels.len(), set_units::PROFILE_METRICS.len());
+    // 西岭区: 40 petitions a quarter; the other five's median in 2024Q1 is 80.
+    assert_eq!(m.panels[0].own, vec![Some(40.0); 4]);
+    assert_eq!(m.panels[0].peers[0], Some(80.0));
+    // Per 100 staff: 40 / 2,000.
+    assert_eq!(m.panels[1].own[0], Some(2.0));
+    let svg = drawn(&chart);
+    assert!(svg.contains("西岭区") && svg.contains("同层级单位中位数"));
+    assert!(
+        set_units::profile(&inputs(&own, &qs, &[]), "nobody")
+            .expect("runs")
+            .is_none()
+    );
 }

@@ -326,6 +326,58 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
     let out = chart(&["heatmap", "--level", "moon", "--out", "x.svg"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("street"));
+    // Every other kind too, with its unit or field.
+    for (args, published) in [
+        (vec!["pareto"], "charts/pareto.svg"),
+        (vec!["clue_days"], "charts/clue_days.svg"),
+        (
+            vec!["field", "--field", "工程建设"],
+            "charts/field_construction.svg",
+        ),
+        (vec!["profile", "--unit", "B017"], "charts/profile_B017.svg"),
+    ] {
+        let out_path = dir.path().join("on_demand.svg");
+        let mut a = args.clone();
+        a.extend(["--out", out_path.to_str().expect("utf-8")]);
+        let out = chart(&a);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read(&out_path).expect("chart"),
+            second[published],
+            "{args:?} is the published chart"
+        );
+    }
+    let cases = dir.path().join("cases.png");
+    let out = chart(&[
+        "funnel",
+        "--metric",
+        "cases",
+        "--out",
+        cases.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success() && cases.is_file());
+    for (args, says) in [
+        (vec!["field", "--out", "x.svg"], "construction"),
+        (
+            vec!["profile", "--unit", "nobody", "--out", "x.svg"],
+            "nobody",
+        ),
+        (
+            vec!["funnel", "--metric", "leaves", "--out", "x.svg"],
+            "findings",
+        ),
+    ] {
+        let out = chart(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::aggregate::{self, Facts, UnitQuarter};
-use crate::cli::{ChartArgs, QuarterArg};
+use crate::cli::QuarterArg;
 use crate::config::{Language, Pipeline};
 use crate::detect::{self, DetectInput};
 use crate::ingest::{self, Quarantine};
@@ -21,6 +21,9 @@ use crate::render::{self, TrendLabels};
 use crate::report;
 use crate::store::{self, Store};
 use crate::text::csv_row;
+
+mod chart;
+pub use chart::chart;
 
 /// What `yanpan run` was asked to do.
 #[derive(Debug, Clone)]
@@ -53,7 +56,7 @@ impl Timings {
     }
 }
 
-fn polars_ctx<T>(r: PolarsResult<T>, what: &str) -> Result<T> {
+pub(super) fn polars_ctx<T>(r: PolarsResult<T>, what: &str) -> Result<T> {
     r.map_err(anyhow::Error::new).context(what.to_string())
 }
 
@@ -92,7 +95,7 @@ fn quarantine_csv(q: &Quarantine) -> Result<Vec<u8>> {
     frame_csv(&polars_ctx(q.to_frame(), "quarantine table")?)
 }
 
-fn trend_labels(p: &Pipeline, q: Quarter) -> TrendLabels {
+pub(super) fn trend_labels(p: &Pipeline, q: Quarter) -> TrendLabels {
     let as_of = q.last_day();
     match p.language {
         Language::Zh => TrendLabels {
@@ -130,7 +133,7 @@ fn write_parquet(staging: &Staging, rel: &str, df: DataFrame) -> Result<()> {
 }
 
 /// The date treated as today: the flag, the pipeline's setting, or the clock.
-fn today_of(flag: Option<NaiveDate>, p: &Pipeline) -> NaiveDate {
+pub(super) fn today_of(flag: Option<NaiveDate>, p: &Pipeline) -> NaiveDate {
     flag.or(p.today)
         .unwrap_or_else(|| chrono::Local::now().date_naive())
 }
@@ -414,36 +417,29 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         .with_context(|| format!("creating staging folder in {}", pipeline.output.display()))?;
     let shown_quarters: Vec<Quarter> = quarter.offset(1 - shown).through(quarter).collect();
     render::draw::check_font()?;
-    let chart = polars_ctx(
-        render::spec::trend(
-            city,
-            &shown_quarters,
-            &trend_labels(&pipeline, quarter),
-            &|q| pipeline.quarter_labels.label(q),
-        ),
-        "trend chart",
-    )?;
-    let source_note = trend_labels(&pipeline, quarter).footnote;
-    let charts = polars_ctx(
-        render::set::quarterly(render::set::SetInputs {
-            quarter,
-            quarters: &shown_quarters,
-            zh: pipeline.language == Language::Zh,
-            quarter_labels: pipeline.quarter_labels,
-            own: &uq.0,
-            rollup: &tables.rollup.0,
-            flagged: render::set::flagged_units(flags),
-            trend: chart,
-            source_note,
-        }),
-        "chart set",
-    )?;
-    for c in &charts {
-        staging.write(
-            &format!("charts/{}.svg", c.id()),
-            render::draw::svg(c)?.as_bytes(),
-        )?;
-        render::draw::png(c, &staging.path(&format!("charts/{}.png", c.id()))?)?;
+    let clues = chart::clue_days(&store, quarter)?;
+    let inputs = chart::set_inputs(chart::SetSources {
+        pipeline: &pipeline,
+        quarter,
+        quarters: &shown_quarters,
+        own: &uq.0,
+        rollup: &tables.rollup.0,
+        citywide: city,
+        marked: chart::Marked::of(flags),
+        clue_days: &clues,
+        profiles: problem_units(flags),
+    })?;
+    let charts = polars_ctx(render::set::quarterly(inputs), "chart set")?;
+    {
+        use rayon::prelude::*;
+        charts.par_iter().try_for_each(|c| -> Result<()> {
+            staging.write(
+                &format!("charts/{}.svg", c.id()),
+                render::draw::svg(c)?.as_bytes(),
+            )?;
+            render::draw::png(c, &staging.path(&format!("charts/{}.png", c.id()))?)?;
+            Ok(())
+        })?;
     }
     clock.lap("render");
 
@@ -564,138 +560,25 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     })
 }
 
-/// The units the published report for `quarter` flagged for concentration
-/// (none when it has not been published).
-fn published_flags(p: &Pipeline, quarter: Quarter) -> Result<std::collections::HashSet<String>> {
-    let path = p
-        .output
-        .join(quarter.to_string())
-        .join("tables/flags.parquet");
-    if !path.is_file() {
-        return Ok(Default::default());
-    }
-    let flags = polars_ctx(
-        store::read_parquet(&path)?
-            .lazy()
-            .filter(col("detector").eq(lit(detect::concentration::NAME)))
-            .collect(),
-        "reading the published flags",
-    )?;
-    text_set(&flags, "unit_id")
-}
-
-/// The distinct values of a text column.
-fn text_set(df: &DataFrame, column: &str) -> Result<std::collections::HashSet<String>> {
-    Ok(
-        polars_ctx(df.column(column).and_then(|c| c.str().cloned()), column)?
-            .iter()
-            .flatten()
-            .map(str::to_string)
-            .collect(),
-    )
-}
-
-/// `yanpan chart`: one chart from the store's derived tables to a file.
-pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
-    if !render::set::KINDS.contains(&a.kind.as_str()) {
-        return Err(UsageError(format!(
-            "no chart {}; charts: {}",
-            a.kind,
-            render::set::KINDS.join(", ")
-        ))
-        .into());
-    }
-    let pipeline = Pipeline::load(&a.pipeline)?;
-    let quarter = match a.quarter {
-        QuarterArg::Auto => Quarter::last_closed(today_of(a.today, &pipeline)),
-        QuarterArg::Given(q) => q,
-    };
-    let ext = a.out.extension().and_then(|e| e.to_str()).unwrap_or("");
-    if ext != "svg" && ext != "png" {
-        return Err(UsageError(format!("{}: name an .svg or .png file", a.out.display())).into());
-    }
-    let store = Store::new(&pipeline.store);
-    let read = |name: &str| -> Result<DataFrame> {
-        let path = store.derived_path(name);
-        if !path.is_file() {
-            return Err(UsageError(format!(
-                "{} is missing: run `yanpan aggregate {}` first",
-                path.display(),
-                a.pipeline.display()
-            ))
-            .into());
-        }
-        Ok(store::read_parquet(&path)?)
-    };
-    let (own, rollup) = (read("unit_quarter")?, read("unit_quarter_rollup")?);
-    let n = a
-        .quarters
-        .unwrap_or(pipeline.report_history_quarters.get() as usize)
-        .max(1);
-    let quarters: Vec<Quarter> = quarter.offset(1 - n as i32).through(quarter).collect();
-    let held = text_set(&own, "quarter")?;
-    if let Some(q) = quarters.iter().find(|q| !held.contains(&q.to_string())) {
-        return Err(UsageError(format!(
-            "the derived tables do not hold {q}: run `yanpan aggregate {} --quarter {quarter}`",
-            a.pipeline.display()
-        ))
-        .into());
-    }
-    let labels = trend_labels(&pipeline, quarter);
-    let city = polars_ctx(
-        aggregate::citywide(&UnitQuarter(own.clone())),
-        "citywide totals",
-    )?;
-    let trend = polars_ctx(
-        render::spec::trend(&city, &quarters, &labels, &|q| {
-            pipeline.quarter_labels.label(q)
-        }),
-        "trend",
-    )?;
-    let inputs = render::set::SetInputs {
-        quarter,
-        quarters: &quarters,
-        zh: pipeline.language == Language::Zh,
-        quarter_labels: pipeline.quarter_labels,
-        own: &own,
-        rollup: &rollup,
-        flagged: published_flags(&pipeline, quarter)?,
-        trend,
-        source_note: labels.footnote,
-    };
-    let chart = match a.kind.as_str() {
-        "trend" => render::Chart::Line(inputs.trend.clone()),
-        "key_fields" => polars_ctx(render::set::key_fields(&inputs), "chart")?,
-        "rectification" => polars_ctx(render::set::rectification(&inputs), "chart")?,
-        "funnel" | "heatmap" => {
-            let levels = polars_ctx(render::set::levels(&inputs), "levels")?;
-            if !levels.contains(&a.level) {
-                return Err(UsageError(format!(
-                    "level {}: charts exist for {}",
-                    a.level,
-                    levels.join(", ")
-                ))
-                .into());
-            }
-            polars_ctx(
-                if a.kind == "funnel" {
-                    render::set::funnel_of(&inputs, &a.level)
-                } else {
-                    render::set::heatmap_of(&inputs, &a.level)
-                },
-                "chart",
-            )?
-        }
-        other => return Err(UsageError(format!("no chart {other}")).into()),
-    };
-    render::draw::check_font()?;
-    if ext == "svg" {
-        std::fs::write(&a.out, render::draw::svg(&chart)?)
-            .with_context(|| format!("writing {}", a.out.display()))?;
-    } else {
-        render::draw::png(&chart, &a.out)?;
-    }
-    Ok(a.out.clone())
+/// Units with a risk-score flag, the most severe first (at most
+/// `MAX_PROFILES`): the run draws each one's profile.
+fn problem_units(flags: &[crate::model::Flag]) -> Vec<String> {
+    const MAX_PROFILES: usize = 20;
+    let mut scored: Vec<&crate::model::Flag> = flags
+        .iter()
+        .filter(|f| f.detector == detect::risk_score::NAME)
+        .collect();
+    scored.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.evidence.statistic.total_cmp(&a.evidence.statistic))
+            .then_with(|| a.unit_id.cmp(&b.unit_id))
+    });
+    scored
+        .into_iter()
+        .take(MAX_PROFILES)
+        .map(|f| f.unit_id.clone())
+        .collect()
 }
 
 /// A command asked for something that does not exist (exit code 2).
