@@ -23,6 +23,7 @@ use crate::store::{self, Store};
 use crate::text::csv_row;
 
 mod chart;
+mod compose;
 pub use chart::chart;
 
 /// What `yanpan run` was asked to do.
@@ -430,36 +431,37 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         profiles: problem_units(flags),
     })?;
     let charts = polars_ctx(render::set::quarterly(inputs), "chart set")?;
-    {
+    let svgs: BTreeMap<String, String> = {
         use rayon::prelude::*;
-        charts.par_iter().try_for_each(|c| -> Result<()> {
-            staging.write(
-                &format!("charts/{}.svg", c.id()),
-                render::draw::svg(c)?.as_bytes(),
-            )?;
-            render::draw::png(c, &staging.path(&format!("charts/{}.png", c.id()))?)?;
-            Ok(())
-        })?;
-    }
+        charts
+            .par_iter()
+            .map(|c| -> Result<(String, String)> {
+                let svg = render::draw::svg(c)?;
+                staging.write(&format!("charts/{}.svg", c.id()), svg.as_bytes())?;
+                render::draw::png(c, &staging.path(&format!("charts/{}.png", c.id()))?)?;
+                Ok((c.id().to_string(), svg))
+            })
+            .collect::<Result<_>>()?
+    };
     clock.lap("render");
 
-    let report = polars_ctx(
-        report::petitions::build(&report::petitions::Inputs {
+    let portfolios = portfolios(&store)?;
+    let repeats = repeat_petitions(&store, quarter, &uq.0)?;
+    let composed = compose::compose(
+        &compose::Sources {
+            pipeline: &pipeline,
             quarter,
-            site: &pipeline.site_name,
-            language: pipeline.language,
-            unit_quarter: uq,
-            citywide: city,
-            flags,
-            concentration_q: pipeline.concentration.q.get(),
-            trend_chart: "../charts/trend.png",
             quarters: &shown_quarters,
-        }),
-        "petition report",
+            own: &uq.0,
+            flags,
+            clue_days: &clues,
+            charts: &svgs,
+            repeats: &repeats,
+            portfolios: &portfolios,
+        },
+        &staging,
     )?;
-    let mut md = Vec::new();
-    report::markdown::write(&report, &mut md)?;
-    staging.write(&format!("thematic/{}.md", report.id), &md)?;
+    log(&format!("compose {composed} report and packet files"));
     clock.lap("compose");
 
     for (name, table) in &derived {
@@ -558,6 +560,111 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         flags: flags.len(),
         warnings,
     })
+}
+
+/// Repeat petitions read for the report at most (it lists far fewer).
+const MAX_REPEATS_READ: u32 = 5000;
+
+/// The quarter's repeat petitions from the store, by unit and date, with
+/// unit names from the unit × quarter table.
+fn repeat_petitions(
+    store: &Store,
+    quarter: Quarter,
+    own: &DataFrame,
+) -> Result<Vec<report::petitions::RepeatPetition>> {
+    let df = polars_ctx(
+        store
+            .scan(Dataset::Petitions)?
+            .filter(
+                col("repeat").fill_null(lit(false)).and(
+                    col("quarter")
+                        .cast(DataType::String)
+                        .eq(lit(quarter.to_string())),
+                ),
+            )
+            .select([
+                col("petition_id").cast(DataType::String),
+                col("unit_id").cast(DataType::String),
+                col("received_on").cast(DataType::String),
+                col("summary").cast(DataType::String),
+            ])
+            .sort(
+                ["unit_id", "received_on", "petition_id"],
+                Default::default(),
+            )
+            .limit(MAX_REPEATS_READ)
+            .collect(),
+        "repeat petitions",
+    )?;
+    let names: BTreeMap<String, String> = {
+        let ids = polars_ctx(
+            own.column("unit_id").and_then(|c| c.str().cloned()),
+            "unit_id",
+        )?;
+        let ns = polars_ctx(own.column("name").and_then(|c| c.str().cloned()), "name")?;
+        ids.iter()
+            .zip(ns.iter())
+            .filter_map(|(i, n)| Some((i?.to_string(), n?.to_string())))
+            .collect()
+    };
+    let text = |c: &str| -> Result<Vec<String>> {
+        Ok(polars_ctx(df.column(c).and_then(|c| c.str().cloned()), c)?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect())
+    };
+    let (ids, units, dates, summaries) = (
+        text("petition_id")?,
+        text("unit_id")?,
+        text("received_on")?,
+        text("summary")?,
+    );
+    Ok(ids
+        .into_iter()
+        .zip(units)
+        .zip(dates.into_iter().zip(summaries))
+        .map(
+            |((petition_id, unit_id), (received_on, summary))| report::petitions::RepeatPetition {
+                unit_name: names
+                    .get(&unit_id)
+                    .cloned()
+                    .unwrap_or_else(|| unit_id.clone()),
+                petition_id,
+                unit_id,
+                received_on,
+                summary,
+            },
+        )
+        .collect())
+}
+
+/// Each unit's portfolio (分管领导) from the store's units, where given.
+fn portfolios(store: &Store) -> Result<BTreeMap<String, String>> {
+    let units = polars_ctx(
+        store
+            .scan(Dataset::Units)?
+            .select([col("unit_id"), col("portfolio").cast(DataType::String)])
+            .collect(),
+        "unit portfolios",
+    )?;
+    let ids = polars_ctx(
+        units.column("unit_id").and_then(|c| c.str().cloned()),
+        "unit_id",
+    )?;
+    let ps = polars_ctx(
+        units.column("portfolio").and_then(|c| c.str().cloned()),
+        "portfolio",
+    )?;
+    Ok(ids
+        .iter()
+        .zip(ps.iter())
+        .filter_map(|(u, p)| {
+            Some((
+                u?.to_string(),
+                p.filter(|p| !p.trim().is_empty())?.to_string(),
+            ))
+        })
+        .collect())
 }
 
 /// Units with a risk-score flag, the most severe first (at most

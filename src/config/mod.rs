@@ -3,6 +3,7 @@
 //! relative to the file's own folder.
 
 mod raw;
+mod report;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -163,6 +164,10 @@ pub struct Pipeline {
     /// Quarters shown in trends.
     pub report_history_quarters: NonZeroU32,
     pub quarter_labels: QuarterLabels,
+    /// The site's wording and template folder, if any.
+    pub templates: Option<PathBuf>,
+    pub follow_up: Vec<crate::report::common::FollowUpRule>,
+    pub packets: Vec<crate::report::packet::Recipient>,
 }
 
 /// Defaults, named in one place.
@@ -459,6 +464,7 @@ fn validate(
             "[detect.concentration] min_expected = {min_expected} must be >= 0"
         ));
     }
+    let risk = risk_score(&raw.detect.risk_score)?;
     Ok(Pipeline {
         file_hash,
         file: file.to_path_buf(),
@@ -493,7 +499,10 @@ fn validate(
         key_field: key_field(&raw.detect.key_field)?,
         common_problem: common_problem(&raw.detect.common_problem)?,
         prominent: prominent(&raw.detect.prominent_complaints)?,
-        risk_score: risk_score(&raw.detect.risk_score)?,
+        follow_up: report::follow_up(raw.report.follow_up.as_deref(), risk.threshold)?,
+        risk_score: risk,
+        templates: report::templates(base, raw.report.templates.as_deref())?,
+        packets: report::packets(&raw.packet)?,
         output: resolve(
             base,
             raw.report.output.as_deref().unwrap_or(defaults::OUTPUT),

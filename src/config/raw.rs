@@ -20,6 +20,8 @@ pub(crate) struct RawPipeline {
     pub detect: RawDetect,
     #[serde(default)]
     pub report: RawReport,
+    #[serde(default)]
+    pub packet: Vec<super::report::RawPacket>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,4 +128,7 @@ pub(crate) struct RawReport {
     pub output: Option<String>,
     pub history_quarters: Option<u32>,
     pub quarter_labels: Option<String>,
+    /// A folder with the site's wording.zh.toml / wording.en.toml / report.typ.
+    pub templates: Option<String>,
+    pub follow_up: Option<Vec<super::report::RawFollowUp>>,
 }

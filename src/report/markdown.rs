@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::model::{Report, zh_number};
+use super::model::{Report, Section, heading_number};
 use crate::text::escape_markdown as md;
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -15,31 +15,54 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         write!(out, "{}", md(s))?;
     }
     writeln!(out)?;
-    for (i, sec) in report.sections.iter().enumerate() {
+    if !report.figures.is_empty() {
         writeln!(out)?;
-        writeln!(out, "## {}、{}", zh_number(i + 1), md(&sec.heading))?;
-        for p in &sec.paragraphs {
-            writeln!(out)?;
-            writeln!(out, "{}", md(p))?;
+        let cells = |f: &dyn Fn(&super::model::Figure) -> String| {
+            report.figures.iter().map(f).collect::<Vec<_>>().join(" | ")
+        };
+        writeln!(out, "| {} |", cells(&|f| md(&f.label)))?;
+        writeln!(out, "|{}", " --- |".repeat(report.figures.len()))?;
+        writeln!(out, "| {} |", cells(&|f| md(&f.value)))?;
+    }
+    for (i, sec) in report.sections.iter().enumerate() {
+        section(out, sec, 0, i + 1)?;
+    }
+    Ok(())
+}
+
+fn section(out: &mut dyn Write, sec: &Section, depth: usize, n: usize) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} {}{}",
+        "#".repeat(depth + 2),
+        heading_number(depth, n),
+        md(&sec.heading)
+    )?;
+    for p in &sec.paragraphs {
+        writeln!(out)?;
+        writeln!(out, "{}", md(p))?;
+    }
+    if let Some(c) = &sec.chart {
+        writeln!(out)?;
+        writeln!(out, "![{}]({})", md(&c.caption), c.path.replace(' ', "%20"))?;
+    }
+    if let Some(t) = &sec.table {
+        writeln!(out)?;
+        let row = |cells: &[String]| {
+            format!(
+                "| {} |",
+                cells.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | ")
+            )
+        };
+        writeln!(out, "{}", row(&t.headers))?;
+        writeln!(out, "|{}", " --- |".repeat(t.headers.len()))?;
+        for r in &t.rows {
+            writeln!(out, "{}", row(r))?;
         }
-        if let Some(c) = &sec.chart {
-            writeln!(out)?;
-            writeln!(out, "![{}]({})", md(&c.caption), c.path.replace(' ', "%20"))?;
-        }
-        if let Some(t) = &sec.table {
-            writeln!(out)?;
-            let row = |cells: &[String]| {
-                format!(
-                    "| {} |",
-                    cells.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | ")
-                )
-            };
-            writeln!(out, "{}", row(&t.headers))?;
-            writeln!(out, "|{}", " --- |".repeat(t.headers.len()))?;
-            for r in &t.rows {
-                writeln!(out, "{}", row(r))?;
-            }
-        }
+    }
+    for (i, sub) in sec.subsections.iter().enumerate() {
+        section(out, sub, depth + 1, i + 1)?;
     }
     Ok(())
 }
@@ -57,9 +80,11 @@ mod tests {
             issuer: "京华市纪委监委".into(),
             dateline: "数据截至2024年12月31日".into(),
             summary: vec!["本季度共受理12件。".into()],
+            figures: vec![],
             sections: vec![Section {
                 heading: "集中单位".into(),
                 table: Some(Table {
+                    title: "t".into(),
                     headers: vec!["单位".into()],
                     rows: vec![vec!["<script>|*x*".into()]],
                 }),

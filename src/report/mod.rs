@@ -1,8 +1,17 @@
 //! Compose: the report model (pure), the reports built from the tables,
-//! and the writers.
+//! the packets by recipient, and the writers (Markdown, HTML, PDF).
 
+pub mod clues;
+pub mod common;
+pub mod html;
+pub mod key_field;
 pub mod markdown;
 pub mod model;
+pub mod packet;
+pub mod pdf;
 pub mod petitions;
+pub mod problem_units;
+pub mod rectification;
+pub mod wording;
 
 pub use model::{ChartRef, Report, Section, Table};

@@ -1,33 +1,45 @@
-//! The report model: pure data (title, summary, numbered sections with
-//! paragraphs, tables and chart references). Text here is plain and
-//! unescaped; each writer escapes for its format.
+//! The report model: pure data (title, summary, headline figures, numbered
+//! sections with paragraphs, tables, chart references and subsections).
+//! Text here is plain and unescaped; each writer escapes for its format.
+
+use serde::Serialize;
 
 /// A table with a header row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Table {
+    /// Names the table (and its sheet in the workbook).
+    pub title: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
 
 /// A chart placed in a report.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChartRef {
     /// Path relative to the report file.
     pub path: String,
     pub caption: String,
 }
 
-/// One numbered section (一、二、…).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// One headline figure of the opening: "信访举报 1,234件".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    pub label: String,
+    pub value: String,
+}
+
+/// One numbered section (一、), its subsections (（一）) and theirs (1.).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Section {
     pub heading: String,
     pub paragraphs: Vec<String>,
     pub chart: Option<ChartRef>,
     pub table: Option<Table>,
+    pub subsections: Vec<Section>,
 }
 
 /// A report ready to be written in any format.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// File stem.
     pub id: String,
@@ -37,17 +49,74 @@ pub struct Report {
     pub dateline: String,
     /// Three to five sentences whose numbers come from the data.
     pub summary: Vec<String>,
+    pub figures: Vec<Figure>,
     pub sections: Vec<Section>,
 }
 
-/// Chinese section numbers 一 to 二十.
+impl Report {
+    /// Every table in the report, in reading order.
+    pub fn tables(&self) -> Vec<&Table> {
+        fn walk<'a>(s: &'a Section, out: &mut Vec<&'a Table>) {
+            out.extend(s.table.iter());
+            for sub in &s.subsections {
+                walk(sub, out);
+            }
+        }
+        let mut out = Vec::new();
+        for s in &self.sections {
+            walk(s, &mut out);
+        }
+        out
+    }
+
+    /// Every chart in the report, in reading order.
+    pub fn charts(&self) -> Vec<&ChartRef> {
+        fn walk<'a>(s: &'a Section, out: &mut Vec<&'a ChartRef>) {
+            out.extend(s.chart.iter());
+            for sub in &s.subsections {
+                walk(sub, out);
+            }
+        }
+        let mut out = Vec::new();
+        for s in &self.sections {
+            walk(s, &mut out);
+        }
+        out
+    }
+}
+
+/// Chinese numbers 一 to 九十九.
 pub fn zh_number(n: usize) -> String {
     const D: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     match n {
         1..=9 => D[n].to_string(),
         10 => "十".into(),
         11..=19 => format!("十{}", D[n - 10]),
-        20 => "二十".into(),
+        20..=99 => format!("{}十{}", D[n / 10], D[n % 10]),
         _ => n.to_string(),
+    }
+}
+
+/// The number of the `n`th heading at `depth` (0: 一、 1: （一） 2: 1.),
+/// as official documents number them.
+pub fn heading_number(depth: usize, n: usize) -> String {
+    match depth {
+        0 => format!("{}、", zh_number(n)),
+        1 => format!("（{}）", zh_number(n)),
+        _ => format!("{n}."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_headings_as_official_documents_do() {
+        assert_eq!(heading_number(0, 3), "三、");
+        assert_eq!(heading_number(1, 12), "（十二）");
+        assert_eq!(heading_number(2, 4), "4.");
+        assert_eq!(zh_number(21), "二十一");
+        assert_eq!(zh_number(30), "三十");
     }
 }

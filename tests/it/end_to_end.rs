@@ -23,7 +23,7 @@ fn run(pipeline: &Path) -> std::process::Output {
 
 /// Petitions received in 2024Q4 according to the raw export, counted
 /// without yanpan's code.
-fn raw_q4_petitions() -> usize {
+pub fn raw_q4_petitions() -> usize {
     let text = std::fs::read_to_string(crate::root().join("sample_data/petitions_2024.csv"))
         .expect("read");
     text.lines()

@@ -1,0 +1,299 @@
+//! The compose stage at the edge: builds every thematic report and every
+//! packet (pure, in `report`), then writes them as Markdown, HTML, PDF and
+//! a workbook of their tables into the staging folder.
+
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::polars_ctx;
+use crate::aggregate::uq;
+use crate::config::{Language, Pipeline};
+use crate::model::{Flag, KeyField, Quarter};
+use crate::publish::Staging;
+use crate::render::set_units::ClueDays;
+use crate::report::common::Inputs;
+use crate::report::packet::{Recipient, RecipientKind};
+use crate::report::petitions::RepeatPetition;
+use crate::report::wording::Wording;
+use crate::report::{self, Report, Section};
+
+/// What the reports are built from.
+pub(super) struct Sources<'a> {
+    pub pipeline: &'a Pipeline,
+    pub quarter: Quarter,
+    pub quarters: &'a [Quarter],
+    pub own: &'a DataFrame,
+    pub flags: &'a [Flag],
+    pub clue_days: &'a [ClueDays],
+    /// Each chart's SVG by id.
+    pub charts: &'a BTreeMap<String, String>,
+    /// The quarter's repeat petitions.
+    pub repeats: &'a [RepeatPetition],
+    /// Each unit's portfolio (分管领导).
+    pub portfolios: &'a BTreeMap<String, String>,
+}
+
+/// Every report, for the whole city or (with `scope`) for some units.
+fn reports(
+    s: &Sources<'_>,
+    w: &Wording,
+    own: &DataFrame,
+    flags: &[Flag],
+    scope: &str,
+) -> Result<Vec<Report>> {
+    let p = s.pipeline;
+    let inputs = Inputs {
+        quarter: s.quarter,
+        quarters: s.quarters,
+        site: &p.site_name,
+        wording: w,
+        own,
+        flags,
+        clue_days: s.clue_days,
+        deadline_days: p.top_leader_clue_deadline_days.get(),
+        follow_up: &p.follow_up,
+        chart_dir: "../charts",
+        scope,
+    };
+    let in_scope = unit_ids(own);
+    let repeats: Vec<RepeatPetition> = s
+        .repeats
+        .iter()
+        .filter(|r| scope.is_empty() || in_scope.contains(r.unit_id.as_str()))
+        .cloned()
+        .collect();
+    let mut out = vec![polars_ctx(
+        report::petitions::build(&inputs, &repeats, p.concentration.q.get()),
+        "petition report",
+    )?];
+    out.push(polars_ctx(
+        report::clues::build(&inputs),
+        "top-leader clue report",
+    )?);
+    for field in KeyField::KEY {
+        out.push(polars_ctx(
+            report::key_field::build(&inputs, *field),
+            "key-field report",
+        )?);
+    }
+    out.push(polars_ctx(
+        report::problem_units::build(&inputs),
+        "problem-unit report",
+    )?);
+    out.push(polars_ctx(
+        report::rectification::build(&inputs),
+        "rectification report",
+    )?);
+    if !scope.is_empty() {
+        // Citywide charts do not describe a portfolio: keep unit profiles only.
+        for r in &mut out {
+            for sec in &mut r.sections {
+                keep_profiles(sec);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The unit ids of a unit × quarter table.
+fn unit_ids(own: &DataFrame) -> HashSet<String> {
+    own.column(uq::UNIT_ID)
+        .ok()
+        .and_then(|c| c.str().ok().cloned())
+        .map(|c| c.iter().flatten().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+fn keep_profiles(s: &mut Section) {
+    if s.chart
+        .as_ref()
+        .is_some_and(|c| !c.path.contains("/profile_"))
+    {
+        s.chart = None;
+    }
+    for sub in &mut s.subsections {
+        keep_profiles(sub);
+    }
+}
+
+/// The SVG of a chart path `../charts/<id>.png`.
+fn chart_svg<'a>(charts: &'a BTreeMap<String, String>) -> impl Fn(&str) -> Option<Vec<u8>> + 'a {
+    move |path: &str| {
+        let id = path.rsplit('/').next()?.strip_suffix(".png")?;
+        charts.get(id).map(|s| s.as_bytes().to_vec())
+    }
+}
+
+/// A report's tables as one workbook, numbers as numbers.
+fn workbook(path: &std::path::Path, r: &Report) -> Result<()> {
+    let mut frames: Vec<(String, DataFrame)> = Vec::new();
+    let mut used = HashSet::new();
+    for (k, t) in r.tables().into_iter().enumerate() {
+        let mut name: String = t
+            .title
+            .chars()
+            .filter(|c| !"[]:*?/\\'".contains(*c))
+            .take(28)
+            .collect();
+        if name.is_empty() || !used.insert(name.clone()) {
+            name = format!("{}{}", name.chars().take(25).collect::<String>(), k + 1);
+            used.insert(name.clone());
+        }
+        let mut columns = Vec::new();
+        let mut seen = HashSet::new();
+        for (c, h) in t.headers.iter().enumerate() {
+            let cells: Vec<&str> = t
+                .rows
+                .iter()
+                .map(|r| r.get(c).map_or("", String::as_str))
+                .collect();
+            let header = if seen.insert(h.clone()) {
+                h.clone()
+            } else {
+                format!("{h} ({})", c + 1)
+            };
+            let numbers: Option<Vec<f64>> = cells
+                .iter()
+                .map(|v| v.replace(',', "").parse::<f64>().ok())
+                .collect();
+            columns.push(match numbers {
+                Some(v) if !v.is_empty() => Column::new(header.into(), v),
+                _ => Column::new(header.into(), cells),
+            });
+        }
+        frames.push((
+            name,
+            polars_ctx(DataFrame::new(t.rows.len(), columns), "report table")?,
+        ));
+    }
+    if frames.is_empty() {
+        return Ok(());
+    }
+    let sheets: Vec<(&str, &DataFrame)> = frames.iter().map(|(n, d)| (n.as_str(), d)).collect();
+    Ok(crate::publish::xlsx::write(path, &sheets)?)
+}
+
+fn template(p: &Pipeline) -> Result<String> {
+    match p
+        .templates
+        .as_ref()
+        .map(|d| d.join("report.typ"))
+        .filter(|f| f.is_file())
+    {
+        Some(f) => std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display())),
+        None => Ok(report::pdf::TEMPLATE.to_string()),
+    }
+}
+
+/// Writes the thematic reports and the packets; returns the number of files.
+pub(super) fn compose(s: &Sources<'_>, staging: &Staging) -> Result<usize> {
+    let p = s.pipeline;
+    let w = Wording::load(p.language, p.templates.as_deref())?;
+    let typst = template(p)?;
+    let charts = chart_svg(s.charts);
+    let lang = if p.language == Language::Zh {
+        "zh-CN"
+    } else {
+        "en"
+    };
+    let city = reports(s, &w, s.own, s.flags, "")?;
+    let mut files = 0;
+    // Thematic reports: each on its own, in every format.
+    let written: Vec<Result<usize>> = city
+        .par_iter()
+        .map(|r| -> Result<usize> {
+            let mut md = Vec::new();
+            report::markdown::write(r, &mut md)?;
+            staging.write(&format!("thematic/{}.md", r.id), &md)?;
+            staging.write(
+                &format!("thematic/{}.html", r.id),
+                report::html::write(&r.title, lang, &[r], &charts).as_bytes(),
+            )?;
+            staging.write(
+                &format!("thematic/{}.pdf", r.id),
+                &report::pdf::write(&[r], &typst, &charts)?,
+            )?;
+            workbook(&staging.path(&format!("thematic/{}.xlsx", r.id))?, r)?;
+            Ok(4)
+        })
+        .collect();
+    for n in written {
+        files += n?;
+    }
+    // Packets by recipient.
+    let q = if p.language == Language::Zh {
+        s.quarter.label_zh()
+    } else {
+        s.quarter.to_string()
+    };
+    for recipient in &p.packets {
+        let list = packet_reports(s, &w, recipient, &city, &q)?;
+        let refs: Vec<&Report> = list.iter().collect();
+        let dir = format!("packets/{}", recipient.id);
+        let title = refs.first().map_or(String::new(), |r| r.title.clone());
+        staging.write(
+            &format!("{dir}/index.html"),
+            report::html::write(&title, lang, &refs, &charts).as_bytes(),
+        )?;
+        staging.write(
+            &format!("{dir}/packet.pdf"),
+            &report::pdf::write(&refs, &typst, &charts)?,
+        )?;
+        files += 2;
+    }
+    Ok(files)
+}
+
+fn packet_reports(
+    s: &Sources<'_>,
+    w: &Wording,
+    r: &Recipient,
+    city: &[Report],
+    q: &str,
+) -> Result<Vec<Report>> {
+    Ok(match &r.kind {
+        RecipientKind::CommitteeHead => {
+            let mut list = vec![report::packet::overview(w, q, &r.name, city)];
+            list.extend(city.iter().cloned());
+            list
+        }
+        RecipientKind::Organisation => city
+            .iter()
+            .filter(|x| x.id == "problem_units")
+            .cloned()
+            .collect(),
+        RecipientKind::Portfolio(name) => {
+            let units: Vec<String> = s
+                .portfolios
+                .iter()
+                .filter(|(_, p)| *p == name)
+                .map(|(u, _)| u.clone())
+                .collect();
+            let keep: HashSet<&str> = units.iter().map(String::as_str).collect();
+            let own = polars_ctx(
+                s.own
+                    .clone()
+                    .lazy()
+                    .filter(col(uq::UNIT_ID).is_in(
+                        lit(Series::new("u".into(), units.clone())).implode(false),
+                        false,
+                    ))
+                    .collect(),
+                "portfolio units",
+            )?;
+            let flags: Vec<Flag> = s
+                .flags
+                .iter()
+                .filter(|f| keep.contains(f.unit_id.as_str()))
+                .cloned()
+                .collect();
+            let scope = w.t("packet.scope_portfolio", &[("portfolio", name)]);
+            let mut list = reports(s, w, &own, &flags, &scope)?;
+            list.insert(0, report::packet::overview(w, q, &r.name, &list));
+            list
+        }
+    })
+}

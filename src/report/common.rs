@@ -1,0 +1,257 @@
+//! What the thematic reports share: their inputs, and small readers of the
+//! unit × quarter table. Pure.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::wording::Wording;
+use crate::aggregate::uq;
+use crate::model::{Flag, Quarter, UnitLevel};
+use crate::render::set_units::ClueDays;
+
+/// A follow-up measure the policy provides for problem units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Measure {
+    /// 谈话提醒
+    TalkReminder,
+    /// 约谈
+    Interview,
+    /// 回头看
+    FollowUpInspection,
+    /// 专项督查
+    SpecialSupervision,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 4] = [
+        Measure::TalkReminder,
+        Measure::Interview,
+        Measure::FollowUpInspection,
+        Measure::SpecialSupervision,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            Measure::TalkReminder => "talk_reminder",
+            Measure::Interview => "interview",
+            Measure::FollowUpInspection => "follow_up_inspection",
+            Measure::SpecialSupervision => "special_supervision",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.code() == s.trim())
+    }
+}
+
+/// When a measure is proposed for a problem unit: its risk score reaches
+/// `min_score` and (if any are named) one of `detectors` flagged it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUpRule {
+    pub measure: Measure,
+    pub min_score: f64,
+    pub detectors: Vec<String>,
+}
+
+impl FollowUpRule {
+    /// The rules used when the pipeline file gives none, for a risk-score
+    /// threshold `t`: a talk at the threshold, an interview at twice it, a
+    /// follow-up inspection where rectification lags, a special inspection
+    /// where a key field carries risk at twice the threshold.
+    pub fn defaults(t: f64) -> Vec<Self> {
+        let rule = |measure, min_score, detectors: &[&str]| FollowUpRule {
+            measure,
+            min_score,
+            detectors: detectors.iter().map(|d| d.to_string()).collect(),
+        };
+        vec![
+            rule(Measure::TalkReminder, t, &[]),
+            rule(Measure::Interview, 2.0 * t, &[]),
+            rule(Measure::FollowUpInspection, t, &["rectification"]),
+            rule(Measure::SpecialSupervision, 2.0 * t, &["key_field"]),
+        ]
+    }
+}
+
+/// What every thematic report is built from.
+#[derive(Debug)]
+pub struct Inputs<'a> {
+    pub quarter: Quarter,
+    /// Quarters shown in trend tables, oldest first, ending at `quarter`.
+    pub quarters: &'a [Quarter],
+    pub site: &'a str,
+    pub wording: &'a Wording,
+    /// Each unit's own figures (unit × quarter).
+    pub own: &'a DataFrame,
+    pub flags: &'a [Flag],
+    pub clue_days: &'a [ClueDays],
+    pub deadline_days: u32,
+    pub follow_up: &'a [FollowUpRule],
+    /// Chart paths relative to the report file: `../charts/<id>.png`.
+    pub chart_dir: &'a str,
+    /// Names the scope of a portfolio packet ("" for the whole city).
+    pub scope: &'a str,
+}
+
+impl Inputs<'_> {
+    pub fn chart(&self, id: &str) -> String {
+        format!("{}/{id}.png", self.chart_dir)
+    }
+    pub fn zh(&self) -> bool {
+        self.wording.language() == crate::config::Language::Zh
+    }
+    pub fn quarter_label(&self, q: Quarter) -> String {
+        if self.zh() {
+            q.label_zh()
+        } else {
+            q.to_string()
+        }
+    }
+    pub fn dateline(&self) -> String {
+        let d = self.quarter.last_day();
+        self.wording.t(
+            "common.dateline",
+            &[(
+                "date",
+                &if self.zh() {
+                    d.format("%Y年%-m月%-d日").to_string()
+                } else {
+                    d.to_string()
+                },
+            )],
+        )
+    }
+    pub fn level_label(&self, code: &str) -> String {
+        UnitLevel::parse(code).map_or(code.to_string(), |l| {
+            if self.zh() {
+                l.label_zh()
+            } else {
+                l.label_en()
+            }
+            .to_string()
+        })
+    }
+    /// The flags of `detector` in the quarter.
+    pub fn flags_of(&self, detector: &str) -> Vec<&Flag> {
+        self.flags
+            .iter()
+            .filter(|f| f.detector == detector && f.quarter == self.quarter)
+            .collect()
+    }
+    pub fn sentence(&self, f: &Flag) -> String {
+        if self.zh() {
+            f.sentence_zh.clone()
+        } else {
+            f.sentence_en.clone()
+        }
+    }
+}
+
+/// One unit's row in one quarter, numbers by requested column.
+#[derive(Debug, Clone)]
+pub struct UnitRow {
+    pub unit_id: String,
+    pub name: String,
+    pub level: String,
+    pub quarter: String,
+    pub values: Vec<f64>,
+}
+
+/// The rows of `df` in `quarters`, with `columns` as numbers (missing
+/// columns and nulls as 0).
+pub fn unit_rows(
+    df: &DataFrame,
+    quarters: &[Quarter],
+    columns: &[&str],
+) -> PolarsResult<Vec<UnitRow>> {
+    let names: Vec<String> = quarters.iter().map(|q| q.to_string()).collect();
+    let have = df.schema();
+    let mut select = vec![
+        col(uq::UNIT_ID),
+        col(uq::NAME),
+        col(uq::LEVEL).cast(DataType::String),
+        col(uq::QUARTER),
+    ];
+    select.extend(columns.iter().enumerate().map(|(i, c)| {
+        let e = if have.contains(c) {
+            col(*c).cast(DataType::Float64).fill_null(lit(0.0))
+        } else {
+            lit(0.0)
+        };
+        e.alias(format!("__v{i}"))
+    }));
+    let df = df
+        .clone()
+        .lazy()
+        .filter(col(uq::QUARTER).is_in(lit(Series::new("q".into(), names)).implode(false), false))
+        .select(select)
+        .sort([uq::UNIT_ID, uq::QUARTER], Default::default())
+        .collect()?;
+    let text = |c: &str| df.column(c).and_then(|c| c.str().cloned());
+    let (ids, unit_names, levels, qs) = (
+        text(uq::UNIT_ID)?,
+        text(uq::NAME)?,
+        text(uq::LEVEL)?,
+        text(uq::QUARTER)?,
+    );
+    let values = (0..columns.len())
+        .map(|i| df.column(&format!("__v{i}")).and_then(|c| c.f64().cloned()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    Ok((0..df.height())
+        .map(|i| UnitRow {
+            unit_id: ids.get(i).unwrap_or_default().to_string(),
+            name: unit_names.get(i).unwrap_or_default().to_string(),
+            level: levels.get(i).unwrap_or_default().to_string(),
+            quarter: qs.get(i).unwrap_or_default().to_string(),
+            values: values.iter().map(|v| v.get(i).unwrap_or(0.0)).collect(),
+        })
+        .collect())
+}
+
+/// Sums of each column per quarter, in `quarters` order.
+pub fn sums(rows: &[UnitRow], quarters: &[Quarter], width: usize) -> Vec<Vec<f64>> {
+    let mut by: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for r in rows {
+        let s = by
+            .entry(r.quarter.as_str())
+            .or_insert_with(|| vec![0.0; width]);
+        for (a, v) in s.iter_mut().zip(&r.values) {
+            *a += v;
+        }
+    }
+    quarters
+        .iter()
+        .map(|q| {
+            by.get(q.to_string().as_str())
+                .cloned()
+                .unwrap_or_else(|| vec![0.0; width])
+        })
+        .collect()
+}
+
+/// A count as text.
+pub fn n(v: f64) -> String {
+    format!("{v:.0}")
+}
+
+/// `part` as a percentage of `whole` ("–" when the whole is 0).
+pub fn pct(part: f64, whole: f64) -> String {
+    if whole > 0.0 {
+        format!("{:.1}%", part / whole * 100.0)
+    } else {
+        "–".into()
+    }
+}
+
+/// The median of `v` (0 when empty).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let k = v.len();
+    if k % 2 == 1 {
+        v[k / 2]
+    } else {
+        (v[k / 2 - 1] + v[k / 2]) / 2.0
+    }
+}
