@@ -122,6 +122,7 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
         ..Default::default()
     };
     Ok(Report {
+        zh: i.zh(),
         id: "top_leader_clues".into(),
         title: w.t("clues.title", &[("quarter", &q), ("scope", &i.scope)]),
         issuer: i.site.to_string(),

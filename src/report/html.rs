@@ -14,6 +14,7 @@ header.doc .issuer{color:#c00000;font-size:1.4em;font-weight:bold}
 h1{text-align:center;font-size:1.6em;margin:.8em 0 .2em}
 .dateline{text-align:center;color:#444;margin-bottom:1em}
 p{text-indent:2em;margin:.5em 0}
+p.packet{text-indent:0;text-align:center;color:#555;margin-top:1.5em}
 nav.toc{border:1px solid #ccc;padding:.5em 1em;margin:1em 0;font-size:.95em}
 nav.toc ol{margin:.2em 0;padding-left:1.2em;list-style:none}
 .figures{display:flex;flex-wrap:wrap;gap:.5em;margin:1em 0}
@@ -53,6 +54,9 @@ pub fn write(
         "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         h(title)
     ));
+    if reports.len() > 1 {
+        out.push_str(&format!("<p class=\"packet\">{}</p>\n", h(title)));
+    }
     if reports.len() > 1 || reports.iter().any(|r| r.sections.len() > 2) {
         out.push_str("<nav class=\"toc\"><ol>\n");
         for (k, r) in reports.iter().enumerate() {
@@ -61,7 +65,7 @@ pub fn write(
                 out.push_str(&format!(
                     "<li><a href=\"#r{k}-s{}\">{}{}</a></li>\n",
                     i + 1,
-                    heading_number(0, i + 1),
+                    heading_number(r.zh, 0, i + 1),
                     h(&s.heading)
                 ));
             }
@@ -77,9 +81,9 @@ pub fn write(
             h(&r.title),
             h(&r.dateline)
         ));
-        for s in &r.summary {
-            out.push_str(&format!("<p>{}</p>\n", h(s)));
-        }
+        let sep = if r.zh { "" } else { " " };
+        let summary: Vec<String> = r.summary.iter().map(|s| h(s)).collect();
+        out.push_str(&format!("<p>{}</p>\n", summary.join(sep)));
         if !r.figures.is_empty() {
             out.push_str("<div class=\"figures\">");
             for f in &r.figures {
@@ -92,7 +96,15 @@ pub fn write(
             out.push_str("</div>\n");
         }
         for (i, s) in r.sections.iter().enumerate() {
-            section(&mut out, s, 0, i + 1, &format!("r{k}-s{}", i + 1), charts);
+            section(
+                &mut out,
+                s,
+                r.zh,
+                0,
+                i + 1,
+                &format!("r{k}-s{}", i + 1),
+                charts,
+            );
         }
         out.push_str("</section>\n");
     }
@@ -103,6 +115,7 @@ pub fn write(
 fn section(
     out: &mut String,
     s: &Section,
+    zh: bool,
     depth: usize,
     n: usize,
     id: &str,
@@ -111,7 +124,7 @@ fn section(
     let tag = format!("h{}", (depth + 2).min(6));
     out.push_str(&format!(
         "<{tag} id=\"{id}\">{}{}</{tag}>\n",
-        heading_number(depth, n),
+        heading_number(zh, depth, n),
         h(&s.heading)
     ));
     for p in &s.paragraphs {
@@ -149,6 +162,7 @@ fn section(
         section(
             out,
             sub,
+            zh,
             depth + 1,
             i + 1,
             &format!("{id}-{}", i + 1),

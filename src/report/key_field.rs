@@ -137,6 +137,7 @@ pub fn build(i: &Inputs<'_>, field: KeyField) -> PolarsResult<Report> {
     });
     related.truncate(15);
     Ok(Report {
+        zh: i.zh(),
         id: format!("field_{code}"),
         title: w.t(
             "field.title",

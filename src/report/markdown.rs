@@ -11,9 +11,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{}　{}", md(&report.issuer), md(&report.dateline))?;
     writeln!(out)?;
-    for s in &report.summary {
-        write!(out, "{}", md(s))?;
-    }
+    let sep = if report.zh { "" } else { " " };
+    let summary: Vec<String> = report.summary.iter().map(|s| md(s)).collect();
+    write!(out, "{}", summary.join(sep))?;
     writeln!(out)?;
     if !report.figures.is_empty() {
         writeln!(out)?;
@@ -25,18 +25,18 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "| {} |", cells(&|f| md(&f.value)))?;
     }
     for (i, sec) in report.sections.iter().enumerate() {
-        section(out, sec, 0, i + 1)?;
+        section(out, sec, report.zh, 0, i + 1)?;
     }
     Ok(())
 }
 
-fn section(out: &mut dyn Write, sec: &Section, depth: usize, n: usize) -> io::Result<()> {
+fn section(out: &mut dyn Write, sec: &Section, zh: bool, depth: usize, n: usize) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
         "{} {}{}",
         "#".repeat(depth + 2),
-        heading_number(depth, n),
+        heading_number(zh, depth, n),
         md(&sec.heading)
     )?;
     for p in &sec.paragraphs {
@@ -62,7 +62,7 @@ fn section(out: &mut dyn Write, sec: &Section, depth: usize, n: usize) -> io::Re
         }
     }
     for (i, sub) in sec.subsections.iter().enumerate() {
-        section(out, sub, depth + 1, i + 1)?;
+        section(out, sub, zh, depth + 1, i + 1)?;
     }
     Ok(())
 }
@@ -75,6 +75,7 @@ mod tests {
     #[test]
     fn writes_numbered_sections_and_escapes_names() {
         let r = Report {
+            zh: true,
             id: "t".into(),
             title: "测试报告".into(),
             issuer: "京华市纪委监委".into(),

@@ -41,6 +41,8 @@ pub struct Section {
 /// A report ready to be written in any format.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// Chinese (一、（一）1.) or English (1. 1.1 (a)) numbering and spacing.
+    pub zh: bool,
     /// File stem.
     pub id: String,
     pub title: String,
@@ -97,14 +99,28 @@ pub fn zh_number(n: usize) -> String {
     }
 }
 
-/// The number of the `n`th heading at `depth` (0: 一、 1: （一） 2: 1.),
-/// as official documents number them.
-pub fn heading_number(depth: usize, n: usize) -> String {
-    match depth {
-        0 => format!("{}、", zh_number(n)),
-        1 => format!("（{}）", zh_number(n)),
-        _ => format!("{n}."),
+/// The number of the `n`th heading at `depth`: in Chinese as official
+/// documents number them (一、 （一） 1.), in English 1. (a) (i).
+pub fn heading_number(zh: bool, depth: usize, n: usize) -> String {
+    match (zh, depth) {
+        (true, 0) => format!("{}、", zh_number(n)),
+        (true, 1) => format!("（{}）", zh_number(n)),
+        (true, _) => format!("{n}."),
+        (false, 0) => format!("{n}. "),
+        (false, 1) => format!("({}) ", letter(n)),
+        (false, _) => format!("({}) ", roman(n)),
     }
+}
+
+fn letter(n: usize) -> String {
+    char::from_u32(u32::from(b'a') + (n.saturating_sub(1) % 26) as u32)
+        .map_or(String::new(), String::from)
+}
+
+fn roman(n: usize) -> String {
+    const R: [&str; 10] = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"];
+    R.get(n.saturating_sub(1))
+        .map_or(n.to_string(), |s| s.to_string())
 }
 
 #[cfg(test)]
@@ -113,9 +129,12 @@ mod tests {
 
     #[test]
     fn numbers_headings_as_official_documents_do() {
-        assert_eq!(heading_number(0, 3), "三、");
-        assert_eq!(heading_number(1, 12), "（十二）");
-        assert_eq!(heading_number(2, 4), "4.");
+        assert_eq!(heading_number(true, 0, 3), "三、");
+        assert_eq!(heading_number(true, 1, 12), "（十二）");
+        assert_eq!(heading_number(true, 2, 4), "4.");
+        assert_eq!(heading_number(false, 0, 3), "3. ");
+        assert_eq!(heading_number(false, 1, 2), "(b) ");
+        assert_eq!(heading_number(false, 2, 4), "(iv) ");
         assert_eq!(zh_number(21), "二十一");
         assert_eq!(zh_number(30), "三十");
     }

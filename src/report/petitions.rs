@@ -370,6 +370,7 @@ pub fn build(
         caption: w.s("petitions.chart_fields"),
     });
     Ok(Report {
+        zh: i.zh(),
         id: "petitions".into(),
         title: w.t("petitions.title", &[("quarter", &ql), ("scope", &i.scope)]),
         issuer: i.site.to_string(),

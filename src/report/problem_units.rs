@@ -128,7 +128,11 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
             w.t("units.measures", &[("measures", &measure_names.join(sep))])
         });
         sections.push(Section {
-            heading: format!("{}（{}）", me.name, i.level_label(&me.level)),
+            heading: if i.zh() {
+                format!("{}（{}）", me.name, i.level_label(&me.level))
+            } else {
+                format!("{} ({})", me.name, i.level_label(&me.level))
+            },
             paragraphs,
             chart: Some(ChartRef {
                 path: i.chart(&format!(
@@ -248,6 +252,7 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
     }];
     all_sections.push(rules);
     Ok(Report {
+        zh: i.zh(),
         id: "problem_units".into(),
         title: w.t("units.title", &[("quarter", &q), ("scope", &i.scope)]),
         issuer: i.site.to_string(),

@@ -15,6 +15,9 @@ const COLS: [&str; 5] = [
     "findings_repeated_at_follow_up",
 ];
 
+/// Flag sentences written out; the table lists every unit.
+const MAX_SENTENCES: usize = 10;
+
 pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
     let w = i.wording;
     let rows = unit_rows(i.own, i.quarters, &COLS)?;
@@ -88,6 +91,7 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
     let mut units_headers = headers(w.s("common.unit"));
     units_headers.insert(1, w.s("common.level"));
     Ok(Report {
+        zh: i.zh(),
         id: "rectification".into(),
         title: w.t("rect.title", &[("quarter", &q), ("scope", &i.scope)]),
         issuer: i.site.to_string(),
@@ -127,7 +131,15 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
                 paragraphs: if lagging.is_empty() {
                     vec![w.s("rect.none_lagging")]
                 } else {
-                    flags.iter().map(|f| i.sentence(f)).collect()
+                    let mut p: Vec<String> = flags
+                        .iter()
+                        .take(MAX_SENTENCES)
+                        .map(|f| i.sentence(f))
+                        .collect();
+                    if flags.len() > MAX_SENTENCES {
+                        p.push(w.t("rect.more", &[("more", &(flags.len() - MAX_SENTENCES))]));
+                    }
+                    p
                 },
                 table: (!lagging.is_empty()).then(|| Table {
                     title: w.s("rect.table_units"),

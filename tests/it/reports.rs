@@ -34,6 +34,7 @@ fn pdf_text(pdf: &[u8]) -> String {
 
 fn hostile_report() -> Report {
     Report {
+        zh: true,
         id: "hostile".into(),
         title: format!("标题{HOSTILE}"),
         issuer: "京华市纪委监委".into(),
@@ -252,4 +253,64 @@ fn reports_and_packets_carry_the_planted_signals_and_keep_hostile_text_inert() {
         String::from_utf8(read("packets/portfolio-deputy-secretary/index.html")).expect("utf-8");
     assert!(deputy.contains("市委副书记分管范围") && !deputy.contains("市农业农村局"));
     assert!(deputy.contains("东湖区"));
+}
+
+#[test]
+fn english_reports_are_complete_and_numbered_in_english() {
+    let dir = crate::TempDir::new();
+    let pipeline = crate::sample_pipeline(dir.path());
+    let text = std::fs::read_to_string(&pipeline).expect("pipeline");
+    assert!(text.contains("language = \"zh\""));
+    std::fs::write(
+        &pipeline,
+        text.replace("language = \"zh\"", "language = \"en\""),
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args([
+            "run",
+            pipeline.to_str().expect("utf-8"),
+            "--quarter",
+            "2024Q4",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let thematic = dir.path().join("reports/2024Q4/thematic");
+    let mut seen = 0;
+    for e in std::fs::read_dir(&thematic).expect("thematic") {
+        let path = e.expect("entry").path();
+        if path.extension().and_then(|x| x.to_str()) != Some("md") {
+            continue;
+        }
+        seen += 1;
+        let md = std::fs::read_to_string(&path).expect("md");
+        for line in md.lines().filter(|l| l.starts_with('#')) {
+            // Headings: English words and numbers; Chinese only in names
+            // taken from the data (units), never in the numbering.
+            assert!(
+                !line.contains('、') && !line.contains('（'),
+                "{}: {line}",
+                path.display()
+            );
+        }
+        let missing = md.match_indices('[').any(|(k, _)| {
+            md[k + 1..]
+                .split(']')
+                .next()
+                .is_some_and(|key| key.contains('.') && !key.contains(' ') && key.is_ascii())
+        });
+        assert!(!missing, "{}: a wording key is missing", path.display());
+    }
+    assert_eq!(seen, 10);
+    let petitions = std::fs::read_to_string(thematic.join("petitions.md")).expect("md");
+    assert!(
+        petitions.starts_with("# Petition analysis, 2024Q4"),
+        "{petitions}"
+    );
+    assert!(petitions.contains("## 2. Composition") && petitions.contains("### (a) By channel"));
 }
