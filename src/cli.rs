@@ -12,8 +12,11 @@ use crate::model::Quarter;
 #[command(name = "yanpan", version, about)]
 pub struct Cli {
     /// Print less (only warnings and errors).
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Print more (each file and table as it is done).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -51,6 +54,17 @@ pub enum Command {
         /// Treat this date as today (YYYY-MM-DD), for `auto` and future-date checks.
         #[arg(long)]
         today: Option<NaiveDate>,
+        /// Run only these stages (comma-separated: ingest, aggregate,
+        /// publish); the store stands in for the others.
+        #[arg(long, default_value = "ingest,aggregate,publish")]
+        stages: crate::app::Stages,
+        /// Say what would be read and written, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Abort the process after a stage (ingest, aggregate, render,
+        /// thematic), as a kill would: for testing atomic publication.
+        #[arg(long, hide = true)]
+        abort_after: Option<String>,
     },
     /// Ingest every source into the store and print each file's
     /// reconciliation (rows read = accepted + quarantined).
@@ -112,6 +126,16 @@ pub enum Command {
         /// Treat this date as today (YYYY-MM-DD) for future-date checks.
         #[arg(long)]
         today: Option<NaiveDate>,
+    },
+    /// Write a commented pipeline file for a new site (and a random
+    /// reporter key beside it); refuses to overwrite.
+    Init {
+        /// The pipeline file to write.
+        #[arg(default_value = "pipeline.toml")]
+        path: PathBuf,
+        /// The issuing body printed on reports.
+        #[arg(long, default_value = "某市纪委监委")]
+        site: String,
     },
     /// Generate a seeded synthetic city: units, leaders, petitions,
     /// findings, cases and the ground truth of planted signals.

@@ -14,11 +14,15 @@ mod exit {
     pub const OK: u8 = 0;
     pub const WARNINGS: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
+    pub const LOCKED: u8 = 3;
     pub const INTERNAL: u8 = 4;
 }
 
 fn code_of(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
+        if let Some(yanpan::store::lock::LockError::Held { .. }) = cause.downcast_ref() {
+            return exit::LOCKED;
+        }
         if cause.is::<yanpan::config::ConfigError>()
             || cause.is::<yanpan::ingest::IngestError>()
             || cause.is::<app::UsageError>()
@@ -39,6 +43,96 @@ fn install_font() {
         Err(e) => eprintln!(
             "warning: cannot prepare the chart font ({e}); charts may lack Chinese glyphs"
         ),
+    }
+}
+
+/// The stages, in order, as log lines begin.
+const STAGES: [&str; 6] = [
+    "ingest",
+    "store",
+    "aggregate",
+    "detect",
+    "render",
+    "compose",
+];
+
+/// Log lines on stderr: on a terminal each stage line carries a bar of the
+/// stages done; otherwise each line carries a UTC timestamp. Quiet: only
+/// warnings. Detail lines (indented) only when verbose.
+fn logger(quiet: bool, verbose: bool) -> impl FnMut(&str) {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    move |line: &str| {
+        if quiet && !line.starts_with("warning") {
+            return;
+        }
+        if !verbose && line.starts_with("  ") {
+            return;
+        }
+        if tty {
+            match STAGES.iter().position(|s| line.starts_with(s)) {
+                Some(k) => eprintln!(
+                    "[{}{}] {line}",
+                    "#".repeat(k + 1),
+                    "-".repeat(STAGES.len() - k - 1)
+                ),
+                None => eprintln!("{line}"),
+            }
+        } else {
+            eprintln!("{} {line}", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"));
+        }
+    }
+}
+
+/// The last screen of a run: rows in, quarantined, flags, where things are.
+fn print_summary(s: &app::RunSummary, dry_run: bool) {
+    if dry_run {
+        println!("dry run: nothing is written");
+        for line in &s.plan {
+            println!("  {line}");
+        }
+        return;
+    }
+    let total: f64 = s.stage_seconds.iter().map(|(_, t)| t).sum();
+    println!("yanpan run {} done in {total:.1} s", s.quarter);
+    println!(
+        "  inputs     {} rows read, {} quarantined ({:.2}%){}",
+        s.rows_read,
+        s.rows_quarantined,
+        s.rows_quarantined as f64 / s.rows_read.max(1) as f64 * 100.0,
+        if s.inputs_unchanged {
+            "; unchanged since the last ingest, not read again"
+        } else {
+            ""
+        }
+    );
+    if s.publication.is_some() {
+        let per: Vec<String> = s
+            .flags_per_detector
+            .iter()
+            .map(|(d, n)| format!("{d} {n}"))
+            .collect();
+        println!("  flags      {} ({})", s.flags, per.join(", "));
+    }
+    match &s.publication {
+        Some(p) => println!("  published  {}", p.display()),
+        None => println!("  published  nothing (the publish stage was not run)"),
+    }
+    for p in &s.packets {
+        println!("  packet     {}", p.display());
+    }
+    let stages: Vec<String> = s
+        .stage_seconds
+        .iter()
+        .map(|(n, t)| format!("{n} {t:.2} s"))
+        .collect();
+    println!("  stages     {}", stages.join(", "));
+    if s.warnings.is_empty() {
+        println!("  warnings   none");
+    } else {
+        for w in &s.warnings {
+            println!("  warning    {w}");
+        }
     }
 }
 
@@ -67,33 +161,28 @@ fn main() -> ExitCode {
     install_font();
     let cli = Cli::parse();
     let quiet = cli.quiet;
-    let mut log = |line: &str| {
-        if !quiet || line.starts_with("warning") {
-            eprintln!("{line}");
-        }
-    };
+    let mut log = logger(quiet, cli.verbose);
     let result = match cli.command {
         Command::Run {
             pipeline,
             quarter,
             today,
+            stages,
+            dry_run,
+            abort_after,
         } => app::run(
             &RunArgs {
                 pipeline,
                 quarter,
                 today,
+                stages,
+                dry_run,
+                abort_after,
             },
             &mut log,
         )
         .map(|s| {
-            println!(
-                "{}: read {} rows, quarantined {}, {} flags; published {}",
-                s.quarter,
-                s.rows_read,
-                s.rows_quarantined,
-                s.flags,
-                s.publication.display()
-            );
+            print_summary(&s, dry_run);
             if s.warnings.is_empty() {
                 exit::OK
             } else {
@@ -147,6 +236,12 @@ fn main() -> ExitCode {
         Command::Validate { pipeline, today } => {
             app::ingest_only(&pipeline, today, false, &mut log).map(|s| ingest_outcome(&s, quiet))
         }
+        Command::Init { path, site } => app::init(&path, &site).map(|files| {
+            for f in files {
+                log(&format!("wrote {}", f.display()));
+            }
+            exit::OK
+        }),
         Command::Synth {
             seed,
             out,

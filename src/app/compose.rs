@@ -189,7 +189,11 @@ fn template(p: &Pipeline) -> Result<String> {
 }
 
 /// Writes the thematic reports and the packets; returns the number of files.
-pub(super) fn compose(s: &Sources<'_>, staging: &Staging) -> Result<usize> {
+pub(super) fn compose(
+    s: &Sources<'_>,
+    staging: &Staging,
+    after_thematic: &dyn Fn(),
+) -> Result<usize> {
     let p = s.pipeline;
     let w = Wording::load(p.language, p.templates.as_deref())?;
     let typst = template(p)?;
@@ -223,6 +227,7 @@ pub(super) fn compose(s: &Sources<'_>, staging: &Staging) -> Result<usize> {
     for n in written {
         files += n?;
     }
+    after_thematic();
     // Packets by recipient.
     let q = if p.language == Language::Zh {
         s.quarter.label_zh()

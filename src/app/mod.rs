@@ -13,18 +13,20 @@ use polars::prelude::*;
 use crate::aggregate::{self, Facts, UnitQuarter};
 use crate::cli::QuarterArg;
 use crate::config::{Language, Pipeline};
-use crate::detect::{self, DetectInput};
+use crate::detect;
 use crate::ingest::{self, Quarantine};
 use crate::model::{Dataset, Quarter};
-use crate::publish::{Manifest, Staging, manifest::Output, sha256_hex};
-use crate::render::{self, TrendLabels};
+use crate::publish::Staging;
+use crate::render::TrendLabels;
 use crate::report;
 use crate::store::{self, Store};
 use crate::text::csv_row;
 
 mod chart;
 mod compose;
+mod run;
 pub use chart::chart;
+pub use run::{Stages, run};
 
 /// What `yanpan run` was asked to do.
 #[derive(Debug, Clone)]
@@ -32,17 +34,32 @@ pub struct RunArgs {
     pub pipeline: PathBuf,
     pub quarter: QuarterArg,
     pub today: Option<NaiveDate>,
+    /// The stages to run; the store stands in for the others.
+    pub stages: Stages,
+    /// Say what would be read and written, and stop.
+    pub dry_run: bool,
+    /// For tests of atomicity: abort the process (as a kill would) after
+    /// this stage.
+    pub abort_after: Option<String>,
 }
 
 /// What a finished run reports on its last screen.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
     pub quarter: Quarter,
-    pub publication: PathBuf,
+    /// None when the publish stage did not run.
+    pub publication: Option<PathBuf>,
     pub rows_read: u64,
     pub rows_quarantined: u64,
+    /// Inputs unchanged since the store's last ingest (not read again).
+    pub inputs_unchanged: bool,
     pub flags: usize,
+    pub flags_per_detector: BTreeMap<String, usize>,
+    pub packets: Vec<PathBuf>,
+    pub stage_seconds: Vec<(String, f64)>,
     pub warnings: Vec<String>,
+    /// For `--dry-run`: what would be read and written.
+    pub plan: Vec<String>,
 }
 
 /// A stage clock.
@@ -155,7 +172,10 @@ fn ingest_and_store(
             r.rows_read,
             r.rows_accepted,
             r.rows_quarantined,
-            r.encoding.map(|e| format!(" ({e})")).unwrap_or_default()
+            r.encoding
+                .as_ref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
         ))
     })?;
     let mut upserts = Vec::new();
@@ -358,210 +378,6 @@ pub fn aggregate_only(
     })
 }
 
-/// Runs every stage for one quarter and publishes `reports/<quarter>/`.
-pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
-    let started_at = chrono::Utc::now().to_rfc3339();
-    let mut clock = Timings(Vec::new(), Instant::now());
-    let pipeline = Pipeline::load(&args.pipeline)?;
-    let today = args
-        .today
-        .or(pipeline.today)
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let quarter = match args.quarter {
-        QuarterArg::Auto => Quarter::last_closed(today),
-        QuarterArg::Given(q) => q,
-    };
-    let warnings: Vec<String> = Vec::new();
-    let mut notices = Vec::new();
-    if pipeline.reporter_key_is_demo {
-        let n = "the pipeline uses the demo reporter key shipped with yanpan: fine for sample data, never for real records".to_string();
-        log(&format!("notice: {n}"));
-        notices.push(n);
-    }
-    log(&format!(
-        "yanpan {} — {} — quarter {quarter}",
-        env!("CARGO_PKG_VERSION"),
-        pipeline.file.display()
-    ));
-
-    let (ingested, upserts) = ingest_and_store(&pipeline, today, true, log)?;
-    let store = Store::new(&pipeline.store);
-    clock.lap("store");
-
-    let shown = pipeline.report_history_quarters.get() as i32;
-    let tables = aggregate_store(&pipeline, &store, &table_quarters(&pipeline, quarter))?;
-    let derived = derive(&store, &tables)?;
-    let (uq, city) = (&tables.unit_quarter, &tables.citywide);
-    clock.lap("aggregate");
-
-    let detected = polars_ctx(
-        detect::detect(
-            &detect::DetectSettings::of(&pipeline),
-            &DetectInput {
-                unit_quarter: uq,
-                rollup: &tables.rollup,
-                person_quarter: &tables.person_quarter,
-                quarter,
-            },
-        ),
-        "detection",
-    )?;
-    let flags = &detected.flags;
-    let mut per_detector: BTreeMap<String, usize> = BTreeMap::new();
-    for f in flags {
-        *per_detector.entry(f.detector.to_string()).or_default() += 1;
-    }
-    log(&format!("detect  {} flags", flags.len()));
-    clock.lap("detect");
-
-    let staging = Staging::new(&pipeline.output, &quarter.to_string())
-        .with_context(|| format!("creating staging folder in {}", pipeline.output.display()))?;
-    let shown_quarters: Vec<Quarter> = quarter.offset(1 - shown).through(quarter).collect();
-    render::draw::check_font()?;
-    let clues = chart::clue_days(&store, quarter)?;
-    let inputs = chart::set_inputs(chart::SetSources {
-        pipeline: &pipeline,
-        quarter,
-        quarters: &shown_quarters,
-        own: &uq.0,
-        rollup: &tables.rollup.0,
-        citywide: city,
-        marked: chart::Marked::of(flags),
-        clue_days: &clues,
-        profiles: problem_units(flags),
-    })?;
-    let charts = polars_ctx(render::set::quarterly(inputs), "chart set")?;
-    let svgs: BTreeMap<String, String> = {
-        use rayon::prelude::*;
-        charts
-            .par_iter()
-            .map(|c| -> Result<(String, String)> {
-                let svg = render::draw::svg(c)?;
-                staging.write(&format!("charts/{}.svg", c.id()), svg.as_bytes())?;
-                render::draw::png(c, &staging.path(&format!("charts/{}.png", c.id()))?)?;
-                Ok((c.id().to_string(), svg))
-            })
-            .collect::<Result<_>>()?
-    };
-    clock.lap("render");
-
-    let portfolios = portfolios(&store)?;
-    let repeats = repeat_petitions(&store, quarter, &uq.0)?;
-    let composed = compose::compose(
-        &compose::Sources {
-            pipeline: &pipeline,
-            quarter,
-            quarters: &shown_quarters,
-            own: &uq.0,
-            flags,
-            clue_days: &clues,
-            charts: &svgs,
-            repeats: &repeats,
-            portfolios: &portfolios,
-        },
-        &staging,
-    )?;
-    log(&format!("compose {composed} report and packet files"));
-    clock.lap("compose");
-
-    for (name, table) in &derived {
-        write_parquet(&staging, &format!("tables/{name}.parquet"), table.clone())?;
-    }
-    // The workbook shows the report's quarters, so it stays within Excel's rows.
-    let shown_names = Series::new(
-        "q".into(),
-        shown_quarters
-            .iter()
-            .map(|q| q.to_string())
-            .collect::<Vec<_>>(),
-    );
-    let shown = |t: DataFrame| {
-        polars_ctx(
-            t.lazy()
-                .filter(col("quarter").is_in(lit(shown_names.clone()).implode(false), false))
-                .collect(),
-            "selecting the report's quarters",
-        )
-    };
-    let [(_, own), (_, rolled), (_, people)] = &derived;
-    crate::publish::xlsx::write(
-        &staging.path("tables/unit_quarter.xlsx")?,
-        &[
-            ("本单位", &shown(own.clone())?),
-            ("含下级单位", &shown(rolled.clone())?),
-            ("领导人员", &shown(people.clone())?),
-        ],
-    )?;
-    write_parquet(
-        &staging,
-        "tables/quarantine.parquet",
-        polars_ctx(ingested.quarantine.to_frame(), "quarantine")?,
-    )?;
-    staging.write(
-        "tables/quarantine.csv",
-        &quarantine_csv(&ingested.quarantine)?,
-    )?;
-    let contributions = polars_ctx(
-        detect::tables::contributions_frame(&pipeline.risk_score.contributions(flags)),
-        "risk contributions",
-    )?;
-    staging.write("tables/risk_contributions.csv", &frame_csv(&contributions)?)?;
-    let flag_table = polars_ctx(detect::tables::flags_frame(flags), "flags table")?;
-    staging.write("tables/flags.csv", &frame_csv(&flag_table)?)?;
-    write_parquet(&staging, "tables/flags.parquet", flag_table)?;
-    write_parquet(
-        &staging,
-        "tables/scores.parquet",
-        polars_ctx(
-            detect::tables::scores_frame(&detected.scores),
-            "scores table",
-        )?,
-    )?;
-    let outputs = staging
-        .files()?
-        .into_iter()
-        .map(|rel| {
-            let bytes = std::fs::read(staging.dir.join(&rel))?;
-            Ok(Output {
-                path: rel,
-                bytes: bytes.len() as u64,
-                sha256: sha256_hex(&bytes),
-            })
-        })
-        .collect::<std::io::Result<Vec<_>>>()?;
-    clock.lap("publish");
-    let manifest = Manifest {
-        yanpan_version: env!("CARGO_PKG_VERSION"),
-        quarter: quarter.to_string(),
-        pipeline_file: pipeline.file.display().to_string(),
-        pipeline_sha256: pipeline.file_hash.clone(),
-        started_at,
-        finished_at: chrono::Utc::now().to_rfc3339(),
-        inputs: ingested.sources.clone(),
-        store: upserts,
-        flags_per_detector: per_detector,
-        stage_seconds: clock.0.clone(),
-        warnings: warnings.clone(),
-        notices,
-        outputs,
-    };
-    staging.write(
-        "manifest.json",
-        serde_json::to_string_pretty(&manifest)?.as_bytes(),
-    )?;
-    let publication = staging
-        .commit()
-        .context("moving the publication into place")?;
-    Ok(RunSummary {
-        quarter,
-        publication,
-        rows_read: ingested.rows_read(),
-        rows_quarantined: ingested.rows_quarantined(),
-        flags: flags.len(),
-        warnings,
-    })
-}
-
 /// Repeat petitions read for the report at most (it lists far fewer).
 const MAX_REPEATS_READ: u32 = 5000;
 
@@ -686,6 +502,44 @@ fn problem_units(flags: &[crate::model::Flag]) -> Vec<String> {
         .take(MAX_PROFILES)
         .map(|f| f.unit_id.clone())
         .collect()
+}
+
+/// `yanpan init`: a commented pipeline file for a new site, and a random
+/// reporter key beside it (never overwriting either). Returns the files.
+pub fn init(path: &Path, site: &str) -> Result<Vec<PathBuf>> {
+    use std::io::Read;
+    let key = path.with_file_name("reporter.key");
+    for p in [path, key.as_path()] {
+        if p.exists() {
+            return Err(UsageError(format!(
+                "{} exists: yanpan init does not overwrite",
+                p.display()
+            ))
+            .into());
+        }
+    }
+    let file = path
+        .file_name()
+        .map_or("pipeline.toml".into(), |f| f.to_string_lossy().into_owned());
+    let text = include_str!("../../assets/templates/pipeline.toml")
+        .replace("{site}", &site.replace(['"', '\\'], ""))
+        .replace("{file}", &file);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut secret = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut secret))
+        .context("reading /dev/urandom for the reporter key")?;
+    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&key, hex).with_context(|| format!("writing {}", key.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(vec![path.to_path_buf(), key])
 }
 
 /// A command asked for something that does not exist (exit code 2).

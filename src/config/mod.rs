@@ -150,6 +150,8 @@ pub struct Pipeline {
     pub reporter_key_is_demo: bool,
     pub sources: Vec<Source>,
     pub max_quarantine_share: Ratio,
+    /// Above this share of quarantined rows a run ends with warnings (exit 1).
+    pub notice_quarantine_share: Ratio,
     /// The date treated as today (for "not in the future"); `None`: the clock.
     pub today: Option<NaiveDate>,
     pub top_leader_clue_deadline_days: NonZeroU32,
@@ -173,6 +175,7 @@ pub struct Pipeline {
 /// Defaults, named in one place.
 pub mod defaults {
     pub const MAX_QUARANTINE_SHARE: f64 = 0.05;
+    pub const NOTICE_QUARANTINE_SHARE: f64 = 0.01;
     pub const TOP_LEADER_CLUE_DEADLINE_DAYS: u32 = 30;
     pub const CONCENTRATION_Q: f64 = 0.10;
     pub const CONCENTRATION_MIN_EXPECTED: f64 = 0.25;
@@ -478,6 +481,11 @@ fn validate(
             "[ingest] max_quarantine_share",
             raw.ingest.max_quarantine_share,
             defaults::MAX_QUARANTINE_SHARE,
+        )?,
+        notice_quarantine_share: ratio(
+            "[ingest] notice_quarantine_share",
+            raw.ingest.notice_quarantine_share,
+            defaults::NOTICE_QUARANTINE_SHARE,
         )?,
         today,
         top_leader_clue_deadline_days: non_zero(

@@ -57,6 +57,7 @@ pub(crate) struct RawSource {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawIngest {
     pub max_quarantine_share: Option<f64>,
+    pub notice_quarantine_share: Option<f64>,
     pub today: Option<String>,
 }
 

@@ -26,13 +26,13 @@ pub use quarantine::{Quarantine, Reason, Rejection};
 pub use raw_table::RawTable;
 
 /// What one file contributed.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SourceReport {
-    pub dataset: &'static str,
+    pub dataset: String,
     pub file: PathBuf,
     pub sha256: String,
     pub bytes: u64,
-    pub encoding: Option<&'static str>,
+    pub encoding: Option<String>,
     pub rows_read: u64,
     pub rows_accepted: u64,
     pub rows_quarantined: u64,
@@ -189,11 +189,11 @@ pub fn load_bytes(
     rejected.extend(typed.rejected);
     Ok(Loaded {
         report: SourceReport {
-            dataset: source.dataset.name(),
+            dataset: source.dataset.name().to_string(),
             file: path.to_path_buf(),
             sha256: crate::publish::sha256_hex(bytes),
             bytes: bytes.len() as u64,
-            encoding: outcome.encoding.map(|e| e.name()),
+            encoding: outcome.encoding.map(|e| e.name().to_string()),
             rows_read: read_rows,
             rows_accepted: 0,
             rows_quarantined: 0,

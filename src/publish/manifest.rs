@@ -26,6 +26,9 @@ pub struct Manifest {
     pub started_at: String,
     pub finished_at: String,
     pub inputs: Vec<SourceReport>,
+    /// The inputs had the same SHA-256 as at the store's last ingest, so
+    /// they were not read again.
+    pub inputs_unchanged: bool,
     pub store: Vec<Upsert>,
     pub flags_per_detector: BTreeMap<String, usize>,
     /// Seconds per stage, in run order.

@@ -3,6 +3,8 @@
 //! reference datasets as `store/<dataset>/part-0.parquet`. Writes upsert by
 //! record id; a dataset is written whole beside its folder and swapped in.
 
+pub mod lock;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};

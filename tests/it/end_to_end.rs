@@ -62,7 +62,13 @@ fn cell(parquet: &[u8], unit: &str, quarter: &str, column: &str) -> Option<i64> 
     v.i64().expect("i64").get(i)
 }
 
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+/// The number of inputs the first run's manifest lists.
+fn outputs_inputs(files: &BTreeMap<String, Vec<u8>>) -> Option<usize> {
+    let m: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).ok()?;
+    m["inputs"].as_array().map(Vec::len)
+}
+
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -293,8 +299,15 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
     }
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(
-        stderr.contains("inserted 0, changed 0"),
-        "second load changes nothing: {stderr}"
+        stderr.contains("every input is unchanged since the last ingest"),
+        "the second run does not read its inputs again: {stderr}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&second["manifest.json"]).expect("json");
+    assert_eq!(manifest["inputs_unchanged"], true);
+    assert_eq!(
+        manifest["inputs"].as_array().map(Vec::len),
+        outputs_inputs(&files)
     );
     // `yanpan chart` draws from the store the same chart the run published.
     let chart = |args: &[&str]| {

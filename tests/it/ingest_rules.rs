@@ -212,7 +212,10 @@ fn gbk_tab_and_bom_semicolon_csv_and_ndjson_load() {
         ("petitions", "petitions.ndjson", ""),
     ]);
     assert_eq!(ids(&ing, Dataset::Petitions), ["G01", "G02", "M01", "N01"]);
-    let enc: Vec<Option<&str>> = ing.sources[1..3].iter().map(|s| s.encoding).collect();
+    let enc: Vec<Option<&str>> = ing.sources[1..3]
+        .iter()
+        .map(|s| s.encoding.as_deref())
+        .collect();
     assert_eq!(enc, [Some("GBK/GB18030"), Some("UTF-8 (BOM)")]);
     crate::accounted(&ing);
 }

@@ -33,7 +33,7 @@ fn sample_data_loads_with_every_row_accounted_for() {
         .iter()
         .find(|s| s.file.ends_with("petitions_2022.csv"))
         .expect("2022 source");
-    assert_eq!(gbk.encoding, Some("GBK/GB18030"));
+    assert_eq!(gbk.encoding.as_deref(), Some("GBK/GB18030"));
     let findings = ing.table(Dataset::Findings).expect("findings");
     assert!(findings.height() > 100, "{} findings", findings.height());
     // Reporter identity is pseudonymised: no raw name survives.

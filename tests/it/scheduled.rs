@@ -1,0 +1,244 @@
+//! The scheduled run: killed runs leave the previous publication as it
+//! was, one run at a time per store, clear refusals that write nothing,
+//! `--stages`, `--dry-run` and `yanpan init`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn yanpan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn run(pipeline: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        pipeline.to_str().expect("utf-8"),
+        "--quarter",
+        "2024Q4",
+    ];
+    args.extend(extra);
+    yanpan(&args)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file of a publication but the manifest.
+fn publication(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut t = crate::end_to_end::tree(dir);
+    t.remove("manifest.json");
+    t
+}
+
+#[test]
+fn a_killed_run_leaves_the_previous_publication_and_the_next_run_completes() {
+    let dir = crate::TempDir::new();
+    let pipeline = crate::sample_pipeline(dir.path());
+    let first = run(&pipeline, &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let published = dir.path().join("reports/2024Q4");
+    let before = publication(&published);
+    let manifest_before = std::fs::read(published.join("manifest.json")).expect("manifest");
+    for stage in ["ingest", "aggregate", "render", "thematic"] {
+        let killed = run(&pipeline, &["--abort-after", stage]);
+        assert!(!killed.status.success(), "{stage}: the run was aborted");
+        assert!(stderr(&killed).contains(&format!("aborting after {stage}")));
+        assert_eq!(
+            publication(&published),
+            before,
+            "{stage}: publication touched"
+        );
+        assert_eq!(
+            std::fs::read(published.join("manifest.json")).expect("manifest"),
+            manifest_before,
+            "{stage}: manifest touched"
+        );
+        // The killed run's lock stays behind, as after a crash.
+        assert!(
+            dir.path().join("store/.yanpan-run.lock").is_file(),
+            "{stage}"
+        );
+    }
+    let leftovers = || {
+        std::fs::read_dir(dir.path().join("reports"))
+            .expect("reports")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains(".staging-"))
+            .count()
+    };
+    // Each run clears what gone runs left; the last killed run's stays.
+    assert_eq!(leftovers(), 1, "partial output stays for inspection");
+    let next = run(&pipeline, &[]);
+    assert!(next.status.success(), "{}", stderr(&next));
+    assert!(
+        stderr(&next).contains("took over the lock of process"),
+        "{}",
+        stderr(&next)
+    );
+    assert_eq!(leftovers(), 0, "the next run clears what killed runs left");
+    assert_eq!(
+        publication(&published),
+        before,
+        "the next run publishes the same bytes"
+    );
+    assert!(
+        !dir.path().join("store/.yanpan-run.lock").exists(),
+        "the lock is released"
+    );
+}
+
+#[test]
+fn a_second_run_on_the_same_store_is_refused_with_exit_code_3() {
+    let dir = crate::TempDir::new();
+    let pipeline = crate::sample_pipeline(dir.path());
+    let mut first = Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args([
+            "run",
+            pipeline.to_str().expect("utf-8"),
+            "--quarter",
+            "2024Q4",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let lock = dir.path().join("store/.yanpan-run.lock");
+    let start = std::time::Instant::now();
+    while !lock.exists() && start.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(lock.exists(), "the first run takes the lock");
+    let second = run(&pipeline, &[]);
+    assert_eq!(second.status.code(), Some(3), "{}", stderr(&second));
+    let msg = stderr(&second);
+    assert!(
+        msg.contains("another run started at")
+            && msg.contains(&format!("by process {}", first.id())),
+        "{msg}"
+    );
+    assert!(
+        first.wait().expect("waits").success(),
+        "the first run is not disturbed"
+    );
+}
+
+#[test]
+fn a_new_users_mistakes_get_one_clear_message_code_2_and_nothing_written() {
+    let dir = crate::TempDir::new();
+    let good = std::fs::read_to_string(crate::sample_pipeline(dir.path())).expect("pipeline");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a folder").expect("write");
+    let cases = [
+        (
+            "typo in a key",
+            good.replace("history_quarters = 8", "history_quartrs = 8"),
+            "history_quartrs",
+        ),
+        (
+            "missing source",
+            good.replace("units.csv", "units-missing.csv"),
+            "units-missing.csv",
+        ),
+        (
+            "output cannot be written",
+            good.replace(
+                "output = \"reports\"",
+                &format!("output = \"{}/reports\"", file.display()),
+            ),
+            "cannot be written",
+        ),
+    ];
+    for (what, text, says) in cases {
+        assert_ne!(text, good, "{what}: the case changes the file");
+        let p = dir.path().join("case.toml");
+        std::fs::write(&p, &text).expect("write");
+        let out = run(&p, &[]);
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", stderr(&out));
+        let msg = stderr(&out);
+        assert!(msg.contains(says), "{what}: {msg}");
+        assert_eq!(
+            msg.lines().filter(|l| l.starts_with("error")).count(),
+            1,
+            "{what}: {msg}"
+        );
+        assert!(
+            !dir.path().join("store").exists(),
+            "{what}: the store was written"
+        );
+        assert!(
+            !dir.path().join("reports").exists(),
+            "{what}: reports were written"
+        );
+    }
+}
+
+#[test]
+fn stages_run_a_subset_and_a_dry_run_writes_nothing() {
+    let dir = crate::TempDir::new();
+    let pipeline = crate::sample_pipeline(dir.path());
+    let dry = run(&pipeline, &["--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let plan = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        plan.contains("dry run") && plan.contains("petitions_2024.csv") && plan.contains("packets"),
+        "{plan}"
+    );
+    assert!(!dir.path().join("store").exists() && !dir.path().join("reports").exists());
+    let ingest_only = run(&pipeline, &["--stages", "ingest,aggregate"]);
+    assert!(ingest_only.status.success(), "{}", stderr(&ingest_only));
+    assert!(
+        dir.path()
+            .join("store/derived/unit_quarter.parquet")
+            .is_file()
+    );
+    assert!(
+        !dir.path().join("reports/2024Q4").exists(),
+        "no publication without the publish stage"
+    );
+    let publish_only = run(&pipeline, &["--stages", "publish"]);
+    assert!(publish_only.status.success(), "{}", stderr(&publish_only));
+    assert!(
+        dir.path()
+            .join("reports/2024Q4/thematic/petitions.pdf")
+            .is_file()
+    );
+    let bad = run(&pipeline, &["--stages", "render"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("ingest, aggregate, publish"));
+}
+
+#[test]
+fn init_writes_a_pipeline_that_parses_and_every_shipped_pipeline_validates() {
+    let dir = crate::TempDir::new();
+    let path = dir.path().join("site/pipeline.toml");
+    let out = yanpan(&[
+        "init",
+        path.to_str().expect("utf-8"),
+        "--site",
+        "测试市纪委监委",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let p = yanpan::config::Pipeline::load(&path).expect("the written file parses");
+    assert_eq!(p.site_name, "测试市纪委监委");
+    assert_eq!(p.packets.len(), 2);
+    let key = std::fs::read(dir.path().join("site/reporter.key")).expect("key");
+    assert_eq!(key.len(), 64);
+    let again = yanpan(&["init", path.to_str().expect("utf-8")]);
+    assert_eq!(again.status.code(), Some(2), "init never overwrites");
+    for e in std::fs::read_dir(crate::root().join("pipelines")).expect("pipelines") {
+        let f = e.expect("entry").path();
+        if f.extension().and_then(|x| x.to_str()) == Some("toml") {
+            let v = yanpan(&["validate", f.to_str().expect("utf-8")]);
+            assert!(
+                matches!(v.status.code(), Some(0 | 1)),
+                "{}: {}",
+                f.display(),
+                stderr(&v)
+            );
+        }
+    }
+}
