@@ -162,9 +162,10 @@ fn ingest_and_store(
     pipeline: &Pipeline,
     today: NaiveDate,
     write: bool,
+    unchanged: Option<&ingest::Unchanged>,
     log: &mut dyn FnMut(&str),
 ) -> Result<(ingest::Ingested, Vec<store::Upsert>)> {
-    let ingested = ingest::ingest(pipeline, today, &mut |r| {
+    let ingested = ingest::ingest_changed(pipeline, today, unchanged, &mut |r| {
         log(&format!(
             "ingest  {:<9} {}: read {}, accepted {}, quarantined {}{}",
             r.dataset,
@@ -214,7 +215,7 @@ pub fn ingest_only(
 ) -> Result<IngestSummary> {
     let pipeline = Pipeline::load(pipeline)?;
     let today = today_of(today, &pipeline);
-    let (ingested, _) = ingest_and_store(&pipeline, today, write, log)?;
+    let (ingested, _) = ingest_and_store(&pipeline, today, write, None, log)?;
     let first_rejections = ingested
         .quarantine
         .rows

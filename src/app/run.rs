@@ -20,7 +20,7 @@ use crate::cli::QuarterArg;
 use crate::config::Pipeline;
 use crate::detect::{self, DetectInput};
 use crate::ingest::{self, SourceReport};
-use crate::model::Quarter;
+use crate::model::{Dataset, Quarter};
 use crate::publish::{Manifest, Staging, manifest::Output, sha256_hex};
 use crate::render;
 use crate::store::{self, Store, lock::RunLock};
@@ -88,17 +88,76 @@ struct IngestState {
     sources: Vec<SourceReport>,
 }
 
-/// The inputs now, with their SHA-256: (file, sha256) in ingest order.
-fn current_inputs(p: &Pipeline) -> Result<Vec<(PathBuf, String)>> {
+/// One input now: its dataset, file and SHA-256.
+struct Input {
+    dataset: Dataset,
+    file: PathBuf,
+    sha256: String,
+}
+
+/// The inputs now, in ingest order.
+fn current_inputs(p: &Pipeline) -> Result<Vec<Input>> {
     let mut out = Vec::new();
     for source in &p.sources {
-        for path in ingest::files_of(source)? {
+        for file in ingest::files_of(source)? {
             let bytes =
-                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            out.push((path, sha256_hex(&bytes)));
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            out.push(Input {
+                dataset: source.dataset,
+                sha256: sha256_hex(&bytes),
+                file,
+            });
         }
     }
     Ok(out)
+}
+
+/// What the last ingest left that this one can skip: the files whose
+/// content is the same, when no unit or leader file changed (their rows
+/// check every other file's).
+fn skippable(
+    store: &Store,
+    state: Option<&IngestState>,
+    inputs: &[Input],
+) -> Result<Option<ingest::Unchanged>> {
+    let Some(state) = state else {
+        return Ok(None);
+    };
+    let before: std::collections::HashSet<(PathBuf, String)> = state
+        .sources
+        .iter()
+        .map(|s| (s.file.clone(), s.sha256.clone()))
+        .collect();
+    let same = |i: &Input| before.contains(&(i.file.clone(), i.sha256.clone()));
+    let reference_changed = inputs
+        .iter()
+        .any(|i| matches!(i.dataset, Dataset::Units | Dataset::Leaders) && !same(i));
+    if reference_changed || !store.has(Dataset::Units) {
+        return Ok(None);
+    }
+    let units = polars_ctx(
+        store
+            .scan(Dataset::Units)?
+            .select([col("unit_id").cast(DataType::String)])
+            .collect(),
+        "stored units",
+    )?;
+    let units = polars_ctx(
+        units.column("unit_id").and_then(|c| c.str().cloned()),
+        "unit_id",
+    )?
+    .iter()
+    .flatten()
+    .map(str::to_string)
+    .collect();
+    Ok(Some(ingest::Unchanged {
+        files: inputs
+            .iter()
+            .filter(|i| same(i))
+            .map(|i| (i.file.clone(), i.sha256.clone()))
+            .collect(),
+        units,
+    }))
 }
 
 fn read_state(store: &Path) -> Option<IngestState> {
@@ -239,16 +298,25 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
             && s.sources
                 .iter()
                 .zip(&inputs)
-                .all(|(a, (path, sha))| a.file == *path && a.sha256 == *sha)
+                .all(|(a, i)| a.file == i.file && a.sha256 == i.sha256)
     });
     if args.dry_run {
         let mut plan = vec![format!("quarter {quarter}")];
-        for (path, sha) in &inputs {
+        let seen: std::collections::HashSet<(PathBuf, String)> = state
+            .as_ref()
+            .map(|st| {
+                st.sources
+                    .iter()
+                    .map(|x| (x.file.clone(), x.sha256.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for i in &inputs {
             plan.push(format!(
                 "read   {} (sha256 {}…){}",
-                path.display(),
-                &sha[..12],
-                if unchanged {
+                i.file.display(),
+                &i.sha256[..12],
+                if seen.contains(&(i.file.clone(), i.sha256.clone())) {
                     ", unchanged since the last ingest: not read again"
                 } else {
                     ""
@@ -319,8 +387,70 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
 
     // Ingest: only when an input's content changed since the last ingest.
     let (sources, quarantine, upserts) = if stages.ingest && !unchanged {
-        let (ingested, upserts) = ingest_and_store(&pipeline, today, true, log)?;
-        let quarantine = polars_ctx(ingested.quarantine.to_frame(), "quarantine")?;
+        let skip = skippable(&store, state.as_ref(), &inputs)?;
+        if let Some(u) = &skip {
+            log(&format!(
+                "ingest  {} of {} inputs unchanged since the last ingest: only the others are read",
+                u.files.len(),
+                inputs.len()
+            ));
+        }
+        let (ingested, upserts) = ingest_and_store(&pipeline, today, true, skip.as_ref(), log)?;
+        let fresh = polars_ctx(ingested.quarantine.to_frame(), "quarantine")?;
+        // Skipped files keep their reports and rejected rows from the last ingest.
+        let (mut reports, quarantine) = match (&skip, &state) {
+            (Some(u), Some(st)) => {
+                let kept: Vec<String> = u.files.iter().map(|f| f.0.display().to_string()).collect();
+                let old = match pipeline.store.join(QUARANTINE) {
+                    p if p.is_file() => Some(store::read_parquet(&p)?),
+                    _ => None,
+                };
+                let mut q = fresh;
+                if let Some(old) = old {
+                    let old =
+                        polars_ctx(
+                            old.lazy()
+                                .filter(col("file").is_in(
+                                    lit(Series::new("f".into(), kept)).implode(false),
+                                    false,
+                                ))
+                                .collect(),
+                            "kept quarantine rows",
+                        )?;
+                    q = polars_ctx(q.vstack(&old), "quarantine")?;
+                    q = polars_ctx(
+                        q.lazy()
+                            .sort(
+                                ["file", "row", "column"],
+                                SortMultipleOptions::default().with_maintain_order(true),
+                            )
+                            .collect(),
+                        "quarantine order",
+                    )?;
+                }
+                let old_reports: Vec<SourceReport> = st
+                    .sources
+                    .iter()
+                    .filter(|r| u.files.contains(&(r.file.clone(), r.sha256.clone())))
+                    .cloned()
+                    .collect();
+                (old_reports, q)
+            }
+            _ => (Vec::new(), fresh),
+        };
+        reports.extend(ingested.sources.iter().cloned());
+        let order = |r: &SourceReport| {
+            inputs
+                .iter()
+                .position(|i| i.file == r.file)
+                .unwrap_or(usize::MAX)
+        };
+        reports.sort_by_key(order);
+        let ingested = ingest::Ingested {
+            sources: reports,
+            ..ingested
+        };
+        let quarantine = quarantine;
         store::write_parquet(&pipeline.store.join(QUARANTINE), quarantine.clone())?;
         let state = IngestState {
             sources: ingested.sources.clone(),

@@ -145,18 +145,6 @@ pub struct Loaded {
     pub rejected: Vec<Rejection>,
 }
 
-fn load_file(
-    path: &Path,
-    source: &Source,
-    key: Option<&Pseudonymiser>,
-) -> Result<Loaded, IngestError> {
-    let bytes = std::fs::read(path).map_err(|e| read::ReadError::Io {
-        file: path.display().to_string(),
-        source: e,
-    })?;
-    load_bytes(path, &bytes, source, key)
-}
-
 /// Reads, maps and types one file's bytes (`path` names it in messages
 /// and picks the format by extension). The fuzzing harness calls this.
 pub fn load_bytes(
@@ -226,27 +214,58 @@ fn drop_provenance(df: DataFrame) -> PolarsResult<DataFrame> {
     Ok(df.drop_many([typed::SOURCE_FILE, typed::SOURCE_ROW, typed::SOURCE_SHEET]))
 }
 
+/// Files already in the store, to be skipped: (path, SHA-256), and the
+/// unit ids of the store (the unit files are among the skipped ones).
+#[derive(Debug, Clone, Default)]
+pub struct Unchanged {
+    pub files: HashSet<(PathBuf, String)>,
+    pub units: HashSet<String>,
+}
+
 /// Ingests every source of the pipeline. `today` bounds "not in the future".
 pub fn ingest(
     pipeline: &Pipeline,
     today: NaiveDate,
     progress: &mut dyn FnMut(&SourceReport),
 ) -> Result<Ingested, IngestError> {
+    ingest_changed(pipeline, today, None, progress)
+}
+
+/// Ingests the sources' files, except those in `unchanged` (the same
+/// content is already in the store). Only dataset files may be skipped:
+/// the caller passes `None` when a unit or leader file changed.
+pub fn ingest_changed(
+    pipeline: &Pipeline,
+    today: NaiveDate,
+    unchanged: Option<&Unchanged>,
+    progress: &mut dyn FnMut(&SourceReport),
+) -> Result<Ingested, IngestError> {
     let key = pipeline.reporter_key.as_ref().map(load_key).transpose()?;
     let mut by_dataset: BTreeMap<Dataset, Vec<Loaded>> = BTreeMap::new();
     for source in &pipeline.sources {
         for path in files_of(source)? {
-            let loaded = load_file(&path, source, key.as_ref())?;
+            let bytes = std::fs::read(&path).map_err(|e| read::ReadError::Io {
+                file: path.display().to_string(),
+                source: e,
+            })?;
+            if unchanged.is_some_and(|u| {
+                u.files
+                    .contains(&(path.clone(), crate::publish::sha256_hex(&bytes)))
+            }) {
+                continue;
+            }
+            let loaded = load_bytes(&path, &bytes, source, key.as_ref())?;
             by_dataset.entry(source.dataset).or_default().push(loaded);
         }
     }
-    if !by_dataset.contains_key(&Dataset::Units) {
+    let units_known = unchanged.is_some_and(|u| !u.units.is_empty());
+    if !by_dataset.contains_key(&Dataset::Units) && !units_known {
         return Err(IngestError::NoUnits);
     }
     let mut tables = BTreeMap::new();
     let mut quarantine = Quarantine::default();
     let mut sources = Vec::new();
-    let mut units: HashSet<String> = HashSet::new();
+    let mut units: HashSet<String> = unchanged.map(|u| u.units.clone()).unwrap_or_default();
     // BTreeMap order is contract order: units first.
     for (dataset, loaded) in by_dataset {
         let mut frames = Vec::new();

@@ -77,6 +77,37 @@ pub fn sample_pipeline(dir: &Path) -> PathBuf {
     path
 }
 
+/// A pipeline in `dir` over a copy of the sample data in `dir/sample_data`
+/// (for tests that change an export).
+pub fn copied_sample_pipeline(dir: &Path) -> PathBuf {
+    let data = dir.join("sample_data");
+    std::fs::create_dir_all(&data).expect("dir");
+    for e in std::fs::read_dir(root().join("sample_data")).expect("sample") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), data.join(e.file_name())).expect("copy");
+    }
+    let pipeline = sample_pipeline(dir);
+    let text = std::fs::read_to_string(&pipeline).expect("pipeline");
+    let text = text.replace(
+        &format!("{}/", root().join("sample_data").display()),
+        &format!("{}/", data.display()),
+    );
+    std::fs::write(&pipeline, text).expect("write pipeline");
+    pipeline
+}
+
+/// Appends `line` (CSV, no newline) to the copied sample's `file`.
+pub fn append_row(dir: &Path, file: &str, line: &str) {
+    let path = dir.join("sample_data").join(file);
+    let mut text = std::fs::read_to_string(&path).expect("csv");
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(line);
+    text.push('\n');
+    std::fs::write(&path, text).expect("write");
+}
+
 /// Every file's rows are accounted for: read = accepted + quarantined.
 pub fn accounted(ing: &yanpan::ingest::Ingested) {
     for s in &ing.sources {

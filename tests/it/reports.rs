@@ -116,29 +116,15 @@ fn every_wording_key_a_report_uses_exists_in_both_languages() {
 
 /// The sample data with one more repeat petition whose summary is hostile.
 fn sample_with_hostile_petition(dir: &Path) -> std::path::PathBuf {
-    let data = dir.join("sample_data");
-    std::fs::create_dir_all(&data).expect("dir");
-    for e in std::fs::read_dir(crate::root().join("sample_data")).expect("sample") {
-        let e = e.expect("entry");
-        std::fs::copy(e.path(), data.join(e.file_name())).expect("copy");
-    }
-    let csv = data.join("petitions_2024.csv");
-    let mut text = std::fs::read_to_string(&csv).expect("csv");
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
+    let pipeline = crate::copied_sample_pipeline(dir);
     let quoted = HOSTILE.replace('"', "\"\"");
-    text.push_str(&format!(
-        "XF2024HOSTILE001,2024-10-01,来信,检举控告,B001,,其他,工程建设,廉洁纪律,否,是,,\"{quoted}\",否,,\n"
-    ));
-    std::fs::write(&csv, text).expect("write");
-    let pipeline = crate::sample_pipeline(dir);
-    let p = std::fs::read_to_string(&pipeline).expect("pipeline");
-    let p = p.replace(
-        &format!("{}/", crate::root().join("sample_data").display()),
-        &format!("{}/", data.display()),
+    crate::append_row(
+        dir,
+        "petitions_2024.csv",
+        &format!(
+            "XF2024HOSTILE001,2024-10-01,来信,检举控告,B001,,其他,工程建设,廉洁纪律,否,是,,\"{quoted}\",否,,"
+        ),
     );
-    std::fs::write(&pipeline, p).expect("write pipeline");
     pipeline
 }
 
