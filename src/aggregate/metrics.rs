@@ -174,8 +174,9 @@ fn amount_fen() -> Expr {
 /// double nearest the decimal amount (a polars division by a literal
 /// multiplies by 0.01 and can land one unit in the last place off).
 pub fn fen_to_yuan(mut df: DataFrame) -> PolarsResult<DataFrame> {
-    let yuan: Float64Chunked = df
-        .column(AMOUNT_FEN)?
+    // Without a cases source the column is an empty-table zero of another width.
+    let fen = df.column(AMOUNT_FEN)?.cast(&DataType::Int64)?;
+    let yuan: Float64Chunked = fen
         .i64()?
         .iter()
         .map(|v| v.map(|fen| fen as f64 / 100.0))

@@ -283,3 +283,30 @@ fn only_changed_inputs_are_read_again_and_the_result_equals_a_fresh_ingest() {
         "incremental and fresh ingest publish the same bytes"
     );
 }
+
+#[test]
+fn a_site_without_finding_or_case_exports_still_gets_its_publication() {
+    let dir = crate::TempDir::new();
+    let pipeline = crate::sample_pipeline(dir.path());
+    let text = std::fs::read_to_string(&pipeline).expect("pipeline");
+    // Keep the units, leaders and petitions sources only: drop each other
+    // [[source]] block up to the blank line that ends it.
+    let mut text = text;
+    for dataset in ["findings", "cases"] {
+        let at = text
+            .find(&format!("dataset = \"{dataset}\""))
+            .expect("source");
+        let start = text[..at].rfind("[[source]]").expect("block");
+        let end = at + text[at..].find("\n\n").expect("blank line");
+        text.replace_range(start..end, "");
+    }
+    assert!(!text.contains("cases.csv") && text.contains("petitions_*.csv"));
+    std::fs::write(&pipeline, text).expect("write");
+    let out = run(&pipeline, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        dir.path()
+            .join("reports/2024Q4/thematic/petitions.pdf")
+            .is_file()
+    );
+}
