@@ -12,6 +12,7 @@ pub mod labels;
 pub mod metrics;
 pub mod person;
 pub mod rollup;
+pub mod rows;
 pub mod stocks;
 
 /// Column names of the unit × quarter table.

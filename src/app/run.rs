@@ -497,6 +497,23 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     clock.lap("store");
     checkpoint(args, "ingest");
 
+    if !stages.aggregate && !stages.publish {
+        let done = RunSummary {
+            quarter,
+            publication: None,
+            rows_read,
+            rows_quarantined,
+            inputs_unchanged: unchanged,
+            flags: 0,
+            flags_per_detector: BTreeMap::new(),
+            packets: Vec::new(),
+            stage_seconds: clock.0.clone(),
+            warnings: warnings.clone(),
+            plan: Vec::new(),
+        };
+        drop(lock);
+        return Ok(done);
+    }
     let table_span = table_quarters(&pipeline, quarter);
     let (tables, derived) = if stages.aggregate {
         let tables = aggregate_store(&pipeline, &store, &table_span)?;

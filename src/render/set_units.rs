@@ -11,60 +11,9 @@ use super::multiples::{Multiples, Panel};
 use super::ranked::{MAX_ROWS, RankedChart, RankedRow};
 use super::set::SetInputs;
 use super::spec::Chart;
+use crate::aggregate::rows::unit_rows as rows;
 use crate::aggregate::uq;
-use crate::model::{KeyField, Quarter};
-
-/// One row of a unit × quarter table, as numbers by column name.
-struct Row {
-    unit_id: String,
-    name: String,
-    level: String,
-    quarter: String,
-    values: Vec<f64>,
-}
-
-/// The rows of `df` in `quarters` with `columns` as numbers (nulls as 0).
-fn rows(df: &DataFrame, quarters: &[Quarter], columns: &[&str]) -> PolarsResult<Vec<Row>> {
-    let names: Vec<String> = quarters.iter().map(|q| q.to_string()).collect();
-    let mut select = vec![
-        col(uq::UNIT_ID),
-        col(uq::NAME),
-        col(uq::LEVEL).cast(DataType::String),
-        col(uq::QUARTER),
-    ];
-    select.extend(
-        columns
-            .iter()
-            .map(|c| col(*c).cast(DataType::Float64).fill_null(lit(0.0))),
-    );
-    let df = df
-        .clone()
-        .lazy()
-        .filter(col(uq::QUARTER).is_in(lit(Series::new("q".into(), names)).implode(false), false))
-        .select(select)
-        .sort([uq::UNIT_ID, uq::QUARTER], Default::default())
-        .collect()?;
-    let text = |c: &str| df.column(c).and_then(|c| c.str().cloned());
-    let (ids, unit_names, levels, qs) = (
-        text(uq::UNIT_ID)?,
-        text(uq::NAME)?,
-        text(uq::LEVEL)?,
-        text(uq::QUARTER)?,
-    );
-    let values = columns
-        .iter()
-        .map(|c| df.column(c).and_then(|c| c.f64().cloned()))
-        .collect::<PolarsResult<Vec<_>>>()?;
-    Ok((0..df.height())
-        .map(|i| Row {
-            unit_id: ids.get(i).unwrap_or_default().to_string(),
-            name: unit_names.get(i).unwrap_or_default().to_string(),
-            level: levels.get(i).unwrap_or_default().to_string(),
-            quarter: qs.get(i).unwrap_or_default().to_string(),
-            values: values.iter().map(|v| v.get(i).unwrap_or(0.0)).collect(),
-        })
-        .collect())
-}
+use crate::model::KeyField;
 
 fn words(zh: bool, chinese: &str, english: &str) -> String {
     if zh { chinese } else { english }.to_string()

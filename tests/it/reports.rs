@@ -114,6 +114,24 @@ fn every_wording_key_a_report_uses_exists_in_both_languages() {
     }
 }
 
+/// Runs 2024Q4 of `pipeline`; it must succeed.
+fn run_2024q4(pipeline: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args([
+            "run",
+            pipeline.to_str().expect("utf-8"),
+            "--quarter",
+            "2024Q4",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The sample data with one more repeat petition whose summary is hostile.
 fn sample_with_hostile_petition(dir: &Path) -> std::path::PathBuf {
     let pipeline = crate::copied_sample_pipeline(dir);
@@ -132,20 +150,7 @@ fn sample_with_hostile_petition(dir: &Path) -> std::path::PathBuf {
 fn reports_and_packets_carry_the_planted_signals_and_keep_hostile_text_inert() {
     let dir = crate::TempDir::new();
     let pipeline = sample_with_hostile_petition(dir.path());
-    let out = Command::new(env!("CARGO_BIN_EXE_yanpan"))
-        .args([
-            "run",
-            pipeline.to_str().expect("utf-8"),
-            "--quarter",
-            "2024Q4",
-        ])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_2024q4(&pipeline);
     let publication = dir.path().join("reports/2024Q4");
     let read =
         |rel: &str| std::fs::read(publication.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
@@ -252,20 +257,7 @@ fn english_reports_are_complete_and_numbered_in_english() {
         text.replace("language = \"zh\"", "language = \"en\""),
     )
     .expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_yanpan"))
-        .args([
-            "run",
-            pipeline.to_str().expect("utf-8"),
-            "--quarter",
-            "2024Q4",
-        ])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_2024q4(&pipeline);
     let thematic = dir.path().join("reports/2024Q4/thematic");
     let mut seen = 0;
     for e in std::fs::read_dir(&thematic).expect("thematic") {

@@ -188,6 +188,13 @@ fn stages_run_a_subset_and_a_dry_run_writes_nothing() {
         "{plan}"
     );
     assert!(!dir.path().join("store").exists() && !dir.path().join("reports").exists());
+    let only_ingest = run(&pipeline, &["--stages", "ingest"]);
+    assert!(only_ingest.status.success(), "{}", stderr(&only_ingest));
+    assert!(dir.path().join("store/petitions").is_dir());
+    assert!(
+        !dir.path().join("store/derived").exists(),
+        "no derived tables without the aggregate stage"
+    );
     let ingest_only = run(&pipeline, &["--stages", "ingest,aggregate"]);
     assert!(ingest_only.status.success(), "{}", stderr(&ingest_only));
     assert!(
