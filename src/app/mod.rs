@@ -163,9 +163,10 @@ fn ingest_and_store(
     today: NaiveDate,
     write: bool,
     unchanged: Option<&ingest::Unchanged>,
+    known: &ingest::KnownSha,
     log: &mut dyn FnMut(&str),
 ) -> Result<(ingest::Ingested, Vec<store::Upsert>)> {
-    let ingested = ingest::ingest_changed(pipeline, today, unchanged, &mut |r| {
+    let ingested = ingest::ingest_changed(pipeline, today, unchanged, known, &mut |r| {
         log(&format!(
             "ingest  {:<9} {}: read {}, accepted {}, quarantined {}{}",
             r.dataset,
@@ -215,7 +216,8 @@ pub fn ingest_only(
 ) -> Result<IngestSummary> {
     let pipeline = Pipeline::load(pipeline)?;
     let today = today_of(today, &pipeline);
-    let (ingested, _) = ingest_and_store(&pipeline, today, write, None, log)?;
+    let (ingested, _) =
+        ingest_and_store(&pipeline, today, write, None, &ingest::KnownSha::new(), log)?;
     let first_rejections = ingested
         .quarantine
         .rows

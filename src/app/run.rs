@@ -395,7 +395,12 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
                 inputs.len()
             ));
         }
-        let (ingested, upserts) = ingest_and_store(&pipeline, today, true, skip.as_ref(), log)?;
+        let known: ingest::KnownSha = inputs
+            .iter()
+            .map(|i| (i.file.clone(), i.sha256.clone()))
+            .collect();
+        let (ingested, upserts) =
+            ingest_and_store(&pipeline, today, true, skip.as_ref(), &known, log)?;
         let fresh = polars_ctx(ingested.quarantine.to_frame(), "quarantine")?;
         // Skipped files keep their reports and rejected rows from the last ingest.
         let (mut reports, quarantine) = match (&skip, &state) {

@@ -179,7 +179,7 @@ pub fn load_bytes(
         report: SourceReport {
             dataset: source.dataset.name().to_string(),
             file: path.to_path_buf(),
-            sha256: crate::publish::sha256_hex(bytes),
+            sha256: String::new(),
             bytes: bytes.len() as u64,
             encoding: outcome.encoding.map(|e| e.name().to_string()),
             rows_read: read_rows,
@@ -222,13 +222,16 @@ pub struct Unchanged {
     pub units: HashSet<String>,
 }
 
+/// SHA-256 of input files the caller has already computed, by path.
+pub type KnownSha = BTreeMap<PathBuf, String>;
+
 /// Ingests every source of the pipeline. `today` bounds "not in the future".
 pub fn ingest(
     pipeline: &Pipeline,
     today: NaiveDate,
     progress: &mut dyn FnMut(&SourceReport),
 ) -> Result<Ingested, IngestError> {
-    ingest_changed(pipeline, today, None, progress)
+    ingest_changed(pipeline, today, None, &KnownSha::new(), progress)
 }
 
 /// Ingests the sources' files, except those in `unchanged` (the same
@@ -238,6 +241,7 @@ pub fn ingest_changed(
     pipeline: &Pipeline,
     today: NaiveDate,
     unchanged: Option<&Unchanged>,
+    known: &KnownSha,
     progress: &mut dyn FnMut(&SourceReport),
 ) -> Result<Ingested, IngestError> {
     let key = pipeline.reporter_key.as_ref().map(load_key).transpose()?;
@@ -248,13 +252,15 @@ pub fn ingest_changed(
                 file: path.display().to_string(),
                 source: e,
             })?;
-            if unchanged.is_some_and(|u| {
-                u.files
-                    .contains(&(path.clone(), crate::publish::sha256_hex(&bytes)))
-            }) {
+            let sha = known
+                .get(&path)
+                .cloned()
+                .unwrap_or_else(|| crate::publish::sha256_hex(&bytes));
+            if unchanged.is_some_and(|u| u.files.contains(&(path.clone(), sha.clone()))) {
                 continue;
             }
-            let loaded = load_bytes(&path, &bytes, source, key.as_ref())?;
+            let mut loaded = load_bytes(&path, &bytes, source, key.as_ref())?;
+            loaded.report.sha256 = sha;
             by_dataset.entry(source.dataset).or_default().push(loaded);
         }
     }

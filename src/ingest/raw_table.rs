@@ -3,17 +3,30 @@
 
 use std::path::PathBuf;
 
-/// Text cells in one buffer, row-major; an empty cell is a missing value.
+/// Text cells, one buffer per column (coercion reads a column at a time,
+/// so it reads memory in order); an empty cell is a missing value.
 #[derive(Debug, Clone, Default)]
 pub struct RawTable {
     pub file: PathBuf,
     pub sheet: Option<String>,
     pub headers: Vec<String>,
-    buf: String,
-    /// End offset in `buf` of each cell, row-major.
-    ends: Vec<usize>,
+    columns: Vec<RawColumn>,
     /// Per row: the row number as Excel or a text editor shows it.
     pub row_numbers: Vec<u64>,
+}
+
+/// One column's cells: their text end to end, and where each ends.
+#[derive(Debug, Clone, Default)]
+struct RawColumn {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl RawColumn {
+    fn push(&mut self, cell: &str) {
+        self.buf.push_str(cell);
+        self.ends.push(self.buf.len());
+    }
 }
 
 impl RawTable {
@@ -21,8 +34,9 @@ impl RawTable {
         RawTable {
             file,
             sheet,
+            columns: vec![RawColumn::default(); headers.len()],
             headers,
-            ..Default::default()
+            row_numbers: Vec::new(),
         }
     }
 
@@ -42,22 +56,21 @@ impl RawTable {
     /// cut before calling).
     pub fn push_row<'a>(&mut self, row_number: u64, cells: impl IntoIterator<Item = &'a str>) {
         let mut n = 0;
-        for c in cells.into_iter().take(self.width()) {
-            self.buf.push_str(c.trim());
-            self.ends.push(self.buf.len());
+        for (column, c) in self.columns.iter_mut().zip(cells) {
+            column.push(c.trim());
             n += 1;
         }
-        for _ in n..self.width() {
-            self.ends.push(self.buf.len());
+        for column in &mut self.columns[n..] {
+            column.push("");
         }
         self.row_numbers.push(row_number);
     }
 
     /// The cell at `row`, `col`; `None` when empty.
     pub fn cell(&self, row: usize, col: usize) -> Option<&str> {
-        let i = row * self.width() + col;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        let s = &self.buf[start..self.ends[i]];
+        let c = &self.columns[col];
+        let start = if row == 0 { 0 } else { c.ends[row - 1] };
+        let s = &c.buf[start..c.ends[row]];
         (!s.is_empty()).then_some(s)
     }
 

@@ -17,8 +17,10 @@ pub const SOURCE_FILE: &str = "__file";
 pub const SOURCE_ROW: &str = "__row";
 pub const SOURCE_SHEET: &str = "__sheet";
 
-enum Values {
+enum Values<'a> {
     Str(Vec<Option<String>>),
+    /// Text borrowed from the table, or enumeration codes: no copy per cell.
+    Borrowed(Vec<Option<&'a str>>),
     Date(Vec<Option<i32>>),
     Bool(Vec<Option<bool>>),
     Int(Vec<Option<i32>>),
@@ -31,12 +33,12 @@ fn days(d: chrono::NaiveDate) -> i32 {
 }
 
 /// Coerces one column; returns its values and (row index, reason) failures.
-fn coerce_column(
-    table: &RawTable,
+fn coerce_column<'a>(
+    table: &'a RawTable,
     spec: &ColumnSpec,
     src: Option<usize>,
     pseudo: Option<&Pseudonymiser>,
-) -> (Values, Vec<(usize, Reason)>) {
+) -> (Values<'a>, Vec<(usize, Reason)>) {
     let n = table.len();
     let mut errs = Vec::new();
     let cell = |r: usize| src.and_then(|c| table.cell(r, c));
@@ -64,7 +66,7 @@ fn coerce_column(
         }};
     }
     let values = match spec.kind {
-        Kind::Text => Values::Str(each!(|raw: &str| Ok::<_, Reason>(raw.to_string()))),
+        Kind::Text => Values::Borrowed(each!(|raw: &'a str| Ok::<_, Reason>(raw))),
         Kind::Id => Values::Str(each!(|raw: &str| Ok::<_, Reason>(coerce::id(raw)))),
         Kind::Pseudonym => Values::Str(each!(|raw: &str| match pseudo {
             Some(p) => Ok(p.key_of(raw)),
@@ -72,7 +74,7 @@ fn coerce_column(
         })),
         Kind::Enum(values) => {
             let lookup = coerce::EnumLookup::new(values);
-            Values::Str(each!(|raw: &str| lookup.get(raw).map(str::to_string)))
+            Values::Borrowed(each!(|raw: &str| lookup.get(raw)))
         }
         Kind::Date => Values::Date(each!(|raw: &str| coerce::date(raw).map(days))),
         Kind::Bool => Values::Bool(each!(coerce::boolean)),
@@ -84,7 +86,7 @@ fn coerce_column(
     (values, errs)
 }
 
-fn to_column(name: &str, values: Values, keep: &[bool]) -> PolarsResult<Column> {
+fn to_column(name: &str, values: Values<'_>, keep: &[bool]) -> PolarsResult<Column> {
     fn pick<T: Clone>(v: Vec<Option<T>>, keep: &[bool]) -> Vec<Option<T>> {
         v.into_iter()
             .zip(keep)
@@ -95,6 +97,7 @@ fn to_column(name: &str, values: Values, keep: &[bool]) -> PolarsResult<Column> 
     let name: PlSmallStr = name.into();
     Ok(match values {
         Values::Str(v) => Column::new(name, pick(v, keep)),
+        Values::Borrowed(v) => Column::new(name, pick(v, keep)),
         Values::Date(v) => Column::new(name, pick(v, keep)).cast(&DataType::Date)?,
         Values::Bool(v) => Column::new(name, pick(v, keep)),
         Values::Int(v) => Column::new(name, pick(v, keep)),
@@ -118,7 +121,7 @@ pub fn typed(
     pseudo: Option<&Pseudonymiser>,
 ) -> PolarsResult<Typed> {
     let specs = dataset.columns();
-    let results: Vec<(Values, Vec<(usize, Reason)>)> = specs
+    let results: Vec<(Values<'_>, Vec<(usize, Reason)>)> = specs
         .par_iter()
         .map(|spec| {
             coerce_column(
@@ -164,13 +167,18 @@ pub fn typed(
         .collect();
     let kept = rows.len();
     columns.push(Column::new(SOURCE_ROW.into(), rows));
-    columns.push(Column::new(
-        SOURCE_FILE.into(),
-        vec![table.file.display().to_string(); kept],
-    ));
-    columns.push(Column::new(
-        SOURCE_SHEET.into(),
-        vec![table.sheet.clone().unwrap_or_default(); kept],
+    // One value for the whole table: a scalar column, not a string per row.
+    let constant = |name: &str, value: String| {
+        Column::new_scalar(
+            name.into(),
+            Scalar::new(DataType::String, AnyValue::StringOwned(value.into())),
+            kept,
+        )
+    };
+    columns.push(constant(SOURCE_FILE, table.file.display().to_string()));
+    columns.push(constant(
+        SOURCE_SHEET,
+        table.sheet.clone().unwrap_or_default(),
     ));
     let frame = DataFrame::new(kept, columns)?;
     Ok(Typed { frame, rejected })

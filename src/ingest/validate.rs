@@ -83,24 +83,39 @@ fn duplicates(r: &Rows<'_>, keys: &[&'static str]) -> PolarsResult<Vec<Broken>> 
         .iter()
         .map(|s| s.str())
         .collect::<PolarsResult<_>>()?;
-    let mut seen: HashMap<Vec<Option<&str>>, usize> = HashMap::new();
     let mut out = Vec::new();
-    for i in 0..r.df.height() {
-        let key: Vec<Option<&str>> = cols.iter().map(|c| c.get(i)).collect();
-        match seen.get(&key) {
-            Some(&first) => {
-                let (file, _, row) = r.origin(first)?;
-                out.push(Broken {
-                    row: i,
-                    column: keys[0],
-                    value: key[0].unwrap_or("").to_string(),
-                    reason: Reason::DuplicateId {
-                        first: format!("{file} 第{row}行 / row {row}"),
-                    },
-                });
+    let mut duplicate = |i: usize, first: usize, value: Option<&str>| -> PolarsResult<()> {
+        let (file, _, row) = r.origin(first)?;
+        out.push(Broken {
+            row: i,
+            column: keys[0],
+            value: value.unwrap_or("").to_string(),
+            reason: Reason::DuplicateId {
+                first: format!("{file} 第{row}行 / row {row}"),
+            },
+        });
+        Ok(())
+    };
+    if let [only] = cols.as_slice() {
+        // One key (the usual record id): no key vector per row.
+        let mut seen: HashMap<Option<&str>, usize> = HashMap::with_capacity(r.df.height());
+        for (i, key) in only.iter().enumerate() {
+            match seen.get(&key) {
+                Some(&first) => duplicate(i, first, key)?,
+                None => {
+                    seen.insert(key, i);
+                }
             }
-            None => {
-                seen.insert(key, i);
+        }
+    } else {
+        let mut seen: HashMap<Vec<Option<&str>>, usize> = HashMap::new();
+        for i in 0..r.df.height() {
+            let key: Vec<Option<&str>> = cols.iter().map(|c| c.get(i)).collect();
+            match seen.get(&key) {
+                Some(&first) => duplicate(i, first, key[0])?,
+                None => {
+                    seen.insert(key, i);
+                }
             }
         }
     }
