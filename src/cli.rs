@@ -127,6 +127,21 @@ pub enum Command {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// Draw the yearly spot-check sample of personal-matters reports
+    /// (clause 二十) from the store's leaders: a share of city-managed
+    /// cadres, a further share of top leaders, every district head.
+    Sample {
+        /// What to sample: personal-matters.
+        kind: String,
+        /// The pipeline file (TOML): the store, the rules, the output folder.
+        pipeline: PathBuf,
+        /// The year the sample is for; leaders in office on its first day.
+        #[arg(long)]
+        year: i32,
+        /// The random seed (printed and recorded; without it one is made).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Write a commented pipeline file for a new site (and a random
     /// reporter key beside it); refuses to overwrite.
     Init {

@@ -236,6 +236,30 @@ fn main() -> ExitCode {
         Command::Validate { pipeline, today } => {
             app::ingest_only(&pipeline, today, false, &mut log).map(|s| ingest_outcome(&s, quiet))
         }
+        Command::Sample {
+            kind,
+            pipeline,
+            year,
+            seed,
+        } => app::sample(&kind, &pipeline, year, seed).map(|s| {
+            let per: Vec<String> = s.per_reason.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            println!(
+                "personal-matters sample {}: {} of {} leaders in office ({}); seed {}; list sha256 {}",
+                s.year,
+                s.per_reason.values().sum::<usize>(),
+                s.eligible,
+                per.join(", "),
+                s.seed,
+                s.list_sha256
+            );
+            if s.excluded > 0 {
+                println!("  {} drawn last year were not drawn at random again", s.excluded);
+            }
+            for f in &s.files {
+                println!("  {}", f.display());
+            }
+            exit::OK
+        }),
         Command::Init { path, site } => app::init(&path, &site).map(|files| {
             for f in files {
                 log(&format!("wrote {}", f.display()));

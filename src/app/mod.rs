@@ -25,8 +25,10 @@ use crate::text::csv_row;
 mod chart;
 mod compose;
 mod run;
+mod sample;
 pub use chart::chart;
 pub use run::{Stages, run};
+pub use sample::{SampleSummary, sample};
 
 /// What `yanpan run` was asked to do.
 #[derive(Debug, Clone)]

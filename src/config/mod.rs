@@ -170,6 +170,8 @@ pub struct Pipeline {
     pub templates: Option<PathBuf>,
     pub follow_up: Vec<crate::report::common::FollowUpRule>,
     pub packets: Vec<crate::report::packet::Recipient>,
+    /// The rules of the personal-matters spot check.
+    pub personal_matters: crate::sample::Rules,
 }
 
 /// Defaults, named in one place.
@@ -511,6 +513,30 @@ fn validate(
         risk_score: risk,
         templates: report::templates(base, raw.report.templates.as_deref())?,
         packets: report::packets(&raw.packet)?,
+        personal_matters: {
+            let d = crate::sample::Rules::default();
+            match &raw.sample.personal_matters {
+                None => d,
+                Some(r) => crate::sample::Rules {
+                    city_managed_rate: ratio(
+                        "[sample.personal_matters] city_managed_rate",
+                        r.city_managed_rate,
+                        d.city_managed_rate,
+                    )?
+                    .get(),
+                    top_leader_rate: ratio(
+                        "[sample.personal_matters] top_leader_rate",
+                        r.top_leader_rate,
+                        d.top_leader_rate,
+                    )?
+                    .get(),
+                    all_district_heads: r.all_district_heads.unwrap_or(d.all_district_heads),
+                    exclude_previous_year: r
+                        .exclude_previous_year
+                        .unwrap_or(d.exclude_previous_year),
+                },
+            }
+        },
         output: resolve(
             base,
             raw.report.output.as_deref().unwrap_or(defaults::OUTPUT),

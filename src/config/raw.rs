@@ -22,6 +22,24 @@ pub(crate) struct RawPipeline {
     pub report: RawReport,
     #[serde(default)]
     pub packet: Vec<super::report::RawPacket>,
+    #[serde(default)]
+    pub sample: RawSample,
+}
+
+/// `[sample.personal_matters]`: the spot-check sample of clause 二十.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSample {
+    pub personal_matters: Option<RawPersonalMatters>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPersonalMatters {
+    pub city_managed_rate: Option<f64>,
+    pub top_leader_rate: Option<f64>,
+    pub all_district_heads: Option<bool>,
+    pub exclude_previous_year: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

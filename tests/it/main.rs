@@ -9,6 +9,7 @@ mod ingest_rules;
 mod ingest_sample;
 mod reports;
 mod rollup;
+mod sample;
 mod scheduled;
 mod store_cmds;
 mod synth;
