@@ -30,6 +30,8 @@ pub(super) struct Sources<'a> {
     pub clue_days: &'a [ClueDays],
     /// Each chart's SVG by id.
     pub charts: &'a BTreeMap<String, String>,
+    /// Leaders in office at the quarter's end.
+    pub tenures: &'a [report::rotation::Tenure],
     /// The quarter's repeat petitions.
     pub repeats: &'a [RepeatPetition],
     /// Each unit's portfolio (分管领导).
@@ -43,6 +45,7 @@ fn reports(
     own: &DataFrame,
     flags: &[Flag],
     scope: &str,
+    tenures: &[report::rotation::Tenure],
 ) -> Result<Vec<Report>> {
     let p = s.pipeline;
     let inputs = Inputs {
@@ -57,6 +60,8 @@ fn reports(
         follow_up: &p.follow_up,
         chart_dir: "../charts",
         scope,
+        tenures,
+        rotation: p.rotation,
     };
     let in_scope = unit_ids(own);
     let repeats: Vec<RepeatPetition> = s
@@ -87,6 +92,7 @@ fn reports(
         report::rectification::build(&inputs),
         "rectification report",
     )?);
+    out.push(report::rotation::build(&inputs));
     if !scope.is_empty() {
         // Citywide charts do not describe a portfolio: keep unit profiles only.
         for r in &mut out {
@@ -203,7 +209,7 @@ pub(super) fn compose(
     } else {
         "en"
     };
-    let city = reports(s, &w, s.own, s.flags, "")?;
+    let city = reports(s, &w, s.own, s.flags, "", s.tenures)?;
     let mut files = 0;
     // Thematic reports: each on its own, in every format.
     let written: Vec<Result<usize>> = city
@@ -267,7 +273,7 @@ fn packet_reports(
         }
         RecipientKind::Organisation => city
             .iter()
-            .filter(|x| x.id == "problem_units")
+            .filter(|x| x.id == "problem_units" || x.id == "rotation")
             .cloned()
             .collect(),
         RecipientKind::Portfolio(name) => {
@@ -296,7 +302,13 @@ fn packet_reports(
                 .cloned()
                 .collect();
             let scope = w.t("packet.scope_portfolio", &[("portfolio", name)]);
-            let mut list = reports(s, w, &own, &flags, &scope)?;
+            let tenures: Vec<report::rotation::Tenure> = s
+                .tenures
+                .iter()
+                .filter(|t| keep.contains(t.unit_id.as_str()))
+                .cloned()
+                .collect();
+            let mut list = reports(s, w, &own, &flags, &scope, &tenures)?;
             list.insert(0, report::packet::overview(w, q, &r.name, &list));
             list
         }

@@ -383,6 +383,73 @@ pub fn aggregate_only(
     })
 }
 
+/// The leaders in office on `day`, with their unit's name, for the
+/// rotation watch.
+fn tenures(store: &Store, day: NaiveDate) -> Result<Vec<report::rotation::Tenure>> {
+    let d = lit(day).cast(DataType::Date);
+    let leaders = polars_ctx(
+        store
+            .scan(Dataset::Leaders)?
+            .filter(
+                col("start_on")
+                    .lt_eq(d.clone())
+                    .and(col("end_on").is_null().or(col("end_on").gt_eq(d))),
+            )
+            .select([
+                col("person_id").cast(DataType::String),
+                col("unit_id").cast(DataType::String),
+                col("role").cast(DataType::String),
+                col("start_on").cast(DataType::Int32),
+            ])
+            .sort(["unit_id", "person_id"], Default::default())
+            .collect(),
+        "leaders in office",
+    )?;
+    let units = polars_ctx(
+        store
+            .scan(Dataset::Units)?
+            .select([
+                col("unit_id").cast(DataType::String),
+                col("name").cast(DataType::String),
+            ])
+            .collect(),
+        "unit names",
+    )?;
+    let strings = |df: &DataFrame, c: &str| -> Result<Vec<String>> {
+        Ok(polars_ctx(df.column(c).and_then(|s| s.str().cloned()), c)?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect())
+    };
+    let names: BTreeMap<String, String> = strings(&units, "unit_id")?
+        .into_iter()
+        .zip(strings(&units, "name")?)
+        .collect();
+    let starts = polars_ctx(
+        leaders.column("start_on").and_then(|c| c.i32().cloned()),
+        "start_on",
+    )?;
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN);
+    Ok(strings(&leaders, "person_id")?
+        .into_iter()
+        .zip(strings(&leaders, "unit_id")?)
+        .zip(strings(&leaders, "role")?)
+        .zip(starts.iter())
+        .filter_map(|(((person_id, unit_id), role), start)| {
+            Some(report::rotation::Tenure {
+                unit_name: names
+                    .get(&unit_id)
+                    .cloned()
+                    .unwrap_or_else(|| unit_id.clone()),
+                person_id,
+                unit_id,
+                role,
+                start_on: epoch + chrono::Duration::days(i64::from(start?)),
+            })
+        })
+        .collect())
+}
+
 /// Repeat petitions read for the report at most (it lists far fewer).
 const MAX_REPEATS_READ: u32 = 5000;
 

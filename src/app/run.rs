@@ -13,7 +13,7 @@ use polars::prelude::*;
 use super::{
     Aggregates, RunArgs, RunSummary, Timings, UsageError, aggregate_store, chart, compose, derive,
     frame_csv, ingest_and_store, polars_ctx, portfolios, problem_units, repeat_petitions,
-    table_quarters, write_parquet,
+    table_quarters, tenures, write_parquet,
 };
 use crate::aggregate::{self, UnitQuarter};
 use crate::cli::QuarterArg;
@@ -611,6 +611,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
 
         let portfolios = portfolios(&store)?;
         let repeats = repeat_petitions(&store, quarter, &uq.0)?;
+        let tenures = tenures(&store, quarter.last_day())?;
         let composed = compose::compose(
             &compose::Sources {
                 pipeline: &pipeline,
@@ -621,6 +622,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
                 clue_days: &clues,
                 charts: &svgs,
                 repeats: &repeats,
+                tenures: &tenures,
                 portfolios: &portfolios,
             },
             &staging,

@@ -172,6 +172,8 @@ pub struct Pipeline {
     pub packets: Vec<crate::report::packet::Recipient>,
     /// The rules of the personal-matters spot check.
     pub personal_matters: crate::sample::Rules,
+    /// Years in the same post after which rotation is due, overdue.
+    pub rotation: crate::report::rotation::RotationRules,
 }
 
 /// Defaults, named in one place.
@@ -513,6 +515,21 @@ fn validate(
         risk_score: risk,
         templates: report::templates(base, raw.report.templates.as_deref())?,
         packets: report::packets(&raw.packet)?,
+        rotation: {
+            let d = crate::report::rotation::RotationRules::default();
+            let r = raw.rotation.as_ref();
+            let due = r.and_then(|r| r.due_years).unwrap_or(d.due_years);
+            let overdue = r.and_then(|r| r.overdue_years).unwrap_or(d.overdue_years);
+            if !(due > 0.0 && overdue > due) {
+                return Err(format!(
+                    "[rotation] due_years = {due}, overdue_years = {overdue}: both positive, overdue after due"
+                ));
+            }
+            crate::report::rotation::RotationRules {
+                due_years: due,
+                overdue_years: overdue,
+            }
+        },
         personal_matters: {
             let d = crate::sample::Rules::default();
             match &raw.sample.personal_matters {

@@ -24,6 +24,15 @@ pub(crate) struct RawPipeline {
     pub packet: Vec<super::report::RawPacket>,
     #[serde(default)]
     pub sample: RawSample,
+    pub rotation: Option<RawRotation>,
+}
+
+/// `[rotation]`: years in the same post after which rotation is due, overdue.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRotation {
+    pub due_years: Option<f64>,
+    pub overdue_years: Option<f64>,
 }
 
 /// `[sample.personal_matters]`: the spot-check sample of clause 二十.

@@ -90,6 +90,9 @@ pub struct Inputs<'a> {
     pub chart_dir: &'a str,
     /// Names the scope of a portfolio packet ("" for the whole city).
     pub scope: &'a str,
+    /// Leaders in office at the quarter's end, for the rotation watch.
+    pub tenures: &'a [super::rotation::Tenure],
+    pub rotation: super::rotation::RotationRules,
 }
 
 impl Inputs<'_> {

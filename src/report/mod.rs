@@ -12,6 +12,7 @@ pub mod pdf;
 pub mod petitions;
 pub mod problem_units;
 pub mod rectification;
+pub mod rotation;
 pub mod wording;
 
 pub use model::{ChartRef, Report, Section, Table};

@@ -114,6 +114,7 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
         let sep = if i.zh() { "、" } else { ", " };
         let mut paragraphs = vec![i.sentence(f)];
         paragraphs.extend(own_flags.iter().map(|g| i.sentence(g)));
+        paragraphs.push(super::rotation::unit_line(i, &me.unit_id));
         paragraphs.push(w.t(
             "units.rectification",
             &[

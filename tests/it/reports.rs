@@ -166,6 +166,7 @@ fn reports_and_packets_carry_the_planted_signals_and_keep_hostile_text_inert() {
         "field_enforcement",
         "problem_units",
         "rectification",
+        "rotation",
     ];
     for id in ids {
         for ext in ["md", "html", "pdf", "xlsx"] {
@@ -238,6 +239,10 @@ fn reports_and_packets_carry_the_planted_signals_and_keep_hostile_text_inert() {
         head.contains("分析研判简报（总览）") && head.contains("问题突出单位政治生态分析研判报告")
     );
     let org = String::from_utf8(read("packets/organisation-department/index.html")).expect("utf-8");
+    assert!(
+        org.contains("领导干部交流轮岗提示"),
+        "the organisation department gets the rotation watch"
+    );
     assert!(org.contains("问题突出单位") && !org.contains("信访举报分析研判报告"));
     // 市农业农村局 is in the 统战部部长's portfolio, not the deputy secretary's.
     let deputy =
@@ -284,7 +289,7 @@ fn english_reports_are_complete_and_numbered_in_english() {
         });
         assert!(!missing, "{}: a wording key is missing", path.display());
     }
-    assert_eq!(seen, 10);
+    assert_eq!(seen, 11);
     let petitions = std::fs::read_to_string(thematic.join("petitions.md")).expect("md");
     assert!(
         petitions.starts_with("# Petition analysis, 2024Q4"),
