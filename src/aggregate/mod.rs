@@ -9,6 +9,7 @@ use crate::model::Quarter;
 pub mod calendar;
 pub mod follow_up;
 pub mod labels;
+pub mod matters;
 pub mod metrics;
 pub mod person;
 pub mod rollup;

@@ -30,6 +30,8 @@ pub(super) struct Sources<'a> {
     pub clue_days: &'a [ClueDays],
     /// Each chart's SVG by id.
     pub charts: &'a BTreeMap<String, String>,
+    /// The quarter's repeats as linked, against the export's mark.
+    pub linking: &'a crate::aggregate::matters::Agreement,
     /// Leaders in office at the quarter's end.
     pub tenures: &'a [report::rotation::Tenure],
     /// The quarter's repeat petitions.
@@ -71,7 +73,12 @@ fn reports(
         .cloned()
         .collect();
     let mut out = vec![polars_ctx(
-        report::petitions::build(&inputs, &repeats, p.concentration.q.get()),
+        report::petitions::build(
+            &inputs,
+            &repeats,
+            p.concentration.q.get(),
+            scope.is_empty().then_some((s.linking, p.link)),
+        ),
         "petition report",
     )?];
     out.push(polars_ctx(

@@ -24,6 +24,7 @@ use crate::text::csv_row;
 
 mod chart;
 mod compose;
+mod link;
 mod run;
 mod sample;
 pub use chart::chart;

@@ -612,6 +612,8 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         let portfolios = portfolios(&store)?;
         let repeats = repeat_petitions(&store, quarter, &uq.0)?;
         let tenures = tenures(&store, quarter.last_day())?;
+        let (matters, agreement) = super::link::link_quarter(&store, quarter, pipeline.link)?;
+        write_parquet(&staging, "tables/matters.parquet", matters)?;
         let composed = compose::compose(
             &compose::Sources {
                 pipeline: &pipeline,
@@ -623,6 +625,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
                 charts: &svgs,
                 repeats: &repeats,
                 tenures: &tenures,
+                linking: &agreement,
                 portfolios: &portfolios,
             },
             &staging,

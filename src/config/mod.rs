@@ -174,6 +174,8 @@ pub struct Pipeline {
     pub personal_matters: crate::sample::Rules,
     /// Years in the same post after which rotation is due, overdue.
     pub rotation: crate::report::rotation::RotationRules,
+    /// How petitions about the same matter are linked.
+    pub link: crate::aggregate::matters::LinkRules,
 }
 
 /// Defaults, named in one place.
@@ -515,6 +517,24 @@ fn validate(
         risk_score: risk,
         templates: report::templates(base, raw.report.templates.as_deref())?,
         packets: report::packets(&raw.packet)?,
+        link: {
+            let d = crate::aggregate::matters::LinkRules::default();
+            let r = raw.link.as_ref();
+            crate::aggregate::matters::LinkRules {
+                window_days: non_zero(
+                    "[link] window_days",
+                    r.and_then(|r| r.window_days),
+                    d.window_days as u32,
+                )?
+                .get() as i32,
+                similarity: ratio(
+                    "[link] similarity",
+                    r.and_then(|r| r.similarity),
+                    d.similarity,
+                )?
+                .get(),
+            }
+        },
         rotation: {
             let d = crate::report::rotation::RotationRules::default();
             let r = raw.rotation.as_ref();

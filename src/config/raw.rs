@@ -25,6 +25,15 @@ pub(crate) struct RawPipeline {
     #[serde(default)]
     pub sample: RawSample,
     pub rotation: Option<RawRotation>,
+    pub link: Option<RawLink>,
+}
+
+/// `[link]`: repeat linking of petitions about the same matter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLink {
+    pub window_days: Option<u32>,
+    pub similarity: Option<f64>,
 }
 
 /// `[rotation]`: years in the same post after which rotation is due, overdue.

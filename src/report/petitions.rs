@@ -8,6 +8,7 @@ use polars::prelude::*;
 
 use super::common::{Inputs, UnitRow, n, pct, sums, unit_rows};
 use super::model::{ChartRef, Figure, Report, Section, Table};
+use crate::aggregate::matters::{Agreement, LinkRules};
 use crate::aggregate::uq;
 use crate::detect::{concentration, prominent};
 use crate::model::{Channel, Discipline, EnumValue, KeyField, PetitionClass, Quarter};
@@ -155,6 +156,7 @@ pub fn build(
     i: &Inputs<'_>,
     repeats: &[RepeatPetition],
     concentration_q: f64,
+    linking: Option<(&Agreement, LinkRules)>,
 ) -> PolarsResult<Report> {
     let w = i.wording;
     let q = i.quarter;
@@ -331,14 +333,36 @@ pub fn build(
     };
     let repeat_section = Section {
         heading: w.s("petitions.h_repeat"),
-        paragraphs: vec![w.t(
-            "petitions.repeat",
-            &[
-                ("repeat", &n(repeat)),
-                ("share", &pct(repeat, petitions)),
-                ("listed", &repeats.len().min(MAX_REPEATS_LISTED)),
-            ],
-        )],
+        paragraphs: {
+            let mut p = vec![w.t(
+                "petitions.repeat",
+                &[
+                    ("repeat", &n(repeat)),
+                    ("share", &pct(repeat, petitions)),
+                    ("listed", &repeats.len().min(MAX_REPEATS_LISTED)),
+                ],
+            )];
+            if let Some((a, rules)) = linking {
+                p.push(w.t(
+                    "petitions.linked",
+                    &[
+                        ("window", &rules.window_days),
+                        ("similarity", &rules.similarity),
+                        ("computed", &a.computed),
+                        ("marked", &a.marked),
+                        ("both", &a.both),
+                        ("marked_only", &a.marked_only),
+                        ("computed_only", &a.computed_only),
+                        ("disagree", &(a.marked_only + a.computed_only)),
+                        (
+                            "share",
+                            &pct((a.marked_only + a.computed_only) as f64, a.petitions as f64),
+                        ),
+                    ],
+                ));
+            }
+            p
+        },
         table: (!repeats.is_empty()).then(|| Table {
             title: w.s("petitions.h_repeat"),
             headers: [

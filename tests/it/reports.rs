@@ -205,6 +205,15 @@ fn reports_and_packets_carry_the_planted_signals_and_keep_hostile_text_inert() {
     );
     // The hostile summary is listed among the repeat petitions, as text.
     let petitions = html("petitions");
+    // Repeat linking: every petition of the quarter has a matter, and the
+    // report says how the computed repeats compare with the export's mark.
+    let matters =
+        yanpan::store::read_parquet(&publication.join("tables/matters.parquet")).expect("matters");
+    assert_eq!(matters.height(), q4);
+    assert!(
+        petitions.contains("归并为同一事项") && petitions.contains("两者一致"),
+        "{petitions}"
+    );
     assert!(petitions.contains("XF2024HOSTILE001") && !petitions.contains("<script"));
     assert!(pdf.contains("#settext(fill:red)") && pdf.contains("<script>alert(1)</script>"));
     let md = String::from_utf8(read("thematic/petitions.md")).expect("utf-8");
