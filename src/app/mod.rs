@@ -384,18 +384,21 @@ pub fn aggregate_only(
     })
 }
 
+/// The store's leaders in office on `day` (started by then, not ended before).
+fn leaders_in_office(store: &Store, day: NaiveDate) -> Result<LazyFrame> {
+    let d = lit(day).cast(DataType::Date);
+    Ok(store.scan(Dataset::Leaders)?.filter(
+        col("start_on")
+            .lt_eq(d.clone())
+            .and(col("end_on").is_null().or(col("end_on").gt_eq(d))),
+    ))
+}
+
 /// The leaders in office on `day`, with their unit's name, for the
 /// rotation watch.
 fn tenures(store: &Store, day: NaiveDate) -> Result<Vec<report::rotation::Tenure>> {
-    let d = lit(day).cast(DataType::Date);
     let leaders = polars_ctx(
-        store
-            .scan(Dataset::Leaders)?
-            .filter(
-                col("start_on")
-                    .lt_eq(d.clone())
-                    .and(col("end_on").is_null().or(col("end_on").gt_eq(d))),
-            )
+        leaders_in_office(store, day)?
             .select([
                 col("person_id").cast(DataType::String),
                 col("unit_id").cast(DataType::String),

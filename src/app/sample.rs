@@ -42,16 +42,8 @@ fn text(df: &DataFrame, c: &str) -> Result<Vec<String>> {
 
 /// The leaders in office on `day`, with their unit's name and level.
 fn candidates(store: &Store, day: NaiveDate) -> Result<Vec<Candidate>> {
-    let d = lit(day).cast(DataType::Date);
     let leaders = polars_ctx(
-        store
-            .scan(Dataset::Leaders)?
-            .filter(
-                col("start_on")
-                    .lt_eq(d.clone())
-                    .and(col("end_on").is_null().or(col("end_on").gt_eq(d))),
-            )
-            .collect(),
+        super::leaders_in_office(store, day)?.collect(),
         "leaders in office",
     )?;
     let units = polars_ctx(store.scan(Dataset::Units)?.collect(), "units")?;

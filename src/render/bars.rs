@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::draw::{Painted, legend};
-use super::style::{self, PALETTE};
+use super::style::PALETTE;
 
 /// One series: a value per quarter.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,8 +51,7 @@ pub(super) fn paint<DB: DrawingBackend>(
 ) -> Painted {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     let px = |v: f64| (v * k) as u32;
-    let (_, h) = root.dim_in_pixel();
-    let (plot, bottom) = root.split_vertically(h - px(style::FOOTER_PX));
+    let (plot, bottom) = super::draw::with_footer(root, k);
     let n = spec.x_labels.len().max(1);
     let top = (0..n)
         .map(|i| {

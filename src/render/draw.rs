@@ -26,6 +26,15 @@ pub(super) fn font(size: f64, k: f64) -> TextStyle<'static> {
     (FAMILY, size * k).into_font().into()
 }
 
+/// The plot area and, under it, the footer for the legend and the footnote.
+pub(super) fn with_footer<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    k: f64,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let (_, h) = root.dim_in_pixel();
+    root.split_vertically(h - (style::FOOTER_PX * k) as u32)
+}
+
 /// What painting returns: the error message of the backend.
 pub(super) type Painted = Result<(), String>;
 
@@ -193,9 +202,8 @@ fn paint_line<DB: DrawingBackend>(
     k: f64,
 ) -> Painted {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
-    let (w, h) = root.dim_in_pixel();
     let px = |v: f64| (v * k) as u32;
-    let (plot, bottom) = root.split_vertically(h - px(style::FOOTER_PX));
+    let (plot, bottom) = with_footer(root, k);
     let y_max = spec
         .lines
         .iter()
@@ -273,9 +281,7 @@ fn paint_line<DB: DrawingBackend>(
         .enumerate()
         .map(|(i, l)| (l.name.clone(), l.dashed, PALETTE[i % PALETTE.len()]))
         .collect();
-    legend(&bottom, &names, &spec.footnote, k, false)?;
-    let _ = w;
-    Ok(())
+    legend(&bottom, &names, &spec.footnote, k, false)
 }
 
 /// The chart as SVG text. Font families list fallbacks, so a reader

@@ -44,8 +44,7 @@ pub(super) fn paint<DB: DrawingBackend>(
 ) -> Painted {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     let px = |v: f64| (v * k) as u32;
-    let (_, h) = root.dim_in_pixel();
-    let (plot, bottom) = root.split_vertically(h - px(style::FOOTER_PX));
+    let (plot, bottom) = super::draw::with_footer(root, k);
     let plot = plot
         .margin(px(10.0), 0, 0, 0)
         .titled(&spec.title, font(style::TITLE_PX, k))

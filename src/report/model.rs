@@ -56,10 +56,10 @@ pub struct Report {
 }
 
 impl Report {
-    /// Every table in the report, in reading order.
-    pub fn tables(&self) -> Vec<&Table> {
-        fn walk<'a>(s: &'a Section, out: &mut Vec<&'a Table>) {
-            out.extend(s.table.iter());
+    /// Every section and subsection, in reading order.
+    pub fn all_sections(&self) -> Vec<&Section> {
+        fn walk<'a>(s: &'a Section, out: &mut Vec<&'a Section>) {
+            out.push(s);
             for sub in &s.subsections {
                 walk(sub, out);
             }
@@ -71,19 +71,20 @@ impl Report {
         out
     }
 
+    /// Every table in the report, in reading order.
+    pub fn tables(&self) -> Vec<&Table> {
+        self.all_sections()
+            .into_iter()
+            .filter_map(|s| s.table.as_ref())
+            .collect()
+    }
+
     /// Every chart in the report, in reading order.
     pub fn charts(&self) -> Vec<&ChartRef> {
-        fn walk<'a>(s: &'a Section, out: &mut Vec<&'a ChartRef>) {
-            out.extend(s.chart.iter());
-            for sub in &s.subsections {
-                walk(sub, out);
-            }
-        }
-        let mut out = Vec::new();
-        for s in &self.sections {
-            walk(s, &mut out);
-        }
-        out
+        self.all_sections()
+            .into_iter()
+            .filter_map(|s| s.chart.as_ref())
+            .collect()
     }
 }
 
