@@ -161,6 +161,7 @@ pub struct Pipeline {
     pub key_field: crate::detect::key_field::KeyFieldRisk,
     pub common_problem: crate::detect::common_problem::CommonProblem,
     pub prominent: crate::detect::prominent::ProminentComplaints,
+    pub conversion: crate::detect::conversion::LowConversion,
     pub risk_score: crate::detect::risk_score::RiskScore,
     pub output: PathBuf,
     /// Quarters shown in trends.
@@ -513,6 +514,23 @@ fn validate(
         key_field: key_field(&raw.detect.key_field)?,
         common_problem: common_problem(&raw.detect.common_problem)?,
         prominent: prominent(&raw.detect.prominent_complaints)?,
+        conversion: {
+            let d = crate::detect::conversion::LowConversion::default();
+            let r = &raw.detect.conversion;
+            crate::detect::conversion::LowConversion {
+                window_quarters: quarters_setting(
+                    "[detect.conversion] window_quarters",
+                    r.window_quarters,
+                    d.window_quarters,
+                )?,
+                q: ratio("[detect.conversion] q", r.q, d.q)?.get(),
+                min_petitions: non_negative(
+                    "[detect.conversion] min_petitions",
+                    r.min_petitions,
+                    d.min_petitions,
+                )?,
+            }
+        },
         follow_up: report::follow_up(raw.report.follow_up.as_deref(), risk.threshold)?,
         risk_score: risk,
         templates: report::templates(base, raw.report.templates.as_deref())?,

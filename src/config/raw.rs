@@ -117,6 +117,8 @@ pub(crate) struct RawDetect {
     pub prominent_complaints: RawProminent,
     #[serde(default)]
     pub risk_score: RawRiskScore,
+    #[serde(default)]
+    pub conversion: RawConversion,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -168,4 +170,13 @@ pub(crate) struct RawReport {
     /// A folder with the site's wording.zh.toml / wording.en.toml / report.typ.
     pub templates: Option<String>,
     pub follow_up: Option<Vec<super::report::RawFollowUp>>,
+}
+
+/// `[detect.conversion]`: units whose petitions lead to far fewer cases.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConversion {
+    pub window_quarters: Option<u32>,
+    pub q: Option<f64>,
+    pub min_petitions: Option<f64>,
 }

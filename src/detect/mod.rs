@@ -4,6 +4,7 @@
 
 pub mod common_problem;
 pub mod concentration;
+pub mod conversion;
 pub mod expectation;
 pub mod key_field;
 pub mod panel;
@@ -144,6 +145,7 @@ pub struct DetectSettings {
     pub key_field: key_field::KeyFieldRisk,
     pub common_problem: common_problem::CommonProblem,
     pub prominent: prominent::ProminentComplaints,
+    pub conversion: conversion::LowConversion,
     pub deadline_days: u32,
     pub risk_score: risk_score::RiskScore,
 }
@@ -156,6 +158,7 @@ impl DetectSettings {
             key_field: p.key_field.clone(),
             common_problem: p.common_problem.clone(),
             prominent: p.prominent.clone(),
+            conversion: p.conversion.clone(),
             deadline_days: p.top_leader_clue_deadline_days.get(),
             risk_score: p.risk_score.clone(),
         }
@@ -172,13 +175,14 @@ impl DetectSettings {
 
 /// The detectors whose flags the risk score weighs, in the order a run
 /// applies them.
-pub const FLAGGING_DETECTORS: [&str; 6] = [
+pub const FLAGGING_DETECTORS: [&str; 7] = [
     concentration::NAME,
     key_field::NAME,
     common_problem::NAME,
     prominent::NAME,
     top_leader_clues::NAME,
     rectification::NAME,
+    conversion::NAME,
 ];
 
 /// The detectors, in order (the risk score comes after them: it reads
@@ -195,6 +199,7 @@ pub fn detectors(s: &DetectSettings) -> Vec<Box<dyn Detector>> {
             deadline_days: s.deadline_days,
         }),
         Box::new(rectification::Rectification),
+        Box::new(s.conversion.clone()),
     ]
 }
 

@@ -183,6 +183,7 @@ impl RiskScore {
 /// The Chinese name of a detector, for sentences.
 pub fn detector_zh(name: &str) -> &'static str {
     match name {
+        "conversion" => "信访举报转化率偏低",
         "concentration" => "信访举报比较集中",
         "key_field" => "重点领域风险",
         "common_problem" => "普遍性问题",

@@ -11,7 +11,7 @@ use super::model::{ChartRef, Figure, Report, Section, Table};
 use crate::aggregate::matters::{Agreement, LinkRules};
 use crate::aggregate::uq;
 use crate::detect::{concentration, prominent};
-use crate::model::{Channel, Discipline, EnumValue, KeyField, PetitionClass, Quarter};
+use crate::model::{Channel, Discipline, EnumValue, KeyField, PetitionClass, Quarter, Sanction};
 
 /// A repeat petition of the quarter, as the report lists it.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,6 +121,76 @@ fn composition(
             .map(|k| w.s(k))
             .to_vec(),
             rows: table_rows.into_iter().map(|r| r.1).collect(),
+        }),
+        ..Default::default()
+    })
+}
+
+/// From petitions to sanctions in the quarter (cases counted by their
+/// export source), and the units whose conversion is far below their
+/// level's.
+fn chain(i: &Inputs<'_>) -> PolarsResult<Section> {
+    let w = i.wording;
+    let forms = [
+        "cases_form_1",
+        "cases_form_2",
+        "cases_form_3",
+        "cases_form_4",
+    ];
+    let sanctions: Vec<String> = Sanction::VALUES
+        .iter()
+        .map(|v| format!("cases_sanction_{}", v.code))
+        .collect();
+    let mut cols: Vec<&str> = vec![uq::PETITIONS, uq::CLUES, "cases_source_petition", uq::CASES];
+    cols.extend(forms);
+    cols.extend(sanctions.iter().map(String::as_str));
+    let rows = unit_rows(i.own, &[i.quarter], &cols)?;
+    let v = sums(&rows, &[i.quarter], cols.len()).remove(0);
+    let flags = i.flags_of(crate::detect::conversion::NAME);
+    let mut paragraphs = vec![w.t(
+        "petitions.chain",
+        &[
+            ("petitions", &n(v[0])),
+            ("clues", &n(v[1])),
+            ("clue_share", &pct(v[1], v[0])),
+            ("from_petitions", &n(v[2])),
+            ("cases", &n(v[3])),
+        ],
+    )];
+    paragraphs.push(if flags.is_empty() {
+        w.s("petitions.conversion_none")
+    } else {
+        w.t("petitions.conversion_found", &[("units", &flags.len())])
+    });
+    paragraphs.extend(flags.iter().map(|f| i.sentence(f)));
+    let mut table_rows = vec![
+        vec![w.s("petitions.col_petitions"), n(v[0])],
+        vec![w.s("petitions.col_clues"), n(v[1])],
+        vec![w.s("petitions.chain_from_petitions"), n(v[2])],
+    ];
+    for (k, f) in forms.iter().enumerate() {
+        let label = if i.zh() {
+            crate::aggregate::labels::label_zh(f)
+        } else {
+            format!("cases in form {}", k + 1)
+        };
+        table_rows.push(vec![label, n(v[4 + k])]);
+    }
+    for (k, value) in Sanction::VALUES.iter().enumerate() {
+        let label = if i.zh() {
+            crate::aggregate::labels::label_zh(&sanctions[k])
+        } else {
+            format!("sanction: {}", value.en)
+        };
+        table_rows.push(vec![label, n(v[8 + k])]);
+    }
+    Ok(Section {
+        heading: w.s("petitions.h_chain"),
+        paragraphs,
+        table: Some(Table {
+            title: w.s("petitions.h_chain"),
+            headers: vec![w.s("petitions.col_stage"), w.s("petitions.col_count")],
+            rows: table_rows,
         }),
         ..Default::default()
     })
@@ -388,6 +458,7 @@ pub fn build(
         }),
         ..Default::default()
     };
+    let chain_section = chain(i)?;
     let mut fields = composition(i, "field", "petitions_field", KeyField::VALUES)?;
     fields.chart = Some(ChartRef {
         path: i.chart("key_fields"),
@@ -458,6 +529,7 @@ pub fn build(
             concentration_section,
             prominent_section,
             repeat_section,
+            chain_section,
         ],
     })
 }

@@ -319,7 +319,7 @@ fn risk_weights_come_from_the_pipeline_file_and_an_unknown_detector_is_refused()
     let dir = crate::TempDir::new();
     let original =
         std::fs::read_to_string(crate::root().join("pipelines/quarterly.toml")).expect("read");
-    let bad = original.replace("rectification = 1 }", "rectification = 1, rumours = 9 }");
+    let bad = original.replace("conversion = 2 }", "conversion = 2, rumours = 9 }");
     assert_ne!(bad, original, "the sample pipeline sets the weights");
     let path = dir.path().join("bad.toml");
     std::fs::write(&path, bad).expect("write");
@@ -335,4 +335,60 @@ fn risk_weights_come_from_the_pipeline_file_and_an_unknown_detector_is_refused()
         err.contains("no detector rumours") && err.contains("prominent_complaints"),
         "{err}"
     );
+}
+
+/// Ten streets with 30 petitions a quarter; nine turn 3 a quarter into
+/// cases, S00 none at all.
+fn conversion_city() -> UnitQuarter {
+    let quarters: Vec<Quarter> = "2024Q1".parse::<Quarter>().expect("q").range(4).collect();
+    let (mut id, mut name, mut level, mut q, mut petitions, mut from) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for u in 0..10u32 {
+        for quarter in &quarters {
+            id.push(format!("S{u:02}"));
+            name.push(format!("第{u}街道"));
+            level.push("street");
+            q.push(quarter.to_string());
+            petitions.push(30u32);
+            from.push(if u == 0 { 0u32 } else { 3 });
+        }
+    }
+    UnitQuarter(
+        df!("unit_id" => id, "name" => name, "level" => level, "quarter" => q,
+            "petitions" => petitions, "cases_source_petition" => from)
+        .expect("frame"),
+    )
+}
+
+#[test]
+fn low_conversion_flags_the_unit_that_follows_up_nothing_and_not_its_twin() {
+    use yanpan::detect::conversion::LowConversion;
+    let t = conversion_city();
+    let out = LowConversion::default()
+        .detect(&DetectInput {
+            unit_quarter: &t,
+            rollup: &t,
+            person_quarter: &DataFrame::empty(),
+            quarter: "2024Q4".parse().expect("q"),
+        })
+        .expect("detect");
+    let flagged: Vec<&str> = out.flags.iter().map(|f| f.unit_id.as_str()).collect();
+    assert_eq!(flagged, ["S00"]);
+    // 0 of 120 against the pooled 108 of 1,200 (9.0%): 10.8 expected.
+    contains_all(
+        &out.flags[0].sentence_zh,
+        &[
+            "受理信访举报120件",
+            "立案0件",
+            "同层级单位为9.0%",
+            "应约10.8件",
+        ],
+    );
+    let twin = out
+        .scores
+        .iter()
+        .find(|s| s.unit_id == "S01")
+        .expect("S01 tested");
+    assert!(!twin.flagged && twin.p > 0.3, "{twin:?}");
+    explained("conversion", &["[detect.conversion] min_petitions = 20"]);
 }
