@@ -43,14 +43,7 @@ fn city() -> UnitQuarter {
 fn the_unit_that_triples_is_flagged_and_its_twin_is_not() {
     let t = city();
     let settings = ConcentrationSettings::default();
-    let out = Concentration { settings }
-        .detect(&DetectInput {
-            unit_quarter: &t,
-            rollup: &t,
-            person_quarter: &DataFrame::empty(),
-            quarter: "2024Q4".parse().expect("q"),
-        })
-        .expect("detect");
+    let out = detected(&Concentration { settings }, &t);
     assert_eq!(out.scores.len(), 20, "every street is tested and scored");
     let flagged: Vec<&str> = out.flags.iter().map(|f| f.unit_id.as_str()).collect();
     assert_eq!(flagged, ["S00"], "only the street that tripled");
@@ -82,6 +75,18 @@ fn the_unit_that_triples_is_flagged_and_its_twin_is_not() {
         );
     }
     assert!(f.sentence_en.contains("30 petitions"), "{}", f.sentence_en);
+}
+
+/// `detector` on table `t` (as its own figures and its roll-up) for 2024Q4.
+fn detected(detector: &dyn Detector, t: &UnitQuarter) -> yanpan::detect::Outcome {
+    detector
+        .detect(&DetectInput {
+            unit_quarter: t,
+            rollup: t,
+            person_quarter: &DataFrame::empty(),
+            quarter: "2024Q4".parse().expect("q"),
+        })
+        .expect("detect")
 }
 
 fn yanpan(args: &[&str]) -> std::process::Output {
@@ -204,14 +209,7 @@ fn field_city() -> UnitQuarter {
 fn key_field_flags_the_unit_whose_share_stands_out_and_not_its_twin() {
     use yanpan::detect::key_field::KeyFieldRisk;
     let t = field_city();
-    let out = KeyFieldRisk::default()
-        .detect(&DetectInput {
-            unit_quarter: &t,
-            rollup: &t,
-            person_quarter: &DataFrame::empty(),
-            quarter: "2024Q4".parse().expect("q"),
-        })
-        .expect("detect");
+    let out = detected(&KeyFieldRisk::default(), &t);
     let flagged: Vec<(&str, &str)> = out
         .flags
         .iter()
@@ -364,14 +362,7 @@ fn conversion_city() -> UnitQuarter {
 fn low_conversion_flags_the_unit_that_follows_up_nothing_and_not_its_twin() {
     use yanpan::detect::conversion::LowConversion;
     let t = conversion_city();
-    let out = LowConversion::default()
-        .detect(&DetectInput {
-            unit_quarter: &t,
-            rollup: &t,
-            person_quarter: &DataFrame::empty(),
-            quarter: "2024Q4".parse().expect("q"),
-        })
-        .expect("detect");
+    let out = detected(&LowConversion::default(), &t);
     let flagged: Vec<&str> = out.flags.iter().map(|f| f.unit_id.as_str()).collect();
     assert_eq!(flagged, ["S00"]);
     // 0 of 120 against the pooled 108 of 1,200 (9.0%): 10.8 expected.
