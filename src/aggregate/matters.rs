@@ -112,8 +112,23 @@ pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<usize> {
             .filter(|r| !r.is_empty())
             .map(|person| format!("{person}\u{1f}{}", x.unit))
     });
-    // Near-identical summaries about the same unit.
-    let grams: Vec<Vec<(char, char)>> = p.iter().map(|x| bigrams(x.summary)).collect();
+    // Near-identical summaries about the same unit. Exports repeat the same
+    // wording often, so each distinct bigram set is kept once and each pair
+    // of distinct sets is compared once.
+    let mut distinct: HashMap<Vec<(char, char)>, usize> = HashMap::new();
+    let mut grams: Vec<Vec<(char, char)>> = Vec::new();
+    let set_of: Vec<usize> = p
+        .iter()
+        .map(|x| {
+            let g = bigrams(x.summary);
+            let next = grams.len();
+            *distinct.entry(g.clone()).or_insert_with(|| {
+                grams.push(g);
+                next
+            })
+        })
+        .collect();
+    let mut similar: HashMap<(usize, usize), bool> = HashMap::new();
     let mut by_unit: HashMap<&str, Vec<usize>> = HashMap::new();
     for &i in &order {
         by_unit.entry(p[i].unit).or_default().push(i);
@@ -126,7 +141,11 @@ pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<usize> {
                 .take_while(|&&j| p[i].day - p[j].day <= rules.window_days)
                 .take(MAX_COMPARED);
             for &j in earlier {
-                if jaccard(&grams[i], &grams[j]) >= rules.similarity {
+                let (a, b) = (set_of[i].min(set_of[j]), set_of[i].max(set_of[j]));
+                let near = *similar
+                    .entry((a, b))
+                    .or_insert_with(|| jaccard(&grams[a], &grams[b]) >= rules.similarity);
+                if near {
                     sets.union(i, j);
                 }
             }
