@@ -44,7 +44,7 @@ impl Marked {
         }
         let df = store::read_parquet(&path)?;
         let text = |c: &str| -> Result<Vec<Option<String>>> {
-            Ok(polars_ctx(df.column(c).and_then(|c| c.str().cloned()), c)?
+            Ok(super::text_column(&df, c)?
                 .iter()
                 .map(|v| v.map(str::to_string))
                 .collect())
@@ -160,17 +160,6 @@ pub(super) fn set_inputs<'a>(s: SetSources<'a>) -> Result<SetInputs<'a>> {
     })
 }
 
-/// The distinct values of a text column.
-fn text_set(df: &DataFrame, column: &str) -> Result<HashSet<String>> {
-    Ok(
-        polars_ctx(df.column(column).and_then(|c| c.str().cloned()), column)?
-            .iter()
-            .flatten()
-            .map(str::to_string)
-            .collect(),
-    )
-}
-
 fn usage<T>(message: String) -> Result<T> {
     Err(UsageError(message).into())
 }
@@ -199,30 +188,21 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         return usage(format!("{}: name an .svg or .png file", a.out.display()));
     }
     let store = Store::new(&pipeline.store);
-    let read = |name: &str| -> Result<DataFrame> {
-        let path = store.derived_path(name);
-        if !path.is_file() {
-            return usage(format!(
-                "{} is missing: run `yanpan aggregate {}` first",
-                path.display(),
-                a.pipeline.display()
-            ));
-        }
-        Ok(store::read_parquet(&path)?)
-    };
-    let (own, rollup) = (read("unit_quarter")?, read("unit_quarter_rollup")?);
     let n = a
         .quarters
         .unwrap_or(pipeline.report_history_quarters.get() as usize)
         .max(1);
     let quarters: Vec<Quarter> = quarter.offset(1 - n as i32).through(quarter).collect();
-    let held = text_set(&own, "quarter")?;
-    if let Some(q) = quarters.iter().find(|q| !held.contains(&q.to_string())) {
-        return usage(format!(
-            "the derived tables do not hold {q}: run `yanpan aggregate {} --quarter {quarter}`",
-            a.pipeline.display()
-        ));
-    }
+    let remedy = format!(
+        "run `yanpan aggregate {} --quarter {quarter}` first",
+        a.pipeline.display()
+    );
+    let [own, rollup] = super::read_derived(
+        &store,
+        ["unit_quarter", "unit_quarter_rollup"],
+        &quarters,
+        &remedy,
+    )?;
     let city = polars_ctx(
         aggregate::citywide(&UnitQuarter(own.clone())),
         "citywide totals",

@@ -39,9 +39,7 @@ pub(super) fn link_quarter(
             .collect(),
         "petitions to link",
     )?;
-    let s = |c: &str| -> Result<StringChunked> {
-        polars_ctx(df.column(c).and_then(|x| x.str().cloned()), c)
-    };
+    let s = |c: &str| super::text_column(&df, c);
     let (ids, units, people, reporters, summaries, quarters) = (
         s("petition_id")?,
         s("unit_id")?,

@@ -384,6 +384,59 @@ pub fn aggregate_only(
     })
 }
 
+/// A text column of `df` (any type, cast to text), nulls kept.
+pub(super) fn text_column(df: &DataFrame, column: &str) -> Result<StringChunked> {
+    polars_ctx(
+        df.column(column)
+            .and_then(|c| c.cast(&DataType::String))
+            .and_then(|c| c.str().cloned()),
+        column,
+    )
+}
+
+/// A text column as strings, a null as "".
+pub(super) fn strings(df: &DataFrame, column: &str) -> Result<Vec<String>> {
+    Ok(text_column(df, column)?
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect())
+}
+
+/// The distinct non-null values of a text column.
+pub(super) fn text_set(df: &DataFrame, column: &str) -> Result<std::collections::HashSet<String>> {
+    Ok(text_column(df, column)?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect())
+}
+
+/// The store's derived tables `names`, which must hold every one of
+/// `quarters`; `remedy` says how to make them when they are missing or short.
+pub(super) fn read_derived<const N: usize>(
+    store: &Store,
+    names: [&str; N],
+    quarters: &[Quarter],
+    remedy: &str,
+) -> Result<[DataFrame; N]> {
+    let mut out = Vec::with_capacity(N);
+    for name in names {
+        let path = store.derived_path(name);
+        if !path.is_file() {
+            return Err(UsageError(format!("{} is missing: {remedy}", path.display())).into());
+        }
+        out.push(store::read_parquet(&path)?);
+    }
+    if let Some(first) = out.first() {
+        let held = text_set(first, "quarter")?;
+        if let Some(q) = quarters.iter().find(|q| !held.contains(&q.to_string())) {
+            return Err(UsageError(format!("the derived tables do not hold {q}: {remedy}")).into());
+        }
+    }
+    out.try_into()
+        .map_err(|_| anyhow::anyhow!("one table for each of {N} names"))
+}
+
 /// The store's leaders in office on `day` (started by then, not ended before).
 fn leaders_in_office(store: &Store, day: NaiveDate) -> Result<LazyFrame> {
     let d = lit(day).cast(DataType::Date);
@@ -419,12 +472,6 @@ fn tenures(store: &Store, day: NaiveDate) -> Result<Vec<report::rotation::Tenure
             .collect(),
         "unit names",
     )?;
-    let strings = |df: &DataFrame, c: &str| -> Result<Vec<String>> {
-        Ok(polars_ctx(df.column(c).and_then(|s| s.str().cloned()), c)?
-            .iter()
-            .map(|v| v.unwrap_or_default().to_string())
-            .collect())
-    };
     let names: BTreeMap<String, String> = strings(&units, "unit_id")?
         .into_iter()
         .zip(strings(&units, "name")?)
@@ -488,28 +535,15 @@ fn repeat_petitions(
             .collect(),
         "repeat petitions",
     )?;
-    let names: BTreeMap<String, String> = {
-        let ids = polars_ctx(
-            own.column("unit_id").and_then(|c| c.str().cloned()),
-            "unit_id",
-        )?;
-        let ns = polars_ctx(own.column("name").and_then(|c| c.str().cloned()), "name")?;
-        ids.iter()
-            .zip(ns.iter())
-            .filter_map(|(i, n)| Some((i?.to_string(), n?.to_string())))
-            .collect()
-    };
-    let text = |c: &str| -> Result<Vec<String>> {
-        Ok(polars_ctx(df.column(c).and_then(|c| c.str().cloned()), c)?
-            .iter()
-            .map(|v| v.unwrap_or_default().to_string())
-            .collect())
-    };
+    let names: BTreeMap<String, String> = strings(own, "unit_id")?
+        .into_iter()
+        .zip(strings(own, "name")?)
+        .collect();
     let (ids, units, dates, summaries) = (
-        text("petition_id")?,
-        text("unit_id")?,
-        text("received_on")?,
-        text("summary")?,
+        strings(&df, "petition_id")?,
+        strings(&df, "unit_id")?,
+        strings(&df, "received_on")?,
+        strings(&df, "summary")?,
     );
     Ok(ids
         .into_iter()
@@ -539,14 +573,10 @@ fn portfolios(store: &Store) -> Result<BTreeMap<String, String>> {
             .collect(),
         "unit portfolios",
     )?;
-    let ids = polars_ctx(
-        units.column("unit_id").and_then(|c| c.str().cloned()),
-        "unit_id",
-    )?;
-    let ps = polars_ctx(
-        units.column("portfolio").and_then(|c| c.str().cloned()),
-        "portfolio",
-    )?;
+    let (ids, ps) = (
+        text_column(&units, "unit_id")?,
+        text_column(&units, "portfolio")?,
+    );
     Ok(ids
         .iter()
         .zip(ps.iter())

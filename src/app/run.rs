@@ -142,14 +142,7 @@ fn skippable(
             .collect(),
         "stored units",
     )?;
-    let units = polars_ctx(
-        units.column("unit_id").and_then(|c| c.str().cloned()),
-        "unit_id",
-    )?
-    .iter()
-    .flatten()
-    .map(str::to_string)
-    .collect();
+    let units = super::text_set(&units, "unit_id")?;
     Ok(Some(ingest::Unchanged {
         files: inputs
             .iter()
@@ -228,36 +221,12 @@ fn stored_aggregates(
     store: &Store,
     quarters: &[Quarter],
 ) -> Result<(Aggregates, [(&'static str, DataFrame); 3])> {
-    let read = |name: &str| -> Result<DataFrame> {
-        let path = store.derived_path(name);
-        if !path.is_file() {
-            return Err(UsageError(format!(
-                "{} is missing: run the aggregate stage first",
-                path.display()
-            ))
-            .into());
-        }
-        Ok(store::read_parquet(&path)?)
-    };
-    let (own, rollup, people) = (
-        read("unit_quarter")?,
-        read("unit_quarter_rollup")?,
-        read("person_quarter")?,
-    );
-    let held: std::collections::HashSet<String> = polars_ctx(
-        own.column("quarter").and_then(|c| c.str().cloned()),
-        "quarter",
-    )?
-    .iter()
-    .flatten()
-    .map(str::to_string)
-    .collect();
-    if let Some(q) = quarters.iter().find(|q| !held.contains(&q.to_string())) {
-        return Err(UsageError(format!(
-            "the derived tables do not hold {q}: run the aggregate stage for this quarter"
-        ))
-        .into());
-    }
+    let [own, rollup, people] = super::read_derived(
+        store,
+        ["unit_quarter", "unit_quarter_rollup", "person_quarter"],
+        quarters,
+        "run the aggregate stage for this quarter",
+    )?;
     let uq = UnitQuarter(own.clone());
     let tables = Aggregates {
         citywide: polars_ctx(aggregate::citywide(&uq), "citywide totals")?,
@@ -502,22 +471,23 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     clock.lap("store");
     checkpoint(args, "ingest");
 
-    if !stages.aggregate && !stages.publish {
-        let done = RunSummary {
+    let summary =
+        |publication, flags, per: BTreeMap<String, usize>, packets, clock: &Timings| RunSummary {
             quarter,
-            publication: None,
+            publication,
             rows_read,
             rows_quarantined,
             inputs_unchanged: unchanged,
-            flags: 0,
-            flags_per_detector: BTreeMap::new(),
-            packets: Vec::new(),
+            flags,
+            flags_per_detector: per,
+            packets,
             stage_seconds: clock.0.clone(),
             warnings: warnings.clone(),
             plan: Vec::new(),
         };
+    if !stages.aggregate && !stages.publish {
         drop(lock);
-        return Ok(done);
+        return Ok(summary(None, 0, BTreeMap::new(), Vec::new(), &clock));
     }
     let table_span = table_quarters(&pipeline, quarter);
     let (tables, derived) = if stages.aggregate {
@@ -534,20 +504,6 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
     };
     clock.lap("aggregate");
     checkpoint(args, "aggregate");
-    let summary =
-        |publication, flags, per: BTreeMap<String, usize>, packets, clock: &Timings| RunSummary {
-            quarter,
-            publication,
-            rows_read,
-            rows_quarantined,
-            inputs_unchanged: unchanged,
-            flags,
-            flags_per_detector: per,
-            packets,
-            stage_seconds: clock.0.clone(),
-            warnings: warnings.clone(),
-            plan: Vec::new(),
-        };
     if !stages.publish {
         drop(lock);
         return Ok(summary(None, 0, BTreeMap::new(), Vec::new(), &clock));

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::{UsageError, polars_ctx};
+use super::{UsageError, polars_ctx, strings};
 use crate::config::Pipeline;
 use crate::model::{Dataset, UnitLevel};
 use crate::publish::sha256_hex;
@@ -29,17 +29,6 @@ pub struct SampleSummary {
     pub files: Vec<PathBuf>,
 }
 
-fn text(df: &DataFrame, c: &str) -> Result<Vec<String>> {
-    Ok(
-        polars_ctx(df.column(c).and_then(|s| s.cast(&DataType::String)), c)?
-            .str()
-            .map_err(anyhow::Error::new)?
-            .iter()
-            .map(|v| v.unwrap_or_default().to_string())
-            .collect(),
-    )
-}
-
 /// The leaders in office on `day`, with their unit's name and level.
 fn candidates(store: &Store, day: NaiveDate) -> Result<Vec<Candidate>> {
     let leaders = polars_ctx(
@@ -48,9 +37,9 @@ fn candidates(store: &Store, day: NaiveDate) -> Result<Vec<Candidate>> {
     )?;
     let units = polars_ctx(store.scan(Dataset::Units)?.collect(), "units")?;
     let (ids, names, levels) = (
-        text(&units, "unit_id")?,
-        text(&units, "name")?,
-        text(&units, "level")?,
+        strings(&units, "unit_id")?,
+        strings(&units, "name")?,
+        strings(&units, "level")?,
     );
     let unit: BTreeMap<&str, (&str, &str)> = ids
         .iter()
@@ -58,10 +47,10 @@ fn candidates(store: &Store, day: NaiveDate) -> Result<Vec<Candidate>> {
         .map(|(i, (n, l))| (i.as_str(), (n.as_str(), l.as_str())))
         .collect();
     let (people, at, role, rank) = (
-        text(&leaders, "person_id")?,
-        text(&leaders, "unit_id")?,
-        text(&leaders, "role")?,
-        text(&leaders, "rank")?,
+        strings(&leaders, "person_id")?,
+        strings(&leaders, "unit_id")?,
+        strings(&leaders, "role")?,
+        strings(&leaders, "rank")?,
     );
     Ok((0..leaders.height())
         .map(|i| {
@@ -126,7 +115,7 @@ pub fn sample(kind: &str, pipeline: &Path, year: i32, seed: Option<u64>) -> Resu
     let excluded: HashSet<String> =
         if p.personal_matters.exclude_previous_year && previous.is_file() {
             let last = store::read_parquet(&previous)?;
-            let (ids, reasons) = (text(&last, "person_id")?, text(&last, "reason")?);
+            let (ids, reasons) = (strings(&last, "person_id")?, strings(&last, "reason")?);
             ids.into_iter()
                 .zip(reasons)
                 .filter(|(_, r)| r != sample::Reason::DistrictHead.code())

@@ -11,7 +11,7 @@ use super::multiples::{Multiples, Panel};
 use super::ranked::{MAX_ROWS, RankedChart, RankedRow};
 use super::set::SetInputs;
 use super::spec::Chart;
-use crate::aggregate::rows::unit_rows as rows;
+use crate::aggregate::rows::{median, unit_rows as rows};
 use crate::aggregate::uq;
 use crate::model::KeyField;
 
@@ -379,19 +379,6 @@ pub fn profile(i: &SetInputs<'_>, unit_id: &str) -> PolarsResult<Option<Chart>> 
     })))
 }
 
-fn median(v: &mut [f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
-}
-
 /// A unit id safe as part of a file name.
 pub fn sanitize(id: &str) -> String {
     id.chars()
@@ -408,13 +395,6 @@ pub fn sanitize(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn median_of_odd_and_even_lengths() {
-        assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), Some(2.5));
-        assert_eq!(median(&mut []), None);
-    }
 
     #[test]
     fn unit_ids_become_safe_file_names() {

@@ -186,14 +186,5 @@ pub fn pct(part: f64, whole: f64) -> String {
 
 /// The median of `v` (0 when empty).
 pub fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let k = v.len();
-    if k % 2 == 1 {
-        v[k / 2]
-    } else {
-        (v[k / 2 - 1] + v[k / 2]) / 2.0
-    }
+    crate::aggregate::rows::median(&mut v).unwrap_or(0.0)
 }

@@ -71,11 +71,12 @@ pub fn watch(
 
 /// One unit's line for the problem-unit report: how many are due or overdue.
 pub fn unit_line(i: &Inputs<'_>, unit_id: &str) -> String {
-    let day = i.quarter.last_day();
-    let mine: Vec<&Tenure> = i.tenures.iter().filter(|t| t.unit_id == unit_id).collect();
-    let list: Vec<Tenure> = mine.into_iter().cloned().collect();
-    let w = watch(&list, i.rotation, day);
-    let count = |s: Status| w.iter().filter(|x| x.0 == s).count();
+    let w = watch(i.tenures, i.rotation, i.quarter.last_day());
+    let count = |s: Status| {
+        w.iter()
+            .filter(|x| x.0 == s && x.2.unit_id == unit_id)
+            .count()
+    };
     i.wording.t(
         "rotation.unit_line",
         &[

@@ -78,6 +78,26 @@ pub fn sample_pipeline(dir: &Path) -> PathBuf {
     path
 }
 
+/// Runs the yanpan binary with `args`.
+pub fn yanpan(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+/// `yanpan run PIPELINE --quarter 2024Q4 EXTRA…`.
+pub fn run_2024q4(pipeline: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        pipeline.to_str().expect("utf-8"),
+        "--quarter",
+        "2024Q4",
+    ];
+    args.extend(extra);
+    yanpan(&args)
+}
+
 /// A pipeline in `dir` over a copy of the sample data in `dir/sample_data`
 /// (for tests that change an export).
 pub fn copied_sample_pipeline(dir: &Path) -> PathBuf {

@@ -116,15 +116,7 @@ fn every_wording_key_a_report_uses_exists_in_both_languages() {
 
 /// Runs 2024Q4 of `pipeline`; it must succeed.
 fn run_2024q4(pipeline: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_yanpan"))
-        .args([
-            "run",
-            pipeline.to_str().expect("utf-8"),
-            "--quarter",
-            "2024Q4",
-        ])
-        .output()
-        .expect("runs");
+    let out = crate::run_2024q4(pipeline, &[]);
     assert!(
         out.status.success(),
         "{}",

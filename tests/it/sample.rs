@@ -3,21 +3,18 @@
 //! list, and last year's random draws are not drawn again.
 
 use std::collections::HashSet;
-use std::process::Command;
 
 fn sample(pipeline: &std::path::Path, year: &str, seed: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_yanpan"))
-        .args([
-            "sample",
-            "personal-matters",
-            pipeline.to_str().expect("utf-8"),
-            "--year",
-            year,
-            "--seed",
-            seed,
-        ])
-        .output()
-        .expect("runs");
+    let path = pipeline.to_str().expect("utf-8");
+    let out = crate::yanpan(&[
+        "sample",
+        "personal-matters",
+        path,
+        "--year",
+        year,
+        "--seed",
+        seed,
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -40,10 +37,7 @@ fn column(df: &polars::prelude::DataFrame, c: &str) -> Vec<String> {
 fn the_personal_matters_sample_follows_the_rules_and_is_reproducible() {
     let dir = crate::TempDir::new();
     let pipeline = crate::sample_pipeline(dir.path());
-    let ingest = Command::new(env!("CARGO_BIN_EXE_yanpan"))
-        .args(["ingest", pipeline.to_str().expect("utf-8")])
-        .output()
-        .expect("runs");
+    let ingest = crate::yanpan(&["ingest", pipeline.to_str().expect("utf-8")]);
     assert!(
         ingest.status.success(),
         "{}",

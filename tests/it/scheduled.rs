@@ -5,22 +5,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn yanpan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yanpan"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
+use crate::yanpan;
 
 fn run(pipeline: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "run",
-        pipeline.to_str().expect("utf-8"),
-        "--quarter",
-        "2024Q4",
-    ];
-    args.extend(extra);
-    yanpan(&args)
+    crate::run_2024q4(pipeline, extra)
 }
 
 fn stderr(o: &Output) -> String {

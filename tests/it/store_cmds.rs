@@ -3,16 +3,11 @@
 //! says how many changed, and validate writes nothing.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const HEADER: &str = "信访件编号,受理日期,来源渠道,信访类别,被反映单位,被反映人职务类别,是否署名,是否重复件,是否转为问题线索,反映内容摘要\n";
 
-fn yanpan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yanpan"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
+use crate::yanpan;
 
 fn setup(dir: &Path) -> std::path::PathBuf {
     let units = crate::root().join("tests/fixtures/ingest/units.csv");
