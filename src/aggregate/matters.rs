@@ -88,6 +88,35 @@ fn jaccard(a: &[(char, char)], b: &[(char, char)]) -> f64 {
 }
 
 /// For each petition, the index of its matter's earliest petition.
+impl LinkRules {
+    /// For `yanpan explain link`.
+    pub fn explain(&self) -> crate::detect::Explanation {
+        let (a, b) = (
+            "反映某局副局长在工程招标中收受好处费",
+            "再次反映某局副局长在工程招标中收受好处费",
+        );
+        let s = jaccard(&bigrams(a), &bigrams(b));
+        crate::detect::Explanation {
+            method: "Petitions about the same matter are linked into one matter (重复件归并), whether or not the export\n\
+                     marks them: within window_days of each other, two petitions are linked when they share a reporter\n\
+                     key, or name the same person at the same unit, or concern the same unit with summaries whose\n\
+                     character-bigram Jaccard similarity is at least `similarity`. Links are closed transitively\n\
+                     (union-find); a matter's id is its earliest petition's. Each petition of the quarter gets a\n\
+                     matter_id in tables/matters.parquet beside the export's own mark, and the petition report says\n\
+                     how often the two disagree."
+                .into(),
+            settings: vec![
+                ("[link] window_days".into(), self.window_days.to_string()),
+                ("[link] similarity".into(), self.similarity.to_string()),
+            ],
+            example: format!(
+                "\"{a}\" and \"{b}\" at one unit, 30 days apart: similarity {s:.2}, {}.",
+                if s >= self.similarity { "one matter" } else { "two matters" }
+            ),
+        }
+    }
+}
+
 pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<usize> {
     let mut order: Vec<usize> = (0..p.len()).collect();
     order.sort_by(|&a, &b| (p[a].day, p[a].id).cmp(&(p[b].day, p[b].id)));

@@ -15,6 +15,7 @@ pub mod person;
 pub mod rollup;
 pub mod rows;
 pub mod stocks;
+pub mod supervision;
 
 /// Column names of the unit × quarter table.
 pub mod uq {

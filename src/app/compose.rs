@@ -38,6 +38,8 @@ pub(super) struct Sources<'a> {
     pub repeats: &'a [RepeatPetition],
     /// Each unit's portfolio (分管领导).
     pub portfolios: &'a BTreeMap<String, String>,
+    /// The year's supervision coverage, when the store holds activities.
+    pub supervision: Option<&'a crate::aggregate::supervision::SupervisionCheck>,
 }
 
 /// Every report, for the whole city or (with `scope`) for some units.
@@ -100,6 +102,10 @@ fn reports(
         "rectification report",
     )?);
     out.push(report::rotation::build(&inputs));
+    if let Some(check) = s.supervision.filter(|_| scope.is_empty()) {
+        // The minimums are the supervising bodies' own: reported citywide.
+        out.push(report::supervision::build(&inputs, check));
+    }
     if !scope.is_empty() {
         // Citywide charts do not describe a portfolio: keep unit profiles only.
         for r in &mut out {
@@ -280,7 +286,7 @@ fn packet_reports(
         }
         RecipientKind::Organisation => city
             .iter()
-            .filter(|x| x.id == "problem_units" || x.id == "rotation")
+            .filter(|x| ["problem_units", "rotation", "supervision"].contains(&x.id.as_str()))
             .cloned()
             .collect(),
         RecipientKind::Portfolio(name) => {

@@ -27,6 +27,7 @@ mod compose;
 mod link;
 mod run;
 mod sample;
+mod supervision;
 pub use chart::chart;
 pub use run::{Stages, run};
 pub use sample::{SampleSummary, sample};
@@ -668,17 +669,32 @@ pub fn explain(detector: Option<&str>, pipeline: Option<&Path>) -> Result<String
         .copied()
         .chain(std::iter::once(detect::risk_score::NAME))
         .collect();
+    const RULES: [&str; 3] = ["link", "rotation", "supervision"];
+    let rules = |name: &str| match name {
+        "link" => Some(p.as_ref().map(|p| p.link).unwrap_or_default().explain()),
+        "rotation" => Some(p.as_ref().map(|p| p.rotation).unwrap_or_default().explain()),
+        "supervision" => Some(
+            p.as_ref()
+                .map(|p| p.supervision.clone())
+                .unwrap_or_default()
+                .explain(),
+        ),
+        _ => None,
+    };
     match detector {
         None => Ok(format!(
-            "Detectors, in the order a run applies them:\n  {}\n\nyanpan explain DETECTOR [--pipeline FILE] for one of them.",
-            names.join("\n  ")
+            "Detectors, in the order a run applies them:\n  {}\n\nRules checked beside them:\n  {}\n\nyanpan explain NAME [--pipeline FILE] for one of them.",
+            names.join("\n  "),
+            RULES.join("\n  ")
         )),
         Some(name) => detect::explain(&settings, name)
+            .or_else(|| rules(name))
             .map(|e| format!("{name}\n\n{e}"))
             .ok_or_else(|| {
                 UsageError(format!(
-                    "no detector {name}; detectors: {}",
-                    names.join(", ")
+                    "no detector or rule {name}; detectors: {}; rules: {}",
+                    names.join(", "),
+                    RULES.join(", ")
                 ))
                 .into()
             }),

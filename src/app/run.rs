@@ -570,6 +570,19 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         let tenures = tenures(&store, quarter.last_day())?;
         let (matters, agreement) = super::link::link_quarter(&store, quarter, pipeline.link)?;
         write_parquet(&staging, "tables/matters.parquet", matters)?;
+        let supervision = super::supervision::check(&store, &pipeline.supervision, quarter)?;
+        if let Some(c) = &supervision {
+            for (name, table) in [
+                (
+                    "supervision_coverage",
+                    super::supervision::coverage_frame(c)?,
+                ),
+                ("supervision_gaps", super::supervision::gaps_frame(c)?),
+            ] {
+                staging.write(&format!("tables/{name}.csv"), &frame_csv(&table)?)?;
+                write_parquet(&staging, &format!("tables/{name}.parquet"), table)?;
+            }
+        }
         let composed = compose::compose(
             &compose::Sources {
                 pipeline: &pipeline,
@@ -583,6 +596,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
                 tenures: &tenures,
                 linking: &agreement,
                 portfolios: &portfolios,
+                supervision: supervision.as_ref(),
             },
             &staging,
             &|| checkpoint(args, "thematic"),

@@ -26,6 +26,20 @@ pub(crate) struct RawPipeline {
     pub sample: RawSample,
     pub rotation: Option<RawRotation>,
     pub link: Option<RawLink>,
+    pub supervision: Option<RawSupervision>,
+}
+
+/// `[supervision]`: the yearly minimums of supervision coverage.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSupervision {
+    pub levels: Option<Vec<String>>,
+    pub bodies: Option<Vec<String>>,
+    pub talks_per_top_leader: Option<u32>,
+    pub attendance_per_unit: Option<u32>,
+    pub democratic_life_share: Option<f64>,
+    pub appointment_talk_days: Option<u32>,
+    pub min_days_in_office: Option<u32>,
 }
 
 /// `[link]`: repeat linking of petitions about the same matter.

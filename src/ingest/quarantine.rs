@@ -31,6 +31,8 @@ pub enum Reason {
         before: &'static str,
     },
     RectifiedMissing,
+    /// A talk (谈心谈话, 任职廉政谈话) that names no one.
+    TalkWithoutPerson,
     FieldCount {
         expected: usize,
         found: usize,
@@ -53,6 +55,7 @@ impl Reason {
             Reason::Cycle => "cycle",
             Reason::DateOrder { .. } => "date_order",
             Reason::RectifiedMissing => "rectified_missing",
+            Reason::TalkWithoutPerson => "talk_without_person",
             Reason::FieldCount { .. } => "field_count",
         }
     }
@@ -72,6 +75,7 @@ impl Reason {
             Reason::Cycle => "上级单位关系形成循环".into(),
             Reason::DateOrder { before } => format!("日期早于{before}"),
             Reason::RectifiedMissing => "整改状态为已完成但缺少整改完成日期".into(),
+            Reason::TalkWithoutPerson => "谈话类活动缺少谈话对象".into(),
             Reason::FieldCount { expected, found } => {
                 format!("本行有{found}列，表头有{expected}列")
             }
@@ -95,6 +99,7 @@ impl Reason {
             Reason::Cycle => "parent links form a cycle".into(),
             Reason::DateOrder { before } => format!("date is before {before}"),
             Reason::RectifiedMissing => "status is done but rectified_on is empty".into(),
+            Reason::TalkWithoutPerson => "a talk without the person talked to".into(),
             Reason::FieldCount { expected, found } => {
                 format!("row has {found} fields, the header has {expected}")
             }

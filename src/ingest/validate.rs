@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use super::quarantine::{Reason, Rejection};
 use super::typed::{SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET};
-use crate::model::{Dataset, RectificationStatus};
+use crate::model::{ActivityKind, Dataset, RectificationStatus};
 
 /// Row accessors over a typed frame.
 struct Rows<'a> {
@@ -302,6 +302,28 @@ fn rules(
             unit(&mut out)?;
             out.extend(not_future(r, &["filed_on", "closed_on"], today)?);
             out.extend(order(dataset, r, "closed_on", "filed_on")?);
+        }
+        Dataset::Supervision => {
+            out.extend(duplicates(r, &["activity_id"])?);
+            unit(&mut out)?;
+            out.extend(not_future(r, &["held_on"], today)?);
+            // A talk is with someone: without the person it counts for no one.
+            let kinds = r.strs("kind")?;
+            let people = r.strs("person_id")?;
+            for (i, (k, p)) in kinds.iter().zip(&people).enumerate() {
+                let talk = [
+                    ActivityKind::Talk.code(),
+                    ActivityKind::AppointmentTalk.code(),
+                ];
+                if k.is_some_and(|k| talk.contains(&k)) && p.is_none() {
+                    out.push(Broken {
+                        row: i,
+                        column: "person_id",
+                        value: String::new(),
+                        reason: Reason::TalkWithoutPerson,
+                    });
+                }
+            }
         }
     }
     Ok(out)

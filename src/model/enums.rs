@@ -265,6 +265,25 @@ contract_enum! {
     }
 }
 
+contract_enum! {
+    /// 活动类型 of a supervision activity (clauses 八, 十, 二十二).
+    ActivityKind {
+        Talk => "talk", "谈心谈话", "talk", ["谈话"];
+        Attendance => "attendance", "列席常委会会议", "attendance at a committee meeting", ["列席", "列席党委常委会", "列席党组会议"];
+        DemocraticLife => "democratic_life", "参加民主生活会", "democratic life meeting", ["民主生活会", "指导民主生活会"];
+        AppointmentTalk => "appointment_talk", "任职廉政谈话", "appointment integrity talk", ["廉政谈话", "任前廉政谈话"];
+    }
+}
+
+contract_enum! {
+    /// 监督主体: who carried out a supervision activity.
+    SupervisingBody {
+        Discipline => "discipline", "纪检机关", "discipline inspection body", ["纪委监委", "纪委"];
+        Organisation => "organisation", "组织部门", "organisation department", ["组织部"];
+        Committee => "committee", "党委", "party committee", ["党委（党组）", "党组"];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +312,8 @@ mod tests {
             RectificationStatus::VALUES,
             CaseSource::VALUES,
             Sanction::VALUES,
+            ActivityKind::VALUES,
+            SupervisingBody::VALUES,
         ] {
             check(values);
         }

@@ -6,8 +6,9 @@ mod quarter;
 pub mod schema;
 
 pub use enums::{
-    CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind, KeyField, LeaderRole,
-    PersonRole, PetitionClass, Rank, RectificationStatus, Sanction, UnitLevel,
+    ActivityKind, CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind,
+    KeyField, LeaderRole, PersonRole, PetitionClass, Rank, RectificationStatus, Sanction,
+    SupervisingBody, UnitLevel,
 };
 pub use flag::{Evidence, Flag, Severity};
 pub use quarter::{Quarter, QuarterParseError};

@@ -1,11 +1,12 @@
-//! The canonical schemas of the five datasets: every column's name, Chinese
+//! The canonical schemas of the six datasets: every column's name, Chinese
 //! label, type and whether it is required. Every stage reads them from here.
 
 use polars::prelude::{DataType, Field, Schema};
 
 use super::enums::{
-    CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind, KeyField, LeaderRole,
-    PersonRole, PetitionClass, Rank, RectificationStatus, Sanction, UnitLevel,
+    ActivityKind, CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind,
+    KeyField, LeaderRole, PersonRole, PetitionClass, Rank, RectificationStatus, Sanction,
+    SupervisingBody, UnitLevel,
 };
 
 /// What a column holds and how a raw cell becomes a value.
@@ -80,7 +81,7 @@ pub mod col {
     pub const QUARTER: &str = "quarter";
 }
 
-/// The five datasets of the contract.
+/// The six datasets of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Dataset {
     Units,
@@ -88,6 +89,8 @@ pub enum Dataset {
     Petitions,
     Findings,
     Cases,
+    /// Supervision activities (谈心谈话, 列席, 民主生活会, 任职廉政谈话): optional.
+    Supervision,
 }
 
 const UNITS: &[ColumnSpec] = &[
@@ -256,6 +259,40 @@ const CASES: &[ColumnSpec] = &[
     ),
     col("sanction", "处理结果", Kind::Enum(Sanction::VALUES), false),
     col("amount_yuan", "涉案金额(元)", Kind::Amount, false),
+    alias(
+        col("petition_id", "来源信访件编号", Kind::Id, false),
+        &["信访件编号", "线索编号"],
+    ),
+];
+
+const SUPERVISION: &[ColumnSpec] = &[
+    alias(col("activity_id", "活动编号", Kind::Id, true), &["编号"]),
+    alias(
+        col("kind", "活动类型", Kind::Enum(ActivityKind::VALUES), true),
+        &["监督方式", "类型"],
+    ),
+    alias(
+        col(
+            "body",
+            "监督主体",
+            Kind::Enum(SupervisingBody::VALUES),
+            true,
+        ),
+        &["开展单位", "牵头部门"],
+    ),
+    alias(
+        col("held_on", "活动日期", Kind::Date, true),
+        &["开展日期", "日期"],
+    ),
+    alias(
+        col("unit_id", "被监督单位", Kind::Id, true),
+        &["被监督单位编码", "单位编码"],
+    ),
+    alias(
+        col("person_id", "谈话对象", Kind::Id, false),
+        &["谈话对象编码", "人员编码"],
+    ),
+    alias(col("note", "备注", Kind::Text, false), &["情况说明"]),
 ];
 
 impl Dataset {
@@ -265,6 +302,7 @@ impl Dataset {
         Dataset::Petitions,
         Dataset::Findings,
         Dataset::Cases,
+        Dataset::Supervision,
     ];
 
     /// The name used in pipeline files and store folders.
@@ -275,6 +313,7 @@ impl Dataset {
             Dataset::Petitions => "petitions",
             Dataset::Findings => "findings",
             Dataset::Cases => "cases",
+            Dataset::Supervision => "supervision",
         }
     }
 
@@ -285,6 +324,7 @@ impl Dataset {
             Dataset::Petitions => "信访举报",
             Dataset::Findings => "巡视巡察发现问题",
             Dataset::Cases => "案件",
+            Dataset::Supervision => "监督活动",
         }
     }
 
@@ -299,6 +339,7 @@ impl Dataset {
             Dataset::Petitions => PETITIONS,
             Dataset::Findings => FINDINGS,
             Dataset::Cases => CASES,
+            Dataset::Supervision => SUPERVISION,
         }
     }
 
@@ -319,6 +360,7 @@ impl Dataset {
             Dataset::Petitions => Some("received_on"),
             Dataset::Findings => Some("reported_on"),
             Dataset::Cases => Some("filed_on"),
+            Dataset::Supervision => Some("held_on"),
         }
     }
 

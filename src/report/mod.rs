@@ -13,6 +13,7 @@ pub mod petitions;
 pub mod problem_units;
 pub mod rectification;
 pub mod rotation;
+pub mod supervision;
 pub mod wording;
 
 pub use model::{ChartRef, Report, Section, Table};

@@ -20,7 +20,8 @@ pub enum RecipientKind {
     CommitteeHead,
     /// Every report, limited to the units whose `portfolio` is this one.
     Portfolio(String),
-    /// The problem-unit notification (and its rotation list when present).
+    /// The problem-unit notification, the rotation watch and (when the
+    /// store holds activities) supervision coverage.
     Organisation,
 }
 
@@ -29,12 +30,14 @@ pub enum RecipientKind {
 pub fn overview(w: &Wording, quarter_label: &str, recipient: &str, reports: &[Report]) -> Report {
     let first = |r: &Report| r.summary.first().cloned().unwrap_or_default();
     // The headline of the quarter: (report, figure) by position.
-    const HEADLINE: [(&str, usize); 5] = [
+    const HEADLINE: [(&str, usize); 7] = [
         ("petitions", 0),
         ("petitions", 3),
         ("top_leader_clues", 3),
         ("problem_units", 0),
         ("rectification", 1),
+        ("supervision", 0),
+        ("supervision", 1),
     ];
     let figures: Vec<Figure> = HEADLINE
         .iter()

@@ -32,6 +32,31 @@ impl Default for RotationRules {
     }
 }
 
+impl RotationRules {
+    /// For `yanpan explain rotation`.
+    pub fn explain(&self) -> crate::detect::Explanation {
+        crate::detect::Explanation {
+            method: "Rotation watch (交流轮岗, clause 二十): every leader in office at the quarter's end, with the years\n\
+                     from the start of the post (leaders table, start_on) to the quarter's last day. From due_years\n\
+                     rotation is advisable (宜交流), from overdue_years it is due (应交流). Listed by unit in the rotation\n\
+                     report, in each problem unit's entry and in the organisation department's packet."
+                .into(),
+            settings: vec![
+                ("[rotation] due_years".into(), self.due_years.to_string()),
+                ("[rotation] overdue_years".into(), self.overdue_years.to_string()),
+            ],
+            example: format!(
+                "A top leader in post since 2014-06-01 has {:.1} years at 2024-12-31: {}.",
+                years(
+                    chrono::NaiveDate::from_ymd_opt(2014, 6, 1).unwrap_or_default(),
+                    chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap_or_default()
+                ),
+                if 10.58 >= self.overdue_years { "rotation due" } else if 10.58 >= self.due_years { "rotation advisable" } else { "not listed" }
+            ),
+        }
+    }
+}
+
 /// Where a leader stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
