@@ -7,6 +7,7 @@ use polars::prelude::*;
 use crate::model::Quarter;
 
 pub mod calendar;
+pub mod chain;
 pub mod follow_up;
 pub mod labels;
 pub mod matters;

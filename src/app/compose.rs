@@ -38,6 +38,8 @@ pub(super) struct Sources<'a> {
     pub repeats: &'a [RepeatPetition],
     /// Each unit's portfolio (分管领导).
     pub portfolios: &'a BTreeMap<String, String>,
+    /// Each unit's petitions followed to cases, by petition quarter.
+    pub chain: &'a [crate::aggregate::chain::ChainRow],
     /// The year's supervision coverage, when the store holds activities.
     pub supervision: Option<&'a crate::aggregate::supervision::SupervisionCheck>,
 }
@@ -52,6 +54,13 @@ fn reports(
     tenures: &[report::rotation::Tenure],
 ) -> Result<Vec<Report>> {
     let p = s.pipeline;
+    let in_scope = unit_ids(own);
+    let chain: Vec<crate::aggregate::chain::ChainRow> = s
+        .chain
+        .iter()
+        .filter(|r| in_scope.contains(r.unit_id.as_str()))
+        .cloned()
+        .collect();
     let inputs = Inputs {
         quarter: s.quarter,
         quarters: s.quarters,
@@ -66,8 +75,8 @@ fn reports(
         scope,
         tenures,
         rotation: p.rotation,
+        chain: &chain,
     };
-    let in_scope = unit_ids(own);
     let repeats: Vec<RepeatPetition> = s
         .repeats
         .iter()

@@ -22,6 +22,7 @@ use crate::report;
 use crate::store::{self, Store};
 use crate::text::csv_row;
 
+mod chain;
 mod chart;
 mod compose;
 mod link;

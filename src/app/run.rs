@@ -570,6 +570,12 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
         let tenures = tenures(&store, quarter.last_day())?;
         let (matters, agreement) = super::link::link_quarter(&store, quarter, pipeline.link)?;
         write_parquet(&staging, "tables/matters.parquet", matters)?;
+        let chain = super::chain::chain_rows(&store, quarter, pipeline.chain)?;
+        write_parquet(
+            &staging,
+            "tables/chain.parquet",
+            super::chain::chain_frame(&chain)?,
+        )?;
         let supervision = super::supervision::check(&store, &pipeline.supervision, quarter)?;
         if let Some(c) = &supervision {
             for (name, table) in [
@@ -597,6 +603,7 @@ pub fn run(args: &RunArgs, log: &mut dyn FnMut(&str)) -> Result<RunSummary> {
                 linking: &agreement,
                 portfolios: &portfolios,
                 supervision: supervision.as_ref(),
+                chain: &chain,
             },
             &staging,
             &|| checkpoint(args, "thematic"),

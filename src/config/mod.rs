@@ -179,6 +179,8 @@ pub struct Pipeline {
     pub link: crate::aggregate::matters::LinkRules,
     /// The yearly minimums of supervision coverage.
     pub supervision: crate::aggregate::supervision::SupervisionRules,
+    /// How cases are traced back to their petitions.
+    pub chain: crate::aggregate::chain::ChainRules,
 }
 
 /// Defaults, named in one place.
@@ -556,6 +558,14 @@ fn validate(
             }
         },
         supervision: supervision(raw.supervision.as_ref())?,
+        chain: crate::aggregate::chain::ChainRules {
+            window_days: non_zero(
+                "[chain] window_days",
+                raw.chain.as_ref().and_then(|c| c.window_days),
+                crate::aggregate::chain::ChainRules::default().window_days as u32,
+            )?
+            .get() as i32,
+        },
         rotation: {
             let d = crate::report::rotation::RotationRules::default();
             let r = raw.rotation.as_ref();

@@ -27,6 +27,14 @@ pub(crate) struct RawPipeline {
     pub rotation: Option<RawRotation>,
     pub link: Option<RawLink>,
     pub supervision: Option<RawSupervision>,
+    pub chain: Option<RawChain>,
+}
+
+/// `[chain]`: how cases are traced back to their petitions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawChain {
+    pub window_days: Option<u32>,
 }
 
 /// `[supervision]`: the yearly minimums of supervision coverage.

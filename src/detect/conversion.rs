@@ -32,7 +32,7 @@ pub struct LowConversion {
 impl Default for LowConversion {
     fn default() -> Self {
         LowConversion {
-            window_quarters: 4,
+            window_quarters: 8,
             q: 0.10,
             min_petitions: 20.0,
         }

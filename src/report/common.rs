@@ -93,6 +93,9 @@ pub struct Inputs<'a> {
     /// Leaders in office at the quarter's end, for the rotation watch.
     pub tenures: &'a [super::rotation::Tenure],
     pub rotation: super::rotation::RotationRules,
+    /// What became of each unit's petitions, by petition quarter (the
+    /// units in scope).
+    pub chain: &'a [crate::aggregate::chain::ChainRow],
 }
 
 impl Inputs<'_> {

@@ -4,6 +4,8 @@
 //! with their evidence; leaders about whom complaints are prominent; and
 //! the quarter's repeat petitions. Pure: tables in, a [`Report`] out.
 
+use std::collections::BTreeMap;
+
 use polars::prelude::*;
 
 use super::common::{Inputs, UnitRow, n, pct, sums, unit_rows};
@@ -191,6 +193,85 @@ fn chain(i: &Inputs<'_>) -> PolarsResult<Section> {
             title: w.s("petitions.h_chain"),
             headers: vec![w.s("petitions.col_stage"), w.s("petitions.col_count")],
             rows: table_rows,
+        }),
+        subsections: cohorts(i).into_iter().collect(),
+        ..Default::default()
+    })
+}
+
+/// The petitions of each recent quarter followed through clues and
+/// verification to the cases traced back to them, their forms and sanctions.
+fn cohorts(i: &Inputs<'_>) -> Option<Section> {
+    use crate::aggregate::chain::ChainRow;
+    let w = i.wording;
+    let mut by_quarter: BTreeMap<&str, ChainRow> = BTreeMap::new();
+    for r in i.chain {
+        by_quarter.entry(r.quarter.as_str()).or_default().add(r);
+    }
+    if by_quarter.is_empty() {
+        return None;
+    }
+    let mut total = ChainRow::default();
+    let f = |v: u32| n(f64::from(v));
+    let rows: Vec<Vec<String>> = by_quarter
+        .iter()
+        .map(|(q, r)| {
+            total.add(r);
+            // Sanctions: party or government (轻、重、政务) and prosecution.
+            let sanctioned = r.sanctions[1] + r.sanctions[2] + r.sanctions[3];
+            vec![
+                q.parse::<Quarter>()
+                    .map_or_else(|_| q.to_string(), |q| i.quarter_label(q)),
+                f(r.petitions),
+                f(r.clues),
+                f(r.verified),
+                f(r.cases),
+                pct(f64::from(r.cases), f64::from(r.petitions)),
+                f(r.forms[0]),
+                f(r.forms[1]),
+                f(r.forms[2]),
+                f(r.forms[3]),
+                f(sanctioned),
+                f(r.sanctions[4]),
+            ]
+        })
+        .collect();
+    let headers = [
+        "petitions.col_cohort",
+        "petitions.col_petitions",
+        "petitions.col_clues",
+        "petitions.col_verified",
+        "petitions.col_cases",
+        "petitions.col_case_share",
+        "petitions.col_form_1",
+        "petitions.col_form_2",
+        "petitions.col_form_3",
+        "petitions.col_form_4",
+        "petitions.col_sanctioned",
+        "petitions.col_prosecuted",
+    ]
+    .map(|k| w.s(k))
+    .to_vec();
+    Some(Section {
+        heading: w.s("petitions.h_cohorts"),
+        paragraphs: vec![w.t(
+            "petitions.cohorts",
+            &[
+                ("quarters", &by_quarter.len()),
+                ("petitions", &f(total.petitions)),
+                ("clues", &f(total.clues)),
+                ("verified", &f(total.verified)),
+                ("cases", &f(total.cases)),
+                (
+                    "case_share",
+                    &pct(f64::from(total.cases), f64::from(total.petitions)),
+                ),
+            ],
+        )],
+        table: Some(Table {
+            title: w.s("petitions.h_cohorts"),
+            headers,
+            rows,
         }),
         ..Default::default()
     })

@@ -27,6 +27,8 @@ pub struct Case {
     pub form: u8,
     pub sanction: Option<Sanction>,
     pub amount_yuan: Option<f64>,
+    /// The petition the case grew from, if any.
+    pub petition: Option<String>,
 }
 
 /// Cases a quarter from sources other than petitions, per petition expected.
@@ -99,6 +101,7 @@ impl Builder<'_> {
             form,
             sanction: closed.map(|_| sanction(rng, form)),
             amount_yuan,
+            petition: None,
         }
     }
 }
@@ -155,7 +158,7 @@ pub fn in_quarter<R: Rng>(
     let mut out = Vec::new();
     for PendingCase { filed, petition: p } in pending.iter().filter(|c| q.contains(c.filed)) {
         let id = next_id(seq);
-        out.push(b.case(
+        let mut case = b.case(
             rng,
             id,
             p.unit,
@@ -165,7 +168,9 @@ pub fn in_quarter<R: Rng>(
             CaseSource::Petition,
             p.field,
             p.discipline,
-        ));
+        );
+        case.petition = Some(p.id.clone());
+        out.push(case);
     }
     for u in 0..world.units.len() {
         let n = poisson(rng, world.base_mean(u, q) * OTHER_CASES_PER_PETITION);

@@ -2,7 +2,8 @@
 //! Chinese headers; petitions as one CSV per year, the first year in GBK
 //! with slashed dates and older headers, the second with a UTF-8 BOM;
 //! findings as one `.xlsx` per year with a title row above the header;
-//! cases, units and leaders as UTF-8 CSV; and `ground_truth.csv`.
+//! cases, units, leaders and supervision activities as UTF-8 CSV; and
+//! `ground_truth.csv`.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -13,7 +14,7 @@ use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
 
-use super::{Case, Finding, Petition, Sink, Truth, World};
+use super::{Activity, Case, Finding, Petition, Sink, Truth, World};
 use crate::model::{Dataset, Quarter};
 use crate::text::csv_row;
 
@@ -163,6 +164,13 @@ fn case_cells(world: &World, c: &Case) -> Vec<Cell> {
         Cell::text(c.form.to_string()),
         Cell::opt_text(c.sanction, |s| s.label_zh().to_string()),
         Cell::opt_text(c.amount_yuan, |a| format!("{a:.2}")),
+        // Only the last year's system records the source petition's id.
+        Cell::opt_text(
+            c.petition
+                .as_ref()
+                .filter(|_| c.filed.year() == world.last.year()),
+            String::clone,
+        ),
     ]
 }
 
@@ -419,6 +427,24 @@ impl Sink for ExportSink {
             self.write_findings(world, q.year(), &rows)?;
         }
         Ok(())
+    }
+
+    fn supervision(&mut self, world: &World, activities: &[Activity]) -> Result<()> {
+        let rows = activities
+            .iter()
+            .map(|a| {
+                vec![
+                    a.id.clone(),
+                    a.kind.label_zh().to_string(),
+                    a.body.label_zh().to_string(),
+                    date(a.held, Flavour::Utf8),
+                    world.units[a.unit].id.clone(),
+                    opt(a.person, |i| world.leaders[i].person_id.clone()),
+                    a.note.clone(),
+                ]
+            })
+            .collect();
+        self.write_csv("supervision.csv", &labels(Dataset::Supervision), rows)
     }
 
     fn finish(&mut self, world: &World, truth: &[Truth]) -> Result<()> {

@@ -9,6 +9,7 @@ mod cases;
 mod export;
 mod findings;
 mod names;
+mod oversight;
 pub mod panel;
 mod petitions;
 mod signals;
@@ -22,6 +23,7 @@ use crate::model::Quarter;
 pub use cases::Case;
 pub use export::{ExportSink, ExportSummary};
 pub use findings::Finding;
+pub use oversight::Activity;
 pub use petitions::Petition;
 pub use signals::{Plant, Truth};
 pub use tree::{Leader, TreeSize, Unit};
@@ -51,8 +53,16 @@ pub trait Sink {
         findings: &[Finding],
         cases: &[Case],
     ) -> Result<(), Self::Error>;
+    /// The supervision activities of the whole period (before `finish`).
+    fn supervision(&mut self, _world: &World, _activities: &[Activity]) -> Result<(), Self::Error> {
+        Ok(())
+    }
     fn finish(&mut self, world: &World, truth: &[Truth]) -> Result<(), Self::Error>;
 }
+
+/// The oversight plants and the supervision activities draw from their own
+/// stream (see `oversight`).
+const OVERSIGHT_STREAM: u64 = 0x6f76_6572_7369_6768;
 
 /// Builds the world: unit tree, leaders and planted signals.
 pub fn world(spec: &SynthSpec, rng: &mut ChaCha8Rng) -> World {
@@ -70,6 +80,8 @@ pub fn world(spec: &SynthSpec, rng: &mut ChaCha8Rng) -> World {
         &|u, q| world.base_mean(u, q),
     );
     world.plants = plants;
+    let mut own = ChaCha8Rng::seed_from_u64(spec.seed ^ OVERSIGHT_STREAM);
+    oversight::choose(&mut own, &mut world);
     world
 }
 
@@ -77,6 +89,8 @@ pub fn world(spec: &SynthSpec, rng: &mut ChaCha8Rng) -> World {
 pub fn generate<S: Sink>(spec: &SynthSpec, sink: &mut S) -> Result<(), S::Error> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let world = world(spec, &mut rng);
+    let mut own = ChaCha8Rng::seed_from_u64(spec.seed.rotate_left(17) ^ OVERSIGHT_STREAM);
+    let mut groups: Vec<(usize, Vec<String>)> = Vec::new();
     sink.reference(&world)?;
     let (mut p_seq, mut f_seq, mut c_seq) = (0u64, 0u64, 0u64);
     let mut pending: Vec<cases::PendingCase> = Vec::new();
@@ -84,17 +98,29 @@ pub fn generate<S: Sink>(spec: &SynthSpec, sink: &mut S) -> Result<(), S::Error>
         if q.number() == 1 {
             (p_seq, f_seq, c_seq) = (0, 0, 0);
         }
-        let petitions = petitions::in_quarter(&mut rng, &world, q, &mut p_seq);
+        let mut petitions = petitions::in_quarter(&mut rng, &world, q, &mut p_seq);
         pending.extend(cases::pending_from(&mut rng, &world, &petitions));
+        groups.extend(oversight::reshape_petitions(
+            &mut own,
+            &world,
+            q,
+            &mut petitions,
+        ));
         let findings = findings::in_quarter(&mut rng, &world, q, &mut f_seq);
-        let cases = cases::in_quarter(&mut rng, &world, q, &pending, &mut c_seq);
+        let mut cases = cases::in_quarter(&mut rng, &world, q, &pending, &mut c_seq);
+        oversight::drop_cases(&world, q, &mut cases);
         pending.retain(|c| c.filed > q.last_day());
         sink.quarter(&world, q, &petitions, &findings, &cases)?;
     }
-    let truth: Vec<Truth> = world
+    sink.supervision(&world, &oversight::supervision(&mut own, &world))?;
+    let mut truth: Vec<Truth> = world
         .plants
         .iter()
         .map(|p| p.truth(&world.units, &world.leaders))
         .collect();
+    // A repeat group's petitions are known once drawn.
+    for (k, ids) in groups {
+        truth[k].note = format!("{}: {}", truth[k].note, ids.join(" "));
+    }
     sink.finish(&world, &truth)
 }

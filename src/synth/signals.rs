@@ -62,6 +62,41 @@ pub enum Plant {
     },
     /// An inspection round whose findings are left unrectified past due.
     OverdueRectification { unit: usize, quarter: Quarter },
+    /// A unit whose clues are nine in ten dropped and whose petitions
+    /// lead to no case (many reports, almost no follow-up).
+    LowConversion {
+        unit: usize,
+        from: Quarter,
+        quarters: u32,
+    },
+    /// One matter petitioned again `follow_ups` times in `quarter`, by one
+    /// reporter (`signed`) or anonymously in near-identical words; the
+    /// export marks the follow-ups as repeats only when `marked`.
+    RepeatGroup {
+        unit: usize,
+        quarter: Quarter,
+        follow_ups: u32,
+        marked: bool,
+        signed: bool,
+    },
+    /// A leader whose start in the post is moved back to `years` before
+    /// the export date.
+    Rotation {
+        leader: usize,
+        years: f64,
+        quarter: Quarter,
+    },
+    /// A supervision minimum of `year` left unmet (the activity is not in
+    /// the export).
+    SupervisionGap {
+        minimum: crate::aggregate::supervision::Minimum,
+        body: Option<crate::model::SupervisingBody>,
+        unit: usize,
+        leader: Option<usize>,
+        year: i32,
+        /// The last quarter of `year` in the export.
+        last: Quarter,
+    },
 }
 
 /// A row of `ground_truth.csv`.
@@ -222,6 +257,12 @@ impl Plant {
             | Plant::ProminentLeader { from, quarters, .. } => run(from, quarters),
             Plant::OverdueClues { quarter, .. } => (quarter, quarter),
             Plant::OverdueRectification { quarter, .. } => (quarter, quarter),
+            Plant::LowConversion { from, quarters, .. } => run(from, quarters),
+            Plant::RepeatGroup { quarter, .. } => (quarter, quarter),
+            Plant::Rotation { quarter, .. } => (quarter, quarter),
+            Plant::SupervisionGap { year, last, .. } => {
+                (Quarter::new(year, 1).unwrap_or(last), last)
+            }
         }
     }
 
@@ -312,6 +353,70 @@ impl Plant {
                 String::new(),
                 String::new(),
                 "findings of the round left not started or ongoing past their due date".into(),
+            ),
+            Plant::LowConversion { unit, quarters, .. } => (
+                "low_conversion",
+                unit_id(unit),
+                String::new(),
+                "0.1".into(),
+                format!(
+                    "for {quarters} quarters nine clues in ten dropped and no case from the unit's petitions"
+                ),
+            ),
+            Plant::RepeatGroup {
+                unit,
+                follow_ups,
+                marked,
+                signed,
+                ..
+            } => (
+                "repeat_group",
+                unit_id(unit),
+                String::new(),
+                format!("{follow_ups}"),
+                format!(
+                    "one matter petitioned again {follow_ups} times, {}, follow-ups {} in the export",
+                    if signed {
+                        "same reporter"
+                    } else {
+                        "anonymous, near-identical summaries"
+                    },
+                    if marked { "marked" } else { "not marked" }
+                ),
+            ),
+            Plant::Rotation { leader, years, .. } => (
+                if years >= 10.0 {
+                    "rotation_overdue"
+                } else {
+                    "rotation_due"
+                },
+                unit_id(leaders[leader].unit),
+                leaders[leader].person_id.clone(),
+                format!("{years}"),
+                format!(
+                    "{} in the same post for {years} years at the export date",
+                    leaders[leader].role.code()
+                ),
+            ),
+            Plant::SupervisionGap {
+                minimum,
+                body,
+                unit,
+                leader,
+                year,
+                ..
+            } => (
+                "supervision_gap",
+                unit_id(unit),
+                leader
+                    .map(|l| leaders[l].person_id.clone())
+                    .unwrap_or_default(),
+                minimum.code().to_string(),
+                format!(
+                    "{year}: no {} by {}",
+                    minimum.code(),
+                    body.map_or("any body", |b| b.code())
+                ),
             ),
         };
         Truth {

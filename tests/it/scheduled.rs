@@ -250,7 +250,7 @@ fn only_changed_inputs_are_read_again_and_the_result_equals_a_fresh_ingest() {
     assert!(again.status.success(), "{}", stderr(&again));
     let log = stderr(&again);
     assert!(
-        log.contains("8 of 9 inputs unchanged since the last ingest"),
+        log.contains("9 of 10 inputs unchanged since the last ingest"),
         "{log}"
     );
     assert!(log.contains("petitions inserted 1, changed 0"), "{log}");
