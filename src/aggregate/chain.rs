@@ -7,8 +7,9 @@
 //! Otherwise a case whose source is a petition is matched, in order of
 //! filing, to a clue petition about the same unit received at most
 //! `window_days` before it: one naming the same person if the case names
-//! one, else one in the same key field; verified clues (初步核实) before
-//! others, then the most recent. A petition feeds at most one case.
+//! one, else one in the same key field; among them, those of the same key
+//! field and problem category first, then verified clues (初步核实), then
+//! the most recent. A petition feeds at most one case.
 
 use std::collections::HashMap;
 
@@ -31,6 +32,7 @@ pub struct PetitionStep<'a> {
     pub unit: &'a str,
     pub person: Option<&'a str>,
     pub field: Option<&'a str>,
+    pub discipline: Option<&'a str>,
     /// Days since 1970-01-01.
     pub day: i32,
     pub clue: bool,
@@ -44,6 +46,7 @@ pub struct CaseStep<'a> {
     pub unit: &'a str,
     pub person: Option<&'a str>,
     pub field: Option<&'a str>,
+    pub discipline: Option<&'a str>,
     /// Filing day, days since 1970-01-01.
     pub day: i32,
     /// The export's source is a petition.
@@ -125,9 +128,12 @@ pub fn trace(
                 !used[i] && p.day <= case.day && case.day - p.day <= rules.window_days && wanted(p)
             })
             .max_by_key(|&i| {
+                let p = &petitions[i];
+                let same = |a: Option<&str>, b: Option<&str>| a.is_some() && a == b;
                 (
-                    petitions[i].verified,
-                    petitions[i].day,
+                    same(p.field, case.field) && same(p.discipline, case.discipline),
+                    p.verified,
+                    p.day,
                     std::cmp::Reverse(i),
                 )
             });
@@ -221,6 +227,7 @@ mod tests {
             unit: "U",
             person,
             field: Some("land"),
+            discipline: None,
             day,
             clue: true,
             verified,
@@ -232,6 +239,7 @@ mod tests {
             unit: "U",
             person,
             field: Some("land"),
+            discipline: None,
             day,
             from_petition: true,
             petition_id,

@@ -109,6 +109,7 @@ pub(super) fn chain_rows(
                 col("unit_id").cast(DataType::String),
                 col("person_id").cast(DataType::String),
                 col("field").cast(DataType::String),
+                col("discipline").cast(DataType::String),
                 col("received_on"),
                 col("quarter").cast(DataType::String),
                 verified.alias("verified"),
@@ -132,6 +133,7 @@ pub(super) fn chain_rows(
                 col("unit_id").cast(DataType::String),
                 col("person_id").cast(DataType::String),
                 col("field").cast(DataType::String),
+                col("discipline").cast(DataType::String),
                 col("filed_on"),
                 col("source").cast(DataType::String),
                 col("petition_id").cast(DataType::String),
@@ -142,11 +144,12 @@ pub(super) fn chain_rows(
         "cases from petitions",
     )?;
     let t = |df: &DataFrame, c: &str| text_column(df, c);
-    let (p_ids, p_units, p_people, p_fields, p_quarters) = (
+    let (p_ids, p_units, p_people, p_fields, p_kinds, p_quarters) = (
         t(&clue_petitions, "petition_id")?,
         t(&clue_petitions, "unit_id")?,
         t(&clue_petitions, "person_id")?,
         t(&clue_petitions, "field")?,
+        t(&clue_petitions, "discipline")?,
         t(&clue_petitions, "quarter")?,
     );
     let p_days = days(&clue_petitions, "received_on")?;
@@ -162,6 +165,7 @@ pub(super) fn chain_rows(
             unit: p_units.get(i).unwrap_or(""),
             person: p_people.get(i),
             field: p_fields.get(i),
+            discipline: p_kinds.get(i),
             day: p_days[i].unwrap_or(0),
             clue: true,
             verified: p_verified.get(i).unwrap_or(false),
@@ -170,10 +174,11 @@ pub(super) fn chain_rows(
     let quarters: Vec<&str> = (0..steps.len())
         .map(|i| p_quarters.get(i).unwrap_or(""))
         .collect();
-    let (c_units, c_people, c_fields, c_sources, c_ids, c_sanctions) = (
+    let (c_units, c_people, c_fields, c_kinds, c_sources, c_ids, c_sanctions) = (
         t(&cases, "unit_id")?,
         t(&cases, "person_id")?,
         t(&cases, "field")?,
+        t(&cases, "discipline")?,
         t(&cases, "source")?,
         t(&cases, "petition_id")?,
         t(&cases, "sanction")?,
@@ -185,6 +190,7 @@ pub(super) fn chain_rows(
             unit: c_units.get(i).unwrap_or(""),
             person: c_people.get(i),
             field: c_fields.get(i),
+            discipline: c_kinds.get(i),
             day: c_days[i].unwrap_or(0),
             from_petition: c_sources.get(i) == Some(CaseSource::Petition.code()),
             petition_id: c_ids.get(i),

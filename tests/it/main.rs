@@ -7,6 +7,7 @@ mod end_to_end;
 mod fuzz;
 mod ingest_rules;
 mod ingest_sample;
+mod oversight;
 mod reports;
 mod rollup;
 mod sample;

@@ -15,7 +15,7 @@ const HOSTILE: &str = "<script>alert(1)</script> [点我](javascript:alert(1)) =
 
 /// The text of a PDF by `pdftotext`, without whitespace (CJK lines break
 /// anywhere).
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     let dir = crate::TempDir::new();
     let path = dir.path().join("x.pdf");
     std::fs::write(&path, pdf).expect("write pdf");
@@ -159,6 +159,7 @@ fn reports_and_packets_carry_the_planted_signals_and_keep_hostile_text_inert() {
         "problem_units",
         "rectification",
         "rotation",
+        "supervision",
     ];
     for id in ids {
         for ext in ["md", "html", "pdf", "xlsx"] {
