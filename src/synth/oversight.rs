@@ -430,7 +430,7 @@ pub fn supervision<R: Rng>(rng: &mut R, world: &World) -> Vec<Activity> {
         }
     }
     out.retain(|a| !gapped(world, a));
-    out.sort_by(|a, b| (a.held, a.unit, a.kind, a.body).cmp(&(b.held, b.unit, b.kind, b.body)));
+    out.sort_by_key(|a| (a.held, a.unit, a.kind, a.body));
     let mut seq: Option<(i32, u32)> = None;
     for a in &mut out {
         let y = a.held.year();

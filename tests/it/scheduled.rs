@@ -264,7 +264,7 @@ fn only_changed_inputs_are_read_again_and_the_result_equals_a_fresh_ingest() {
     .expect("json");
     assert_eq!(
         manifest["inputs"].as_array().map(Vec::len),
-        Some(9),
+        Some(10),
         "every input is listed"
     );
     // Fresh: the changed data ingested at once.
