@@ -238,10 +238,10 @@ fn cohorts(i: &Inputs<'_>) -> Option<Section> {
         .collect();
     let headers = [
         "petitions.col_cohort",
-        "petitions.col_petitions",
-        "petitions.col_clues",
+        "petitions.cohort_petitions",
+        "petitions.cohort_clues",
         "petitions.col_verified",
-        "petitions.col_cases",
+        "petitions.cohort_cases",
         "petitions.col_case_share",
         "petitions.col_form_1",
         "petitions.col_form_2",
