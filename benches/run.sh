@@ -28,7 +28,7 @@ bin="$target/release/yanpan"
 repo="$(pwd)"
 mkdir -p "$work"
 cd "$work"
-[ -f data/units.csv ] || "$bin" -q synth --seed 13 --out data "${synth[@]}"
+[ -f data/supervision.csv ] || "$bin" -q synth --seed 13 --out data "${synth[@]}"
 printf 'benchmark-key-0123456789abcdef\n' > bench.key
 last=$(ls data/petitions_*.csv | sed 's/.*petitions_\([0-9]*\).csv/\1/' | sort | tail -1)
 cat > run.toml <<TOML
@@ -61,6 +61,9 @@ sheet = "巡察发现问题"
 [[source]]
 dataset = "cases"
 path = "data/cases.csv"
+[[source]]
+dataset = "supervision"
+path = "data/supervision.csv"
 [[packet]]
 id = "committee-head"
 recipient = "委主要负责同志"

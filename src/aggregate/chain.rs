@@ -25,6 +25,28 @@ impl Default for ChainRules {
     }
 }
 
+impl ChainRules {
+    /// For `yanpan explain chain`.
+    pub fn explain(&self) -> crate::detect::Explanation {
+        crate::detect::Explanation {
+            method: "The chain from petitions to sanctions: each case is traced back to the petition it grew from -\n\
+                     by the source petition's id where the case export gives it (来源信访件编号); otherwise, for a\n\
+                     case whose source is 信访举报, in order of filing, to a clue petition about the same unit received\n\
+                     at most window_days before it, naming the same person when the case names one, else naming no\n\
+                     one and in the same key field; the same field and problem category first, then verified clues\n\
+                     (初步核实), then the most recent. A petition feeds at most one case. Per unit and petition\n\
+                     quarter (the eight quarters to the run's): petitions, clues, verified, cases traced back, by form\n\
+                     and sanction, in tables/chain.parquet and the petition report."
+                .into(),
+            settings: vec![("[chain] window_days".into(), self.window_days.to_string())],
+            example: "A case filed 2024-09-10 at B017 about P001810, with no petition id: the clue of 2024-05-02 naming\n\
+                      P001810 at B017 (verified) is taken before the one of 2024-07-20 (closed); one of 2022-06-01 is\n\
+                      outside a 730-day window."
+                .into(),
+        }
+    }
+}
+
 /// The fields matching reads from a petition.
 #[derive(Debug, Clone, Copy)]
 pub struct PetitionStep<'a> {

@@ -670,9 +670,10 @@ pub fn explain(detector: Option<&str>, pipeline: Option<&Path>) -> Result<String
         .copied()
         .chain(std::iter::once(detect::risk_score::NAME))
         .collect();
-    const RULES: [&str; 3] = ["link", "rotation", "supervision"];
+    const RULES: [&str; 4] = ["link", "chain", "rotation", "supervision"];
     let rules = |name: &str| match name {
         "link" => Some(p.as_ref().map(|p| p.link).unwrap_or_default().explain()),
+        "chain" => Some(p.as_ref().map(|p| p.chain).unwrap_or_default().explain()),
         "rotation" => Some(p.as_ref().map(|p| p.rotation).unwrap_or_default().explain()),
         "supervision" => Some(
             p.as_ref()

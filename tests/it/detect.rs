@@ -382,4 +382,15 @@ fn low_conversion_flags_the_unit_that_follows_up_nothing_and_not_its_twin() {
         .expect("S01 tested");
     assert!(!twin.flagged && twin.p > 0.3, "{twin:?}");
     explained("conversion", &["[detect.conversion] min_petitions = 20"]);
+    explained("link", &["[link] window_days = 180", "one matter"]);
+    explained("chain", &["[chain] window_days = 730", "来源信访件编号"]);
+    explained("rotation", &["[rotation] overdue_years = 10", "rotation due"]);
+    explained(
+        "supervision",
+        &[
+            "[supervision] appointment_talk_days = 30",
+            "[supervision] bodies = discipline, organisation",
+            "任职廉政谈话",
+        ],
+    );
 }

@@ -180,6 +180,30 @@ rule_tests! {
     rule_parquet_rows_are_checked_too: "cases", "cases.parquet", row 3, "date_order";
     rule_done_needs_a_rectification_date: "findings", "findings.xlsx", row 6, "rectified_missing";
     rule_findings_name_a_known_unit: "findings", "findings.xlsx", row 7, "unknown_unit";
+    rule_talks_name_the_person_talked_to: "supervision", "supervision.csv", row 4, "talk_without_person";
+    rule_supervised_units_exist: "supervision", "supervision.csv", row 5, "unknown_unit";
+    rule_activities_not_in_the_future: "supervision", "supervision.csv", row 6, "future_date";
+    rule_activity_kind_is_a_known_value: "supervision", "supervision.csv", row 7, "unknown_value";
+}
+
+#[test]
+fn supervision_activities_load_by_their_aliases() {
+    let ing = load(&[("supervision", "supervision.csv", "")]);
+    assert_eq!(ids(&ing, Dataset::Supervision), ["JD1", "JD2"]);
+    let df = ing.table(Dataset::Supervision).expect("table");
+    let kinds: Vec<String> = df
+        .column("kind")
+        .expect("kind")
+        .cast(&polars::prelude::DataType::String)
+        .expect("cast")
+        .str()
+        .expect("str")
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(kinds, ["talk", "attendance"]);
+    crate::accounted(&ing);
 }
 
 #[test]
