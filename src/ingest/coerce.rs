@@ -2,6 +2,7 @@
 //! exports use, booleans, numbers, enumeration labels, and full-width
 //! characters folded to half-width.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -10,15 +11,25 @@ use super::quarantine::Reason;
 
 use crate::model::enums::{EnumValue, fold};
 
-/// Full-width ASCII variants and the ideographic space to their half-width forms.
-pub fn half_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            c => c,
-        })
-        .collect()
+fn full_width(c: char) -> bool {
+    matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}')
+}
+
+/// Full-width ASCII variants and the ideographic space to their half-width
+/// forms (borrowed when there are none, as in most cells).
+pub fn half_width(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() || !s.chars().any(full_width) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '\u{3000}' => ' ',
+                c => c,
+            })
+            .collect(),
+    )
 }
 
 /// Excel's day 0 in the 1900 system (serial 1 = 1900-01-01, with the
@@ -170,8 +181,11 @@ impl EnumLookup {
 }
 
 /// An identifier: half-width, trimmed.
-pub fn id(raw: &str) -> String {
-    half_width(raw).trim().to_string()
+pub fn id(raw: &str) -> Cow<'_, str> {
+    match half_width(raw) {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+    }
 }
 
 #[cfg(test)]

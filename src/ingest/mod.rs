@@ -5,6 +5,7 @@
 
 pub mod coerce;
 pub mod decode;
+mod delimited;
 pub mod header;
 pub mod pseudonym;
 pub mod quarantine;

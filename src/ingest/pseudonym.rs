@@ -8,7 +8,8 @@ use sha2::Sha256;
 /// The keyed hasher. Its `Debug` never shows the key.
 #[derive(Clone)]
 pub struct Pseudonymiser {
-    key: Vec<u8>,
+    /// The HMAC with the key already absorbed: each identity starts from a copy.
+    keyed: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for Pseudonymiser {
@@ -22,24 +23,32 @@ pub const MIN_KEY_BYTES: usize = 16;
 
 impl Pseudonymiser {
     pub fn new(key: &[u8]) -> Option<Self> {
-        let key: Vec<u8> = key.trim_ascii().to_vec();
-        (key.len() >= MIN_KEY_BYTES).then_some(Self { key })
+        let key = key.trim_ascii();
+        (key.len() >= MIN_KEY_BYTES).then(|| Self {
+            keyed: <Hmac<Sha256> as Mac>::new_from_slice(key)
+                .unwrap_or_else(|_| unreachable!("HMAC takes any key length")),
+        })
     }
 
     /// `rk_` and the first 16 bytes of the HMAC, hex. Identities are
     /// compared after folding full-width characters and whitespace.
     pub fn key_of(&self, identity: &str) -> String {
-        let folded: String = super::coerce::half_width(identity)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-        mac.update(folded.as_bytes());
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let half = super::coerce::half_width(identity);
+        let mut mac = self.keyed.clone();
+        // Words joined by one space, as `split_whitespace().join(" ")`.
+        for (i, word) in half.split_whitespace().enumerate() {
+            if i > 0 {
+                mac.update(b" ");
+            }
+            mac.update(word.as_bytes());
+        }
         let bytes = mac.finalize().into_bytes();
-        let mut out = String::from("rk_");
+        let mut out = String::with_capacity(3 + 32);
+        out.push_str("rk_");
         for b in &bytes[..16] {
-            out.push_str(&format!("{b:02x}"));
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
         out
     }

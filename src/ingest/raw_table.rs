@@ -66,6 +66,16 @@ impl RawTable {
         self.row_numbers.push(row_number);
     }
 
+    /// Appends the rows of `other`, which has the same columns.
+    pub fn append(&mut self, other: RawTable) {
+        for (mine, theirs) in self.columns.iter_mut().zip(other.columns) {
+            let offset = mine.buf.len();
+            mine.buf.push_str(&theirs.buf);
+            mine.ends.extend(theirs.ends.iter().map(|e| e + offset));
+        }
+        self.row_numbers.extend(other.row_numbers);
+    }
+
     /// The cell at `row`, `col`; `None` when empty.
     pub fn cell(&self, row: usize, col: usize) -> Option<&str> {
         let c = &self.columns[col];

@@ -84,26 +84,17 @@ pub struct ReadOutcome {
 pub fn read(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome, ReadError> {
     let file = path.display().to_string();
     match source.format.or_else(|| Format::from_path(path)) {
-        Some(Format::Csv) => read_csv(path, bytes, source),
+        Some(Format::Csv) => super::delimited::read_csv(path, bytes, source),
         Some(Format::Xlsx) => read_excel(path, bytes, source),
         Some(f @ (Format::Parquet | Format::Ndjson)) => read_frame(path, bytes, f, source),
         None => Err(ReadError::UnknownFormat { file }),
     }
 }
 
-/// The delimiter used most in the first line: comma, tab or semicolon.
-fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    [b',', b'\t', b';']
-        .into_iter()
-        .max_by_key(|d| (first.matches(char::from(*d)).count(), *d == b','))
-        .unwrap_or(b',')
-}
-
 /// Builds a table from rows of cells: keeps the first rows until the
 /// header row is found among them, then appends rows as they come without
 /// copying cells.
-struct Builder<'a> {
+pub(super) struct Builder<'a> {
     path: &'a Path,
     sheet: Option<String>,
     source: &'a Source,
@@ -113,7 +104,7 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(path: &'a Path, sheet: Option<String>, source: &'a Source) -> Self {
+    pub(super) fn new(path: &'a Path, sheet: Option<String>, source: &'a Source) -> Self {
         Builder {
             path,
             sheet,
@@ -124,7 +115,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn push<'c>(&mut self, n: u64, cells: impl Iterator<Item = &'c str> + Clone) {
+    pub(super) fn push<'c>(&mut self, n: u64, cells: impl Iterator<Item = &'c str> + Clone) {
         if self.table.is_some() {
             self.append(n, cells);
             return;
@@ -180,7 +171,27 @@ impl<'a> Builder<'a> {
         table.push_row(n, cells);
     }
 
-    fn finish(mut self) -> Result<(RawTable, Vec<Rejection>), ReadError> {
+    /// A builder for rows below a header already found (a later piece of a
+    /// file read in parallel).
+    pub(super) fn below(
+        path: &'a Path,
+        sheet: Option<String>,
+        source: &'a Source,
+        headers: Vec<String>,
+    ) -> Self {
+        let table = Some(RawTable::new(path.to_path_buf(), sheet.clone(), headers));
+        Builder {
+            table,
+            ..Builder::new(path, sheet, source)
+        }
+    }
+
+    /// The header, once found.
+    pub(super) fn headers(&self) -> Option<&[String]> {
+        self.table.as_ref().map(|t| t.headers.as_slice())
+    }
+
+    pub(super) fn finish(mut self) -> Result<(RawTable, Vec<Rejection>), ReadError> {
         if self.table.is_none() {
             self.decide();
         }
@@ -188,43 +199,6 @@ impl<'a> Builder<'a> {
         let table = self.table.ok_or(ReadError::Empty { file })?;
         Ok((table, self.rejected))
     }
-}
-
-fn read_csv(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome, ReadError> {
-    let file = path.display().to_string();
-    let (text, detected) =
-        decode::decode(bytes, source.encoding).map_err(|source| ReadError::Decode {
-            file: file.clone(),
-            source,
-        })?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(sniff_delimiter(&text))
-        .from_reader(text.as_bytes());
-    let mut builder = Builder::new(path, None, source);
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
-                builder.push(line, record.iter());
-            }
-            Ok(false) => break,
-            Err(e) => {
-                return Err(ReadError::Csv {
-                    file,
-                    message: e.to_string(),
-                });
-            }
-        }
-    }
-    let (table, rejected) = builder.finish()?;
-    Ok(ReadOutcome {
-        table,
-        rejected,
-        encoding: Some(detected),
-    })
 }
 
 /// A cell as text; Excel dates become `YYYY-MM-DD` (or with a time).
@@ -372,17 +346,4 @@ fn read_frame(
         rejected,
         encoding: None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sniffs_delimiters() {
-        assert_eq!(sniff_delimiter("a,b,c\n1,2,3"), b',');
-        assert_eq!(sniff_delimiter("a\tb\tc\n"), b'\t');
-        assert_eq!(sniff_delimiter("a;b;c\n"), b';');
-        assert_eq!(sniff_delimiter("single\n"), b',');
-    }
 }

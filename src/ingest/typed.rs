@@ -2,6 +2,8 @@
 //! becomes a rejection; a row with any rejection is left out of the typed
 //! frame, so `rows read = rows accepted + rows quarantined`.
 
+use std::borrow::Cow;
+
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -18,9 +20,9 @@ pub const SOURCE_ROW: &str = "__row";
 pub const SOURCE_SHEET: &str = "__sheet";
 
 enum Values<'a> {
-    Str(Vec<Option<String>>),
-    /// Text borrowed from the table, or enumeration codes: no copy per cell.
-    Borrowed(Vec<Option<&'a str>>),
+    /// Text borrowed from the table (or enumeration codes) where it is
+    /// stored as read: no copy per cell.
+    Str(Vec<Option<Cow<'a, str>>>),
     Date(Vec<Option<i32>>),
     Bool(Vec<Option<bool>>),
     Int(Vec<Option<i32>>),
@@ -66,15 +68,15 @@ fn coerce_column<'a>(
         }};
     }
     let values = match spec.kind {
-        Kind::Text => Values::Borrowed(each!(|raw: &'a str| Ok::<_, Reason>(raw))),
-        Kind::Id => Values::Str(each!(|raw: &str| Ok::<_, Reason>(coerce::id(raw)))),
+        Kind::Text => Values::Str(each!(|raw: &'a str| Ok::<_, Reason>(Cow::Borrowed(raw)))),
+        Kind::Id => Values::Str(each!(|raw: &'a str| Ok::<_, Reason>(coerce::id(raw)))),
         Kind::Pseudonym => Values::Str(each!(|raw: &str| match pseudo {
-            Some(p) => Ok(p.key_of(raw)),
+            Some(p) => Ok(Cow::Owned(p.key_of(raw))),
             None => Err(Reason::Missing),
         })),
         Kind::Enum(values) => {
             let lookup = coerce::EnumLookup::new(values);
-            Values::Borrowed(each!(|raw: &str| lookup.get(raw)))
+            Values::Str(each!(|raw: &str| lookup.get(raw).map(Cow::Borrowed)))
         }
         Kind::Date => Values::Date(each!(|raw: &str| coerce::date(raw).map(days))),
         Kind::Bool => Values::Bool(each!(coerce::boolean)),
@@ -87,7 +89,10 @@ fn coerce_column<'a>(
 }
 
 fn to_column(name: &str, values: Values<'_>, keep: &[bool]) -> PolarsResult<Column> {
-    fn pick<T: Clone>(v: Vec<Option<T>>, keep: &[bool]) -> Vec<Option<T>> {
+    fn pick<T>(v: Vec<Option<T>>, keep: &[bool]) -> Vec<Option<T>> {
+        if keep.iter().all(|k| *k) {
+            return v;
+        }
         v.into_iter()
             .zip(keep)
             .filter(|(_, k)| **k)
@@ -96,8 +101,7 @@ fn to_column(name: &str, values: Values<'_>, keep: &[bool]) -> PolarsResult<Colu
     }
     let name: PlSmallStr = name.into();
     Ok(match values {
-        Values::Str(v) => Column::new(name, pick(v, keep)),
-        Values::Borrowed(v) => Column::new(name, pick(v, keep)),
+        Values::Str(v) => StringChunked::from_slice_options(name, &pick(v, keep)).into_column(),
         Values::Date(v) => Column::new(name, pick(v, keep)).cast(&DataType::Date)?,
         Values::Bool(v) => Column::new(name, pick(v, keep)),
         Values::Int(v) => Column::new(name, pick(v, keep)),

@@ -98,13 +98,11 @@ fn duplicates(r: &Rows<'_>, keys: &[&'static str]) -> PolarsResult<Vec<Broken>> 
     };
     if let [only] = cols.as_slice() {
         // One key (the usual record id): no key vector per row.
-        let mut seen: HashMap<Option<&str>, usize> = HashMap::with_capacity(r.df.height());
+        let mut seen: PlHashMap<Option<&str>, usize> = PlHashMap::with_capacity(r.df.height());
         for (i, key) in only.iter().enumerate() {
-            match seen.get(&key) {
-                Some(&first) => duplicate(i, first, key)?,
-                None => {
-                    seen.insert(key, i);
-                }
+            let first = *seen.entry(key).or_insert(i);
+            if first != i {
+                duplicate(i, first, key)?;
             }
         }
     } else {

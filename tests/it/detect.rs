@@ -384,7 +384,10 @@ fn low_conversion_flags_the_unit_that_follows_up_nothing_and_not_its_twin() {
     explained("conversion", &["[detect.conversion] min_petitions = 20"]);
     explained("link", &["[link] window_days = 180", "one matter"]);
     explained("chain", &["[chain] window_days = 730", "来源信访件编号"]);
-    explained("rotation", &["[rotation] overdue_years = 10", "rotation due"]);
+    explained(
+        "rotation",
+        &["[rotation] overdue_years = 10", "rotation due"],
+    );
     explained(
         "supervision",
         &[
