@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::{
     Aggregates, RunArgs, RunSummary, Timings, UsageError, aggregate_store, chart, compose, derive,
@@ -97,19 +98,25 @@ struct Input {
 
 /// The inputs now, in ingest order.
 fn current_inputs(p: &Pipeline) -> Result<Vec<Input>> {
-    let mut out = Vec::new();
+    let mut files = Vec::new();
     for source in &p.sources {
         for file in ingest::files_of(source)? {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            out.push(Input {
-                dataset: source.dataset,
-                sha256: sha256_hex(&bytes),
-                file,
-            });
+            files.push((source.dataset, file));
         }
     }
-    Ok(out)
+    // Each file hashed on its own core.
+    files
+        .into_par_iter()
+        .map(|(dataset, file)| {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            Ok(Input {
+                dataset,
+                sha256: sha256_hex(&bytes),
+                file,
+            })
+        })
+        .collect()
 }
 
 /// What the last ingest left that this one can skip: the files whose

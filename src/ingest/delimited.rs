@@ -165,11 +165,13 @@ fn parse_parallel(
         })
         .collect();
     let (mut table, mut rejected) = head.finish().ok()?;
+    let mut parts = Vec::with_capacity(parsed.len());
     for piece in parsed {
         let (t, r) = piece?;
-        table.append(t);
+        parts.push(t);
         rejected.extend(r);
     }
+    table.extend(parts);
     Some((table, rejected))
 }
 

@@ -199,15 +199,20 @@ fn with_quarter(dataset: Dataset, df: DataFrame) -> PolarsResult<DataFrame> {
         return Ok(df);
     };
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN);
-    let quarters: Vec<Option<String>> = df
-        .column(date_col)?
-        .date()?
-        .physical()
-        .iter()
-        .map(|d| d.map(|d| Quarter::of(epoch + chrono::Duration::days(i64::from(d))).to_string()))
-        .collect();
+    // Records fall on few distinct days: each day's quarter label is made once.
+    let mut labels: PlHashMap<i32, String> = PlHashMap::new();
+    let days = df.column(date_col)?.date()?.physical().clone();
+    for d in days.iter().flatten() {
+        labels.entry(d).or_insert_with(|| {
+            Quarter::of(epoch + chrono::Duration::days(i64::from(d))).to_string()
+        });
+    }
+    let mut b = StringChunkedBuilder::new(col::QUARTER.into(), days.len());
+    for d in days.iter() {
+        b.append_option(d.and_then(|d| labels.get(&d)));
+    }
     let mut df = df;
-    df.with_column(Column::new(col::QUARTER.into(), quarters))?;
+    df.with_column(b.finish().into_column())?;
     Ok(df)
 }
 

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 /// Text cells, one buffer per column (coercion reads a column at a time,
-/// so it reads memory in order); an empty cell is a missing value.
+/// so it reads memory in order); an empty cell is a missing value. A table
+/// read in parallel pieces keeps each piece's buffers as segments, so
+/// joining the pieces copies no text.
 #[derive(Debug, Clone, Default)]
 pub struct RawTable {
     pub file: PathBuf,
@@ -15,17 +17,44 @@ pub struct RawTable {
     pub row_numbers: Vec<u64>,
 }
 
-/// One column's cells: their text end to end, and where each ends.
-#[derive(Debug, Clone, Default)]
+/// One column's cells, in segments of rows.
+#[derive(Debug, Clone)]
 struct RawColumn {
+    segments: Vec<Segment>,
+}
+
+impl Default for RawColumn {
+    fn default() -> Self {
+        RawColumn {
+            segments: vec![Segment::default()],
+        }
+    }
+}
+
+/// Cells end to end, and where each ends.
+#[derive(Debug, Clone, Default)]
+struct Segment {
     buf: String,
     ends: Vec<usize>,
 }
 
+impl Segment {
+    fn cells(&self) -> impl Iterator<Item = Option<&str>> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let s = &self.buf[start..end];
+            start = end;
+            (!s.is_empty()).then_some(s)
+        })
+    }
+}
+
 impl RawColumn {
     fn push(&mut self, cell: &str) {
-        self.buf.push_str(cell);
-        self.ends.push(self.buf.len());
+        if let Some(s) = self.segments.last_mut() {
+            s.buf.push_str(cell);
+            s.ends.push(s.buf.len());
+        }
     }
 }
 
@@ -66,22 +95,34 @@ impl RawTable {
         self.row_numbers.push(row_number);
     }
 
-    /// Appends the rows of `other`, which has the same columns.
-    pub fn append(&mut self, other: RawTable) {
-        for (mine, theirs) in self.columns.iter_mut().zip(other.columns) {
-            let offset = mine.buf.len();
-            mine.buf.push_str(&theirs.buf);
-            mine.ends.extend(theirs.ends.iter().map(|e| e + offset));
+    /// Appends the rows of `parts`, which have the same columns, as
+    /// segments (no text is copied). Rows are not pushed after this.
+    pub fn extend(&mut self, parts: Vec<RawTable>) {
+        for p in parts {
+            for (mine, theirs) in self.columns.iter_mut().zip(p.columns) {
+                mine.segments.extend(theirs.segments);
+            }
+            self.row_numbers.extend(p.row_numbers);
         }
-        self.row_numbers.extend(other.row_numbers);
+    }
+
+    /// The cells of column `col`, in row order; `None` when empty.
+    pub fn cells(&self, col: usize) -> impl Iterator<Item = Option<&str>> {
+        self.columns[col].segments.iter().flat_map(Segment::cells)
     }
 
     /// The cell at `row`, `col`; `None` when empty.
     pub fn cell(&self, row: usize, col: usize) -> Option<&str> {
-        let c = &self.columns[col];
-        let start = if row == 0 { 0 } else { c.ends[row - 1] };
-        let s = &c.buf[start..c.ends[row]];
-        (!s.is_empty()).then_some(s)
+        let mut row = row;
+        for s in &self.columns[col].segments {
+            if row < s.ends.len() {
+                let start = if row == 0 { 0 } else { s.ends[row - 1] };
+                let text = &s.buf[start..s.ends[row]];
+                return (!text.is_empty()).then_some(text);
+            }
+            row -= s.ends.len();
+        }
+        None
     }
 
     /// A label for messages: `file` or `file [sheet]`.
@@ -99,11 +140,8 @@ mod tests {
 
     #[test]
     fn cells_round_trip_with_padding_and_trimming() {
-        let mut t = RawTable::new(
-            "x.csv".into(),
-            None,
-            vec!["a".into(), "b".into(), "c".into()],
-        );
+        let headers = vec!["a".into(), "b".into(), "c".into()];
+        let mut t = RawTable::new("x.csv".into(), None, headers.clone());
         t.push_row(2, [" 1 ", "", "三"]);
         t.push_row(3, ["4"]);
         assert_eq!(t.len(), 2);
@@ -113,5 +151,14 @@ mod tests {
         assert_eq!(t.cell(1, 0), Some("4"));
         assert_eq!(t.cell(1, 2), None);
         assert_eq!(t.row_numbers, vec![2, 3]);
+        // A second piece joins as a segment: cells and rows run on.
+        let mut more = RawTable::new("x.csv".into(), None, headers);
+        more.push_row(4, ["5", "六"]);
+        t.extend(vec![more]);
+        assert_eq!(t.cell(2, 1), Some("六"));
+        assert_eq!(t.cell(3, 0), None);
+        let a: Vec<Option<&str>> = t.cells(0).collect();
+        assert_eq!(a, [Some("1"), Some("4"), Some("5")]);
+        assert_eq!(t.row_numbers, vec![2, 3, 4]);
     }
 }

@@ -2,8 +2,6 @@
 //! becomes a rejection; a row with any rejection is left out of the typed
 //! frame, so `rows read = rows accepted + rows quarantined`.
 
-use std::borrow::Cow;
-
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -19,94 +17,94 @@ pub const SOURCE_FILE: &str = "__file";
 pub const SOURCE_ROW: &str = "__row";
 pub const SOURCE_SHEET: &str = "__sheet";
 
-enum Values<'a> {
-    /// Text borrowed from the table (or enumeration codes) where it is
-    /// stored as read: no copy per cell.
-    Str(Vec<Option<Cow<'a, str>>>),
-    Date(Vec<Option<i32>>),
-    Bool(Vec<Option<bool>>),
-    Int(Vec<Option<i32>>),
-    Float(Vec<Option<f64>>),
-}
-
 fn days(d: chrono::NaiveDate) -> i32 {
     (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(chrono::NaiveDate::MIN)).num_days()
         as i32
 }
 
-/// Coerces one column; returns its values and (row index, reason) failures.
-fn coerce_column<'a>(
-    table: &'a RawTable,
+fn as_is(raw: &str) -> Result<&str, Reason> {
+    Ok(raw)
+}
+
+fn identifier(raw: &str) -> Result<std::borrow::Cow<'_, str>, Reason> {
+    Ok(coerce::id(raw))
+}
+
+/// Coerces one column into its typed column (every row, failures as
+/// nulls) and the (row index, reason) failures. Text goes straight from
+/// the table's buffers into the column.
+fn coerce_column(
+    table: &RawTable,
     spec: &ColumnSpec,
     src: Option<usize>,
     pseudo: Option<&Pseudonymiser>,
-) -> (Values<'a>, Vec<(usize, Reason)>) {
+) -> PolarsResult<(Column, Vec<(usize, Reason)>)> {
     let n = table.len();
     let mut errs = Vec::new();
-    let cell = |r: usize| src.and_then(|c| table.cell(r, c));
+    let name: PlSmallStr = spec.name.into();
+    // The column's cells in order (all missing when the file lacks it).
+    let cells = || {
+        src.into_iter()
+            .flat_map(|c| table.cells(c))
+            .chain(std::iter::repeat(None))
+            .take(n)
+    };
+    // Runs `$f` on every cell, handing each value (or `None`) to `$put`.
     macro_rules! each {
-        ($f:expr) => {{
-            let mut v = Vec::with_capacity(n);
-            for r in 0..n {
-                match cell(r) {
+        ($put:expr, $f:expr) => {{
+            for (r, cell) in cells().enumerate() {
+                let value = match cell {
                     None => {
                         if spec.required {
                             errs.push((r, Reason::Missing));
                         }
-                        v.push(None);
+                        None
                     }
                     Some(raw) => match $f(raw) {
-                        Ok(x) => v.push(Some(x)),
+                        Ok(x) => Some(x),
                         Err(e) => {
                             errs.push((r, e));
-                            v.push(None);
+                            None
                         }
                     },
-                }
+                };
+                $put(value);
             }
-            v
         }};
     }
-    let values = match spec.kind {
-        Kind::Text => Values::Str(each!(|raw: &'a str| Ok::<_, Reason>(Cow::Borrowed(raw)))),
-        Kind::Id => Values::Str(each!(|raw: &'a str| Ok::<_, Reason>(coerce::id(raw)))),
-        Kind::Pseudonym => Values::Str(each!(|raw: &str| match pseudo {
-            Some(p) => Ok(Cow::Owned(p.key_of(raw))),
+    macro_rules! text {
+        ($f:expr) => {{
+            let mut b = StringChunkedBuilder::new(name.clone(), n);
+            each!(|v| b.append_option(v), $f);
+            b.finish().into_column()
+        }};
+    }
+    macro_rules! primitive {
+        ($f:expr) => {{
+            let mut v = Vec::with_capacity(n);
+            each!(|x| v.push(x), $f);
+            Column::new(name.clone(), v)
+        }};
+    }
+    let column = match spec.kind {
+        Kind::Text => text!(as_is),
+        Kind::Id => text!(identifier),
+        Kind::Pseudonym => text!(|raw: &str| match pseudo {
+            Some(p) => Ok(p.key_of(raw)),
             None => Err(Reason::Missing),
-        })),
+        }),
         Kind::Enum(values) => {
             let lookup = coerce::EnumLookup::new(values);
-            Values::Str(each!(|raw: &str| lookup.get(raw).map(Cow::Borrowed)))
+            text!(|raw: &str| lookup.get(raw))
         }
-        Kind::Date => Values::Date(each!(|raw: &str| coerce::date(raw).map(days))),
-        Kind::Bool => Values::Bool(each!(coerce::boolean)),
-        Kind::Int { min, max } => Values::Int(each!(
-            |raw: &str| coerce::integer(raw, min, max).map(|v| v as i32)
-        )),
-        Kind::Amount => Values::Float(each!(coerce::amount)),
+        Kind::Date => primitive!(|raw: &str| coerce::date(raw).map(days)).cast(&DataType::Date)?,
+        Kind::Bool => primitive!(coerce::boolean),
+        Kind::Int { min, max } => {
+            primitive!(|raw: &str| coerce::integer(raw, min, max).map(|v| v as i32))
+        }
+        Kind::Amount => primitive!(coerce::amount),
     };
-    (values, errs)
-}
-
-fn to_column(name: &str, values: Values<'_>, keep: &[bool]) -> PolarsResult<Column> {
-    fn pick<T>(v: Vec<Option<T>>, keep: &[bool]) -> Vec<Option<T>> {
-        if keep.iter().all(|k| *k) {
-            return v;
-        }
-        v.into_iter()
-            .zip(keep)
-            .filter(|(_, k)| **k)
-            .map(|(x, _)| x)
-            .collect()
-    }
-    let name: PlSmallStr = name.into();
-    Ok(match values {
-        Values::Str(v) => StringChunked::from_slice_options(name, &pick(v, keep)).into_column(),
-        Values::Date(v) => Column::new(name, pick(v, keep)).cast(&DataType::Date)?,
-        Values::Bool(v) => Column::new(name, pick(v, keep)),
-        Values::Int(v) => Column::new(name, pick(v, keep)),
-        Values::Float(v) => Column::new(name, pick(v, keep)),
-    })
+    Ok((column, errs))
 }
 
 /// The typed rows of one table and the rejections of the others.
@@ -125,7 +123,7 @@ pub fn typed(
     pseudo: Option<&Pseudonymiser>,
 ) -> PolarsResult<Typed> {
     let specs = dataset.columns();
-    let results: Vec<(Values<'_>, Vec<(usize, Reason)>)> = specs
+    let results: Vec<(Column, Vec<(usize, Reason)>)> = specs
         .par_iter()
         .map(|spec| {
             coerce_column(
@@ -135,7 +133,7 @@ pub fn typed(
                 pseudo,
             )
         })
-        .collect();
+        .collect::<PolarsResult<_>>()?;
     let mut keep = vec![true; table.len()];
     let mut rejected = Vec::new();
     for (spec, (_, errs)) in specs.iter().zip(&results) {
@@ -158,25 +156,15 @@ pub fn typed(
             });
         }
     }
-    let mut columns = Vec::with_capacity(specs.len() + 3);
-    for (spec, (values, _)) in specs.iter().zip(results) {
-        columns.push(to_column(spec.name, values, &keep)?);
-    }
-    let rows: Vec<u64> = table
-        .row_numbers
-        .iter()
-        .zip(&keep)
-        .filter(|(_, k)| **k)
-        .map(|(r, _)| *r)
-        .collect();
-    let kept = rows.len();
-    columns.push(Column::new(SOURCE_ROW.into(), rows));
+    let n = table.len();
+    let mut columns: Vec<Column> = results.into_iter().map(|(c, _)| c).collect();
+    columns.push(Column::new(SOURCE_ROW.into(), table.row_numbers.clone()));
     // One value for the whole table: a scalar column, not a string per row.
     let constant = |name: &str, value: String| {
         Column::new_scalar(
             name.into(),
             Scalar::new(DataType::String, AnyValue::StringOwned(value.into())),
-            kept,
+            n,
         )
     };
     columns.push(constant(SOURCE_FILE, table.file.display().to_string()));
@@ -184,6 +172,10 @@ pub fn typed(
         SOURCE_SHEET,
         table.sheet.clone().unwrap_or_default(),
     ));
-    let frame = DataFrame::new(kept, columns)?;
+    let mut frame = DataFrame::new(n, columns)?;
+    // A row with any failure is left out whole.
+    if !rejected.is_empty() {
+        frame = frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+    }
     Ok(Typed { frame, rejected })
 }

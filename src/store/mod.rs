@@ -282,21 +282,26 @@ impl Store {
             let parts = df
                 .partition_by_stable([col::QUARTER], true)
                 .map_err(self.polars(d))?;
-            for part in parts {
-                let q = part
-                    .column(col::QUARTER)
-                    .map_err(self.polars(d))?
-                    .str()
-                    .map_err(self.polars(d))?
-                    .get(0)
-                    .unwrap_or("")
-                    .to_string();
-                let part = part.drop(col::QUARTER).map_err(self.polars(d))?;
-                write_parquet(
-                    &staging.join(format!("{}={q}", col::QUARTER)).join(PART),
-                    part,
-                )?;
-            }
+            // Partitions are independent files: written at once.
+            use rayon::prelude::*;
+            parts
+                .into_par_iter()
+                .map(|part| -> Result<(), StoreError> {
+                    let q = part
+                        .column(col::QUARTER)
+                        .map_err(self.polars(d))?
+                        .str()
+                        .map_err(self.polars(d))?
+                        .get(0)
+                        .unwrap_or("")
+                        .to_string();
+                    let part = part.drop(col::QUARTER).map_err(self.polars(d))?;
+                    write_parquet(
+                        &staging.join(format!("{}={q}", col::QUARTER)).join(PART),
+                        part,
+                    )
+                })
+                .collect::<Result<(), StoreError>>()?;
         } else {
             write_parquet(&staging.join(PART), df)?;
         }
