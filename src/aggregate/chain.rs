@@ -130,17 +130,16 @@ pub fn trace(
         let Some(pool) = by_unit.get(case.unit) else {
             continue;
         };
-        let (wanted, how) = match case.person {
-            Some(person) => (
-                Box::new(move |p: &PetitionStep<'_>| p.person == Some(person))
-                    as Box<dyn Fn(&PetitionStep<'_>) -> bool>,
-                MatchedBy::Person,
-            ),
-            None => (
-                Box::new(move |p: &PetitionStep<'_>| p.person.is_none() && p.field == case.field)
-                    as Box<dyn Fn(&PetitionStep<'_>) -> bool>,
-                MatchedBy::Field,
-            ),
+        let how = if case.person.is_some() {
+            MatchedBy::Person
+        } else {
+            MatchedBy::Field
+        };
+        // The same person, or (a case naming no one) a petition naming no
+        // one in the same key field.
+        let wanted = |p: &PetitionStep<'_>| match case.person {
+            Some(person) => p.person == Some(person),
+            None => p.person.is_none() && p.field == case.field,
         };
         let best = pool
             .iter()

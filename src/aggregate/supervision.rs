@@ -148,7 +148,8 @@ impl Minimum {
         }
     }
 
-    fn kind(self) -> ActivityKind {
+    /// The activity that counts for this minimum.
+    pub fn kind(self) -> ActivityKind {
         match self {
             Minimum::Talk => ActivityKind::Talk,
             Minimum::Attendance => ActivityKind::Attendance,
@@ -270,7 +271,7 @@ pub fn check(
         {
             c.required += 1;
             let done = count(
-                ActivityKind::Talk,
+                Minimum::Talk.kind(),
                 Some(body),
                 &l.unit_id,
                 Some(&l.person_id),
@@ -299,7 +300,7 @@ pub fn check(
             met: 0,
         };
         for u in &units {
-            let done = count(ActivityKind::Attendance, Some(body), &u.unit_id, None);
+            let done = count(Minimum::Attendance.kind(), Some(body), &u.unit_id, None);
             if done >= rules.attendance_per_unit {
                 c.met += 1;
             } else {
@@ -356,7 +357,7 @@ pub fn check(
     {
         c.required += 1;
         let in_time = activities.iter().any(|a| {
-            a.kind == ActivityKind::AppointmentTalk
+            a.kind == Minimum::AppointmentTalk.kind()
                 && a.person_id.as_deref() == Some(l.person_id.as_str())
                 && (a.held_on - l.start_on).num_days() <= days
                 && a.held_on >= l.start_on - chrono::Duration::days(days)

@@ -6,7 +6,7 @@ use anyhow::Result;
 use chrono::Duration;
 use polars::prelude::*;
 
-use super::{polars_ctx, strings, text_column};
+use super::{ints, polars_ctx, strings, text_column};
 use crate::aggregate::chain::{self, CaseOutcome, CaseStep, ChainRow, ChainRules, PetitionStep};
 use crate::model::{CaseSource, Dataset, Disposition, Quarter, Sanction};
 use crate::store::Store;
@@ -16,17 +16,6 @@ pub(super) const COHORT_QUARTERS: usize = 8;
 
 fn date_lit(d: chrono::NaiveDate) -> Expr {
     lit(d).cast(DataType::Date)
-}
-
-fn days(df: &DataFrame, column: &str) -> Result<Vec<Option<i32>>> {
-    Ok(polars_ctx(
-        df.column(column)
-            .and_then(|c| c.cast(&DataType::Int32))
-            .and_then(|c| c.i32().cloned()),
-        column,
-    )?
-    .iter()
-    .collect())
 }
 
 /// The chain rows of the `COHORT_QUARTERS` quarters ending at `quarter`.
@@ -152,7 +141,7 @@ pub(super) fn chain_rows(
         t(&clue_petitions, "discipline")?,
         t(&clue_petitions, "quarter")?,
     );
-    let p_days = days(&clue_petitions, "received_on")?;
+    let p_days = ints(&clue_petitions, "received_on")?;
     let p_verified = polars_ctx(
         clue_petitions
             .column("verified")
@@ -183,8 +172,8 @@ pub(super) fn chain_rows(
         t(&cases, "petition_id")?,
         t(&cases, "sanction")?,
     );
-    let c_days = days(&cases, "filed_on")?;
-    let forms = days(&cases, "form")?;
+    let c_days = ints(&cases, "filed_on")?;
+    let forms = ints(&cases, "form")?;
     let case_steps: Vec<CaseStep<'_>> = (0..cases.height())
         .map(|i| CaseStep {
             unit: c_units.get(i).unwrap_or(""),

@@ -404,6 +404,28 @@ pub(super) fn strings(df: &DataFrame, column: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// A whole-number or date column as numbers (a date as days since
+/// 1970-01-01), a null as `None`.
+pub(super) fn ints(df: &DataFrame, column: &str) -> Result<Vec<Option<i32>>> {
+    Ok(polars_ctx(
+        df.column(column)
+            .and_then(|c| c.cast(&DataType::Int32))
+            .and_then(|c| c.i32().cloned()),
+        column,
+    )?
+    .iter()
+    .collect())
+}
+
+/// A date column as dates, a null as `None`.
+pub(super) fn dates(df: &DataFrame, column: &str) -> Result<Vec<Option<NaiveDate>>> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN);
+    Ok(ints(df, column)?
+        .into_iter()
+        .map(|d| d.map(|d| epoch + chrono::Duration::days(i64::from(d))))
+        .collect())
+}
+
 /// The distinct non-null values of a text column.
 pub(super) fn text_set(df: &DataFrame, column: &str) -> Result<std::collections::HashSet<String>> {
     Ok(text_column(df, column)?
@@ -458,7 +480,7 @@ fn tenures(store: &Store, day: NaiveDate) -> Result<Vec<report::rotation::Tenure
                 col("person_id").cast(DataType::String),
                 col("unit_id").cast(DataType::String),
                 col("role").cast(DataType::String),
-                col("start_on").cast(DataType::Int32),
+                col("start_on"),
             ])
             .sort(["unit_id", "person_id"], Default::default())
             .collect(),
@@ -478,16 +500,11 @@ fn tenures(store: &Store, day: NaiveDate) -> Result<Vec<report::rotation::Tenure
         .into_iter()
         .zip(strings(&units, "name")?)
         .collect();
-    let starts = polars_ctx(
-        leaders.column("start_on").and_then(|c| c.i32().cloned()),
-        "start_on",
-    )?;
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN);
     Ok(strings(&leaders, "person_id")?
         .into_iter()
         .zip(strings(&leaders, "unit_id")?)
         .zip(strings(&leaders, "role")?)
-        .zip(starts.iter())
+        .zip(dates(&leaders, "start_on")?)
         .filter_map(|(((person_id, unit_id), role), start)| {
             Some(report::rotation::Tenure {
                 unit_name: names
@@ -497,7 +514,7 @@ fn tenures(store: &Store, day: NaiveDate) -> Result<Vec<report::rotation::Tenure
                 person_id,
                 unit_id,
                 role,
-                start_on: epoch + chrono::Duration::days(i64::from(start?)),
+                start_on: start?,
             })
         })
         .collect())

@@ -3,29 +3,14 @@
 //! `aggregate::supervision`), and the check as two tables.
 
 use anyhow::Result;
-use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::{polars_ctx, strings};
+use super::{dates, polars_ctx, strings};
 use crate::aggregate::supervision::{
     self, Activity, Supervised, SupervisionCheck, SupervisionRules, TopLeader,
 };
 use crate::model::{ActivityKind, Dataset, LeaderRole, Quarter, SupervisingBody, UnitLevel};
 use crate::store::Store;
-
-fn dates(df: &DataFrame, column: &str) -> Result<Vec<Option<NaiveDate>>> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN);
-    let days = polars_ctx(
-        df.column(column)
-            .and_then(|c| c.cast(&DataType::Int32))
-            .and_then(|c| c.i32().cloned()),
-        column,
-    )?;
-    Ok(days
-        .iter()
-        .map(|d| d.map(|d| epoch + chrono::Duration::days(i64::from(d))))
-        .collect())
-}
 
 /// The check of the quarter's year to its last day, or `None` when the
 /// store holds no supervision activities.

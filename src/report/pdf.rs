@@ -136,18 +136,7 @@ pub fn write(
         template.to_string(),
     );
     let world = Documents { main, files };
-    let document = typst::compile::<typst_layout::PagedDocument>(&world)
-        .output
-        .map_err(|errors| {
-            fail(
-                errors
-                    .iter()
-                    .map(|e| e.message.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )
-        })?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|errors| {
+    let messages = |errors: &[typst::diag::SourceDiagnostic]| {
         fail(
             errors
                 .iter()
@@ -155,7 +144,11 @@ pub fn write(
                 .collect::<Vec<_>>()
                 .join("; "),
         )
-    })
+    };
+    let document = typst::compile::<typst_layout::PagedDocument>(&world)
+        .output
+        .map_err(|errors| messages(&errors))?;
+    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|errors| messages(&errors))
 }
 
 type ChartSlot = Option<super::model::ChartRef>;

@@ -15,7 +15,7 @@ use rand::seq::{IndexedRandom, SliceRandom};
 
 use super::cases::Case;
 use super::petitions::Petition;
-use super::signals::Plant;
+use super::signals::{Plant, take};
 use super::world::World;
 use crate::aggregate::supervision::Minimum;
 use crate::model::{
@@ -72,17 +72,7 @@ pub fn choose<R: Rng>(rng: &mut R, world: &mut World) {
     let (first, last) = (world.first, world.last);
     let quarters = (last.index() - first.index() + 1) as usize;
     let mut taken = used(&world.plants, world);
-    let pick = |rng: &mut R, ok: &dyn Fn(usize) -> bool, taken: &mut Vec<usize>| {
-        let mut pool: Vec<usize> = (0..world.units.len())
-            .filter(|u| !taken.contains(u) && ok(*u))
-            .collect();
-        pool.shuffle(rng);
-        let c = pool.first().copied();
-        if let Some(u) = c {
-            taken.push(u);
-        }
-        c
-    };
+    let all: Vec<usize> = (0..world.units.len()).collect();
     let mut plants = Vec::new();
     let busy = |u: usize| {
         matches!(
@@ -116,8 +106,9 @@ pub fn choose<R: Rng>(rng: &mut R, world: &mut World) {
         (3, false, false),
         (2, true, true),
     ] {
-        if let Some(unit) = pick(
+        if let Some(unit) = take(
             rng,
+            &all,
             &|u| busy(u) && world.base_mean(u, last) >= 30.0,
             &mut taken,
         ) {
@@ -335,12 +326,7 @@ fn gapped(world: &World, a: &Activity) -> bool {
                 && a.unit == unit
                 && body.is_none_or(|b| b == a.body)
                 && a.person == leader.or(a.person)
-                && match minimum {
-                    Minimum::Talk => a.kind == ActivityKind::Talk,
-                    Minimum::Attendance => a.kind == ActivityKind::Attendance,
-                    Minimum::DemocraticLife => a.kind == ActivityKind::DemocraticLife,
-                    Minimum::AppointmentTalk => a.kind == ActivityKind::AppointmentTalk,
-                }
+                && a.kind == minimum.kind()
         }
         _ => false,
     })

@@ -120,6 +120,27 @@ fn candidates(units: &[Unit], levels: &[UnitLevel]) -> Vec<usize> {
         .collect()
 }
 
+/// A unit drawn at random from `pool` among those not `used` and `ok`;
+/// it joins `used`.
+pub(super) fn take<R: Rng>(
+    rng: &mut R,
+    pool: &[usize],
+    ok: &dyn Fn(usize) -> bool,
+    used: &mut Vec<usize>,
+) -> Option<usize> {
+    let mut pool: Vec<usize> = pool
+        .iter()
+        .copied()
+        .filter(|i| !used.contains(i) && ok(*i))
+        .collect();
+    pool.shuffle(rng);
+    let chosen = pool.first().copied();
+    if let Some(c) = chosen {
+        used.push(c);
+    }
+    chosen
+}
+
 /// Chooses the planted signals. `mean` gives a unit's expected petitions in
 /// a quarter without plants, so spikes go where they can be seen.
 pub fn choose<R: Rng>(
@@ -139,19 +160,6 @@ pub fn choose<R: Rng>(
         first.offset(start)
     };
     let mut used: Vec<usize> = Vec::new();
-    let take = |rng: &mut R, pool: &[usize], ok: &dyn Fn(usize) -> bool, used: &mut Vec<usize>| {
-        let mut pool: Vec<usize> = pool
-            .iter()
-            .copied()
-            .filter(|i| !used.contains(i) && ok(*i))
-            .collect();
-        pool.shuffle(rng);
-        let chosen = pool.first().copied();
-        if let Some(c) = chosen {
-            used.push(c);
-        }
-        chosen
-    };
     let mut plants = Vec::new();
     let busy = candidates(
         units,

@@ -74,16 +74,24 @@ fn rejected(ing: &Ingested, file: &str, row: u64, code: &str) {
     );
 }
 
-fn ids(ing: &Ingested, d: Dataset) -> Vec<String> {
-    let df = ing.table(d).expect("table");
-    df.column(d.id_column())
-        .expect("id")
+/// The non-null values of `column` of dataset `d`, as text.
+fn texts(ing: &Ingested, d: Dataset, column: &str) -> Vec<String> {
+    ing.table(d)
+        .expect("table")
+        .column(column)
+        .expect("column")
+        .cast(&polars::prelude::DataType::String)
+        .expect("cast")
         .str()
         .expect("str")
         .iter()
         .flatten()
         .map(str::to_string)
         .collect()
+}
+
+fn ids(ing: &Ingested, d: Dataset) -> Vec<String> {
+    texts(ing, d, d.id_column())
 }
 
 #[test]
@@ -107,18 +115,7 @@ fn every_date_and_boolean_form_loads() {
         ids(&ing, Dataset::Petitions),
         ["A01", "A02", "A03", "A04", "A05", "A06"]
     );
-    let df = ing.table(Dataset::Petitions).expect("petitions");
-    let dates: Vec<String> = df
-        .column("received_on")
-        .expect("col")
-        .cast(&polars::prelude::DataType::String)
-        .expect("cast")
-        .str()
-        .expect("str")
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
+    let dates = texts(&ing, Dataset::Petitions, "received_on");
     assert!(
         dates.iter().all(|d| d == "2024-03-05"),
         "every date form is 2024-03-05: {dates:?}"
@@ -190,19 +187,10 @@ rule_tests! {
 fn supervision_activities_load_by_their_aliases() {
     let ing = load(&[("supervision", "supervision.csv", "")]);
     assert_eq!(ids(&ing, Dataset::Supervision), ["JD1", "JD2"]);
-    let df = ing.table(Dataset::Supervision).expect("table");
-    let kinds: Vec<String> = df
-        .column("kind")
-        .expect("kind")
-        .cast(&polars::prelude::DataType::String)
-        .expect("cast")
-        .str()
-        .expect("str")
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(kinds, ["talk", "attendance"]);
+    assert_eq!(
+        texts(&ing, Dataset::Supervision, "kind"),
+        ["talk", "attendance"]
+    );
     crate::accounted(&ing);
 }
 
@@ -210,15 +198,7 @@ fn supervision_activities_load_by_their_aliases() {
 fn reporter_identity_never_reaches_tables_or_quarantine() {
     let ing = load(&[("petitions", "petitions_utf8.csv", "")]);
     let df = ing.table(Dataset::Petitions).expect("petitions");
-    let keys: Vec<String> = df
-        .column("reporter_key")
-        .expect("col")
-        .str()
-        .expect("str")
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
+    let keys = texts(&ing, Dataset::Petitions, "reporter_key");
     assert_eq!(keys.len(), 1);
     assert!(keys[0].starts_with("rk_"));
     let all = format!("{:?}{:?}", df, ing.quarantine.rows);

@@ -189,7 +189,7 @@ fn the_planted_oversight_signals_are_found_and_reported() {
 /// Every petition and case of a synthetic city, with the leaders' ids.
 #[derive(Default)]
 struct Records {
-    petitions: Vec<(yanpan::synth::Petition, String)>,
+    petitions: Vec<yanpan::synth::Petition>,
     cases: Vec<yanpan::synth::Case>,
     people: Vec<String>,
     units: Vec<String>,
@@ -205,13 +205,12 @@ impl yanpan::synth::Sink for Records {
     fn quarter(
         &mut self,
         _: &yanpan::synth::World,
-        q: yanpan::model::Quarter,
+        _: yanpan::model::Quarter,
         p: &[yanpan::synth::Petition],
         _: &[yanpan::synth::Finding],
         c: &[yanpan::synth::Case],
     ) -> Result<(), Self::Error> {
-        self.petitions
-            .extend(p.iter().map(|p| (p.clone(), q.to_string())));
+        self.petitions.extend_from_slice(p);
         self.cases.extend_from_slice(c);
         Ok(())
     }
@@ -246,13 +245,13 @@ fn cases_are_traced_to_their_petitions_without_ids() {
     let fields: Vec<Option<&str>> = r
         .petitions
         .iter()
-        .map(|(p, _)| p.field.map(|f| f.code()))
+        .map(|p| p.field.map(|f| f.code()))
         .collect();
     let petitions: Vec<PetitionStep<'_>> = r
         .petitions
         .iter()
         .enumerate()
-        .map(|(i, (p, _))| PetitionStep {
+        .map(|(i, p)| PetitionStep {
             id: &p.id,
             unit: &r.units[p.unit],
             person: p.person.map(|k| r.people[k].as_str()),
