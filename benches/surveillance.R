@@ -3,14 +3,18 @@
 # scored the way `yanpan eval` scores yanpan:
 #
 #   yanpan eval --out /tmp/eval          # writes counts.csv and planted.csv
-#   Rscript benches/surveillance.R /tmp/eval
+#   Rscript benches/surveillance.R /tmp/eval [FROM] [YEARS]
 #
-# Methods: farringtonFlexible (thresholdMethod = "nbPlugin", 4 years back,
-# quarterly) and EARS C1 (7 quarters of baseline). Neither gives a p-value;
-# a unit-quarter's score is observed / upper bound (Farrington) or the C1
-# statistic (EARS), an alarm is score > 1 (resp. > the 99% normal quantile)
-# at alpha = 0.01, and the 1%-false-positive threshold is taken on the scores
-# of the null unit-quarters, as `yanpan eval` does with p-values. The
+# Methods: farringtonFlexible (thresholdMethod = "nbPlugin", YEARS years
+# back, default 4; quarterly) and EARS C1 (7 quarters of baseline).
+# Farrington is ranked two ways: by observed / upper bound (what its alarm
+# compares) and by its own p-value (`control$pvalue`, P(Y >= y) under the
+# plug-in negative binomial); EARS by the C1 statistic. An alarm is
+# score > 1 (resp. > the 99% normal quantile) at alpha = 0.01, and the
+# 1%-false-positive threshold is taken on the scores of the null
+# unit-quarters, as `yanpan eval` does with p-values. Unit-quarters that
+# Farrington does not assess (fewer than 5 cases in the last 4 quarters,
+# its default limit54) have no score and are never detected. The
 # false-discovery proportion is that of the alarms at alpha = 0.01 (the
 # methods have no multiple-testing step).
 suppressPackageStartupMessages(library(surveillance))
@@ -71,7 +75,8 @@ sts_all <- sts(observed = obs, frequency = 4, start = c(2015, 1))
 
 # Farrington (flexible), negative-binomial plug-in threshold.
 t0 <- Sys.time()
-fc <- list(range = scored, b = 4, w = 1, alpha = 0.01, thresholdMethod = "nbPlugin",
+years <- if (length(args) >= 3) as.integer(args[3]) else 4L
+fc <- list(range = scored, b = years, w = 1, alpha = 0.01, thresholdMethod = "nbPlugin",
            reweight = TRUE, weightsThreshold = 2.58, pastWeeksNotIncluded = 0, noPeriods = 1,
            trend = TRUE, powertrans = "2/3")
 far <- farringtonFlexible(sts_all, control = fc)
@@ -81,6 +86,8 @@ far_alarm <- matrix(NA, nrow = nq, ncol = length(units))
 ub <- upperbound(far)
 far_score[scored, ] <- ifelse(ub > 0, observed(far) / ub, NA)
 far_alarm[scored, ] <- alarms(far) == 1
+far_p <- matrix(NA_real_, nrow = nq, ncol = length(units))
+far_p[scored, ] <- ifelse(is.na(ub), NA, -far@control$pvalue)   # higher: more surprising
 
 # EARS C1.
 t0 <- Sys.time()
@@ -97,7 +104,10 @@ ears_alarm <- matrix(NA, nrow = nq, ncol = length(units))
 ears_alarm[scored, ] <- alarms(ears) == 1
 
 out <- rbind(
-  score_method("R surveillance farringtonFlexible (nbPlugin)", far_score, far_alarm, far_sec),
+  score_method(sprintf("R surveillance farringtonFlexible (nbPlugin, %d years), observed / upper bound", years),
+               far_score, far_alarm, far_sec),
+  score_method(sprintf("R surveillance farringtonFlexible (nbPlugin, %d years), its p-value", years),
+               far_p, far_alarm, far_sec),
   score_method("R surveillance EARS C1", ears_score, ears_alarm, ears_sec)
 )
 cat(sprintf("%d units x %d quarters; scored quarters t = %d..%d\n", length(units), nq, from, nq - 1))

@@ -737,7 +737,8 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
         spike_share: 0.03,
         rise_share: 0.1,
     };
-    let (panel, planted) = simulate(&spec);
+    let sim = simulate(&spec);
+    let (panel, planted) = (&sim.panel, &sim.planted);
     // Scored quarters: after 20 quarters, the longest history evaluated.
     let from = 20;
     let base = crate::config::ConcentrationSettings::default();
@@ -756,6 +757,29 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
             None,
         ));
     }
+    // What the windows' weights buy, and what no method could beat.
+    let equal = crate::config::ConcentrationSettings {
+        window_weights: vec![1.0 / base.windows.len() as f64; base.windows.len()],
+        ..base.clone()
+    };
+    rows.push(crate::eval::evaluate(
+        &format!(
+            "all units, history {}, windows {:?} equally weighted",
+            base.history_quarters, base.windows
+        ),
+        panel,
+        planted,
+        from,
+        &equal,
+        None,
+    ));
+    rows.push(crate::eval::ceiling(
+        "ceiling: every unit's true mean and dispersion known, one-quarter window",
+        &sim,
+        from,
+        &base,
+        None,
+    ));
     let mut levels: Vec<&str> = panel.units.iter().map(|u| u.group.as_str()).collect();
     levels.sort();
     levels.dedup();
@@ -801,7 +825,7 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
             }
         }
         let mut truth = csv_row(["kind", "unit_id", "t", "quarters", "effect"]);
-        for p in &planted {
+        for p in planted {
             let (kind, u, t, n, e) = match *p {
                 Planted::Spike { unit, quarter, sd } => ("spike", unit, quarter, 1, sd),
                 Planted::Rise {

@@ -117,8 +117,11 @@ pub struct ConcentrationSettings {
     pub min_expected: f64,
     /// Quarters before the target that define the peer rate.
     pub history_quarters: NonZeroU32,
-    /// Windows (in quarters, ending at the target), the smallest p calibrated.
+    /// Windows (in quarters, ending at the target).
     pub windows: Vec<usize>,
+    /// Each window's share of the test's false-positive rate (sum 1): the
+    /// smallest p / weight is calibrated.
+    pub window_weights: Vec<f64>,
 }
 
 impl Default for ConcentrationSettings {
@@ -133,6 +136,7 @@ impl Default for ConcentrationSettings {
                 .iter()
                 .map(|&w| w as usize)
                 .collect(),
+            window_weights: defaults::CONCENTRATION_WINDOW_WEIGHTS.to_vec(),
         }
     }
 }
@@ -192,6 +196,10 @@ pub mod defaults {
     pub const CONCENTRATION_MIN_EXPECTED: f64 = 0.25;
     pub const CONCENTRATION_HISTORY_QUARTERS: u32 = 12;
     pub const CONCENTRATION_WINDOWS: [u32; 3] = [1, 2, 4];
+    /// Most of the false-positive rate to the one-quarter window (spikes),
+    /// the rest to the 2- and 4-quarter windows (sustained rises):
+    /// docs/detection.md measures the choice.
+    pub const CONCENTRATION_WINDOW_WEIGHTS: [f64; 3] = [0.6, 0.3, 0.1];
     pub const OUTPUT: &str = "reports";
     pub const REPORT_HISTORY_QUARTERS: u32 = 8;
 }
@@ -275,6 +283,30 @@ fn windows(value: Option<&[u32]>) -> Result<Vec<usize>, String> {
         ));
     }
     Ok(w)
+}
+
+/// The windows' weights, normalised to sum 1: as given; the defaults with
+/// the default windows; equal weights for other windows.
+fn window_weights(value: Option<&[f64]>, windows: &[usize]) -> Result<Vec<f64>, String> {
+    let default_windows = defaults::CONCENTRATION_WINDOWS
+        .iter()
+        .map(|&w| w as usize)
+        .eq(windows.iter().copied());
+    let w: Vec<f64> = match value {
+        Some(v) => v.to_vec(),
+        None if default_windows => defaults::CONCENTRATION_WINDOW_WEIGHTS.to_vec(),
+        None => vec![1.0; windows.len()],
+    };
+    if w.len() != windows.len() || w.iter().any(|x| !x.is_finite() || *x <= 0.0) {
+        return Err(format!(
+            "[detect.concentration] window_weights = {w:?}: give one positive weight for each of the windows {windows:?}"
+        ));
+    }
+    let sum: f64 = w.iter().sum();
+    if (sum - 1.0).abs() < 1e-9 {
+        return Ok(w);
+    }
+    Ok(w.iter().map(|x| x / sum).collect())
 }
 
 fn quarters_setting(name: &str, v: Option<u32>, default: usize) -> Result<usize, String> {
@@ -514,6 +546,10 @@ fn validate(
                 defaults::CONCENTRATION_HISTORY_QUARTERS,
             )?,
             windows: windows(c.windows.as_deref())?,
+            window_weights: window_weights(
+                c.window_weights.as_deref(),
+                &windows(c.windows.as_deref())?,
+            )?,
         },
         key_field: key_field(&raw.detect.key_field)?,
         common_problem: common_problem(&raw.detect.common_problem)?,
@@ -674,6 +710,27 @@ encoding = "gbk"
         let share = format!("{MINIMAL}\n[ingest]\nmax_quarantine_share = 1.5\n");
         let e = Pipeline::from_toml(&share, Path::new("p.toml")).expect_err("ratio");
         assert!(e.to_string().contains("between 0 and 1"), "{e}");
+    }
+
+    #[test]
+    fn window_weights_are_normalised_defaulted_and_checked() {
+        let with = |extra: &str| {
+            Pipeline::from_toml(
+                &format!("{MINIMAL}\n[detect.concentration]\n{extra}\n"),
+                Path::new("p.toml"),
+            )
+        };
+        let p = with("").expect("defaults");
+        assert_eq!(p.concentration.window_weights, vec![0.6, 0.3, 0.1]);
+        // Other windows without weights: equal shares.
+        let p = with("windows = [1, 3]").expect("equal");
+        assert_eq!(p.concentration.window_weights, vec![0.5, 0.5]);
+        let p = with("windows = [1, 2]\nwindow_weights = [3, 1]").expect("normalised");
+        assert_eq!(p.concentration.window_weights, vec![0.75, 0.25]);
+        for bad in ["window_weights = [1, 1]", "window_weights = [1, 0, 1]"] {
+            let e = with(bad).expect_err(bad);
+            assert!(e.to_string().contains("window_weights"), "{e}");
+        }
     }
 }
 

@@ -181,6 +181,7 @@ pub(crate) struct RawConcentration {
     pub min_expected: Option<f64>,
     pub history_quarters: Option<u32>,
     pub windows: Option<Vec<u32>>,
+    pub window_weights: Option<Vec<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

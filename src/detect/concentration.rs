@@ -1,8 +1,9 @@
 //! Petition concentration (信访举报比较集中): each node of the unit tree
 //! (its own petitions plus those of the units below it) against its peers
 //! and its own history shrunk toward them ([`super::expectation`]), over
-//! windows of 1, 2 and 4 quarters (the smallest p, calibrated for having
-//! looked at several windows: [`stats::MinP`]); Benjamini–Hochberg across
+//! windows of 1, 2 and 4 quarters (the smallest p / the window's weight,
+//! calibrated for having looked at several windows: [`stats::MinP`]);
+//! Benjamini–Hochberg across
 //! the units of each level tested in the quarter.
 
 use std::collections::HashMap;
@@ -32,18 +33,17 @@ pub struct UnitTest {
     /// Index into the panel's units.
     pub unit: usize,
     pub windows: Vec<WindowTest>,
-    /// The smallest of the windows' history p-values, calibrated.
+    /// The window whose weighted p (p / weight) is the smallest.
+    pub decisive: usize,
+    /// That weighted p, calibrated.
     pub p: f64,
     pub q: f64,
 }
 
 impl UnitTest {
-    /// The window with the smallest p: the one a flag reports.
+    /// The window that decided the test: the one a flag reports.
     pub fn best(&self) -> &WindowTest {
-        self.windows
-            .iter()
-            .min_by(|a, b| a.p_history.total_cmp(&b.p_history))
-            .unwrap_or(&self.windows[0])
+        &self.windows[self.decisive]
     }
 }
 
@@ -79,7 +79,7 @@ pub fn test_quarter(
         let exposure: Vec<f64> = members.iter().map(|&i| panel.units[i].exposure).collect();
         // One fit per window: the history ends where the window starts.
         type Fit = (
-            usize,
+            (usize, f64),
             std::ops::Range<usize>,
             expectation::GroupFit,
             Vec<Vec<f64>>,
@@ -87,10 +87,11 @@ pub fn test_quarter(
         let fits: Vec<Fit> = s
             .windows
             .iter()
-            .filter_map(|&w| {
+            .zip(&s.window_weights)
+            .filter_map(|(&w, &weight)| {
                 let end = (t + 1).checked_sub(w)?;
                 let start = end.saturating_sub(h);
-                (end - start >= 2).then_some((w, start..end))
+                (end - start >= 2).then_some(((w, weight), start..end))
             })
             .map(|(w, hist)| {
                 let (fit, capped) =
@@ -107,14 +108,15 @@ pub fn test_quarter(
         let calibration = if fits.len() == s.windows.len() {
             min_p
         } else {
-            fewer = stats::MinP::new(&fits.iter().map(|f| f.0).collect::<Vec<_>>());
+            let (looked, weights): (Vec<usize>, Vec<f64>) = fits.iter().map(|f| f.0).unzip();
+            fewer = stats::MinP::new(&looked, &weights);
             &fewer
         };
         let mut tested: Vec<UnitTest> = Vec::new();
         for (k, &i) in members.iter().enumerate() {
             let windows: Vec<WindowTest> = fits
                 .iter()
-                .map(|(w, hist, fit, capped)| {
+                .map(|((w, _), hist, fit, capped)| {
                     expectation::test_window(
                         &capped[k],
                         exposure[k],
@@ -128,10 +130,17 @@ pub fn test_quarter(
             if windows[0].expected_history < s.min_expected {
                 continue;
             }
-            let smallest = windows.iter().map(|w| w.p_history).fold(1.0, f64::min);
+            let (decisive, smallest) = windows
+                .iter()
+                .zip(&fits)
+                .map(|(w, f)| w.p_history / f.0.1)
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap_or((0, 1.0));
             let p = calibration.calibrate(smallest);
             tested.push(UnitTest {
                 unit: i,
+                decisive,
                 windows,
                 p,
                 q: f64::NAN,
@@ -185,7 +194,7 @@ impl Detector for Concentration {
                 2. per level, between-unit gamma shape and within-unit negative-binomial size by moments;\n\
                 3. history counts above expectation + 3 SD capped, and the level fitted again;\n\
                 4. history expectation = peer expectation x the unit's shrunk relative risk (empirical Bayes);\n   mid-p of the window's count against the predictive negative binomial;\n\
-                5. the smallest p over the windows, calibrated for the number of windows looked at;\n\
+                5. the smallest p / weight over the windows (a weight: the window's share of the false-positive rate),\n   calibrated for the windows looked at;\n\
                 6. Benjamini-Hochberg q within the level; flag when q < q (high severity when q < q/10).\n\
                 Levels with fewer than 3 units are not tested. Details and measured figures: docs/detection.md".into(),
             settings: vec![
@@ -193,6 +202,10 @@ impl Detector for Concentration {
                 ("[detect.concentration] min_expected".into(), s.min_expected.to_string()),
                 ("[detect.concentration] history_quarters".into(), s.history_quarters.to_string()),
                 ("[detect.concentration] windows".into(), format!("{:?}", s.windows)),
+                (
+                    "[detect.concentration] window_weights".into(),
+                    format!("{:?}", s.window_weights),
+                ),
             ],
             example: format!(
                 "A street of 100 staff whose peers receive 0.1 petitions a head a quarter had 10 a quarter for\n\
@@ -209,7 +222,12 @@ impl Detector for Concentration {
         let Some(t) = panel.index(input.quarter) else {
             return Ok(Outcome::default());
         };
-        let tests = test_quarter(&panel, t, s, &stats::MinP::new(&s.windows));
+        let tests = test_quarter(
+            &panel,
+            t,
+            s,
+            &stats::MinP::new(&s.windows, &s.window_weights),
+        );
         let threshold = s.q.get();
         let mut per_group: HashMap<&str, usize> = HashMap::new();
         for u in &tests {
@@ -338,8 +356,8 @@ impl Detector for Concentration {
                     threshold,
                     n_tested: per_group.get(unit.group.as_str()).copied().unwrap_or(0),
                     rule: format!(
-                        "{} units: peer rate per head over up to {} prior quarters (trend, season), own history shrunk by empirical Bayes, negative binomial; smallest p of windows {:?}, calibrated; BH q < {threshold} within the level; tested when expecting >= {} and with >= {MIN_PEERS} units in the level",
-                        unit.group, s.history_quarters, s.windows, s.min_expected
+                        "{} units: peer rate per head over up to {} prior quarters (trend, season), own history shrunk by empirical Bayes, negative binomial; smallest p / weight of windows {:?} (weights {:?}), calibrated; BH q < {threshold} within the level; tested when expecting >= {} and with >= {MIN_PEERS} units in the level",
+                        unit.group, s.history_quarters, s.windows, s.window_weights, s.min_expected
                     ),
                 },
             });

@@ -31,16 +31,19 @@ pub fn mid_p(y: f64, mean: f64, variance: f64) -> f64 {
     (gt + 0.5 * eq).clamp(0.0, 1.0)
 }
 
-/// The null distribution of the smallest of the p-values of nested windows
-/// ending at the same quarter (e.g. 1, 2 and 4 quarters), so that the
-/// smallest can be turned into one calibrated p-value: P(min p <= x).
+/// The null distribution of the smallest of the weighted p-values (p /
+/// weight) of nested windows ending at the same quarter (e.g. 1, 2 and 4
+/// quarters), so that the smallest can be turned into one calibrated
+/// p-value: P(min p / weight <= x). With weights summing to 1 this is a
+/// weighted Bonferroni made exact for the windows' correlation: a window's
+/// weight is its share of the false-positive rate.
 ///
 /// Window sums of independent quarters are correlated (√(a/b) for windows
 /// of a <= b quarters); under the normal approximation the distribution of
-/// the minimum depends only on the window lengths, so it is simulated once
-/// (fixed seed, 200,000 draws). Below the simulation's resolution it is
-/// extrapolated linearly from the 200th smallest draw (the minimum of
-/// correlated p-values has a tail c·x, 1 <= c <= number of windows).
+/// the minimum depends only on the window lengths and weights, so it is
+/// simulated once (fixed seed, 200,000 draws). Below the simulation's
+/// resolution it is extrapolated linearly from the 200th smallest draw (the
+/// minimum has a tail c·x, the largest weight <= c <= 1).
 #[derive(Debug, Clone)]
 pub struct MinP {
     sorted: Vec<f64>,
@@ -48,7 +51,9 @@ pub struct MinP {
 }
 
 impl MinP {
-    pub fn new(windows: &[usize]) -> MinP {
+    /// `weights`: each window's share of the false-positive rate; the
+    /// statistic is the smallest p / weight.
+    pub fn new(windows: &[usize], weights: &[f64]) -> MinP {
         use rand::SeedableRng;
         use rand_distr::{Distribution, StandardNormal};
         const DRAWS: usize = 200_000;
@@ -61,11 +66,13 @@ impl MinP {
                 for x in z.iter_mut() {
                     *x = StandardNormal.sample(&mut rng);
                 }
-                let best = windows
+                windows
                     .iter()
-                    .map(|&w| z[..w].iter().sum::<f64>() / (w as f64).sqrt())
-                    .fold(f64::NEG_INFINITY, f64::max);
-                1.0 - normal.cdf(best)
+                    .zip(weights)
+                    .map(|(&w, weight)| {
+                        normal.sf(z[..w].iter().sum::<f64>() / (w as f64).sqrt()) / weight
+                    })
+                    .fold(f64::INFINITY, f64::min)
             })
             .collect();
         sorted.sort_by(f64::total_cmp);
@@ -124,16 +131,22 @@ mod tests {
 
     #[test]
     fn min_p_calibration_lies_between_one_window_and_bonferroni() {
-        let one = MinP::new(&[1]);
+        let one = MinP::new(&[1], &[1.0]);
         assert!(
             (one.calibrate(0.05) - 0.05).abs() < 0.003,
             "{}",
             one.calibrate(0.05)
         );
-        let three = MinP::new(&[1, 2, 4]);
+        let three = MinP::new(&[1, 2, 4], &[1.0 / 3.0; 3]);
+        let weighted = MinP::new(&[1, 2, 4], &[0.6, 0.3, 0.1]);
         for x in [0.001, 0.01, 0.05] {
+            // Equal weights, the statistic 3 × the smallest p: between
+            // one window (x / 3) and Bonferroni (x).
             let c = three.calibrate(x);
-            assert!(c > x && c < 3.0 * x, "{x}: {c}");
+            assert!(c > x / 3.0 && c < x, "{x}: {c}");
+            // Weighted: between the largest weight's share and Bonferroni.
+            let c = weighted.calibrate(x);
+            assert!(c > 0.6 * x && c < x, "{x}: {c}");
         }
     }
 

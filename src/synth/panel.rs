@@ -65,8 +65,23 @@ fn nb(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
     Poisson::new(lambda.max(1e-12)).map_or(0.0, |p| p.sample(rng))
 }
 
+/// A simulated panel, what was planted in it, and each unit's mean count in
+/// each quarter without the plants (what a method knowing the truth would
+/// expect: the yardstick of [`crate::eval::ceiling`]).
+#[derive(Debug, Clone)]
+pub struct Simulated {
+    pub panel: Panel,
+    pub planted: Vec<Planted>,
+    pub baseline: Vec<Vec<f64>>,
+}
+
+/// The within-unit negative-binomial size of the simulation.
+pub const fn nb_size() -> f64 {
+    NB_SIZE
+}
+
 /// Simulates the panel and what was planted in it.
-pub fn simulate(spec: &PanelSpec) -> (Panel, Vec<Planted>) {
+pub fn simulate(spec: &PanelSpec) -> Simulated {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let first = Quarter::new(2015, 1).unwrap_or_else(|| Quarter::from_index(2015 * 4));
     let quarters: Vec<Quarter> = first.range(spec.quarters).collect();
@@ -106,6 +121,7 @@ pub fn simulate(spec: &PanelSpec) -> (Panel, Vec<Planted>) {
         });
         means.push(m);
     }
+    let baseline = means.clone();
     let mut planted = Vec::new();
     for (u, m) in means.iter_mut().enumerate() {
         if rng.random::<f64>() < spec.rise_share {
@@ -139,5 +155,9 @@ pub fn simulate(spec: &PanelSpec) -> (Panel, Vec<Planted>) {
             }
         }
     }
-    (Panel { quarters, units }, planted)
+    Simulated {
+        panel: Panel { quarters, units },
+        planted,
+        baseline,
+    }
 }

@@ -120,6 +120,7 @@ fn explain_prints_the_settings_in_force_and_refuses_an_unknown_detector() {
         &[
             "[detect.concentration] history_quarters = 12",
             "[detect.concentration] windows = [1, 2, 4]",
+            "[detect.concentration] window_weights = [0.6, 0.3, 0.1]",
             "peer expectation 10.0",
             "Benjamini-Hochberg",
         ],
@@ -164,6 +165,16 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
         r[7] < 0.2,
         "false-discovery proportion at q = 0.10: {}",
         r[7]
+    );
+    // Most of the false-positive rate to the one-quarter window finds more
+    // spikes than equal shares, and no test beats knowing the truth.
+    let equal = eval_row(&table, "all units, history 12, windows [1, 2, 4] equally");
+    assert!(r[5] > equal[5], "weighted {r:?} vs equal {equal:?}");
+    let ceiling = eval_row(&table, "ceiling");
+    assert!(ceiling[5] >= r[5], "ceiling {ceiling:?} vs {r:?}");
+    assert!(
+        (ceiling[1] - 1.0).abs() < 0.3,
+        "the truth is calibrated: {ceiling:?}"
     );
 }
 
