@@ -750,8 +750,8 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
         };
         rows.push(crate::eval::evaluate(
             &format!("all units, history {h} quarters"),
-            &panel,
-            &planted,
+            panel,
+            planted,
             from,
             &s,
             None,
@@ -802,8 +802,8 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
                 set.len(),
                 base.history_quarters
             ),
-            &panel,
-            &planted,
+            panel,
+            planted,
             from,
             &base,
             Some(&set),
