@@ -94,10 +94,10 @@ fn main() {
         spike_share: 0.01,
         rise_share: 0.02,
     };
-    let (panel, planted) = simulate(&spec);
+    let sim = simulate(&spec);
     let settings = ConcentrationSettings::default();
     let s = time(5, || {
-        yanpan::eval::evaluate("bench", &panel, &planted, 20, &settings, None)
+        yanpan::eval::evaluate("bench", &sim.panel, &sim.planted, 20, &settings, None)
     });
     println!(
         "detect: concentration over {} units x 20 quarters: {s:.3} s, {:.1} µs a unit-quarter",
