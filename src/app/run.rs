@@ -22,7 +22,7 @@ use crate::config::Pipeline;
 use crate::detect::{self, DetectInput};
 use crate::ingest::{self, SourceReport};
 use crate::model::{Dataset, Quarter};
-use crate::publish::{Manifest, Staging, manifest::Output, sha256_hex};
+use crate::publish::{Manifest, Staging, manifest::Output, sha256_file, sha256_hex};
 use crate::render;
 use crate::store::{self, Store, lock::RunLock};
 
@@ -108,11 +108,10 @@ fn current_inputs(p: &Pipeline) -> Result<Vec<Input>> {
     files
         .into_par_iter()
         .map(|(dataset, file)| {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             Ok(Input {
                 dataset,
-                sha256: sha256_hex(&bytes),
+                sha256: sha256_file(&file)
+                    .with_context(|| format!("reading {}", file.display()))?,
                 file,
             })
         })
