@@ -45,6 +45,125 @@ pub enum DecodeError {
     Unknown { guess: &'static str },
 }
 
+/// Decoded text, as pieces in order, each but the last ending just after a
+/// line break: a large GB18030 file is decoded in pieces on every core, and
+/// the pieces are parsed as they are, never copied into one string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text<'a> {
+    pieces: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Text<'a> {
+    pub fn whole(text: impl Into<Cow<'a, str>>) -> Self {
+        Text {
+            pieces: vec![text.into()],
+        }
+    }
+
+    /// Pieces as given (each but the last ending after a line break).
+    #[cfg(test)]
+    pub fn from_pieces(pieces: Vec<String>) -> Text<'static> {
+        assert!(pieces.iter().rev().skip(1).all(|p| p.ends_with('\n')));
+        Text {
+            pieces: pieces.into_iter().map(Cow::Owned).collect(),
+        }
+    }
+
+    pub fn pieces(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().map(AsRef::as_ref)
+    }
+
+    pub fn len(&self) -> usize {
+        self.pieces.iter().map(|p| p.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The first piece (where the header is).
+    pub fn first(&self) -> &str {
+        self.pieces.first().map_or("", AsRef::as_ref)
+    }
+
+    /// The text from byte `from` cut at line breaks into about `n` chunks
+    /// (the pieces, themselves cut where they are large).
+    pub fn chunks(&self, from: usize, n: usize) -> Vec<&str> {
+        let total = self.len().saturating_sub(from).max(1);
+        let mut skip = from;
+        let mut out = Vec::new();
+        for piece in self.pieces() {
+            if skip >= piece.len() {
+                skip -= piece.len();
+                continue;
+            }
+            let rest = piece.len() - skip;
+            let k = (n * rest).div_ceil(total).max(1);
+            for (a, b) in split_at_newlines(piece.as_bytes(), skip, k) {
+                out.push(&piece[a..b]);
+            }
+            skip = 0;
+        }
+        out
+    }
+
+    /// Line breaks in the first `at` bytes.
+    pub fn newlines_before(&self, at: usize) -> u64 {
+        let mut left = at;
+        let mut n = 0;
+        for p in self.pieces() {
+            let take = left.min(p.len());
+            n += p.as_bytes()[..take].iter().filter(|&&c| c == b'\n').count() as u64;
+            left -= take;
+        }
+        n
+    }
+
+    /// The whole text as one string (for small texts and tests).
+    pub fn joined(&self) -> Cow<'_, str> {
+        match self.pieces.as_slice() {
+            [one] => Cow::Borrowed(one.as_ref()),
+            many => Cow::Owned(many.concat()),
+        }
+    }
+}
+
+/// Reads a sequence of text chunks as one stream of bytes.
+#[derive(Debug)]
+pub struct Chunks<'a> {
+    chunks: &'a [&'a str],
+    at: usize,
+    offset: usize,
+}
+
+impl<'a> Chunks<'a> {
+    pub fn new(chunks: &'a [&'a str]) -> Self {
+        Chunks {
+            chunks,
+            at: 0,
+            offset: 0,
+        }
+    }
+}
+
+impl std::io::Read for Chunks<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some(chunk) = self.chunks.get(self.at) {
+            let rest = &chunk.as_bytes()[self.offset..];
+            if rest.is_empty() {
+                self.at += 1;
+                self.offset = 0;
+                continue;
+            }
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            self.offset += n;
+            return Ok(n);
+        }
+        Ok(0)
+    }
+}
+
 /// Cuts `bytes[from..]` into about `n` pieces of similar size, each but the
 /// last ending just after a newline: (start, end) offsets into `bytes`.
 pub(crate) fn split_at_newlines(bytes: &[u8], from: usize, n: usize) -> Vec<(usize, usize)> {
@@ -69,37 +188,38 @@ const PARALLEL_BYTES: usize = 8 << 20;
 /// Decodes GB18030 (a superset of GBK). A newline byte is never part of a
 /// multi-byte GB18030 character (trail bytes are 0x30–0x39 or 0x40–0xFE),
 /// so a large file is cut at newlines and the pieces decoded in parallel.
-fn gb18030(bytes: &[u8]) -> Option<String> {
+fn gb18030(bytes: &[u8]) -> Option<Text<'static>> {
     use rayon::prelude::*;
     let decode = |b: &[u8]| {
         let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(b);
-        (!had_errors).then(|| text.into_owned())
+        (!had_errors).then(|| {
+            // The decoder reserves room for the longest possible output.
+            let mut text = text.into_owned();
+            text.shrink_to_fit();
+            Cow::Owned(text)
+        })
     };
     if bytes.len() < PARALLEL_BYTES {
-        return decode(bytes);
+        return decode(bytes).map(Text::whole);
     }
     let pieces = split_at_newlines(bytes, 0, rayon::current_num_threads() * 2);
-    let texts: Vec<String> = pieces
+    let pieces = pieces
         .par_iter()
         .map(|&(a, b)| decode(&bytes[a..b]))
         .collect::<Option<_>>()?;
-    let mut out = String::with_capacity(texts.iter().map(String::len).sum());
-    for t in texts {
-        out.push_str(&t);
-    }
-    Some(out)
+    Some(Text { pieces })
 }
 
 /// How much of a file the encoding detector reads.
 const DETECT_BYTES: usize = 1 << 20;
 
 /// Decodes `bytes` as declared, or detects the encoding.
-pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Cow<'_, str>, Detected), DecodeError> {
+pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Text<'_>, Detected), DecodeError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF")
         && declared != Encoding::Gbk
     {
         return std::str::from_utf8(rest)
-            .map(|s| (Cow::Borrowed(s), Detected::Utf8Bom))
+            .map(|s| (Text::whole(s), Detected::Utf8Bom))
             .map_err(|e| DecodeError::NotUtf8 {
                 offset: e.valid_up_to() + 3,
             });
@@ -111,22 +231,22 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Cow<'_, str>, Detecte
         if declared == Encoding::Auto && bytes.starts_with(bom) {
             let (text, had_errors) = enc.decode_without_bom_handling(&bytes[2..]);
             if !had_errors {
-                return Ok((Cow::Owned(text.into_owned()), det));
+                return Ok((Text::whole(text.into_owned()), det));
             }
         }
     }
     match declared {
         Encoding::Utf8 => std::str::from_utf8(bytes)
-            .map(|s| (Cow::Borrowed(s), Detected::Utf8))
+            .map(|s| (Text::whole(s), Detected::Utf8))
             .map_err(|e| DecodeError::NotUtf8 {
                 offset: e.valid_up_to(),
             }),
         Encoding::Gbk => gb18030(bytes)
-            .map(|s| (Cow::Owned(s), Detected::Gb18030))
+            .map(|s| (s, Detected::Gb18030))
             .ok_or(DecodeError::NotGbk),
         Encoding::Auto => {
             if let Ok(s) = std::str::from_utf8(bytes) {
-                return Ok((Cow::Borrowed(s), Detected::Utf8));
+                return Ok((Text::whole(s), Detected::Utf8));
             }
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             // The first MiB tells the encoding as well as the whole file does.
@@ -137,7 +257,7 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Cow<'_, str>, Detecte
                 || guess == encoding_rs::UTF_8
             {
                 gb18030(bytes)
-                    .map(|s| (Cow::Owned(s), Detected::Gb18030))
+                    .map(|s| (s, Detected::Gb18030))
                     .ok_or(DecodeError::Unknown {
                         guess: guess.name(),
                     })
@@ -160,22 +280,25 @@ mod tests {
         let text: String = line.repeat(2 * PARALLEL_BYTES / line.len());
         let (bytes, _, _) = encoding_rs::GBK.encode(&text);
         assert!(bytes.len() > PARALLEL_BYTES);
-        assert_eq!(gb18030(&bytes).as_deref(), Some(text.as_str()));
+        let decoded = gb18030(&bytes).expect("gbk");
+        assert!(decoded.pieces().count() > 1);
+        assert!(decoded.pieces().all(|p| p.ends_with('\n')));
+        assert_eq!(decoded.joined(), text.as_str());
     }
 
     #[test]
     fn detects_utf8_bom_and_gbk() {
         let text = "受理日期,单位\n2024-01-02,东湖区\n";
         let (s, d) = decode(text.as_bytes(), Encoding::Auto).expect("utf-8");
-        assert_eq!((s.as_ref(), d), (text, Detected::Utf8));
+        assert_eq!((s.joined().as_ref(), d), (text, Detected::Utf8));
         let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
         let (s, d) = decode(&bom, Encoding::Auto).expect("bom");
-        assert_eq!((s.as_ref(), d), (text, Detected::Utf8Bom));
+        assert_eq!((s.joined().as_ref(), d), (text, Detected::Utf8Bom));
         let gbk = encoding_rs::GBK.encode(text).0.into_owned();
         let (s, d) = decode(&gbk, Encoding::Auto).expect("gbk");
-        assert_eq!((s.as_ref(), d), (text, Detected::Gb18030));
+        assert_eq!((s.joined().as_ref(), d), (text, Detected::Gb18030));
         let (s, _) = decode(&gbk, Encoding::Gbk).expect("declared gbk");
-        assert_eq!(s.as_ref(), text);
+        assert_eq!(s.joined(), text);
     }
 
     #[test]

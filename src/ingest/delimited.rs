@@ -1,19 +1,23 @@
 //! Delimited text (CSV, TSV, semicolons) in any of the usual encodings.
 //!
-//! A large file is parsed on every core: after the header, the text is cut
-//! at line breaks into pieces parsed at once. A cut may fall inside a
-//! quoted field (a summary with a line break); each piece's parser runs on
-//! past its end to the first record that starts at or after the next cut,
-//! so the cut is proven a record boundary (by induction from the first
-//! piece, which starts after the header) or the file is parsed again in
-//! one pass. Either way the rows, row numbers and rejections are those of
-//! one sequential pass.
+//! A large file is parsed on every core: after the header, the text (as
+//! the decoder's pieces, never joined) is cut at line breaks into pieces
+//! parsed at once. A cut may fall inside a quoted field (a summary with a
+//! line break); each piece's parser runs on past its end to the first
+//! record that starts at or after the next cut, so the cut is proven a
+//! record boundary (by induction from the first piece, which starts after
+//! the header) or the file is parsed again in one pass. Either way the
+//! rows, row numbers and rejections are those of one sequential pass.
+//!
+//! A record starts at its first byte after the line ends before it (a
+//! CRLF's line feed, blank lines), and its row number is the line it
+//! starts on, as a text editor shows it, whatever the line ends.
 
 use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::decode;
+use super::decode::{self, Text};
 use super::header::HEADER_SEARCH_ROWS;
 use super::quarantine::Rejection;
 use super::raw_table::RawTable;
@@ -32,12 +36,103 @@ fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
-fn reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes())
+/// The records of a text given as chunks, each with where it truly starts.
+/// The CSV reader dates a record from the end of the one before: a CRLF's
+/// line feed (the reader ends a record at the carriage return) and blank
+/// lines count as the next record's start. Here the start is moved past
+/// them and its line counted from the text, so a row number is the line a
+/// text editor shows, and a piece's records are those starting in it.
+struct Records<'a> {
+    reader: csv::Reader<decode::Chunks<'a>>,
+    record: csv::StringRecord,
+    walker: Walker<'a>,
+}
+
+impl<'a> Records<'a> {
+    fn new(chunks: &'a [&'a str], delimiter: u8) -> Self {
+        Records {
+            reader: csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(delimiter)
+                .from_reader(decode::Chunks::new(chunks)),
+            record: csv::StringRecord::new(),
+            walker: Walker::new(chunks),
+        }
+    }
+
+    /// The next record: its start (bytes from the text's start) and line
+    /// (from 1).
+    fn next(&mut self) -> Result<Option<(usize, u64)>, String> {
+        if !self
+            .reader
+            .read_record(&mut self.record)
+            .map_err(|e| e.to_string())?
+        {
+            return Ok(None);
+        }
+        let dated = self.record.position().map_or(0, |p| p.byte() as usize);
+        self.walker.advance_to(dated);
+        self.walker.skip_line_ends();
+        Ok(Some((self.walker.at, 1 + self.walker.newlines)))
+    }
+
+    /// The text's bytes read so far.
+    fn read(&self) -> usize {
+        self.reader.position().byte() as usize
+    }
+}
+
+/// A cursor over chunked text that counts the line feeds it passes.
+struct Walker<'a> {
+    chunks: &'a [&'a str],
+    chunk: usize,
+    offset: usize,
+    at: usize,
+    newlines: u64,
+}
+
+impl<'a> Walker<'a> {
+    fn new(chunks: &'a [&'a str]) -> Self {
+        Walker {
+            chunks,
+            chunk: 0,
+            offset: 0,
+            at: 0,
+            newlines: 0,
+        }
+    }
+
+    /// The rest of the current chunk (empty at the end of the text).
+    fn rest(&mut self) -> &'a [u8] {
+        while let Some(c) = self.chunks.get(self.chunk) {
+            if self.offset < c.len() {
+                return &c.as_bytes()[self.offset..];
+            }
+            self.chunk += 1;
+            self.offset = 0;
+        }
+        &[]
+    }
+
+    fn advance_to(&mut self, target: usize) {
+        while self.at < target {
+            let rest = self.rest();
+            if rest.is_empty() {
+                return;
+            }
+            let take = rest.len().min(target - self.at);
+            self.newlines += rest[..take].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.offset += take;
+            self.at += take;
+        }
+    }
+
+    fn skip_line_ends(&mut self) {
+        while let [b'\r' | b'\n', ..] = self.rest() {
+            self.advance_to(self.at + 1);
+        }
+    }
 }
 
 pub(super) fn read_csv(
@@ -62,22 +157,21 @@ pub(super) fn read_csv(
 /// Parses `text`, in parallel pieces when it is at least `parallel_bytes` long.
 fn parse(
     path: &Path,
-    text: &str,
+    text: &Text<'_>,
     source: &Source,
     parallel_bytes: usize,
 ) -> Result<(RawTable, Vec<Rejection>), ReadError> {
-    let delimiter = sniff_delimiter(text);
+    let delimiter = sniff_delimiter(text.first());
     if text.len() >= parallel_bytes
         && let Some(done) = parse_parallel(path, text, source, delimiter)
     {
         return Ok(done);
     }
     let mut builder = Builder::new(path, None, source);
-    feed(&mut builder, reader(text, delimiter), 0, usize::MAX, 0).map_err(|message| {
-        ReadError::Csv {
-            file: path.display().to_string(),
-            message,
-        }
+    let all: Vec<&str> = text.pieces().collect();
+    feed(&mut builder, &all, delimiter, usize::MAX, 0).map_err(|message| ReadError::Csv {
+        file: path.display().to_string(),
+        message,
     })?;
     builder.finish()
 }
@@ -86,79 +180,94 @@ fn parse(
 enum Ended {
     /// At the end of the text.
     Eof,
-    /// At the first record starting at or after the piece's end, at this offset.
+    /// At the first record starting at or after the piece's end, at this
+    /// offset from the piece's start.
     At(usize),
 }
 
-/// Feeds the records of `reader` (reading the text from offset `start`)
-/// that start before `end` to `builder`; `lines_before` is the number of
-/// line breaks before `start`.
+/// Feeds the records of `chunks` (a piece and the text after it) that
+/// start before `end` (an offset from the piece's start) to `builder`;
+/// `lines_before` is the number of line breaks before the piece.
 fn feed(
     builder: &mut Builder<'_>,
-    mut reader: csv::Reader<&[u8]>,
-    start: usize,
+    chunks: &[&str],
+    delimiter: u8,
     end: usize,
     lines_before: u64,
 ) -> Result<Ended, String> {
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {
-                let (byte, line) = record
-                    .position()
-                    .map_or((0, 0), |p| (p.byte() as usize, p.line()));
-                let at = start + byte;
-                if at >= end {
-                    return Ok(Ended::At(at));
-                }
-                builder.push(lines_before + line, record.iter());
-            }
-            Ok(false) => return Ok(Ended::Eof),
-            Err(e) => return Err(e.to_string()),
+    let mut records = Records::new(chunks, delimiter);
+    while let Some((at, line)) = records.next()? {
+        if at >= end {
+            return Ok(Ended::At(at));
+        }
+        builder.push(lines_before + line, records.record.iter());
+    }
+    Ok(Ended::Eof)
+}
+
+/// Whether the `len` bytes of `chunks` after the first `skip` are blank.
+fn blank(chunks: &[&str], mut skip: usize, mut len: usize) -> bool {
+    for c in chunks {
+        if skip >= c.len() {
+            skip -= c.len();
+            continue;
+        }
+        let take = len.min(c.len() - skip);
+        if !c.as_bytes()[skip..skip + take]
+            .iter()
+            .all(u8::is_ascii_whitespace)
+        {
+            return false;
+        }
+        len -= take;
+        skip = 0;
+        if len == 0 {
+            break;
         }
     }
+    true
 }
 
 /// The parallel parse, or `None` when it cannot be shown to equal one pass.
 fn parse_parallel(
     path: &Path,
-    text: &str,
+    text: &Text<'_>,
     source: &Source,
     delimiter: u8,
 ) -> Option<(RawTable, Vec<Rejection>)> {
     // The header: the first rows, in one pass, as the sequential reader
     // would take them.
+    let all: Vec<&str> = text.pieces().collect();
     let mut head = Builder::new(path, None, source);
-    let mut r = reader(text, delimiter);
-    let mut record = csv::StringRecord::new();
+    let mut records = Records::new(&all, delimiter);
     let mut taken = 0;
-    while taken < HEADER_SEARCH_ROWS && r.read_record(&mut record).ok()? {
-        let line = record.position()?.line();
-        head.push(line, record.iter());
+    while taken < HEADER_SEARCH_ROWS
+        && let Some((_, line)) = records.next().ok()?
+    {
+        head.push(line, records.record.iter());
         taken += 1;
     }
     let headers = head.headers()?.to_vec();
-    let data = r.position().byte() as usize;
-    let bytes = text.as_bytes();
-    let pieces = decode::split_at_newlines(bytes, data, rayon::current_num_threads() * 2);
-    let newlines = |a: usize, b: usize| bytes[a..b].iter().filter(|&&c| c == b'\n').count() as u64;
-    let counts: Vec<u64> = pieces.par_iter().map(|&(a, b)| newlines(a, b)).collect();
-    let mut before = newlines(0, data);
-    let mut lines_before = Vec::with_capacity(pieces.len());
+    let data = records.read();
+    let chunks = text.chunks(data, rayon::current_num_threads() * 2);
+    let newlines = |s: &str| s.bytes().filter(|&c| c == b'\n').count() as u64;
+    let counts: Vec<u64> = chunks.par_iter().map(|c| newlines(c)).collect();
+    let mut before = text.newlines_before(data);
+    let mut lines_before = Vec::with_capacity(chunks.len());
     for c in &counts {
         lines_before.push(before);
         before += c;
     }
-    let parsed: Vec<Option<(RawTable, Vec<Rejection>)>> = pieces
-        .par_iter()
-        .zip(&lines_before)
-        .map(|(&(start, end), &lines)| {
+    let parsed: Vec<Option<(RawTable, Vec<Rejection>)>> = (0..chunks.len())
+        .into_par_iter()
+        .map(|i| {
             let mut b = Builder::below(path, None, source, headers.clone());
-            let ended = feed(&mut b, reader(&text[start..], delimiter), start, end, lines).ok()?;
+            let end = chunks[i].len();
+            let ended = feed(&mut b, &chunks[i..], delimiter, end, lines_before[i]).ok()?;
             let boundary = match ended {
-                Ended::Eof => end == bytes.len() || text[end..].trim().is_empty(),
                 // Blank lines between records are skipped by the parser.
-                Ended::At(at) => at == end || text[end..at].trim().is_empty(),
+                Ended::Eof => blank(&chunks[i..], end, usize::MAX),
+                Ended::At(at) => blank(&chunks[i..], end, at - end),
             };
             boundary.then_some(())?;
             b.finish().ok()
@@ -230,11 +339,43 @@ mod tests {
             text
         };
         let path = Path::new("units.csv");
+        // The text as a decoder in pieces gives it: cut after about every
+        // 997th line break (not after a blank line), inside quoted fields
+        // too when they hold line breaks.
+        let in_pieces = |text: &str| {
+            let mut pieces = vec![String::new()];
+            let (mut since, mut after_blank) = (0, false);
+            for line in text.split_inclusive('\n') {
+                since += 1;
+                if since >= 997 && !after_blank {
+                    pieces.push(String::new());
+                    since = 0;
+                }
+                after_blank = line.trim().is_empty();
+                pieces.last_mut().expect("a piece").push_str(line);
+            }
+            Text::from_pieces(pieces)
+        };
         // Without line breaks in quoted fields every cut is a record
         // boundary: the pieces are used, not parsed again.
-        assert!(parse_parallel(path, &sample(false), &source, b',').is_some());
-        for text in [sample(false), sample(true)] {
-            let (one, one_rejected) = parse(path, &text, &source, usize::MAX).expect("one pass");
+        let crlf = sample(false).replace("\r\n", "\n").replace('\n', "\r\n");
+        for text in [
+            Text::whole(sample(false)),
+            in_pieces(&sample(false)),
+            in_pieces(&crlf),
+        ] {
+            assert!(parse_parallel(path, &text, &source, b',').is_some());
+        }
+        for text in [
+            Text::whole(sample(false)),
+            Text::whole(sample(true)),
+            in_pieces(&sample(false)),
+            in_pieces(&sample(true)),
+            in_pieces(&crlf),
+        ] {
+            let one_pass = Text::whole(text.joined().into_owned());
+            let (one, one_rejected) =
+                parse(path, &one_pass, &source, usize::MAX).expect("one pass");
             let rows = |r: &[Rejection]| {
                 r.iter()
                     .map(|x| (x.row, x.reason.code()))
@@ -248,6 +389,33 @@ mod tests {
             // Every seventh row is too wide; the header and title are not rows.
             assert_eq!(one.len(), 4000 - 4000 / 7 - 1);
             assert_eq!(one_rejected.len(), 4000 / 7 + 1);
+        }
+    }
+
+    /// Rows are numbered by the line they start on, whatever the line
+    /// ends (CRLF from Windows, LF), blank lines and line breaks in quoted
+    /// fields.
+    #[test]
+    fn row_numbers_are_the_lines_a_text_editor_shows() {
+        let source = Source {
+            dataset: Dataset::Units,
+            pattern: String::new(),
+            format: None,
+            encoding: crate::config::Encoding::Auto,
+            sheet: None,
+            columns: Default::default(),
+        };
+        let lf = "单位编码,单位名称,上级单位编码,层级\nU1,甲,,市级\n\nU2,\"乙\n单位\",U1,区\nU3,丙,U1,区\n";
+        for text in [lf.to_string(), lf.replace('\n', "\r\n")] {
+            let (t, rejected) = parse(
+                Path::new("u.csv"),
+                &Text::whole(text.clone()),
+                &source,
+                usize::MAX,
+            )
+            .expect("parsed");
+            assert!(rejected.is_empty(), "{rejected:?}");
+            assert_eq!(t.row_numbers, vec![2, 4, 6], "{text:?}");
         }
     }
 }
