@@ -134,22 +134,33 @@ pub fn fit_group(
     history: std::ops::Range<usize>,
 ) -> GroupFit {
     let h = history.len() as f64;
-    // Within: scatter of each unit's quarters around its own level.
-    let (mut num, mut den) = (0.0, 0.0);
-    for (c, n) in counts.iter().zip(exposure) {
-        let e: Vec<f64> = history.clone().map(|s| n * rate[s]).collect();
-        let (y_sum, e_sum): (f64, f64) = (history.clone().map(|s| c[s]).sum(), e.iter().sum());
-        if e_sum <= 0.0 || h < 2.0 {
-            continue;
+    // Within: scatter of each unit's quarters around its own level. Each
+    // unit-quarter gives ((y - m)² - m) / m², an unbiased estimate of 1/k
+    // with variance about 2(1/m + 1/k)²; they are averaged with the inverse
+    // of that weight (the first pass weights by m²: Poisson-like units).
+    let within = |inv_k0: f64| {
+        let (mut num, mut den) = (0.0, 0.0);
+        for (c, n) in counts.iter().zip(exposure) {
+            let e: Vec<f64> = history.clone().map(|s| n * rate[s]).collect();
+            let (y_sum, e_sum): (f64, f64) = (history.clone().map(|s| c[s]).sum(), e.iter().sum());
+            if e_sum <= 0.0 || h < 2.0 {
+                continue;
+            }
+            let theta = y_sum / e_sum;
+            for (s, es) in history.clone().zip(&e) {
+                let m = theta * es;
+                if m <= 0.0 {
+                    continue;
+                }
+                let w = 1.0 / (1.0 / m + inv_k0).powi(2);
+                num += w * ((c[s] - m).powi(2) * h / (h - 1.0) - m) / (m * m);
+                den += w;
+            }
         }
-        let theta = y_sum / e_sum;
-        for (s, es) in history.clone().zip(&e) {
-            let m = theta * es;
-            num += (c[s] - m).powi(2) * h / (h - 1.0) - m;
-            den += m * m;
-        }
-    }
-    let inv_k = if den > 0.0 { (num / den).max(0.0) } else { 0.0 };
+        if den > 0.0 { (num / den).max(0.0) } else { 0.0 }
+    };
+    let first = within(0.0);
+    let inv_k = within(first);
     // Between: scatter of the units' totals around their expectations.
     let (mut num, mut den) = (0.0, 0.0);
     for (c, n) in counts.iter().zip(exposure) {
@@ -332,5 +343,41 @@ mod tests {
         );
         assert!(t_loose.p_history > 0.3, "{t_loose:?}");
         assert!(t_tight.p_history < 0.01, "{t_tight:?}");
+    }
+
+    /// Units from 10 to 1,000 petitions a quarter, negative binomial with
+    /// size 10: the within-unit size is recovered on average, and its
+    /// spread is not that of the few largest units alone.
+    #[test]
+    fn the_within_unit_size_is_recovered_across_unit_sizes() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Gamma, Poisson};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let exposure: Vec<f64> = (0..40).map(|i| 100.0 * 1.125f64.powi(i)).collect();
+        let mut inv = Vec::new();
+        for _ in 0..50 {
+            let counts: Vec<Vec<f64>> = exposure
+                .iter()
+                .map(|n| {
+                    (0..12)
+                        .map(|_| {
+                            let mean = n * 0.1;
+                            let lambda = Gamma::new(10.0, mean / 10.0)
+                                .expect("gamma")
+                                .sample(&mut rng);
+                            Poisson::new(lambda).expect("poisson").sample(&mut rng)
+                        })
+                        .collect()
+                })
+                .collect();
+            let views: Vec<&[f64]> = counts.iter().map(Vec::as_slice).collect();
+            let fit = fit_group(&views, &exposure, vec![0.1; 12], 0..12);
+            inv.push(1.0 / fit.size);
+        }
+        let mean = inv.iter().sum::<f64>() / inv.len() as f64;
+        let sd = (inv.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / inv.len() as f64).sqrt();
+        assert!((mean - 0.1).abs() < 0.015, "mean 1/k {mean}");
+        // Weighting by m² (the largest units), the spread was 0.017.
+        assert!(sd < 0.013, "spread of 1/k {sd}");
     }
 }
