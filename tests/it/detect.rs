@@ -408,3 +408,61 @@ fn low_conversion_flags_the_unit_that_follows_up_nothing_and_not_its_twin() {
         ],
     );
 }
+
+/// The sample's 5 SD spike (ground_truth.csv) is flagged in its quarter,
+/// and the flag's sentence carries the quarter's count.
+#[test]
+fn the_planted_five_sd_spike_of_the_sample_is_flagged() {
+    let truth = std::fs::read_to_string(crate::root().join("sample_data/ground_truth.csv"))
+        .expect("ground truth");
+    let spike: Vec<&str> = truth
+        .lines()
+        .find(|l| l.starts_with("concentration_spike,") && l.contains(",2024Q3,2024Q3,5,"))
+        .expect("a 5 SD spike in 2024Q3")
+        .split(',')
+        .collect();
+    let (unit, name) = (spike[1], spike[2]);
+    let dir = crate::TempDir::new();
+    let pipeline = crate::sample_pipeline(dir.path());
+    let out = crate::yanpan(&[
+        "run",
+        pipeline.to_str().expect("utf-8"),
+        "--quarter",
+        "2024Q3",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let flags =
+        yanpan::store::read_parquet(&dir.path().join("reports/2024Q3/tables/flags.parquet"))
+            .expect("flags");
+    let hit = flags
+        .lazy()
+        .filter(
+            col("detector")
+                .eq(lit("concentration"))
+                .and(col("unit_id").eq(lit(unit))),
+        )
+        .collect()
+        .expect("filter");
+    assert_eq!(hit.height(), 1, "{unit} {name} not flagged");
+    let observed = hit
+        .column("observed")
+        .expect("observed")
+        .f64()
+        .expect("f64")
+        .get(0);
+    let sentence = hit
+        .column("sentence_zh")
+        .expect("sentence")
+        .str()
+        .expect("str")
+        .get(0);
+    let (observed, sentence) = (observed.expect("observed"), sentence.expect("sentence"));
+    assert!(
+        sentence.starts_with(&format!("{name}2024Q3信访举报{observed}件")),
+        "{sentence}"
+    );
+}
