@@ -221,8 +221,8 @@ pub fn fit_robust(
             c
         })
         .collect();
-    // The rate from the capped counts; the dispersions from the first fit
-    // (capping would understate them, and p-values would be too small).
+    // The rate and the dispersions from the capped counts: past spikes and
+    // rises would otherwise widen every unit's yardstick and blunt the test.
     let views: Vec<&[f64]> = capped.iter().map(Vec::as_slice).collect();
     let rate = group_rate(&views, exposure, history.clone(), upto, season);
     (fit_group(&views, exposure, rate, history), capped)
