@@ -191,7 +191,7 @@ impl Detector for Concentration {
         super::Explanation {
             method: "Each node of the unit tree (its own petitions plus those below it), within its level:\n\
                 1. the level's rate per head, log-linear in time over the history (trend from 6 quarters,\n   quarter-of-year effects from 8), projected into the window: peer expectation = headcount x rate;\n\
-                2. per level, between-unit gamma shape and within-unit negative-binomial size by moments;\n\
+                2. per level, between-unit gamma shape and within-unit negative-binomial size by moments\n   (each unit-quarter weighted by its precision, so the largest units do not set it alone);\n\
                 3. history counts above expectation + 3 SD capped, and the level fitted again;\n\
                 4. history expectation = peer expectation x the unit's shrunk relative risk (empirical Bayes);\n   mid-p of the window's count against the predictive negative binomial;\n\
                 5. the smallest p / weight over the windows (a weight: the window's share of the false-positive rate),\n   calibrated for the windows looked at;\n\
