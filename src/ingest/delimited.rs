@@ -418,4 +418,42 @@ mod tests {
             assert_eq!(t.row_numbers, vec![2, 4, 6], "{text:?}");
         }
     }
+
+    /// A Windows export as it comes: GBK, CRLF, over the size read in
+    /// parallel, quoted fields with line breaks. Decoded in pieces and
+    /// parsed across them, it gives the rows and row numbers of one pass
+    /// over the whole text, and the row numbers are the lines.
+    #[test]
+    fn a_large_gbk_crlf_export_reads_as_one_pass() {
+        let source = Source {
+            dataset: Dataset::Units,
+            pattern: String::new(),
+            format: None,
+            encoding: crate::config::Encoding::Gbk,
+            sheet: None,
+            columns: Default::default(),
+        };
+        let mut text = String::from("单位编码,单位名称,上级单位编码,层级\r\n");
+        let mut i = 0;
+        while text.len() < PARALLEL_BYTES + (1 << 20) {
+            text.push_str(&if i % 5 == 0 {
+                format!("U{i},\"名称\r\n第二行{i}\",C0,区\r\n")
+            } else {
+                format!("U{i},单位名称{i},C0,街道\r\n")
+            });
+            i += 1;
+        }
+        let (bytes, _, _) = encoding_rs::GBK.encode(&text);
+        let path = Path::new("units.csv");
+        let read = read_csv(path, &bytes, &source).expect("read");
+        let (one, _) = parse(path, &Text::whole(text.clone()), &source, usize::MAX).expect("one");
+        assert_eq!(read.table.len(), i);
+        assert_eq!(cells(&read.table), cells(&one));
+        // Row U{k} starts on line 2 + k + (rows with a line break before it).
+        let last = i - 1;
+        assert_eq!(
+            read.table.row_numbers[last],
+            (2 + last + last.div_ceil(5)) as u64
+        );
+    }
 }
