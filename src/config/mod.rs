@@ -537,19 +537,19 @@ fn validate(
             defaults::TOP_LEADER_CLUE_DEADLINE_DAYS,
         )?,
         engine: engine(raw.aggregate.engine.as_deref())?,
-        concentration: ConcentrationSettings {
-            q: ratio("[detect.concentration] q", c.q, defaults::CONCENTRATION_Q)?,
-            min_expected,
-            history_quarters: non_zero(
-                "[detect.concentration] history_quarters",
-                c.history_quarters,
-                defaults::CONCENTRATION_HISTORY_QUARTERS,
-            )?,
-            windows: windows(c.windows.as_deref())?,
-            window_weights: window_weights(
-                c.window_weights.as_deref(),
-                &windows(c.windows.as_deref())?,
-            )?,
+        concentration: {
+            let windows = windows(c.windows.as_deref())?;
+            ConcentrationSettings {
+                q: ratio("[detect.concentration] q", c.q, defaults::CONCENTRATION_Q)?,
+                min_expected,
+                history_quarters: non_zero(
+                    "[detect.concentration] history_quarters",
+                    c.history_quarters,
+                    defaults::CONCENTRATION_HISTORY_QUARTERS,
+                )?,
+                window_weights: window_weights(c.window_weights.as_deref(), &windows)?,
+                windows,
+            }
         },
         key_field: key_field(&raw.detect.key_field)?,
         common_problem: common_problem(&raw.detect.common_problem)?,

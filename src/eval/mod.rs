@@ -93,7 +93,7 @@ pub fn ceiling(
     units: Option<&HashSet<usize>>,
 ) -> EvalRow {
     let started = Instant::now();
-    let size = crate::synth::panel::nb_size();
+    let size = crate::synth::panel::NB_SIZE;
     let mut tested: Vec<Tested> = Vec::new();
     for t in from..sim.panel.quarters.len() {
         let mut by_level: std::collections::BTreeMap<&str, Vec<Tested>> = Default::default();

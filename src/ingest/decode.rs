@@ -119,7 +119,8 @@ impl<'a> Text<'a> {
         n
     }
 
-    /// The whole text as one string (for small texts and tests).
+    /// The whole text as one string.
+    #[cfg(test)]
     pub fn joined(&self) -> Cow<'_, str> {
         match self.pieces.as_slice() {
             [one] => Cow::Borrowed(one.as_ref()),
@@ -128,39 +129,56 @@ impl<'a> Text<'a> {
     }
 }
 
-/// Reads a sequence of text chunks as one stream of bytes.
-#[derive(Debug)]
+/// A cursor over a sequence of text chunks read as one stream of bytes.
+#[derive(Debug, Clone)]
 pub struct Chunks<'a> {
     chunks: &'a [&'a str],
-    at: usize,
+    chunk: usize,
     offset: usize,
+    at: usize,
 }
 
 impl<'a> Chunks<'a> {
     pub fn new(chunks: &'a [&'a str]) -> Self {
         Chunks {
             chunks,
-            at: 0,
+            chunk: 0,
             offset: 0,
+            at: 0,
         }
+    }
+
+    /// Bytes passed since the start.
+    pub fn at(&self) -> usize {
+        self.at
+    }
+
+    /// The rest of the current chunk (empty at the end of the text).
+    pub fn rest(&mut self) -> &'a [u8] {
+        while let Some(c) = self.chunks.get(self.chunk) {
+            if self.offset < c.len() {
+                return &c.as_bytes()[self.offset..];
+            }
+            self.chunk += 1;
+            self.offset = 0;
+        }
+        &[]
+    }
+
+    /// Passes `n` bytes of [`Chunks::rest`].
+    pub fn consume(&mut self, n: usize) {
+        self.offset += n;
+        self.at += n;
     }
 }
 
 impl std::io::Read for Chunks<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while let Some(chunk) = self.chunks.get(self.at) {
-            let rest = &chunk.as_bytes()[self.offset..];
-            if rest.is_empty() {
-                self.at += 1;
-                self.offset = 0;
-                continue;
-            }
-            let n = rest.len().min(buf.len());
-            buf[..n].copy_from_slice(&rest[..n]);
-            self.offset += n;
-            return Ok(n);
-        }
-        Ok(0)
+        let rest = self.rest();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.consume(n);
+        Ok(n)
     }
 }
 

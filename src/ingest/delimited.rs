@@ -74,7 +74,7 @@ impl<'a> Records<'a> {
         let dated = self.record.position().map_or(0, |p| p.byte() as usize);
         self.walker.advance_to(dated);
         self.walker.skip_line_ends();
-        Ok(Some((self.walker.at, 1 + self.walker.newlines)))
+        Ok(Some((self.walker.cursor.at(), 1 + self.walker.newlines)))
     }
 
     /// The text's bytes read so far.
@@ -85,52 +85,33 @@ impl<'a> Records<'a> {
 
 /// A cursor over chunked text that counts the line feeds it passes.
 struct Walker<'a> {
-    chunks: &'a [&'a str],
-    chunk: usize,
-    offset: usize,
-    at: usize,
+    cursor: decode::Chunks<'a>,
     newlines: u64,
 }
 
 impl<'a> Walker<'a> {
     fn new(chunks: &'a [&'a str]) -> Self {
         Walker {
-            chunks,
-            chunk: 0,
-            offset: 0,
-            at: 0,
+            cursor: decode::Chunks::new(chunks),
             newlines: 0,
         }
     }
 
-    /// The rest of the current chunk (empty at the end of the text).
-    fn rest(&mut self) -> &'a [u8] {
-        while let Some(c) = self.chunks.get(self.chunk) {
-            if self.offset < c.len() {
-                return &c.as_bytes()[self.offset..];
-            }
-            self.chunk += 1;
-            self.offset = 0;
-        }
-        &[]
-    }
-
     fn advance_to(&mut self, target: usize) {
-        while self.at < target {
-            let rest = self.rest();
+        while self.cursor.at() < target {
+            let rest = self.cursor.rest();
             if rest.is_empty() {
                 return;
             }
-            let take = rest.len().min(target - self.at);
+            let take = rest.len().min(target - self.cursor.at());
             self.newlines += rest[..take].iter().filter(|&&b| b == b'\n').count() as u64;
-            self.offset += take;
-            self.at += take;
+            self.cursor.consume(take);
         }
     }
 
     fn skip_line_ends(&mut self) {
-        while let [b'\r' | b'\n', ..] = self.rest() {
-            self.advance_to(self.at + 1);
+        while let [b'\r' | b'\n', ..] = self.cursor.rest() {
+            self.advance_to(self.cursor.at() + 1);
         }
     }
 }
@@ -297,6 +278,18 @@ mod tests {
         assert_eq!(sniff_delimiter("single\n"), b',');
     }
 
+    /// A units source with the encoding declared.
+    fn units_source(encoding: crate::config::Encoding) -> Source {
+        Source {
+            dataset: Dataset::Units,
+            pattern: String::new(),
+            format: None,
+            encoding,
+            sheet: None,
+            columns: Default::default(),
+        }
+    }
+
     fn cells(t: &RawTable) -> Vec<(u64, Vec<Option<String>>)> {
         (0..t.len())
             .map(|i| {
@@ -316,14 +309,7 @@ mod tests {
     /// one pass.
     #[test]
     fn the_parallel_parse_equals_one_pass() {
-        let source = Source {
-            dataset: Dataset::Units,
-            pattern: String::new(),
-            format: None,
-            encoding: crate::config::Encoding::Auto,
-            sheet: None,
-            columns: Default::default(),
-        };
+        let source = units_source(crate::config::Encoding::Auto);
         let sample = |break_in_quotes: bool| {
             let mut text = String::from("组织单位名册\n单位编码,单位名称,上级单位编码,层级\n");
             let cut = if break_in_quotes { "\n" } else { " " };
@@ -397,14 +383,7 @@ mod tests {
     /// fields.
     #[test]
     fn row_numbers_are_the_lines_a_text_editor_shows() {
-        let source = Source {
-            dataset: Dataset::Units,
-            pattern: String::new(),
-            format: None,
-            encoding: crate::config::Encoding::Auto,
-            sheet: None,
-            columns: Default::default(),
-        };
+        let source = units_source(crate::config::Encoding::Auto);
         let lf = "单位编码,单位名称,上级单位编码,层级\nU1,甲,,市级\n\nU2,\"乙\n单位\",U1,区\nU3,丙,U1,区\n";
         for text in [lf.to_string(), lf.replace('\n', "\r\n")] {
             let (t, rejected) = parse(
@@ -425,14 +404,7 @@ mod tests {
     /// over the whole text, and the row numbers are the lines.
     #[test]
     fn a_large_gbk_crlf_export_reads_as_one_pass() {
-        let source = Source {
-            dataset: Dataset::Units,
-            pattern: String::new(),
-            format: None,
-            encoding: crate::config::Encoding::Gbk,
-            sheet: None,
-            columns: Default::default(),
-        };
+        let source = units_source(crate::config::Encoding::Gbk);
         let mut text = String::from("单位编码,单位名称,上级单位编码,层级\r\n");
         let mut i = 0;
         while text.len() < PARALLEL_BYTES + (1 << 20) {

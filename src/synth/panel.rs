@@ -53,7 +53,8 @@ const LEVELS: [(&str, f64, f64); 4] = [
 ];
 const RATE_PER_HEAD: f64 = 0.03;
 const UNIT_SHAPE: f64 = 4.0;
-const NB_SIZE: f64 = 10.0;
+/// The within-unit negative-binomial size of the simulation.
+pub const NB_SIZE: f64 = 10.0;
 const SEASON: [f64; 4] = [0.9, 1.05, 1.1, 0.95];
 const TREND_PER_YEAR: f64 = 0.03;
 
@@ -73,11 +74,6 @@ pub struct Simulated {
     pub panel: Panel,
     pub planted: Vec<Planted>,
     pub baseline: Vec<Vec<f64>>,
-}
-
-/// The within-unit negative-binomial size of the simulation.
-pub const fn nb_size() -> f64 {
-    NB_SIZE
 }
 
 /// Simulates the panel and what was planted in it.
