@@ -189,19 +189,32 @@ impl Detector for Concentration {
         let counts: Vec<f64> = (0..13).map(|t| if t == 12 { 25.0 } else { 10.0 }).collect();
         let w = expectation::test_window(&counts, 100.0, &fit, 0..12, 12..13);
         super::Explanation {
-            method: "Each node of the unit tree (its own petitions plus those below it), within its level:\n\
+            method: format!(
+                "Each node of the unit tree (its own petitions plus those below it), within its level:\n\
                 1. the level's rate per head, log-linear in time over the history (trend from 6 quarters,\n   quarter-of-year effects from 8), projected into the window: peer expectation = headcount x rate;\n\
-                2. per level, between-unit gamma shape and within-unit negative-binomial size by moments\n   (each unit-quarter weighted by its precision, so the largest units do not set it alone);\n\
-                3. history counts above expectation + 3 SD capped, and the level fitted again;\n\
+                2. per level, between-unit gamma shape and within-unit negative-binomial size by moments\n   (each unit-quarter weighted by its precision, so the largest units do not set it alone;\n   quarters above expectation + {trim} SD left out of the size, the rest corrected for the trimming);\n\
+                3. history counts winsorised at expectation + {cap} SD (plus the mean a count loses to the line),\n   and the level fitted again;\n\
                 4. history expectation = peer expectation x the unit's shrunk relative risk (empirical Bayes);\n   mid-p of the window's count against the predictive negative binomial;\n\
                 5. the smallest p / weight over the windows (a weight: the window's share of the false-positive rate),\n   calibrated for the windows looked at;\n\
                 6. Benjamini-Hochberg q within the level; flag when q < q (high severity when q < q/10).\n\
-                Levels with fewer than 3 units are not tested. Details and measured figures: docs/detection.md".into(),
+                Levels with fewer than 3 units are not tested. Details and measured figures: docs/detection.md",
+                trim = expectation::TRIM_SD,
+                cap = expectation::CAP_SD
+            ),
             settings: vec![
                 ("[detect.concentration] q".into(), s.q.get().to_string()),
-                ("[detect.concentration] min_expected".into(), s.min_expected.to_string()),
-                ("[detect.concentration] history_quarters".into(), s.history_quarters.to_string()),
-                ("[detect.concentration] windows".into(), format!("{:?}", s.windows)),
+                (
+                    "[detect.concentration] min_expected".into(),
+                    s.min_expected.to_string(),
+                ),
+                (
+                    "[detect.concentration] history_quarters".into(),
+                    s.history_quarters.to_string(),
+                ),
+                (
+                    "[detect.concentration] windows".into(),
+                    format!("{:?}", s.windows),
+                ),
                 (
                     "[detect.concentration] window_weights".into(),
                     format!("{:?}", s.window_weights),

@@ -9,7 +9,9 @@
 //! - each unit's relative risk θ has a gamma prior with mean 1 (its peers)
 //!   and shape α, and its quarterly counts scatter around θ × expectation
 //!   as negative binomial with size k; α and k are estimated per group by
-//!   the method of moments;
+//!   the method of moments, k robustly (quarters far above their level
+//!   trimmed, the rest corrected for the trimming), on a history
+//!   winsorised so past spikes and rises do not raise the expectations;
 //! - the history expectation is the peer expectation × the posterior mean
 //!   of θ (empirical Bayes: a short or small history stays near the peers);
 //! - the window's count is compared with the predictive distribution (its
@@ -126,41 +128,91 @@ pub fn group_rate(
     }
 }
 
-/// Fits α and k for a group over `history`, given the projected rate.
+/// Unit-quarters more than this many standard deviations above their
+/// level are left out of the within-unit dispersion (past spikes and
+/// rises would widen every unit's yardstick and blunt the test).
+pub const TRIM_SD: f64 = 2.0;
+
+/// The fixed point x = step(x) of the trimmed dispersion, from the
+/// untrimmed estimate: each step moves the line by the dispersion the
+/// step before found, and converges slowly (the line moves little), so
+/// two rounds of Steffensen's acceleration (Aitken's Δ² on three steps)
+/// take it most of the way in four steps.
+fn trimmed_fixed_point(start: f64, step: impl Fn(f64) -> f64) -> f64 {
+    let mut x = start;
+    for _ in 0..2 {
+        let x1 = step(x);
+        let x2 = step(x1);
+        let curvature = x2 - 2.0 * x1 + x;
+        let accelerated = x2 - (x2 - x1).powi(2) / curvature;
+        // Outside [0, start] the acceleration overshot: keep the step.
+        x = if curvature.abs() > 1e-12 && (0.0..=start).contains(&accelerated) {
+            accelerated
+        } else {
+            x2
+        };
+    }
+    x
+}
+
+/// Fits α and k for a group over `history`, given the projected rate:
+/// the units' levels and α from `counts`, the within-unit scatter around
+/// those levels from `raw` (the same counts, or the counts before
+/// winsorising: the scatter is made robust by trimming instead).
 pub fn fit_group(
     counts: &[&[f64]],
+    raw: &[&[f64]],
     exposure: &[f64],
     rate: Vec<f64>,
     history: std::ops::Range<usize>,
 ) -> GroupFit {
     let h = history.len() as f64;
+    // Each unit's level over the history (its own, unshrunk).
+    let levels: Vec<(f64, Vec<f64>, &[f64])> = counts
+        .iter()
+        .zip(raw)
+        .zip(exposure)
+        .filter_map(|((c, r), n)| {
+            let e: Vec<f64> = history.clone().map(|s| n * rate[s]).collect();
+            let (y_sum, e_sum): (f64, f64) = (history.clone().map(|s| c[s]).sum(), e.iter().sum());
+            (e_sum > 0.0 && h >= 2.0).then(|| (y_sum / e_sum, e, *r))
+        })
+        .collect();
     // Within: scatter of each unit's quarters around its own level. Each
     // unit-quarter gives ((y - m)² - m) / m², an unbiased estimate of 1/k
     // with variance about 2(1/m + 1/k)²; they are averaged with the inverse
     // of that weight (the first pass weights by m²: Poisson-like units).
-    let within = |inv_k0: f64| {
+    // With `trim`, unit-quarters above m + trim SD (past spikes and rises)
+    // are left out and the rest's scatter is divided by the share of the
+    // variance a negative binomial keeps below that line, so the estimate
+    // stays consistent when nothing is left out wrongly.
+    let within = |inv_k0: f64, trim: Option<f64>| {
         let (mut num, mut den) = (0.0, 0.0);
-        for (c, n) in counts.iter().zip(exposure) {
-            let e: Vec<f64> = history.clone().map(|s| n * rate[s]).collect();
-            let (y_sum, e_sum): (f64, f64) = (history.clone().map(|s| c[s]).sum(), e.iter().sum());
-            if e_sum <= 0.0 || h < 2.0 {
-                continue;
-            }
-            let theta = y_sum / e_sum;
-            for (s, es) in history.clone().zip(&e) {
+        for (theta, e, c) in &levels {
+            for (s, es) in history.clone().zip(e) {
                 let m = theta * es;
                 if m <= 0.0 {
                     continue;
                 }
+                let share = match trim {
+                    Some(sds) => {
+                        let cap = (m + sds * (m + m * m * inv_k0).sqrt()).floor();
+                        if c[s] > cap {
+                            continue;
+                        }
+                        stats::Below::new(m, inv_k0, cap).kept_variance_share()
+                    }
+                    None => 1.0,
+                };
                 let w = 1.0 / (1.0 / m + inv_k0).powi(2);
-                num += w * ((c[s] - m).powi(2) * h / (h - 1.0) - m) / (m * m);
+                num += w * ((c[s] - m).powi(2) * h / (h - 1.0) / share - m) / (m * m);
                 den += w;
             }
         }
         if den > 0.0 { (num / den).max(0.0) } else { 0.0 }
     };
-    let first = within(0.0);
-    let inv_k = within(first);
+    let untrimmed = within(within(0.0, None), None);
+    let inv_k = trimmed_fixed_point(untrimmed, |x| within(x, Some(TRIM_SD)));
     // Between: scatter of the units' totals around their expectations.
     let (mut num, mut den) = (0.0, 0.0);
     for (c, n) in counts.iter().zip(exposure) {
@@ -187,11 +239,18 @@ pub fn fit_group(
     }
 }
 
-/// A group fit that past outliers do not inflate: fits once, caps every
-/// history count at its expectation + 3 standard deviations (a spike or a
-/// rise in the history would otherwise raise the unit's and its peers'
-/// expectations for years), and fits again on the capped counts. Returns
-/// the fit and the counts with their history capped (later quarters as
+/// History counts are winsorised at this many standard deviations above
+/// their expectation before the group is fitted again.
+pub const CAP_SD: f64 = 2.5;
+
+/// A group fit that past outliers do not inflate: fits once, winsorises
+/// every history count at its expectation + [`CAP_SD`] standard deviations
+/// plus what the line takes off a negative binomial's mean (so a count
+/// from the model keeps its mean, while a spike or a rise in the history
+/// no longer raises the unit's and its peers' expectations for years), and
+/// fits the rate and the levels again on the winsorised counts (the
+/// within-unit scatter stays that of the raw counts, trimmed). Returns the
+/// fit and the counts with their history winsorised (later quarters as
 /// they were).
 pub fn fit_robust(
     counts: &[&[f64]],
@@ -201,7 +260,8 @@ pub fn fit_robust(
     season: &dyn Fn(usize) -> usize,
 ) -> (GroupFit, Vec<Vec<f64>>) {
     let rate = group_rate(counts, exposure, history.clone(), upto, season);
-    let first = fit_group(counts, exposure, rate, history.clone());
+    let first = fit_group(counts, counts, exposure, rate, history.clone());
+    let inv_k = 1.0 / first.size;
     let capped: Vec<Vec<f64>> = counts
         .iter()
         .zip(exposure)
@@ -215,17 +275,17 @@ pub fn fit_robust(
             };
             for s in history.clone() {
                 let m = theta * n * first.rate[s];
-                let cap = (m + 3.0 * (m + m * m / first.size).sqrt()).max(m + 3.0);
-                c[s] = c[s].min(cap.ceil());
+                let cap = (m + CAP_SD * (m + m * m * inv_k).sqrt()).floor();
+                if c[s] > cap {
+                    c[s] = cap + stats::Below::new(m, inv_k, cap).excess();
+                }
             }
             c
         })
         .collect();
-    // The rate and the dispersions from the capped counts: past spikes and
-    // rises would otherwise widen every unit's yardstick and blunt the test.
     let views: Vec<&[f64]> = capped.iter().map(Vec::as_slice).collect();
     let rate = group_rate(&views, exposure, history.clone(), upto, season);
-    (fit_group(&views, exposure, rate, history), capped)
+    (fit_group(&views, counts, exposure, rate, history), capped)
 }
 
 /// Tests one unit's `window` (quarter indices) against the fit on `history`.
@@ -345,6 +405,60 @@ mod tests {
         assert!(t_tight.p_history < 0.01, "{t_tight:?}");
     }
 
+    /// Negative-binomial counts (size 10) with 3% of the unit-quarters
+    /// raised by 2, 3 or 5 standard deviations, as past spikes are: the
+    /// robust fit finds the size and the peers' rate nearly as if they
+    /// were not there.
+    #[test]
+    fn past_spikes_do_not_widen_the_yardstick_or_raise_the_rate() {
+        use rand::{Rng, SeedableRng};
+        use rand_distr::{Distribution, Gamma, Poisson};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let exposure: Vec<f64> = (0..60).map(|i| 40.0 * 1.08f64.powi(i)).collect();
+        let (mut inv, mut rate, mut raw_rate) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..30 {
+            let counts: Vec<Vec<f64>> = exposure
+                .iter()
+                .map(|n| {
+                    (0..12)
+                        .map(|_| {
+                            let mean = n * 0.1;
+                            let lambda = Gamma::new(10.0, mean / 10.0)
+                                .expect("gamma")
+                                .sample(&mut rng);
+                            let y = Poisson::new(lambda).expect("poisson").sample(&mut rng);
+                            if rng.random::<f64>() < 0.03 {
+                                let sd = [2.0, 3.0, 5.0][rng.random_range(0..3)];
+                                y + (sd * (mean + mean * mean / 10.0).sqrt()).ceil()
+                            } else {
+                                y
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let views: Vec<&[f64]> = counts.iter().map(Vec::as_slice).collect();
+            let (fit, _) = fit_robust(&views, &exposure, 0..12, 12, &|_| 0);
+            inv.push(1.0 / fit.size);
+            rate.push(fit.rate[0]);
+            raw_rate.push(group_rate(&views, &exposure, 0..12, 12, &|_| 0)[0]);
+        }
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        // A 2 SD spike mostly stays below the trimming line: some of it is
+        // left in (untrimmed, 1/k averages 0.145 on these panels).
+        assert!(
+            mean(&inv) > 0.095 && mean(&inv) < 0.125,
+            "mean 1/k {}",
+            mean(&inv)
+        );
+        // Winsorised at 2.5 SD: the 3 and 5 SD spikes are mostly cut back.
+        let (robust, raw) = (mean(&rate) / 0.1 - 1.0, mean(&raw_rate) / 0.1 - 1.0);
+        assert!(
+            robust.abs() < 0.03 && robust < 0.8 * raw,
+            "{robust} vs {raw}"
+        );
+    }
+
     /// Units from 10 to 1,000 petitions a quarter, negative binomial with
     /// size 10: the within-unit size is recovered on average, and its
     /// spread is not that of the few largest units alone.
@@ -371,7 +485,7 @@ mod tests {
                 })
                 .collect();
             let views: Vec<&[f64]> = counts.iter().map(Vec::as_slice).collect();
-            let fit = fit_group(&views, &exposure, vec![0.1; 12], 0..12);
+            let fit = fit_group(&views, &views, &exposure, vec![0.1; 12], 0..12);
             inv.push(1.0 / fit.size);
         }
         let mean = inv.iter().sum::<f64>() / inv.len() as f64;

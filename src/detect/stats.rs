@@ -95,6 +95,84 @@ impl MinP {
     }
 }
 
+/// A negative binomial count Y (mean `m`, size 1 / `inv_k`) below a line
+/// `cap`: P(Y <= cap), E[Y; Y <= cap] and E[(Y − m)²; Y <= cap]. Exact
+/// (the probabilities summed) up to `cap` = 500; above, Y is taken as
+/// gamma with its mean and variance (continuity corrected), where
+/// E[X^j; X <= c] is a gamma CDF of shape + j.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Below {
+    pub m: f64,
+    pub inv_k: f64,
+    pub cap: f64,
+    pub prob: f64,
+    pub sum: f64,
+    pub moment: f64,
+}
+
+impl Below {
+    pub fn new(m: f64, inv_k: f64, cap: f64) -> Below {
+        let (prob, sum, moment) = if !(m > 0.0) || cap < 0.0 {
+            (f64::from(cap >= 0.0), 0.0, 0.0)
+        } else if cap <= 500.0 {
+            below_exact(m, inv_k, cap)
+        } else {
+            below_gamma(m, inv_k, cap)
+        };
+        Below {
+            m,
+            inv_k,
+            cap,
+            prob,
+            sum,
+            moment,
+        }
+    }
+
+    /// The share of the variance that counts at most the line keep:
+    /// E[(Y − m)² | Y <= cap] / Var Y (1 when nothing is above the line).
+    pub fn kept_variance_share(&self) -> f64 {
+        let variance = self.m + self.m * self.m * self.inv_k;
+        if self.prob > 0.0 && self.moment > 0.0 && variance > 0.0 {
+            (self.moment / (self.prob * variance)).min(1.0)
+        } else {
+            1.0
+        }
+    }
+
+    /// E[(Y − cap)+]: what capping Y at the line takes off its mean.
+    pub fn excess(&self) -> f64 {
+        (self.m - self.sum - self.cap * (1.0 - self.prob)).max(0.0)
+    }
+}
+
+fn below_exact(m: f64, inv_k: f64, cap: f64) -> (f64, f64, f64) {
+    let mut p = if inv_k > 0.0 {
+        (-(m * inv_k).ln_1p() / inv_k).exp()
+    } else {
+        (-m).exp()
+    };
+    let (mut prob, mut sum, mut moment) = (0.0, 0.0, 0.0);
+    for y in 0..=cap as u64 {
+        let y = y as f64;
+        prob += p;
+        sum += p * y;
+        moment += p * (y - m).powi(2);
+        p *= m * (1.0 + y * inv_k) / ((y + 1.0) * (1.0 + m * inv_k));
+    }
+    (prob, sum, moment)
+}
+
+fn below_gamma(m: f64, inv_k: f64, cap: f64) -> (f64, f64, f64) {
+    use statrs::function::gamma::gamma_lr;
+    let variance = m + m * m * inv_k;
+    let (shape, scale) = (m * m / variance, variance / m);
+    let below = |a: f64| gamma_lr(a, (cap + 0.5) / scale);
+    let (p0, p1, p2) = (below(shape), below(shape + 1.0), below(shape + 2.0));
+    let moment = m * m * ((1.0 + 1.0 / shape) * p2 - 2.0 * p1 + p0);
+    (p0, m * p1, moment)
+}
+
 /// The `prob` quantile of a gamma distribution with this shape and rate.
 pub fn gamma_quantile(shape: f64, rate: f64, prob: f64) -> f64 {
     Gamma::new(shape, rate)
@@ -148,6 +226,52 @@ mod tests {
             let c = weighted.calibrate(x);
             assert!(c > 0.6 * x && c < x, "{x}: {c}");
         }
+    }
+
+    #[test]
+    fn counts_below_a_line_match_the_distribution() {
+        // Poisson(2) up to 4, by hand: P(Y = y) for y = 0..4.
+        let p = [0.135335, 0.270671, 0.270671, 0.180447, 0.090224];
+        let prob: f64 = p.iter().sum();
+        let sum: f64 = p.iter().enumerate().map(|(y, p)| p * y as f64).sum();
+        let moment: f64 = p
+            .iter()
+            .enumerate()
+            .map(|(y, p)| p * (y as f64 - 2.0).powi(2))
+            .sum();
+        let b = Below::new(2.0, 0.0, 4.0);
+        assert!((b.prob - prob).abs() < 1e-5, "{b:?}");
+        assert!(
+            (b.kept_variance_share() - moment / prob / 2.0).abs() < 1e-5,
+            "{b:?}"
+        );
+        // E[(Y − 4)+] = 2 − E[Y; Y <= 4] − 4 P(Y > 4).
+        assert!(
+            (b.excess() - (2.0 - sum - 4.0 * (1.0 - prob))).abs() < 1e-5,
+            "{b:?}"
+        );
+        // Nothing above the line: all of the variance kept, nothing taken off.
+        let b = Below::new(5.0, 0.1, 200.0);
+        assert!((b.kept_variance_share() - 1.0).abs() < 1e-9 && b.excess() < 1e-9);
+        // The exact sum and the gamma approximation agree where they meet
+        // (mean 300, size 10: sd 96; the line 2 SD up).
+        let (m, inv_k): (f64, f64) = (300.0, 0.1);
+        let cap = (m + 2.0 * (m + m * m * inv_k).sqrt()).floor();
+        let variance = m + m * m * inv_k;
+        let exact = below_exact(m, inv_k, cap);
+        let gamma = below_gamma(m, inv_k, cap);
+        assert!((exact.0 - gamma.0).abs() < 0.003, "{exact:?} vs {gamma:?}");
+        assert!(
+            (exact.1 - gamma.1).abs() / m < 0.003,
+            "{exact:?} vs {gamma:?}"
+        );
+        assert!(
+            (exact.2 - gamma.2).abs() / variance < 0.01,
+            "{exact:?} vs {gamma:?}"
+        );
+        // A 2 SD line keeps most of the variance of a skewed count, not all.
+        let share = Below::new(m, inv_k, cap).kept_variance_share();
+        assert!(share > 0.7 && share < 0.95, "{share}");
     }
 
     #[test]
