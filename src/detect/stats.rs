@@ -112,7 +112,7 @@ pub struct Below {
 
 impl Below {
     pub fn new(m: f64, inv_k: f64, cap: f64) -> Below {
-        let (prob, sum, moment) = if !(m > 0.0) || cap < 0.0 {
+        let (prob, sum, moment) = if m.is_nan() || m <= 0.0 || cap < 0.0 {
             (f64::from(cap >= 0.0), 0.0, 0.0)
         } else if cap <= 500.0 {
             below_exact(m, inv_k, cap)
