@@ -405,6 +405,19 @@ mod tests {
         assert!(t_tight.p_history < 0.01, "{t_tight:?}");
     }
 
+    #[test]
+    fn the_trimmed_fixed_point_is_found_and_kept_in_range() {
+        // x -> x / 2 + 1 from 10: steps 6 and 4; Aitken's Δ² lands on 2.
+        let x = trimmed_fixed_point(10.0, |x| x / 2.0 + 1.0);
+        assert!((x - 2.0).abs() < 1e-12, "{x}");
+        // From 1 by x - 0.3 (never below 0): 0.7, 0.4 (no curvature: kept),
+        // then 0.1, 0; Aitken's Δ² would give -0.05: the plain step, 0.
+        let x = trimmed_fixed_point(1.0, |x| (x - 0.3).max(0.0));
+        assert!(x.abs() < 1e-12, "{x}");
+        // Nothing to trim (the step returns its start): unchanged.
+        assert_eq!(trimmed_fixed_point(0.1, |_| 0.1), 0.1);
+    }
+
     /// Negative-binomial counts (size 10) with 3% of the unit-quarters
     /// raised by 2, 3 or 5 standard deviations, as past spikes are: the
     /// robust fit finds the size and the peers' rate nearly as if they
