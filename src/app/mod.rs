@@ -778,6 +778,18 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
         &sim,
         from,
         &base,
+        (&[1], &[1.0]),
+        None,
+    ));
+    rows.push(crate::eval::ceiling(
+        &format!(
+            "ceiling: every unit's true mean and dispersion known, windows {:?} weighted {:?}",
+            base.windows, base.window_weights
+        ),
+        &sim,
+        from,
+        &base,
+        (&base.windows, &base.window_weights),
         None,
     ));
     let mut levels: Vec<&str> = panel.units.iter().map(|u| u.group.as_str()).collect();

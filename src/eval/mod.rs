@@ -81,40 +81,60 @@ pub fn evaluate(
 }
 
 /// The ceiling: a test that knows each unit's true mean in each quarter and
-/// the true dispersion, and looks at the one quarter (mid-p of the count
-/// against that negative binomial; BH within each level and quarter). No
-/// method can rank one-quarter spikes much better; rises it sees only a
-/// quarter at a time.
+/// the true dispersion. Over `windows` (weighted as the detector weighs
+/// them, the smallest p / weight calibrated the same way): mid-p of each
+/// window's count against the sum of its quarters' negative binomials
+/// (moment matched); BH within each level and quarter. With the one
+/// quarter, no method can rank one-quarter spikes much better; with the
+/// detector's windows, sustained rises.
 pub fn ceiling(
     label: &str,
     sim: &Simulated,
     from: usize,
     s: &ConcentrationSettings,
+    (windows, weights): (&[usize], &[f64]),
     units: Option<&HashSet<usize>>,
 ) -> EvalRow {
+    use crate::detect::stats::{MinP, bh_q_values, mid_p};
     let started = Instant::now();
     let size = crate::synth::panel::NB_SIZE;
+    let min_p = (windows.len() > 1).then(|| MinP::new(windows, weights));
     let mut tested: Vec<Tested> = Vec::new();
     for t in from..sim.panel.quarters.len() {
         let mut by_level: std::collections::BTreeMap<&str, Vec<Tested>> = Default::default();
         for (u, unit) in sim.panel.units.iter().enumerate() {
-            let m = sim.baseline[u][t];
-            if m < s.min_expected {
+            if sim.baseline[u][t] < s.min_expected {
                 continue;
             }
+            let smallest = windows
+                .iter()
+                .zip(weights)
+                .filter(|(w, _)| **w <= t + 1)
+                .map(|(&w, weight)| {
+                    let (mut y, mut mean, mut var) = (0.0, 0.0, 0.0);
+                    for i in t + 1 - w..=t {
+                        let m = sim.baseline[u][i];
+                        (y, mean, var) = (y + unit.counts[i], mean + m, var + m + m * m / size);
+                    }
+                    mid_p(y, mean, var) / weight
+                })
+                .fold(f64::INFINITY, f64::min);
+            let p = match &min_p {
+                Some(calibration) => calibration.calibrate(smallest),
+                None => smallest * weights.first().copied().unwrap_or(1.0),
+            };
             by_level
                 .entry(unit.group.as_str())
                 .or_default()
                 .push(Tested {
                     unit: u,
                     t,
-                    p: crate::detect::stats::mid_p(unit.counts[t], m, m + m * m / size),
+                    p,
                     flagged: false,
                 });
         }
         for mut level in by_level.into_values() {
-            let q =
-                crate::detect::stats::bh_q_values(&level.iter().map(|x| x.p).collect::<Vec<_>>());
+            let q = bh_q_values(&level.iter().map(|x| x.p).collect::<Vec<_>>());
             for (x, q) in level.iter_mut().zip(q) {
                 x.flagged = q < s.q.get();
             }

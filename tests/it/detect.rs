@@ -158,7 +158,7 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
     // null tested, FPR %, 2 SD, 3 SD, 5 SD, all, rises, FDP, recall, false flags, seconds
     let r = eval_row(&table, "all units, history 12 quarters");
     assert!(r[0] > 10_000.0, "{r:?}");
-    assert!(r[1] > 0.2 && r[1] < 1.5, "FPR at nominal 1%: {}%", r[1]);
+    assert!(r[1] > 0.4 && r[1] < 1.5, "FPR at nominal 1%: {}%", r[1]);
     assert!(r[4] > 0.6, "5 SD spikes detected: {}", r[4]);
     assert!(r[4] > r[2], "bigger spikes are easier: {r:?}");
     assert!(
@@ -175,6 +175,16 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
     assert!(
         (ceiling[1] - 1.0).abs() < 0.3,
         "the truth is calibrated: {ceiling:?}"
+    );
+    // Knowing the truth over the detector's windows: calibrated too, and
+    // it catches rises.
+    let windowed = eval_row(
+        &table,
+        "ceiling: every unit's true mean and dispersion known, windows",
+    );
+    assert!(
+        (windowed[1] - 1.0).abs() < 0.3 && windowed[6] > 0.2,
+        "{windowed:?}"
     );
 }
 
