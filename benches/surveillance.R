@@ -17,6 +17,11 @@
 # its default limit54) have no score and are never detected. The
 # false-discovery proportion is that of the alarms at alpha = 0.01 (the
 # methods have no multiple-testing step).
+#
+# One table: yanpan's rows from the same run (DIR/yanpan_eval.csv: its
+# default settings and the two ceilings, tests that know every unit's
+# true mean), then the reference methods; and below it the targets, met
+# or not, yanpan's default against Farrington's better ranking.
 suppressPackageStartupMessages(library(surveillance))
 
 args <- commandArgs(trailingOnly = TRUE)
@@ -110,13 +115,49 @@ out <- rbind(
                far_p, far_alarm, far_sec),
   score_method("R surveillance EARS C1", ears_score, ears_alarm, ears_sec)
 )
+# yanpan's own rows from the same `yanpan eval --out DIR` run: its default
+# settings and the two ceilings (tests that know every unit's true mean).
+yp_file <- file.path(dir, "yanpan_eval.csv")
+yp <- if (file.exists(yp_file)) read.csv(yp_file, stringsAsFactors = FALSE) else NULL
+if (!is.null(yp)) {
+  yp <- yp[yp$role != "other", ]
+  out <- rbind(data.frame(
+    method = paste("yanpan:", ifelse(yp$role == "default", paste(yp$label, "(default settings)"), yp$label)),
+    null_tested = yp$null_tested, fpr_nominal_1pct = yp$fpr_nominal_1pct,
+    spike_2sd = yp$spike_2sd, spike_3sd = yp$spike_3sd, spike_5sd = yp$spike_5sd,
+    spike_all = yp$spike_all, rise_within_2q = yp$rise_within_2q,
+    fdp_alarms = yp$fdp_bh, false_alarms_per_1000 = yp$false_flags_per_1000,
+    seconds = yp$seconds
+  ), out)
+}
+
 cat(sprintf("%d units x %d quarters; scored quarters t = %d..%d\n", length(units), nq, from, nq - 1))
-cat("| method | null tested | FPR at nominal 1% | detection at 1% FPR: 2 SD | 3 SD | 5 SD | all spikes | rises caught within 2 quarters | FDP of alarms | false alarms per 1,000 unit-quarters | seconds |\n")
+cat("| method | null tested | FPR at nominal 1% | detection at 1% FPR: 2 SD | 3 SD | 5 SD | all spikes | rises caught within 2 quarters | FDP (yanpan: flags at BH q = 0.10; R: alarms at alpha = 0.01) | false flags or alarms per 1,000 unit-quarters | seconds |\n")
 cat("|---|---|---|---|---|---|---|---|---|---|---|\n")
 for (i in seq_len(nrow(out))) {
   r <- out[i, ]
-  cat(sprintf("| %s | %d | %.2f%% | %.2f | %.2f | %.2f | %.2f | %.2f | %.3f | %.2f | %.1f |\n",
+  cat(sprintf("| %s | %d | %.2f%% | %.2f | %.2f | %.2f | %.2f | %.2f | %.3f | %.2f | %.2f |\n",
               r$method, r$null_tested, 100 * r$fpr_nominal_1pct, r$spike_2sd, r$spike_3sd,
               r$spike_5sd, r$spike_all, r$rise_within_2q, r$fdp_alarms, r$false_alarms_per_1000,
               r$seconds))
+}
+
+# The targets, yanpan's default settings against Farrington's better
+# ranking for each figure, in this one run.
+if (!is.null(yp) && any(yp$role == "default")) {
+  d <- yp[yp$role == "default", ][1, ]
+  far <- out[grepl("farrington", out$method), ]
+  fs <- max(far$spike_all, na.rm = TRUE)
+  fr <- max(far$rise_within_2q, na.rm = TRUE)
+  yes <- function(x) if (isTRUE(x)) "yes" else "no"
+  cat("\n| target | yanpan | Farrington | met |\n|---|---|---|---|\n")
+  row <- function(target, value, reference, met) cat(sprintf("| %s | %s | %s | %s |\n", target, value, reference, yes(met)))
+  row("FPR at nominal 1% between 0.5% and 1.5%", sprintf("%.2f%%", 100 * d$fpr_nominal_1pct),
+      sprintf("%.2f%%", 100 * max(far$fpr_nominal_1pct)), d$fpr_nominal_1pct >= 0.005 && d$fpr_nominal_1pct <= 0.015)
+  row("spike detection at 1% FPR >= 0.45", sprintf("%.2f", d$spike_all), sprintf("%.2f", fs), d$spike_all >= 0.45)
+  row("... and >= 1.5 x Farrington's", sprintf("%.2f x", d$spike_all / fs), "", d$spike_all >= 1.5 * fs)
+  row("rises caught within 2 quarters >= 0.28", sprintf("%.2f", d$rise_within_2q), sprintf("%.2f", fr), d$rise_within_2q >= 0.28)
+  row("... and >= 2 x Farrington's", sprintf("%.2f x", d$rise_within_2q / fr), "", d$rise_within_2q >= 2 * fr)
+  row("FDP at BH q = 0.10 <= 0.10", sprintf("%.3f", d$fdp_bh), sprintf("%.3f (alarms)", min(far$fdp_alarms)), d$fdp_bh <= 0.10)
+  row("the whole detection under 2 s", sprintf("%.2f s", d$seconds), sprintf("%.1f s", max(far$seconds)), d$seconds < 2)
 }

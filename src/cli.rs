@@ -114,8 +114,9 @@ pub enum Command {
         /// Quarters simulated (signals are planted in the second half).
         #[arg(long, default_value_t = 40)]
         quarters: usize,
-        /// Also write the simulated counts and what was planted (CSV) here,
-        /// for other tools to be scored on the same data.
+        /// Also write the simulated counts, what was planted and this table
+        /// (CSV) here, for other tools to be scored on the same data and
+        /// printed beside yanpan (benches/surveillance.R).
         #[arg(long)]
         out: Option<PathBuf>,
     },

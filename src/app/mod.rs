@@ -721,7 +721,7 @@ pub fn explain(detector: Option<&str>, pipeline: Option<&Path>) -> Result<String
 }
 
 /// `yanpan eval`: the evaluation table (Markdown); with `out`, also the
-/// simulated counts and the planted signals as CSV.
+/// simulated counts, the planted signals and these rows as CSV.
 pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Result<String> {
     use crate::synth::panel::{PanelSpec, Planted, simulate};
     if quarters < 24 {
@@ -748,14 +748,18 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
             history_quarters: std::num::NonZeroU32::new(h).unwrap_or(base.history_quarters),
             ..base.clone()
         };
-        rows.push(crate::eval::evaluate(
+        let mut row = crate::eval::evaluate(
             &format!("all units, history {h} quarters"),
             panel,
             planted,
             from,
             &s,
             None,
-        ));
+        );
+        if s.history_quarters == base.history_quarters {
+            row.role = "default";
+        }
+        rows.push(row);
     }
     // What the windows' weights buy, and what no method could beat.
     let equal = crate::config::ConcentrationSettings {
@@ -773,25 +777,31 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
         &equal,
         None,
     ));
-    rows.push(crate::eval::ceiling(
-        "ceiling: every unit's true mean and dispersion known, one-quarter window",
-        &sim,
-        from,
-        &base,
-        (&[1], &[1.0]),
-        None,
-    ));
-    rows.push(crate::eval::ceiling(
-        &format!(
-            "ceiling: every unit's true mean and dispersion known, windows {:?} weighted {:?}",
-            base.windows, base.window_weights
-        ),
-        &sim,
-        from,
-        &base,
-        (&base.windows, &base.window_weights),
-        None,
-    ));
+    rows.push(crate::eval::EvalRow {
+        role: "ceiling_one_quarter",
+        ..crate::eval::ceiling(
+            "ceiling: every unit's true mean and dispersion known, one-quarter window",
+            &sim,
+            from,
+            &base,
+            (&[1], &[1.0]),
+            None,
+        )
+    });
+    rows.push(crate::eval::EvalRow {
+        role: "ceiling_windows",
+        ..crate::eval::ceiling(
+            &format!(
+                "ceiling: every unit's true mean and dispersion known, windows {:?} weighted {:?}",
+                base.windows, base.window_weights
+            ),
+            &sim,
+            from,
+            &base,
+            (&base.windows, &base.window_weights),
+            None,
+        )
+    });
     let mut levels: Vec<&str> = panel.units.iter().map(|u| u.group.as_str()).collect();
     levels.sort();
     levels.dedup();
@@ -857,6 +867,7 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
         }
         std::fs::write(dir.join("counts.csv"), counts)?;
         std::fs::write(dir.join("planted.csv"), truth)?;
+        std::fs::write(dir.join("yanpan_eval.csv"), crate::eval::csv(&rows))?;
     }
     Ok(format!(
         "Simulated city: {} units x {} quarters (seed {seed}); signals planted from quarter {} on: {} spikes, {} rises; quarters {from}..{} scored; nominal BH q = {}.\n\n{}",

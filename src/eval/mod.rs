@@ -19,6 +19,10 @@ use crate::synth::panel::{Planted, Simulated};
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalRow {
     pub label: String,
+    /// What the row is, for the reference script: `default` (the default
+    /// settings over all units), `ceiling_one_quarter`, `ceiling_windows`,
+    /// or `other`.
+    pub role: &'static str,
     pub null_tested: usize,
     /// Share of tested null unit-quarters with p < 0.01.
     pub fpr_at_nominal_1pct: f64,
@@ -242,6 +246,7 @@ fn score(
     let n_quarters = panel.quarters.len() - from;
     EvalRow {
         label: label.to_string(),
+        role: "other",
         null_tested,
         fpr_at_nominal_1pct: rate(null_p.iter().filter(|p| **p < 0.01).count(), null_tested),
         threshold_1pct_fpr: threshold,
@@ -263,6 +268,33 @@ fn score(
 }
 
 /// The evaluation table as Markdown.
+/// The rows as CSV, for `benches/surveillance.R` to print beside the
+/// reference methods (shares as fractions).
+pub fn csv(rows: &[EvalRow]) -> String {
+    let mut out = String::from(
+        "role,label,null_tested,fpr_nominal_1pct,spike_2sd,spike_3sd,spike_5sd,spike_all,rise_within_2q,fdp_bh,recall_bh,false_flags_per_1000,seconds\n",
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{},\"{}\",{},{},{},{},{},{},{},{},{},{},{}\n",
+            r.role,
+            r.label.replace('"', "\"\""),
+            r.null_tested,
+            r.fpr_at_nominal_1pct,
+            r.spike_2sd,
+            r.spike_3sd,
+            r.spike_5sd,
+            r.spike_all,
+            r.rise_within_2q,
+            r.fdp_bh,
+            r.recall_bh,
+            r.false_flags_per_1000_units_quarter,
+            r.seconds
+        ));
+    }
+    out
+}
+
 pub fn markdown(rows: &[EvalRow]) -> String {
     let mut out = String::from(
         "| setting | null tested | FPR at nominal 1% | detection at 1% FPR: 2 SD | 3 SD | 5 SD | all spikes | rises caught within 2 quarters | FDP at BH q | recall at BH q | false flags per 1,000 unit-quarters | seconds |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",

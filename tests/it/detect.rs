@@ -89,6 +89,8 @@ fn detected(detector: &dyn Detector, t: &UnitQuarter) -> yanpan::detect::Outcome
         .expect("detect")
 }
 
+/// Runs the binary from the repository root (the sample pipeline's
+/// relative paths).
 fn yanpan(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_yanpan"))
         .args(args)
@@ -185,6 +187,59 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
     assert!(
         (windowed[1] - 1.0).abs() < 0.3 && windowed[6] > 0.2,
         "{windowed:?}"
+    );
+}
+
+/// `eval --out` leaves what other tools need to be scored on the same city
+/// and printed beside yanpan: the counts, the plants, and the table's rows
+/// with their roles, the same figures as the printed table.
+#[test]
+fn eval_out_writes_the_counts_the_plants_and_the_rows() {
+    let dir = crate::TempDir::new();
+    let path = dir.path().to_str().expect("utf-8");
+    let out = yanpan(&[
+        "eval",
+        "--seed",
+        "2",
+        "--units",
+        "200",
+        "--quarters",
+        "28",
+        "--out",
+        path,
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{table}");
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).expect(f);
+    assert_eq!(read("counts.csv").lines().count(), 1 + 200 * 28);
+    assert!(read("planted.csv").lines().count() > 10);
+    let rows = read("yanpan_eval.csv");
+    let role = |r: &str| -> Vec<String> {
+        rows.lines()
+            .filter(|l| l.starts_with(&format!("{r},")))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(role("default").len(), 1, "{rows}");
+    assert_eq!(role("ceiling_one_quarter").len(), 1, "{rows}");
+    assert_eq!(role("ceiling_windows").len(), 1, "{rows}");
+    // The default row: the table's "history 12 quarters" row, FPR as a
+    // fraction against the table's percentage.
+    let default = &role("default")[0];
+    assert!(
+        default.contains("\"all units, history 12 quarters\""),
+        "{default}"
+    );
+    let fpr: f64 = default
+        .rsplit("\",")
+        .next()
+        .and_then(|rest| rest.split(',').nth(1))
+        .and_then(|v| v.parse().ok())
+        .expect("fpr");
+    let printed = eval_row(&table, "all units, history 12 quarters");
+    assert!(
+        (fpr * 100.0 - printed[1]).abs() < 0.006,
+        "{fpr} vs {printed:?}"
     );
 }
 
