@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::expectation::{self, WindowTest};
 use super::panel::Panel;
@@ -63,14 +64,15 @@ pub fn test_quarter(
             groups.entry(u.group.as_str()).or_default().push(i);
         }
     }
-    let mut out = Vec::new();
     let mut names: Vec<&&str> = groups.keys().collect();
     names.sort();
-    for g in names {
-        let members = &groups[*g];
+    // The levels are independent, and so are each level's windows: one
+    // core each, the tests in the levels' order.
+    let level = |g: &&&str| -> Vec<UnitTest> {
+        let members = &groups[**g];
         if members.len() < MIN_PEERS {
             // Too few units of this level to have peers (the city itself).
-            continue;
+            return Vec::new();
         }
         let counts: Vec<&[f64]> = members
             .iter()
@@ -84,7 +86,7 @@ pub fn test_quarter(
             expectation::GroupFit,
             Vec<Vec<f64>>,
         );
-        let fits: Vec<Fit> = s
+        let looked: Vec<((usize, f64), std::ops::Range<usize>)> = s
             .windows
             .iter()
             .zip(&s.window_weights)
@@ -93,6 +95,9 @@ pub fn test_quarter(
                 let start = end.saturating_sub(h);
                 (end - start >= 2).then_some(((w, weight), start..end))
             })
+            .collect();
+        let fits: Vec<Fit> = looked
+            .into_par_iter()
             .map(|(w, hist)| {
                 let (fit, capped) =
                     expectation::fit_robust(&counts, &exposure, hist.clone(), t + 1, &season);
@@ -100,7 +105,7 @@ pub fn test_quarter(
             })
             .collect();
         if fits.is_empty() {
-            continue;
+            return Vec::new();
         }
         // Early quarters lack history for the long windows: calibrate for
         // the windows looked at (once per level, not per unit).
@@ -150,9 +155,9 @@ pub fn test_quarter(
         for (u, q) in tested.iter_mut().zip(q) {
             u.q = q;
         }
-        out.extend(tested);
-    }
-    out
+        tested
+    };
+    names.par_iter().map(level).collect::<Vec<_>>().concat()
 }
 
 /// "高出 87%" / "87% above": the excess of observed over expected.
