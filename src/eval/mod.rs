@@ -267,53 +267,64 @@ fn score(
     }
 }
 
-/// The evaluation table as Markdown.
+impl EvalRow {
+    /// The figures after the count of null unit-quarters, in the tables'
+    /// column order, with the decimals the Markdown table shows.
+    fn figures(&self) -> [(f64, usize); 10] {
+        [
+            (self.fpr_at_nominal_1pct, 2),
+            (self.spike_2sd, 2),
+            (self.spike_3sd, 2),
+            (self.spike_5sd, 2),
+            (self.spike_all, 2),
+            (self.rise_within_2q, 2),
+            (self.fdp_bh, 3),
+            (self.recall_bh, 2),
+            (self.false_flags_per_1000_units_quarter, 2),
+            (self.seconds, 2),
+        ]
+    }
+}
+
 /// The rows as CSV, for `benches/surveillance.R` to print beside the
-/// reference methods (shares as fractions).
+/// reference methods (shares as fractions, unrounded).
 pub fn csv(rows: &[EvalRow]) -> String {
     let mut out = String::from(
         "role,label,null_tested,fpr_nominal_1pct,spike_2sd,spike_3sd,spike_5sd,spike_all,rise_within_2q,fdp_bh,recall_bh,false_flags_per_1000,seconds\n",
     );
     for r in rows {
+        let figures: Vec<String> = r.figures().iter().map(|(v, _)| v.to_string()).collect();
         out.push_str(&format!(
-            "{},\"{}\",{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},\"{}\",{},{}\n",
             r.role,
             r.label.replace('"', "\"\""),
             r.null_tested,
-            r.fpr_at_nominal_1pct,
-            r.spike_2sd,
-            r.spike_3sd,
-            r.spike_5sd,
-            r.spike_all,
-            r.rise_within_2q,
-            r.fdp_bh,
-            r.recall_bh,
-            r.false_flags_per_1000_units_quarter,
-            r.seconds
+            figures.join(",")
         ));
     }
     out
 }
 
+/// The evaluation table as Markdown (the FPR as a percentage).
 pub fn markdown(rows: &[EvalRow]) -> String {
     let mut out = String::from(
         "| setting | null tested | FPR at nominal 1% | detection at 1% FPR: 2 SD | 3 SD | 5 SD | all spikes | rises caught within 2 quarters | FDP at BH q | recall at BH q | false flags per 1,000 unit-quarters | seconds |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
+        let figures: Vec<String> = r
+            .figures()
+            .iter()
+            .enumerate()
+            .map(|(i, (v, decimals))| match i {
+                0 => format!("{:.*}%", decimals, v * 100.0),
+                _ => format!("{v:.decimals$}"),
+            })
+            .collect();
         out.push_str(&format!(
-            "| {} | {} | {:.2}% | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} | {:.2} | {:.2} |\n",
+            "| {} | {} | {} |\n",
             r.label,
             r.null_tested,
-            r.fpr_at_nominal_1pct * 100.0,
-            r.spike_2sd,
-            r.spike_3sd,
-            r.spike_5sd,
-            r.spike_all,
-            r.rise_within_2q,
-            r.fdp_bh,
-            r.recall_bh,
-            r.false_flags_per_1000_units_quarter,
-            r.seconds
+            figures.join(" | ")
         ));
     }
     out
