@@ -157,7 +157,8 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
     let out = yanpan(&["eval", "--seed", "3"]);
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{table}");
-    // null tested, FPR %, 2 SD, 3 SD, 5 SD, all, rises, FDP, recall, false flags, seconds
+    // null tested, FPR %, 2 SD, 3 SD, 5 SD, all, rises, FDP, FDP per run,
+    // recall, false flags, seconds
     let r = eval_row(&table, "all units, history 12 quarters");
     assert!(r[0] > 10_000.0, "{r:?}");
     assert!(r[1] > 0.4 && r[1] < 1.5, "FPR at nominal 1%: {}%", r[1]);
@@ -168,6 +169,8 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
         "false-discovery proportion at q = 0.10: {}",
         r[7]
     );
+    // What BH bounds, each level's runs averaged: q x the null share.
+    assert!(r[8] > 0.0 && r[8] < 0.1, "FDP per BH run: {}", r[8]);
     // Most of the false-positive rate to the one-quarter window finds more
     // spikes than equal shares, and no test beats knowing the truth.
     let equal = eval_row(&table, "all units, history 12, windows [1, 2, 4] equally");
@@ -187,6 +190,14 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
     assert!(
         (windowed[1] - 1.0).abs() < 0.3 && windowed[6] > 0.2,
         "{windowed:?}"
+    );
+    let for_rises = eval_row(
+        &table,
+        "ceiling: every unit's true mean and dispersion known, windows [1, 2]",
+    );
+    assert!(
+        (for_rises[1] - 1.0).abs() < 0.3 && for_rises[6] > 0.2,
+        "{for_rises:?}"
     );
 }
 
@@ -223,6 +234,7 @@ fn eval_out_writes_the_counts_the_plants_and_the_rows() {
     assert_eq!(role("default").len(), 1, "{rows}");
     assert_eq!(role("ceiling_one_quarter").len(), 1, "{rows}");
     assert_eq!(role("ceiling_windows").len(), 1, "{rows}");
+    assert_eq!(role("ceiling_rises").len(), 1, "{rows}");
     // The default row: the table's "history 12 quarters" row, FPR as a
     // fraction against the table's percentage.
     let default = &role("default")[0];
