@@ -41,8 +41,9 @@ pub struct EvalRow {
     pub fdp_bh: f64,
     /// Each BH run's (a level in a quarter) false flags / max(flags, 1),
     /// averaged over the runs: the false-discovery rate BH bounds by q ×
-    /// the share of nulls. The pooled figure above is larger when runs are
-    /// small, since a run with few flags and one false counts little there.
+    /// the share of nulls. The pooled share above is larger when some runs
+    /// hold few or no signals: such a run's flags are all false, BH keeps
+    /// the chance of any to q, but in the pool each one counts fully.
     pub fdp_bh_runs: f64,
     pub recall_bh: f64,
     pub false_flags_per_1000_units_quarter: f64,
