@@ -777,47 +777,47 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
         &equal,
         None,
     ));
-    rows.push(crate::eval::EvalRow {
-        role: "ceiling_one_quarter",
-        ..crate::eval::ceiling(
-            "ceiling: every unit's true mean and dispersion known, one-quarter window",
-            &sim,
-            from,
-            &base,
-            (&[1], &[1.0]),
-            None,
-        )
-    });
-    rows.push(crate::eval::EvalRow {
-        role: "ceiling_windows",
-        ..crate::eval::ceiling(
-            &format!(
-                "ceiling: every unit's true mean and dispersion known, windows {:?} weighted {:?}",
+    // Tests knowing the truth: over the one quarter (spikes), over the
+    // detector's windows, and for rises caught within 2 quarters (most of
+    // the false-positive rate to the two-quarter window, where a rise's
+    // first two quarters add up).
+    let (rise_windows, rise_weights) = ([1, 2], [0.3, 0.7]);
+    let ceilings: [(&str, String, &[usize], &[f64]); 3] = [
+        (
+            "ceiling_one_quarter",
+            "one-quarter window".into(),
+            &[1],
+            &[1.0],
+        ),
+        (
+            "ceiling_windows",
+            format!(
+                "windows {:?} weighted {:?}",
                 base.windows, base.window_weights
             ),
-            &sim,
-            from,
-            &base,
-            (&base.windows, &base.window_weights),
-            None,
-        )
-    });
-    // For rises caught within 2 quarters: most of the false-positive rate
-    // to the two-quarter window, where a rise's first two quarters add up.
-    let (rise_windows, rise_weights) = ([1, 2], [0.3, 0.7]);
-    rows.push(crate::eval::EvalRow {
-        role: "ceiling_rises",
-        ..crate::eval::ceiling(
-            &format!(
-                "ceiling: every unit's true mean and dispersion known, windows {rise_windows:?} weighted {rise_weights:?} (for rises)"
-            ),
-            &sim,
-            from,
-            &base,
-            (&rise_windows, &rise_weights),
-            None,
-        )
-    });
+            &base.windows,
+            &base.window_weights,
+        ),
+        (
+            "ceiling_rises",
+            format!("windows {rise_windows:?} weighted {rise_weights:?} (for rises)"),
+            &rise_windows,
+            &rise_weights,
+        ),
+    ];
+    for (role, what, windows, weights) in ceilings {
+        rows.push(crate::eval::EvalRow {
+            role,
+            ..crate::eval::ceiling(
+                &format!("ceiling: every unit's true mean and dispersion known, {what}"),
+                &sim,
+                from,
+                &base,
+                (windows, weights),
+                None,
+            )
+        });
+    }
     let mut levels: Vec<&str> = panel.units.iter().map(|u| u.group.as_str()).collect();
     levels.sort();
     levels.dedup();

@@ -204,10 +204,13 @@ fn score(
             } => unit == u && start <= t && t < start + quarters + 3,
         })
     };
+    // Each tested unit-quarter's null-ness, decided once.
+    let null: Vec<bool> = tested.iter().map(|x| !signal_near(x.unit, x.t)).collect();
     let mut null_p: Vec<f64> = tested
         .iter()
-        .filter(|x| !signal_near(x.unit, x.t))
-        .map(|x| x.p)
+        .zip(&null)
+        .filter(|(_, null)| **null)
+        .map(|(x, _)| x.p)
         .collect();
     null_p.sort_by(f64::total_cmp);
     let null_tested = null_p.len();
@@ -236,7 +239,11 @@ fn score(
         })
         .count();
     let flagged: Vec<&Tested> = tested.iter().filter(|x| x.flagged).collect();
-    let false_flags = flagged.iter().filter(|x| !signal_near(x.unit, x.t)).count();
+    let false_flags = tested
+        .iter()
+        .zip(&null)
+        .filter(|(x, null)| x.flagged && **null)
+        .count();
     let signal_quarters: HashSet<(usize, usize)> = spikes
         .iter()
         .map(|s| (s.0, s.1))
@@ -250,13 +257,12 @@ fn score(
         .iter()
         .filter(|x| signal_quarters.contains(&(x.unit, x.t)))
         .count();
-    let fdp_bh_runs = fdp_per_run(tested.iter().map(|x| {
-        (
-            (x.t, panel.units[x.unit].group.as_str()),
-            x.flagged,
-            !signal_near(x.unit, x.t),
-        )
-    }));
+    let fdp_bh_runs = fdp_per_run(
+        tested
+            .iter()
+            .zip(&null)
+            .map(|(x, &null)| ((x.t, panel.units[x.unit].group.as_str()), x.flagged, null)),
+    );
     let n_units = units.map_or(panel.units.len(), HashSet::len);
     let n_quarters = panel.quarters.len() - from;
     EvalRow {
