@@ -8,8 +8,9 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
-use yanpan::config::{ConcentrationSettings, Encoding, Source};
+use yanpan::detect::concentration::ConcentrationSettings;
 use yanpan::ingest::pseudonym::Pseudonymiser;
+use yanpan::ingest::{Encoding, Source};
 use yanpan::model::Dataset;
 use yanpan::synth::panel::{PanelSpec, simulate};
 

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
-use crate::model::Quarter;
+use crate::model::{Quarter, QuarterArg};
+use crate::run::Stage;
 
 /// yanpan (研判): quarterly analysis of petition, inspection and case records.
 #[derive(Debug, Parser)]
@@ -21,26 +22,6 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// `--quarter`: a quarter like 2024Q3, or `auto` for the last closed one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuarterArg {
-    Auto,
-    Given(Quarter),
-}
-
-impl std::str::FromStr for QuarterArg {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.eq_ignore_ascii_case("auto") {
-            Ok(QuarterArg::Auto)
-        } else {
-            s.parse()
-                .map(QuarterArg::Given)
-                .map_err(|e: crate::model::QuarterParseError| e.to_string())
-        }
-    }
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the pipeline for one quarter: ingest, store, aggregate, detect,
@@ -54,17 +35,22 @@ pub enum Command {
         /// Treat this date as today (YYYY-MM-DD), for `auto` and future-date checks.
         #[arg(long)]
         today: Option<NaiveDate>,
-        /// Run only these stages (comma-separated: ingest, aggregate,
-        /// publish); the store stands in for the others.
-        #[arg(long, default_value = "ingest,aggregate,publish")]
-        stages: crate::app::Stages,
+        /// Run only these stages (comma-separated); the store stands in for
+        /// the others. detect, render, compose and publish run together.
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            default_value = "ingest,aggregate,publish"
+        )]
+        stages: Vec<Stage>,
         /// Say what would be read and written, write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Abort the process after a stage (ingest, aggregate, render,
-        /// thematic), as a kill would: for testing atomic publication.
-        #[arg(long, hide = true)]
-        abort_after: Option<String>,
+        /// Abort the process after a stage, as a kill would: for testing
+        /// atomic publication.
+        #[arg(long, value_enum, hide = true)]
+        abort_after: Option<Stage>,
     },
     /// Ingest every source into the store and print each file's
     /// reconciliation (rows read = accepted + quarantined).

@@ -18,6 +18,7 @@ pub mod model;
 pub mod publish;
 pub mod render;
 pub mod report;
+pub mod run;
 pub mod sample;
 pub mod store;
 pub mod synth;

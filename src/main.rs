@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use yanpan::app::{self, RunArgs};
+use yanpan::app;
 use yanpan::cli::{Cli, Command};
 use yanpan::render::fonts;
+use yanpan::run::{self, RunArgs, Stage, Stages};
 
 /// Exit codes (documented in README.md).
 mod exit {
@@ -46,46 +47,65 @@ fn install_font() {
     }
 }
 
-/// The stages, in order, as log lines begin.
-const STAGES: [&str; 6] = [
-    "ingest",
-    "store",
-    "aggregate",
-    "detect",
-    "render",
-    "compose",
-];
+/// Log lines on stderr. A stage's lines name the stage; on a terminal
+/// they carry a bar of the stages done, otherwise a UTC timestamp. Quiet:
+/// only warnings; detail (debug) lines only when verbose.
+#[derive(Debug)]
+struct Logger {
+    tty: bool,
+}
 
-/// Log lines on stderr: on a terminal each stage line carries a bar of the
-/// stages done; otherwise each line carries a UTC timestamp. Quiet: only
-/// warnings. Detail lines (indented) only when verbose.
-fn logger(quiet: bool, verbose: bool) -> impl FnMut(&str) {
-    use std::io::IsTerminal;
-    let tty = std::io::stderr().is_terminal();
-    move |line: &str| {
-        if quiet && !line.starts_with("warning") {
+impl log::Log for Logger {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        m.level() <= log::max_level()
+    }
+
+    fn log(&self, r: &log::Record<'_>) {
+        let stage = Stage::ALL.into_iter().find(|s| s.name() == r.target());
+        if !self.enabled(r.metadata()) || (stage.is_none() && !r.target().starts_with("yanpan")) {
             return;
         }
-        if !verbose && line.starts_with("  ") {
-            return;
-        }
-        if tty {
-            match STAGES.iter().position(|s| line.starts_with(s)) {
-                Some(k) => eprintln!(
-                    "[{}{}] {line}",
-                    "#".repeat(k + 1),
-                    "-".repeat(STAGES.len() - k - 1)
+        let text = match (r.level(), stage) {
+            (log::Level::Warn | log::Level::Error, _) => format!("warning: {}", r.args()),
+            (log::Level::Debug | log::Level::Trace, _) => format!("  {}", r.args()),
+            (_, Some(s)) => format!("{:<9} {}", s.name(), r.args()),
+            (_, None) => r.args().to_string(),
+        };
+        if self.tty {
+            match stage {
+                Some(s) => eprintln!(
+                    "[{}{}] {text}",
+                    "#".repeat(s.ordinal()),
+                    "-".repeat(Stage::ALL.len() - s.ordinal())
                 ),
-                None => eprintln!("{line}"),
+                None => eprintln!("{text}"),
             }
         } else {
-            eprintln!("{} {line}", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"));
+            eprintln!("{} {text}", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"));
         }
+    }
+
+    fn flush(&self) {}
+}
+
+fn init_log(quiet: bool, verbose: bool) {
+    use std::io::IsTerminal;
+    let logger = Box::new(Logger {
+        tty: std::io::stderr().is_terminal(),
+    });
+    if log::set_boxed_logger(logger).is_ok() {
+        log::set_max_level(if quiet {
+            log::LevelFilter::Warn
+        } else if verbose {
+            log::LevelFilter::Debug
+        } else {
+            log::LevelFilter::Info
+        });
     }
 }
 
 /// The last screen of a run: rows in, quarantined, flags, where things are.
-fn print_summary(s: &app::RunSummary, dry_run: bool) {
+fn print_summary(s: &run::RunSummary, dry_run: bool) {
     if dry_run {
         println!("dry run: nothing is written");
         for line in &s.plan {
@@ -93,7 +113,7 @@ fn print_summary(s: &app::RunSummary, dry_run: bool) {
         }
         return;
     }
-    let total: f64 = s.stage_seconds.iter().map(|(_, t)| t).sum();
+    let total: f64 = s.timings.laps.iter().map(|(_, t)| t).sum();
     println!("yanpan run {} done in {total:.1} s", s.quarter);
     println!(
         "  inputs     {} rows read, {} quarantined ({:.2}%){}",
@@ -112,7 +132,8 @@ fn print_summary(s: &app::RunSummary, dry_run: bool) {
             .iter()
             .map(|(d, n)| format!("{d} {n}"))
             .collect();
-        println!("  flags      {} ({})", s.flags, per.join(", "));
+        let flags: usize = s.flags_per_detector.values().sum();
+        println!("  flags      {flags} ({})", per.join(", "));
     }
     match &s.publication {
         Some(p) => println!("  published  {}", p.display()),
@@ -122,7 +143,8 @@ fn print_summary(s: &app::RunSummary, dry_run: bool) {
         println!("  packet     {}", p.display());
     }
     let stages: Vec<String> = s
-        .stage_seconds
+        .timings
+        .laps
         .iter()
         .map(|(n, t)| format!("{n} {t:.2} s"))
         .collect();
@@ -161,7 +183,7 @@ fn main() -> ExitCode {
     install_font();
     let cli = Cli::parse();
     let quiet = cli.quiet;
-    let mut log = logger(quiet, cli.verbose);
+    init_log(quiet, cli.verbose);
     let result = match cli.command {
         Command::Run {
             pipeline,
@@ -170,18 +192,19 @@ fn main() -> ExitCode {
             stages,
             dry_run,
             abort_after,
-        } => app::run(
-            &RunArgs {
-                pipeline,
-                quarter,
-                today,
-                stages,
-                dry_run,
-                abort_after,
-            },
-            &mut log,
-        )
-        .map(|s| {
+        } => Stages::of(&stages)
+            .map_err(|e| app::UsageError(e).into())
+            .and_then(|stages| {
+                run::run(&RunArgs {
+                    pipeline,
+                    quarter,
+                    today,
+                    stages,
+                    dry_run,
+                    abort_after,
+                })
+            })
+            .map(|s| {
             print_summary(&s, dry_run);
             if s.warnings.is_empty() {
                 exit::OK
@@ -190,7 +213,7 @@ fn main() -> ExitCode {
             }
         }),
         Command::Ingest { pipeline, today } => {
-            app::ingest_only(&pipeline, today, true, &mut log).map(|s| ingest_outcome(&s, quiet))
+            app::ingest_only(&pipeline, today, true).map(|s| ingest_outcome(&s, quiet))
         }
         Command::Aggregate {
             pipeline,
@@ -202,8 +225,9 @@ fn main() -> ExitCode {
                 .iter()
                 .map(|(stage, secs)| format!("{stage} {secs:.3} s"))
                 .collect();
-            log(&format!(
-                "aggregate {}–{}: {} unit-quarter rows, {} person-quarter rows in {:.2} s ({}) -> {}",
+            log::info!(
+                target: "aggregate",
+                "{}–{}: {} unit-quarter rows, {} person-quarter rows in {:.2} s ({}) -> {}",
                 s.quarters.0,
                 s.quarters.1,
                 s.unit_quarter_rows,
@@ -211,11 +235,11 @@ fn main() -> ExitCode {
                 s.seconds,
                 stages.join(", "),
                 s.derived.display()
-            ));
+            );
             exit::OK
         }),
         Command::Chart(args) => app::chart(&args).map(|path| {
-            log(&format!("wrote {}", path.display()));
+            log::info!("wrote {}", path.display());
             exit::OK
         }),
         Command::Explain { detector, pipeline } => {
@@ -234,7 +258,7 @@ fn main() -> ExitCode {
             exit::OK
         }),
         Command::Validate { pipeline, today } => {
-            app::ingest_only(&pipeline, today, false, &mut log).map(|s| ingest_outcome(&s, quiet))
+            app::ingest_only(&pipeline, today, false).map(|s| ingest_outcome(&s, quiet))
         }
         Command::Sample {
             kind,
@@ -262,7 +286,7 @@ fn main() -> ExitCode {
         }),
         Command::Init { path, site } => app::init(&path, &site).map(|files| {
             for f in files {
-                log(&format!("wrote {}", f.display()));
+                log::info!("wrote {}", f.display());
             }
             exit::OK
         }),
@@ -284,7 +308,7 @@ fn main() -> ExitCode {
             };
             app::synth(&spec, &out, petitions_xlsx).map(|summary| {
                 for (path, rows) in &summary.files {
-                    log(&format!("wrote {} ({rows} rows)", path.display()));
+                    log::info!("wrote {} ({rows} rows)", path.display());
                 }
                 exit::OK
             })

@@ -67,11 +67,7 @@ mod tests {
         let days: Vec<NaiveDate> = (0..(365 * 150))
             .map(|d| start + chrono::Duration::days(d))
             .collect();
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
-        let raw: Vec<i32> = days
-            .iter()
-            .map(|d| (*d - epoch).num_days() as i32)
-            .collect();
+        let raw: Vec<i32> = days.iter().map(NaiveDate::to_epoch_days).collect();
         let df = DataFrame::new(
             raw.len(),
             vec![

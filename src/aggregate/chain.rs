@@ -27,8 +27,8 @@ impl Default for ChainRules {
 
 impl ChainRules {
     /// For `yanpan explain chain`.
-    pub fn explain(&self) -> crate::detect::Explanation {
-        crate::detect::Explanation {
+    pub fn explain(&self) -> crate::model::Explanation {
+        crate::model::Explanation {
             method: "The chain from petitions to sanctions: each case is traced back to the petition it grew from -\n\
                      by the source petition's id where the case export gives it (来源信访件编号); otherwise, for a\n\
                      case whose source is 信访举报, in order of filing, to a clue petition about the same unit received\n\

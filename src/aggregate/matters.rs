@@ -90,13 +90,13 @@ fn jaccard(a: &[(char, char)], b: &[(char, char)]) -> f64 {
 /// For each petition, the index of its matter's earliest petition.
 impl LinkRules {
     /// For `yanpan explain link`.
-    pub fn explain(&self) -> crate::detect::Explanation {
+    pub fn explain(&self) -> crate::model::Explanation {
         let (a, b) = (
             "反映某局副局长在工程招标中收受好处费",
             "再次反映某局副局长在工程招标中收受好处费",
         );
         let s = jaccard(&bigrams(a), &bigrams(b));
-        crate::detect::Explanation {
+        crate::model::Explanation {
             method: "Petitions about the same matter are linked into one matter (重复件归并), whether or not the export\n\
                      marks them: within window_days of each other, two petitions are linked when they share a reporter\n\
                      key, or name the same person at the same unit, or concern the same unit with summaries whose\n\

@@ -8,15 +8,22 @@ use crate::model::Quarter;
 
 pub mod calendar;
 pub mod chain;
+pub mod chain_read;
 pub mod follow_up;
 pub mod labels;
 pub mod matters;
+pub mod matters_read;
 pub mod metrics;
 pub mod person;
 pub mod rollup;
 pub mod rows;
+mod stage;
 pub mod stocks;
 pub mod supervision;
+pub mod supervision_read;
+pub use stage::{
+    AggregateSettings, DERIVED, Derived, QuarterFacts, Tables, aggregate_stage, stored_tables,
+};
 
 /// Column names of the unit × quarter table.
 pub mod uq {
@@ -105,6 +112,9 @@ impl Engine {
         Ok(lf.collect_with_engine(engine)?.unwrap_single())
     }
 }
+
+/// 严查快办: days after which an open top-leader clue is overdue, by default.
+pub const TOP_LEADER_CLUE_DEADLINE_DAYS: u32 = 30;
 
 /// Settings of the aggregation (from the pipeline file).
 #[derive(Debug, Clone, Copy)]

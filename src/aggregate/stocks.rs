@@ -14,11 +14,6 @@ const START: &str = "__start_day";
 const STOP: &str = "__stop_day";
 const END: &str = "__quarter_end_day";
 
-fn day(d: chrono::NaiveDate) -> i32 {
-    (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(chrono::NaiveDate::MIN)).num_days()
-        as i32
-}
-
 /// The quarters with their last day's number.
 fn quarter_ends(quarters: &[Quarter]) -> PolarsResult<DataFrame> {
     DataFrame::new(
@@ -32,7 +27,7 @@ fn quarter_ends(quarters: &[Quarter]) -> PolarsResult<DataFrame> {
                 END.into(),
                 quarters
                     .iter()
-                    .map(|q| day(q.last_day()))
+                    .map(|q| q.last_day().to_epoch_days())
                     .collect::<Vec<_>>(),
             ),
         ],

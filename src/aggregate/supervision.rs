@@ -52,9 +52,9 @@ impl Default for SupervisionRules {
 
 impl SupervisionRules {
     /// For `yanpan explain supervision`.
-    pub fn explain(&self) -> crate::detect::Explanation {
+    pub fn explain(&self) -> crate::model::Explanation {
         let list = |v: Vec<&str>| v.join(", ");
-        crate::detect::Explanation {
+        crate::model::Explanation {
             method: "Supervision coverage (clauses 八, 十, 二十二), from the optional supervision dataset (监督活动). For\n\
                      the year of the run's quarter, 1 January to the quarter's last day, over the units of the listed\n\
                      levels and, one by one, each listed body: talks (谈心谈话) with each top leader in office at least\n\

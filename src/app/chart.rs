@@ -2,36 +2,29 @@
 //! store and the flags (of this run, or the published ones), and
 //! `yanpan chart` for analysts.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use polars::prelude::*;
 
-use super::{UsageError, polars_ctx, today_of, trend_labels};
+use super::UsageError;
 use crate::aggregate::{self, UnitQuarter};
-use crate::cli::{ChartArgs, QuarterArg};
-use crate::config::{Language, Pipeline};
+use crate::cli::ChartArgs;
+use crate::config::Pipeline;
 use crate::detect;
-use crate::model::{Dataset, Flag, KeyField, PersonRole, Quarter};
-use crate::render::{self, set::SetInputs, set_units::ClueDays};
+use crate::model::{KeyField, Quarter, QuarterArg};
+use crate::render::inputs::{Marked, SetSources, set_inputs};
+use crate::render::{self};
+use crate::run::today_of;
+use crate::store::frame::{polars_ctx, text_column};
+use crate::store::queries::{clue_days, read_derived};
 use crate::store::{self, Store};
 
-/// The flags the charts mark.
-#[derive(Debug, Default)]
-pub(super) struct Marked {
-    pub units: HashSet<String>,
-    pub fields: HashSet<(String, String)>,
+/// The flags of a publication.
+trait Published: Sized {
+    fn published(p: &Pipeline, quarter: Quarter) -> Result<Self>;
 }
 
-impl Marked {
-    pub fn of(flags: &[Flag]) -> Self {
-        Marked {
-            units: render::set::flagged_units(flags),
-            fields: render::set::flagged_fields(flags),
-        }
-    }
-
+impl Published for Marked {
     /// The flags of the publication for `quarter` (none when it has not
     /// been published).
     fn published(p: &Pipeline, quarter: Quarter) -> Result<Self> {
@@ -44,7 +37,7 @@ impl Marked {
         }
         let df = store::read_parquet(&path)?;
         let text = |c: &str| -> Result<Vec<Option<String>>> {
-            Ok(super::text_column(&df, c)?
+            Ok(text_column(&df, c)?
                 .iter()
                 .map(|v| v.map(str::to_string))
                 .collect())
@@ -64,100 +57,6 @@ impl Marked {
         }
         Ok(m)
     }
-}
-
-/// Top-leader clues disposed in `quarter` (days from receipt to
-/// disposition) or open at its end (days since receipt), from the store.
-pub(super) fn clue_days(store: &Store, quarter: Quarter) -> Result<Vec<ClueDays>> {
-    let (start, end) = (quarter.first_day(), quarter.last_day());
-    let date = |d: chrono::NaiveDate| lit(d).cast(DataType::Date);
-    let disposed_in = col("disposed_on")
-        .gt_eq(date(start))
-        .and(col("disposed_on").lt_eq(date(end)))
-        .fill_null(lit(false));
-    let open_at_end = col("disposed_on")
-        .is_null()
-        .or(col("disposed_on").gt(date(end)));
-    let df = polars_ctx(
-        store
-            .scan(Dataset::Petitions)?
-            .filter(
-                col("clue")
-                    .and(
-                        col("person_role")
-                            .cast(DataType::String)
-                            .eq(lit(PersonRole::TopLeader.code())),
-                    )
-                    .and(col("received_on").lt_eq(date(end)))
-                    .and(disposed_in.clone().or(open_at_end)),
-            )
-            .select([
-                disposed_in.clone().alias("disposed"),
-                (when(disposed_in.clone())
-                    .then(col("disposed_on").cast(DataType::Int32))
-                    .otherwise(date(end).cast(DataType::Int32))
-                    - col("received_on").cast(DataType::Int32))
-                .alias("days"),
-            ])
-            .collect(),
-        "top-leader clues",
-    )?;
-    let (done, days) = (
-        polars_ctx(
-            df.column("disposed").and_then(|c| c.bool().cloned()),
-            "disposed",
-        )?,
-        polars_ctx(df.column("days").and_then(|c| c.i32().cloned()), "days")?,
-    );
-    Ok(done
-        .iter()
-        .zip(days.iter())
-        .filter_map(|(d, n)| {
-            Some(ClueDays {
-                disposed: d?,
-                days: n?,
-            })
-        })
-        .collect())
-}
-
-/// What the chart set is drawn from, gathered once.
-pub(super) struct SetSources<'a> {
-    pub pipeline: &'a Pipeline,
-    pub quarter: Quarter,
-    pub quarters: &'a [Quarter],
-    pub own: &'a DataFrame,
-    pub rollup: &'a DataFrame,
-    pub citywide: &'a DataFrame,
-    pub marked: Marked,
-    pub clue_days: &'a [ClueDays],
-    pub profiles: Vec<String>,
-}
-
-pub(super) fn set_inputs<'a>(s: SetSources<'a>) -> Result<SetInputs<'a>> {
-    let p = s.pipeline;
-    let labels = trend_labels(p, s.quarter);
-    let trend = polars_ctx(
-        render::spec::trend(s.citywide, s.quarters, &labels, &|q| {
-            p.quarter_labels.label(q)
-        }),
-        "trend chart",
-    )?;
-    Ok(SetInputs {
-        quarter: s.quarter,
-        quarters: s.quarters,
-        zh: p.language == Language::Zh,
-        quarter_labels: p.quarter_labels,
-        own: s.own,
-        rollup: s.rollup,
-        flagged: s.marked.units,
-        flagged_fields: s.marked.fields,
-        clue_days: s.clue_days,
-        deadline_days: p.top_leader_clue_deadline_days.get(),
-        profiles: s.profiles,
-        trend,
-        source_note: labels.footnote,
-    })
 }
 
 fn usage<T>(message: String) -> Result<T> {
@@ -197,7 +96,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         "run `yanpan aggregate {} --quarter {quarter}` first",
         a.pipeline.display()
     );
-    let [own, rollup] = super::read_derived(
+    let [own, rollup] = read_derived(
         &store,
         ["unit_quarter", "unit_quarter_rollup"],
         &quarters,
@@ -212,8 +111,9 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
     } else {
         Vec::new()
     };
+    let settings = pipeline.render_settings();
     let set = set_inputs(SetSources {
-        pipeline: &pipeline,
+        settings: &settings,
         quarter,
         quarters: &quarters,
         own: &own,

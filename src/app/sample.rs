@@ -3,18 +3,18 @@
 //! Parquet and a workbook with a record of the seed and the list's hash.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::{UsageError, polars_ctx, strings};
+use super::UsageError;
 use crate::config::Pipeline;
 use crate::model::{Dataset, UnitLevel};
-use crate::publish::sha256_hex;
 use crate::sample::{self, Candidate, Drawn};
+use crate::store::frame::{polars_ctx, strings};
+use crate::store::sha256_hex;
 use crate::store::{self, Store};
 
 /// What a draw produced.
@@ -32,7 +32,7 @@ pub struct SampleSummary {
 /// The leaders in office on `day`, with their unit's name and level.
 fn candidates(store: &Store, day: NaiveDate) -> Result<Vec<Candidate>> {
     let leaders = polars_ctx(
-        super::leaders_in_office(store, day)?.collect(),
+        store::queries::leaders_in_office(store, day)?.collect(),
         "leaders in office",
     )?;
     let units = polars_ctx(store.scan(Dataset::Units)?.collect(), "units")?;
@@ -86,11 +86,9 @@ fn frame(drawn: &[Drawn], rules: &sample::Rules) -> PolarsResult<DataFrame> {
 }
 
 fn fresh_seed() -> Result<u64> {
-    let mut b = [0u8; 8];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
-        .context("reading /dev/urandom for a seed")?;
-    Ok(u64::from_le_bytes(b) >> 11)
+    let seed =
+        getrandom::u64().map_err(|e| anyhow::anyhow!("no random seed from the system: {e}"))?;
+    Ok(seed >> 11)
 }
 
 /// `yanpan sample personal-matters PIPELINE --year Y [--seed S]`.
@@ -141,7 +139,11 @@ pub fn sample(kind: &str, pipeline: &Path, year: i32, seed: Option<u64>) -> Resu
     let xlsx = stem.with_extension("xlsx");
     let record = stem.with_extension("json");
     store::write_parquet(&parquet, df.clone())?;
-    crate::publish::xlsx::write(&xlsx, &[("抽查名单", &df)])?;
+    std::fs::write(
+        &xlsx,
+        crate::report::xlsx::bytes("抽查名单", &[("抽查名单", &df)])?,
+    )
+    .with_context(|| format!("writing {}", xlsx.display()))?;
     let mut per_reason: BTreeMap<&'static str, usize> = BTreeMap::new();
     for d in &drawn {
         *per_reason.entry(d.reason.code()).or_default() += 1;

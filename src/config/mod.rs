@@ -5,141 +5,15 @@
 mod raw;
 mod report;
 
-use std::collections::BTreeMap;
-use std::fmt;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use crate::model::Dataset;
+use crate::detect::concentration::{self as conc};
+use crate::ingest::{Encoding, Format, IngestSettings, KeySource, Source};
+use crate::model::{Dataset, Language, QuarterLabels, Ratio};
 use raw::RawPipeline;
-
-/// A share in 0..=1.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
-pub struct Ratio(f64);
-
-impl Ratio {
-    pub fn new(x: f64) -> Option<Self> {
-        (0.0..=1.0).contains(&x).then_some(Self(x))
-    }
-    pub fn get(self) -> f64 {
-        self.0
-    }
-}
-
-/// The language of user-facing reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Language {
-    Zh,
-    En,
-}
-
-/// How charts and tables name a quarter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum QuarterLabels {
-    /// 2024Q3
-    #[default]
-    Code,
-    /// 2024年三季度
-    Chinese,
-}
-
-impl QuarterLabels {
-    pub fn label(self, q: crate::model::Quarter) -> String {
-        match self {
-            QuarterLabels::Code => q.to_string(),
-            QuarterLabels::Chinese => q.label_zh(),
-        }
-    }
-}
-
-/// How a source file is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Csv,
-    Xlsx,
-    Parquet,
-    Ndjson,
-}
-
-impl Format {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "csv" | "tsv" | "txt" => Some(Format::Csv),
-            "xlsx" | "xls" | "xlsm" | "excel" => Some(Format::Xlsx),
-            "parquet" => Some(Format::Parquet),
-            "ndjson" | "jsonl" | "json" => Some(Format::Ndjson),
-            _ => None,
-        }
-    }
-
-    /// The format a file's extension implies.
-    pub fn from_path(path: &Path) -> Option<Self> {
-        Self::parse(path.extension()?.to_str()?)
-    }
-}
-
-/// A declared text encoding, or detection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Auto,
-    Utf8,
-    Gbk,
-}
-
-/// Where the reporter-identity key comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeySource {
-    File(PathBuf),
-    Env(String),
-}
-
-/// One `[[source]]`: files of one dataset.
-#[derive(Debug, Clone)]
-pub struct Source {
-    pub dataset: Dataset,
-    /// Absolute glob pattern.
-    pub pattern: String,
-    pub format: Option<Format>,
-    pub encoding: Encoding,
-    pub sheet: Option<String>,
-    /// Source header -> contract column name.
-    pub columns: BTreeMap<String, String>,
-}
-
-/// Settings of the concentration detector.
-#[derive(Debug, Clone)]
-pub struct ConcentrationSettings {
-    /// Benjamini–Hochberg q below which a unit is flagged.
-    pub q: Ratio,
-    /// Units whose expected count is below this are not tested.
-    pub min_expected: f64,
-    /// Quarters before the target that define the peer rate.
-    pub history_quarters: NonZeroU32,
-    /// Windows (in quarters, ending at the target).
-    pub windows: Vec<usize>,
-    /// Each window's share of the test's false-positive rate (sum 1): the
-    /// smallest p / weight is calibrated.
-    pub window_weights: Vec<f64>,
-}
-
-impl Default for ConcentrationSettings {
-    /// The defaults of the pipeline file.
-    fn default() -> Self {
-        ConcentrationSettings {
-            q: Ratio(defaults::CONCENTRATION_Q),
-            min_expected: defaults::CONCENTRATION_MIN_EXPECTED,
-            history_quarters: NonZeroU32::MIN
-                .saturating_add(defaults::CONCENTRATION_HISTORY_QUARTERS - 1),
-            windows: defaults::CONCENTRATION_WINDOWS
-                .iter()
-                .map(|&w| w as usize)
-                .collect(),
-            window_weights: defaults::CONCENTRATION_WINDOW_WEIGHTS.to_vec(),
-        }
-    }
-}
 
 /// The validated pipeline.
 #[derive(Debug, Clone)]
@@ -150,18 +24,13 @@ pub struct Pipeline {
     pub site_name: String,
     pub language: Language,
     pub store: PathBuf,
-    pub reporter_key: Option<KeySource>,
-    pub reporter_key_is_demo: bool,
-    pub sources: Vec<Source>,
-    pub max_quarantine_share: Ratio,
-    /// Above this share of quarantined rows a run ends with warnings (exit 1).
-    pub notice_quarantine_share: Ratio,
+    pub ingest: IngestSettings,
     /// The date treated as today (for "not in the future"); `None`: the clock.
     pub today: Option<NaiveDate>,
     pub top_leader_clue_deadline_days: NonZeroU32,
     /// How the aggregation runs: streaming (default) or in memory.
     pub engine: crate::aggregate::Engine,
-    pub concentration: ConcentrationSettings,
+    pub concentration: conc::ConcentrationSettings,
     pub key_field: crate::detect::key_field::KeyFieldRisk,
     pub common_problem: crate::detect::common_problem::CommonProblem,
     pub prominent: crate::detect::prominent::ProminentComplaints,
@@ -189,17 +58,6 @@ pub struct Pipeline {
 
 /// Defaults, named in one place.
 pub mod defaults {
-    pub const MAX_QUARANTINE_SHARE: f64 = 0.05;
-    pub const NOTICE_QUARANTINE_SHARE: f64 = 0.01;
-    pub const TOP_LEADER_CLUE_DEADLINE_DAYS: u32 = 30;
-    pub const CONCENTRATION_Q: f64 = 0.10;
-    pub const CONCENTRATION_MIN_EXPECTED: f64 = 0.25;
-    pub const CONCENTRATION_HISTORY_QUARTERS: u32 = 12;
-    pub const CONCENTRATION_WINDOWS: [u32; 3] = [1, 2, 4];
-    /// Most of the false-positive rate to the one-quarter window (spikes),
-    /// the rest to the 2- and 4-quarter windows (sustained rises):
-    /// docs/detection.md measures the choice.
-    pub const CONCENTRATION_WINDOW_WEIGHTS: [f64; 3] = [0.6, 0.3, 0.1];
     pub const OUTPUT: &str = "reports";
     pub const REPORT_HISTORY_QUARTERS: u32 = 8;
 }
@@ -219,6 +77,60 @@ pub enum ConfigError {
 }
 
 impl Pipeline {
+    /// The settings of every detector.
+    pub fn detect_settings(&self) -> crate::detect::DetectSettings {
+        crate::detect::DetectSettings {
+            concentration: self.concentration.clone(),
+            key_field: self.key_field.clone(),
+            common_problem: self.common_problem.clone(),
+            prominent: self.prominent.clone(),
+            conversion: self.conversion.clone(),
+            deadline_days: self.top_leader_clue_deadline_days.get(),
+            risk_score: self.risk_score.clone(),
+        }
+    }
+
+    /// The settings of the aggregate stage.
+    pub fn aggregate_settings(&self) -> crate::aggregate::AggregateSettings {
+        crate::aggregate::AggregateSettings {
+            tables: crate::aggregate::Settings {
+                top_leader_clue_deadline_days: self.top_leader_clue_deadline_days.get(),
+                engine: self.engine,
+            },
+            link: self.link,
+            chain: self.chain,
+            supervision: self.supervision.clone(),
+        }
+    }
+
+    /// The settings of the render stage.
+    pub fn render_settings(&self) -> crate::render::RenderSettings {
+        crate::render::RenderSettings {
+            site_name: self.site_name.clone(),
+            language: self.language,
+            quarter_labels: self.quarter_labels,
+            deadline_days: self.top_leader_clue_deadline_days.get(),
+        }
+    }
+
+    /// The settings of the compose stage.
+    pub fn compose_settings(&self) -> crate::report::ComposeSettings {
+        crate::report::ComposeSettings {
+            site_name: self.site_name.clone(),
+            language: self.language,
+            templates: self.templates.clone(),
+            packets: self.packets.clone(),
+            follow_up: self.follow_up.clone(),
+            rotation: self.rotation,
+            link: self.link,
+            concentration: crate::report::petitions::Concentration {
+                q: self.concentration.q.get(),
+                windows: self.concentration.windows.clone(),
+            },
+            deadline_days: self.top_leader_clue_deadline_days.get(),
+        }
+    }
+
     /// Reads and validates a pipeline file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -242,13 +154,7 @@ impl Pipeline {
             path: path.to_path_buf(),
             message,
         };
-        validate(
-            raw,
-            &base,
-            crate::publish::sha256_hex(text.as_bytes()),
-            path,
-        )
-        .map_err(invalid)
+        validate(raw, &base, crate::store::sha256_hex(text.as_bytes()), path).map_err(invalid)
     }
 }
 
@@ -273,11 +179,11 @@ fn non_zero(name: &str, value: Option<u32>, default: u32) -> Result<NonZeroU32, 
 
 fn windows(value: Option<&[u32]>) -> Result<Vec<usize>, String> {
     let w: Vec<usize> = value
-        .unwrap_or(&defaults::CONCENTRATION_WINDOWS)
+        .unwrap_or(&conc::WINDOWS)
         .iter()
         .map(|&w| w as usize)
         .collect();
-    if w.is_empty() || w.iter().any(|&w| w == 0 || w > 8) || w[0] != 1 {
+    if w.is_empty() || w.iter().any(|&w| w == 0 || w > conc::MAX_WINDOW as usize) || w[0] != 1 {
         return Err(format!(
             "[detect.concentration] windows = {w:?}: give quarters between 1 and 8, starting with 1"
         ));
@@ -288,13 +194,13 @@ fn windows(value: Option<&[u32]>) -> Result<Vec<usize>, String> {
 /// The windows' weights, normalised to sum 1: as given; the defaults with
 /// the default windows; equal weights for other windows.
 fn window_weights(value: Option<&[f64]>, windows: &[usize]) -> Result<Vec<f64>, String> {
-    let default_windows = defaults::CONCENTRATION_WINDOWS
+    let default_windows = conc::WINDOWS
         .iter()
         .map(|&w| w as usize)
         .eq(windows.iter().copied());
     let w: Vec<f64> = match value {
         Some(v) => v.to_vec(),
-        None if default_windows => defaults::CONCENTRATION_WINDOW_WEIGHTS.to_vec(),
+        None if default_windows => conc::WINDOW_WEIGHTS.to_vec(),
         None => vec![1.0; windows.len()],
     };
     if w.len() != windows.len() || w.iter().any(|x| !x.is_finite() || *x <= 0.0) {
@@ -502,9 +408,7 @@ fn validate(
         ),
     };
     let c = raw.detect.concentration;
-    let min_expected = c
-        .min_expected
-        .unwrap_or(defaults::CONCENTRATION_MIN_EXPECTED);
+    let min_expected = c.min_expected.unwrap_or(conc::MIN_EXPECTED);
     if !(min_expected.is_finite() && min_expected >= 0.0) {
         return Err(format!(
             "[detect.concentration] min_expected = {min_expected} must be >= 0"
@@ -517,35 +421,37 @@ fn validate(
         site_name: raw.site.name,
         language,
         store: resolve(base, &raw.store.path),
-        reporter_key,
-        reporter_key_is_demo: raw.store.reporter_key_is_demo,
-        sources,
-        max_quarantine_share: ratio(
-            "[ingest] max_quarantine_share",
-            raw.ingest.max_quarantine_share,
-            defaults::MAX_QUARANTINE_SHARE,
-        )?,
-        notice_quarantine_share: ratio(
-            "[ingest] notice_quarantine_share",
-            raw.ingest.notice_quarantine_share,
-            defaults::NOTICE_QUARANTINE_SHARE,
-        )?,
+        ingest: IngestSettings {
+            reporter_key,
+            reporter_key_is_demo: raw.store.reporter_key_is_demo,
+            sources,
+            max_quarantine_share: ratio(
+                "[ingest] max_quarantine_share",
+                raw.ingest.max_quarantine_share,
+                crate::ingest::MAX_QUARANTINE_SHARE,
+            )?,
+            notice_quarantine_share: ratio(
+                "[ingest] notice_quarantine_share",
+                raw.ingest.notice_quarantine_share,
+                crate::ingest::NOTICE_QUARANTINE_SHARE,
+            )?,
+        },
         today,
         top_leader_clue_deadline_days: non_zero(
             "[aggregate] top_leader_clue_deadline_days",
             raw.aggregate.top_leader_clue_deadline_days,
-            defaults::TOP_LEADER_CLUE_DEADLINE_DAYS,
+            crate::aggregate::TOP_LEADER_CLUE_DEADLINE_DAYS,
         )?,
         engine: engine(raw.aggregate.engine.as_deref())?,
         concentration: {
             let windows = windows(c.windows.as_deref())?;
-            ConcentrationSettings {
-                q: ratio("[detect.concentration] q", c.q, defaults::CONCENTRATION_Q)?,
+            conc::ConcentrationSettings {
+                q: ratio("[detect.concentration] q", c.q, conc::Q)?,
                 min_expected,
                 history_quarters: non_zero(
                     "[detect.concentration] history_quarters",
                     c.history_quarters,
-                    defaults::CONCENTRATION_HISTORY_QUARTERS,
+                    conc::HISTORY_QUARTERS,
                 )?,
                 window_weights: window_weights(c.window_weights.as_deref(), &windows)?,
                 windows,
@@ -662,15 +568,6 @@ fn validate(
     })
 }
 
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Language::Zh => "zh",
-            Language::En => "en",
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -692,9 +589,12 @@ encoding = "gbk"
     fn minimal_file_gets_defaults_and_resolved_paths() {
         let p = Pipeline::from_toml(MINIMAL, Path::new("/etc/yanpan/site.toml")).expect("valid");
         assert_eq!(p.store, PathBuf::from("/etc/yanpan/store"));
-        assert_eq!(p.sources[0].pattern, "/etc/yanpan/data/p_*.csv");
-        assert_eq!(p.sources[0].encoding, Encoding::Gbk);
-        assert_eq!(p.max_quarantine_share.get(), defaults::MAX_QUARANTINE_SHARE);
+        assert_eq!(p.ingest.sources[0].pattern, "/etc/yanpan/data/p_*.csv");
+        assert_eq!(p.ingest.sources[0].encoding, Encoding::Gbk);
+        assert_eq!(
+            p.ingest.max_quarantine_share.get(),
+            crate::ingest::MAX_QUARANTINE_SHARE
+        );
         assert_eq!(p.language, Language::Zh);
         assert_eq!(p.output, PathBuf::from("/etc/yanpan/reports"));
     }
@@ -731,18 +631,6 @@ encoding = "gbk"
             let e = with(bad).expect_err(bad);
             assert!(e.to_string().contains("window_weights"), "{e}");
         }
-    }
-}
-
-#[cfg(test)]
-mod quarter_label_tests {
-    use super::QuarterLabels;
-
-    #[test]
-    fn quarters_are_named_by_code_or_in_chinese() {
-        let q = crate::model::Quarter::new(2024, 3).expect("quarter");
-        assert_eq!(QuarterLabels::Code.label(q), "2024Q3");
-        assert_eq!(QuarterLabels::Chinese.label(q), "2024年三季度");
     }
 }
 

@@ -140,6 +140,7 @@ impl Detector for CommonProblem {
             )
             .collect()?;
         let total = Panel::from_table(&all_fields, "__with_field")?;
+        super::check_span(NAME, &total, input.quarter, self.history_quarters + 1)?;
         let mut out = Outcome::default();
         let (Some(t), Some(root)) = (
             total.index(input.quarter),

@@ -7,6 +7,7 @@
 //! the units of each level tested in the quarter.
 
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -15,10 +16,61 @@ use super::expectation::{self, WindowTest};
 use super::panel::Panel;
 use super::{DetectInput, Detector, Outcome, Score, stats};
 use crate::aggregate::uq;
-use crate::config::ConcentrationSettings;
-use crate::model::{Evidence, Flag, Severity};
+use crate::model::{Evidence, Flag, Ratio, Severity};
 
 pub const NAME: &str = "concentration";
+
+/// Benjamini–Hochberg q below which a unit is flagged, by default.
+pub const Q: f64 = 0.10;
+/// Units expecting fewer petitions than this are not tested, by default.
+pub const MIN_EXPECTED: f64 = 0.25;
+/// Quarters of history before each window, by default.
+pub const HISTORY_QUARTERS: u32 = 12;
+/// The windows, by default.
+pub const WINDOWS: [u32; 3] = [1, 2, 4];
+/// The longest window the pipeline file may set.
+pub const MAX_WINDOW: u32 = 8;
+/// Most of the false-positive rate to the one-quarter window (spikes),
+/// the rest to the 2- and 4-quarter windows (sustained rises):
+/// docs/detection.md measures the choice.
+pub const WINDOW_WEIGHTS: [f64; 3] = [0.6, 0.3, 0.1];
+
+/// Settings of the concentration detector.
+#[derive(Debug, Clone)]
+pub struct ConcentrationSettings {
+    /// Benjamini–Hochberg q below which a unit is flagged.
+    pub q: Ratio,
+    /// Units whose expected count is below this are not tested.
+    pub min_expected: f64,
+    /// Quarters before the target that define the peer rate.
+    pub history_quarters: NonZeroU32,
+    /// Windows (in quarters, ending at the target).
+    pub windows: Vec<usize>,
+    /// Each window's share of the test's false-positive rate (sum 1): the
+    /// smallest p / weight is calibrated.
+    pub window_weights: Vec<f64>,
+}
+
+impl ConcentrationSettings {
+    /// The quarters the detector reads, ending at the tested one: the
+    /// longest window and the history before it.
+    pub fn quarters_read(&self) -> usize {
+        self.windows.iter().copied().max().unwrap_or(1) + self.history_quarters.get() as usize
+    }
+}
+
+impl Default for ConcentrationSettings {
+    /// The defaults of the pipeline file.
+    fn default() -> Self {
+        ConcentrationSettings {
+            q: Ratio::of_const(Q),
+            min_expected: MIN_EXPECTED,
+            history_quarters: NonZeroU32::MIN.saturating_add(HISTORY_QUARTERS - 1),
+            windows: WINDOWS.iter().map(|&w| w as usize).collect(),
+            window_weights: WINDOW_WEIGHTS.to_vec(),
+        }
+    }
+}
 
 /// Levels with fewer units than this are not tested: a unit needs peers.
 pub const MIN_PEERS: usize = 3;
@@ -224,6 +276,10 @@ impl Detector for Concentration {
                     "[detect.concentration] window_weights".into(),
                     format!("{:?}", s.window_weights),
                 ),
+                (
+                    "quarters read (longest window + history)".into(),
+                    s.quarters_read().to_string(),
+                ),
             ],
             example: format!(
                 "A street of 100 staff whose peers receive 0.1 petitions a head a quarter had 10 a quarter for\n\
@@ -236,7 +292,11 @@ impl Detector for Concentration {
 
     fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
         let s = &self.settings;
-        let panel = Panel::from_table(&input.rollup.0, uq::PETITIONS)?.trimmed();
+        let panel = Panel::from_table(&input.rollup.0, uq::PETITIONS)?;
+        super::check_span(NAME, &panel, input.quarter, s.quarters_read())?;
+        // Quarters before the data began are not history: a shorter record
+        // gives a shorter history, as the flag's sentence says.
+        let panel = panel.trimmed();
         let Some(t) = panel.index(input.quarter) else {
             return Ok(Outcome::default());
         };

@@ -23,6 +23,8 @@ use super::stats;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WindowTest {
     pub window: usize,
+    /// Quarters of history the expectation was fitted on.
+    pub history: usize,
     pub observed: f64,
     /// Exposure × projected peer rate.
     pub expected_peer: f64,
@@ -331,6 +333,7 @@ pub fn test_window(
         p_history: stats::mid_p(observed, m, var_history),
         rr_shape: shape + observed * info_w,
         rr_rate: rate + expected_peer * info_w,
+        history: history.len(),
     }
 }
 

@@ -19,7 +19,7 @@ pub mod top_leader_clues;
 use polars::prelude::PolarsResult;
 
 use crate::aggregate::UnitQuarter;
-use crate::config::Pipeline;
+pub use crate::model::Explanation;
 use crate::model::{Flag, Quarter};
 pub use concentration::Concentration;
 
@@ -118,30 +118,10 @@ pub trait Detector {
     fn explain(&self) -> Explanation;
 }
 
-/// What `yanpan explain DETECTOR` prints.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Explanation {
-    pub method: String,
-    /// (setting as in the pipeline file, value in force).
-    pub settings: Vec<(String, String)>,
-    pub example: String,
-}
-
-impl std::fmt::Display for Explanation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "Method\n  {}\n", self.method.replace('\n', "\n  "))?;
-        writeln!(f, "Settings")?;
-        for (k, v) in &self.settings {
-            writeln!(f, "  {k} = {v}")?;
-        }
-        write!(f, "\nExample\n  {}", self.example.replace('\n', "\n  "))
-    }
-}
-
 /// The settings of every detector.
 #[derive(Debug, Clone, Default)]
 pub struct DetectSettings {
-    pub concentration: crate::config::ConcentrationSettings,
+    pub concentration: concentration::ConcentrationSettings,
     pub key_field: key_field::KeyFieldRisk,
     pub common_problem: common_problem::CommonProblem,
     pub prominent: prominent::ProminentComplaints,
@@ -151,23 +131,10 @@ pub struct DetectSettings {
 }
 
 impl DetectSettings {
-    /// The pipeline file's settings.
-    pub fn of(p: &Pipeline) -> DetectSettings {
-        DetectSettings {
-            concentration: p.concentration.clone(),
-            key_field: p.key_field.clone(),
-            common_problem: p.common_problem.clone(),
-            prominent: p.prominent.clone(),
-            conversion: p.conversion.clone(),
-            deadline_days: p.top_leader_clue_deadline_days.get(),
-            risk_score: p.risk_score.clone(),
-        }
-    }
-
     /// The defaults of the pipeline file.
     pub fn defaults() -> DetectSettings {
         DetectSettings {
-            deadline_days: crate::config::defaults::TOP_LEADER_CLUE_DEADLINE_DAYS,
+            deadline_days: crate::aggregate::TOP_LEADER_CLUE_DEADLINE_DAYS,
             ..Default::default()
         }
     }
@@ -201,6 +168,74 @@ pub fn detectors(s: &DetectSettings) -> Vec<Box<dyn Detector>> {
         Box::new(rectification::Rectification),
         Box::new(s.conversion.clone()),
     ]
+}
+
+impl DetectSettings {
+    /// The quarters, ending at the reported one, that the detectors read:
+    /// the tables must hold them all, or a history would be cut short.
+    pub fn quarters_read(&self) -> usize {
+        [
+            self.concentration.quarters_read(),
+            // The quarter and the history before it.
+            self.common_problem.history_quarters + 1,
+            self.key_field.window_quarters,
+            self.prominent.window_quarters,
+            self.conversion.window_quarters,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(1)
+    }
+}
+
+/// Refuses tables that hold fewer than `needed` quarters up to `quarter`:
+/// a detector's history is never cut short without a word.
+pub fn check_span(
+    detector: &str,
+    panel: &panel::Panel,
+    quarter: Quarter,
+    needed: usize,
+) -> PolarsResult<()> {
+    let held = panel.index(quarter).map_or(0, |t| t + 1);
+    if held >= needed || held == 0 {
+        return Ok(());
+    }
+    Err(polars::prelude::PolarsError::ComputeError(
+        format!(
+            "the tables hold {held} quarters up to {quarter}, and {detector} reads {needed}: aggregate for the quarters the detectors read (yanpan explain {detector} prints them)"
+        )
+        .into(),
+    ))
+}
+
+/// The detect stage's output: every score, and the flags among them.
+pub type Detected = Outcome;
+
+impl Outcome {
+    /// How many flags each detector raised.
+    pub fn flags_per_detector(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut per = std::collections::BTreeMap::new();
+        for f in &self.flags {
+            *per.entry(f.detector.to_string()).or_default() += 1;
+        }
+        per
+    }
+}
+
+/// The detect stage: every detector over the tables for their quarter.
+pub fn detect_stage(
+    s: &DetectSettings,
+    tables: &crate::aggregate::Tables,
+) -> PolarsResult<Detected> {
+    detect(
+        s,
+        &DetectInput {
+            unit_quarter: &tables.unit_quarter,
+            rollup: &tables.rollup,
+            person_quarter: &tables.person_quarter,
+            quarter: tables.quarter,
+        },
+    )
 }
 
 /// Runs every detector, then the risk score over their flags.

@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use crate::config::ConcentrationSettings;
+use crate::detect::concentration::ConcentrationSettings;
 use crate::detect::concentration::test_quarter;
 use crate::detect::panel::Panel;
 use crate::synth::panel::{Planted, Simulated};
@@ -333,21 +333,39 @@ impl EvalRow {
 
 /// The rows as CSV, for `benches/surveillance.R` to print beside the
 /// reference methods (shares as fractions, unrounded).
-pub fn csv(rows: &[EvalRow]) -> String {
-    let mut out = String::from(
-        "role,label,null_tested,fpr_nominal_1pct,spike_2sd,spike_3sd,spike_5sd,spike_all,rise_within_2q,fdp_bh,fdp_bh_runs,recall_bh,false_flags_per_1000,seconds\n",
-    );
-    for r in rows {
-        let figures: Vec<String> = r.figures().iter().map(|(v, _)| v.to_string()).collect();
-        out.push_str(&format!(
-            "{},\"{}\",{},{}\n",
-            r.role,
-            r.label.replace('"', "\"\""),
-            r.null_tested,
-            figures.join(",")
-        ));
-    }
-    out
+pub fn csv(rows: &[EvalRow]) -> std::io::Result<Vec<u8>> {
+    const HEADER: [&str; 14] = [
+        "role",
+        "label",
+        "null_tested",
+        "fpr_nominal_1pct",
+        "spike_2sd",
+        "spike_3sd",
+        "spike_5sd",
+        "spike_all",
+        "rise_within_2q",
+        "fdp_bh",
+        "fdp_bh_runs",
+        "recall_bh",
+        "false_flags_per_1000",
+        "seconds",
+    ];
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![
+                r.role.to_string(),
+                r.label.clone(),
+                r.null_tested.to_string(),
+            ];
+            cells.extend(r.figures().iter().map(|(v, _)| v.to_string()));
+            cells
+        })
+        .collect();
+    crate::store::csv::records(
+        std::iter::once(HEADER.to_vec())
+            .chain(body.iter().map(|r| r.iter().map(String::as_str).collect())),
+    )
 }
 
 /// The evaluation table as Markdown (the FPR as a percentage).

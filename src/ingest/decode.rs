@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::config::Encoding;
+use super::Encoding;
 
 /// The encoding a file was read in, for messages and the manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,12 +17,12 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::Source;
 use super::decode::{self, Text};
 use super::header::HEADER_SEARCH_ROWS;
 use super::quarantine::Rejection;
 use super::raw_table::RawTable;
 use super::read::{Builder, ReadError, ReadOutcome};
-use crate::config::Source;
 
 /// Texts shorter than this are parsed in one pass.
 const PARALLEL_BYTES: usize = 8 << 20;
@@ -279,7 +279,7 @@ mod tests {
     }
 
     /// A units source with the encoding declared.
-    fn units_source(encoding: crate::config::Encoding) -> Source {
+    fn units_source(encoding: crate::ingest::Encoding) -> Source {
         Source {
             dataset: Dataset::Units,
             pattern: String::new(),
@@ -309,7 +309,7 @@ mod tests {
     /// one pass.
     #[test]
     fn the_parallel_parse_equals_one_pass() {
-        let source = units_source(crate::config::Encoding::Auto);
+        let source = units_source(crate::ingest::Encoding::Auto);
         let sample = |break_in_quotes: bool| {
             let mut text = String::from("组织单位名册\n单位编码,单位名称,上级单位编码,层级\n");
             let cut = if break_in_quotes { "\n" } else { " " };
@@ -383,7 +383,7 @@ mod tests {
     /// fields.
     #[test]
     fn row_numbers_are_the_lines_a_text_editor_shows() {
-        let source = units_source(crate::config::Encoding::Auto);
+        let source = units_source(crate::ingest::Encoding::Auto);
         let lf = "单位编码,单位名称,上级单位编码,层级\nU1,甲,,市级\n\nU2,\"乙\n单位\",U1,区\nU3,丙,U1,区\n";
         for text in [lf.to_string(), lf.replace('\n', "\r\n")] {
             let (t, rejected) = parse(
@@ -404,7 +404,7 @@ mod tests {
     /// over the whole text, and the row numbers are the lines.
     #[test]
     fn a_large_gbk_crlf_export_reads_as_one_pass() {
-        let source = units_source(crate::config::Encoding::Gbk);
+        let source = units_source(crate::ingest::Encoding::Gbk);
         let mut text = String::from("单位编码,单位名称,上级单位编码,层级\r\n");
         let mut i = 0;
         while text.len() < PARALLEL_BYTES + (1 << 20) {

@@ -11,6 +11,9 @@ pub mod pseudonym;
 pub mod quarantine;
 mod raw_table;
 pub mod read;
+mod settings;
+mod stage;
+pub mod state;
 mod typed;
 pub mod validate;
 
@@ -20,11 +23,15 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use crate::config::{KeySource, Pipeline, Source};
 use crate::model::{Dataset, Kind, Quarter, schema::col};
 pub use pseudonym::Pseudonymiser;
 pub use quarantine::{Quarantine, Reason, Rejection};
 pub use raw_table::RawTable;
+pub use settings::{
+    Encoding, Format, IngestSettings, KeySource, MAX_QUARANTINE_SHARE, NOTICE_QUARANTINE_SHARE,
+    Source,
+};
+pub use stage::{Reread, Stored, ingest_stage, log_report};
 
 /// What one file contributed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -198,13 +205,12 @@ fn with_quarter(dataset: Dataset, df: DataFrame) -> PolarsResult<DataFrame> {
     let Some(date_col) = dataset.quarter_date() else {
         return Ok(df);
     };
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN);
     // Records fall on few distinct days: each day's quarter label is made once.
     let mut labels: PlHashMap<i32, String> = PlHashMap::new();
     let days = df.column(date_col)?.date()?.physical().clone();
     for d in days.iter().flatten() {
         labels.entry(d).or_insert_with(|| {
-            Quarter::of(epoch + chrono::Duration::days(i64::from(d))).to_string()
+            NaiveDate::from_epoch_days(d).map_or_else(String::new, |d| Quarter::of(d).to_string())
         });
     }
     let mut b = StringChunkedBuilder::new(col::QUARTER.into(), days.len());
@@ -233,26 +239,26 @@ pub type KnownSha = BTreeMap<PathBuf, String>;
 
 /// Ingests every source of the pipeline. `today` bounds "not in the future".
 pub fn ingest(
-    pipeline: &Pipeline,
+    settings: &IngestSettings,
     today: NaiveDate,
     progress: &mut dyn FnMut(&SourceReport),
 ) -> Result<Ingested, IngestError> {
-    ingest_changed(pipeline, today, None, &KnownSha::new(), progress)
+    ingest_changed(settings, today, None, &KnownSha::new(), progress)
 }
 
 /// Ingests the sources' files, except those in `unchanged` (the same
 /// content is already in the store). Only dataset files may be skipped:
 /// the caller passes `None` when a unit or leader file changed.
 pub fn ingest_changed(
-    pipeline: &Pipeline,
+    settings: &IngestSettings,
     today: NaiveDate,
     unchanged: Option<&Unchanged>,
     known: &KnownSha,
     progress: &mut dyn FnMut(&SourceReport),
 ) -> Result<Ingested, IngestError> {
-    let key = pipeline.reporter_key.as_ref().map(load_key).transpose()?;
+    let key = settings.reporter_key.as_ref().map(load_key).transpose()?;
     let mut by_dataset: BTreeMap<Dataset, Vec<Loaded>> = BTreeMap::new();
-    for source in &pipeline.sources {
+    for source in &settings.sources {
         for path in files_of(source)? {
             let bytes = std::fs::read(&path).map_err(|e| read::ReadError::Io {
                 file: path.display().to_string(),
@@ -261,7 +267,7 @@ pub fn ingest_changed(
             let sha = known
                 .get(&path)
                 .cloned()
-                .unwrap_or_else(|| crate::publish::sha256_hex(&bytes));
+                .unwrap_or_else(|| crate::store::sha256_hex(&bytes));
             if unchanged.is_some_and(|u| u.files.contains(&(path.clone(), sha.clone()))) {
                 continue;
             }
@@ -322,7 +328,7 @@ pub fn ingest_changed(
         quarantine,
         sources,
     };
-    check_share(&ingested, pipeline.max_quarantine_share.get())?;
+    check_share(&ingested, settings.max_quarantine_share.get())?;
     Ok(ingested)
 }
 

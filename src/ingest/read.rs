@@ -13,7 +13,7 @@ use super::decode::{self, Detected};
 use super::header;
 use super::quarantine::{Reason, Rejection};
 use super::raw_table::RawTable;
-use crate::config::{Format, Source};
+use super::{Format, Source};
 
 /// A file that cannot be read at all: nothing from it is loaded.
 #[derive(Debug, thiserror::Error)]

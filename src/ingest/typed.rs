@@ -17,11 +17,6 @@ pub const SOURCE_FILE: &str = "__file";
 pub const SOURCE_ROW: &str = "__row";
 pub const SOURCE_SHEET: &str = "__sheet";
 
-fn days(d: chrono::NaiveDate) -> i32 {
-    (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(chrono::NaiveDate::MIN)).num_days()
-        as i32
-}
-
 fn as_is(raw: &str) -> Result<&str, Reason> {
     Ok(raw)
 }
@@ -97,7 +92,8 @@ fn coerce_column(
             let lookup = coerce::EnumLookup::new(values);
             text!(|raw: &str| lookup.get(raw))
         }
-        Kind::Date => primitive!(|raw: &str| coerce::date(raw).map(days)).cast(&DataType::Date)?,
+        Kind::Date => primitive!(|raw: &str| coerce::date(raw).map(|d| d.to_epoch_days()))
+            .cast(&DataType::Date)?,
         Kind::Bool => primitive!(coerce::boolean),
         Kind::Int { min, max } => {
             primitive!(|raw: &str| coerce::integer(raw, min, max).map(|v| v as i32))

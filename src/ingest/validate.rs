@@ -53,14 +53,8 @@ struct Broken {
     reason: Reason,
 }
 
-fn days(d: NaiveDate) -> i32 {
-    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN)).num_days() as i32
-}
-
 fn date_text(d: i32) -> String {
-    (NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN)
-        + chrono::Duration::days(i64::from(d)))
-    .to_string()
+    NaiveDate::from_epoch_days(d).map_or_else(|| d.to_string(), |d| d.to_string())
 }
 
 fn label(dataset: Dataset, column: &str) -> &'static str {
@@ -154,7 +148,7 @@ fn not_future(
     columns: &[&'static str],
     today: NaiveDate,
 ) -> PolarsResult<Vec<Broken>> {
-    let t = days(today);
+    let t = today.to_epoch_days();
     let mut out = Vec::new();
     for &c in columns {
         for (i, d) in r.dates(c)?.into_iter().enumerate() {

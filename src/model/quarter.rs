@@ -150,6 +150,26 @@ impl<'de> Deserialize<'de> for Quarter {
     }
 }
 
+/// `--quarter`: a quarter like 2024Q3, or `auto` for the last closed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuarterArg {
+    Auto,
+    Given(Quarter),
+}
+
+impl FromStr for QuarterArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("auto") {
+            Ok(QuarterArg::Auto)
+        } else {
+            s.parse()
+                .map(QuarterArg::Given)
+                .map_err(|e: QuarterParseError| e.to_string())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

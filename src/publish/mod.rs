@@ -3,37 +3,12 @@
 //! stage has succeeded; the previous publication stays untouched until then.
 
 pub mod manifest;
-pub mod xlsx;
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 pub use manifest::Manifest;
-
-/// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// Lower-case hex SHA-256 of a file, read a megabyte at a time (an export
-/// of hundreds of megabytes is never held whole just to be hashed).
-pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut file = io::BufReader::with_capacity(1 << 20, fs::File::open(path)?);
-    let mut hasher = Sha256::new();
-    io::copy(&mut file, &mut hasher)?;
-    Ok(hex(&hasher.finalize()))
-}
-
-fn hex(digest: &[u8]) -> String {
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
 
 /// A staging folder for one quarter's publication.
 #[derive(Debug)]
@@ -119,23 +94,45 @@ impl Staging {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The publication's files, by path relative to its folder.
+pub type Files = std::collections::BTreeMap<String, Vec<u8>>;
 
-    #[test]
-    fn a_file_hashed_in_pieces_has_the_hash_of_its_bytes() {
-        // Over 2 MB: more than one read of the hasher's buffer.
-        let bytes: Vec<u8> = (0..2_500_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        let path = std::env::temp_dir().join(format!("yanpan-sha-{}.bin", std::process::id()));
-        fs::write(&path, &bytes).expect("write");
-        let streamed = sha256_file(&path).expect("hash");
-        fs::remove_file(&path).expect("remove");
-        assert_eq!(streamed, sha256_hex(&bytes));
-        // SHA-256 of "abc" (FIPS 180-2).
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
+/// Writes `files` into a staging folder beside `output/<name>`, then the
+/// manifest that `manifest` makes of their hashes, then moves the folder
+/// into place. Returns where the publication is.
+pub fn publish_stage(
+    output: &Path,
+    name: &str,
+    files: &Files,
+    manifest: impl FnOnce(Vec<manifest::Output>) -> Manifest,
+) -> anyhow::Result<PathBuf> {
+    use anyhow::Context;
+    let staging = Staging::new(output, name)
+        .with_context(|| format!("creating staging folder in {}", output.display()))?;
+    let staged = staging.dir.clone();
+    let written = (|| -> anyhow::Result<PathBuf> {
+        let mut outputs = Vec::with_capacity(files.len());
+        for (rel, bytes) in files {
+            staging.write(rel, bytes)?;
+            outputs.push(manifest::Output {
+                path: rel.clone(),
+                bytes: bytes.len() as u64,
+                sha256: crate::store::sha256_hex(bytes),
+            });
+        }
+        staging.write(
+            "manifest.json",
+            serde_json::to_string_pretty(&manifest(outputs))?.as_bytes(),
+        )?;
+        staging
+            .commit()
+            .context("moving the publication into place")
+    })();
+    written.with_context(|| {
+        format!(
+            "the previous publication {} is unchanged; this run's partial output is in {}",
+            output.join(name).display(),
+            staged.display()
+        )
+    })
 }

@@ -348,6 +348,28 @@ pub fn png(spec: &Chart, path: &Path) -> Result<(), DrawError> {
     })
 }
 
+/// The chart as PNG bytes (at `style::PNG_SCALE`).
+pub fn png_bytes(spec: &Chart) -> Result<Vec<u8>, DrawError> {
+    use image::ImageEncoder;
+    let (w, h) = spec.size();
+    let k = style::PNG_SCALE;
+    let (w, h) = (w * k, h * k);
+    let fail = |message: String| DrawError {
+        chart: spec.id().to_string(),
+        message,
+    };
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        paint(&root, spec, f64::from(k)).map_err(fail)?;
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&rgb, w, h, image::ColorType::Rgb8)
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(png)
+}
+
 /// Checks that the chart font is found; the message says what to do.
 pub fn check_font() -> Result<(), DrawError> {
     let style: TextStyle = (FAMILY, 12.0).into_font().into();

@@ -7,11 +7,15 @@ pub mod draw;
 pub mod fonts;
 pub mod funnel;
 pub mod heatmap;
+pub mod inputs;
 pub mod multiples;
 pub mod ranked;
 pub mod set;
 pub mod set_units;
 pub mod spec;
+mod stage;
 pub mod style;
 
+pub use inputs::{Marked, RenderSettings, SetSources};
 pub use spec::{Chart, Line, LineChart, TrendLabels};
+pub use stage::{Charts, RenderError, render_stage};

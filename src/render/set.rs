@@ -20,7 +20,7 @@ pub struct SetInputs<'a> {
     pub quarters: &'a [Quarter],
     pub zh: bool,
     /// How quarters are named along the axes.
-    pub quarter_labels: crate::config::QuarterLabels,
+    pub quarter_labels: crate::model::QuarterLabels,
     /// Each unit's own figures, and each node with the units below it.
     pub own: &'a DataFrame,
     pub rollup: &'a DataFrame,

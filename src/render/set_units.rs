@@ -198,13 +198,7 @@ pub fn field_units(i: &SetInputs<'_>, field: KeyField) -> PolarsResult<Chart> {
     }))
 }
 
-/// A top-leader clue: days from receipt to disposition, or (still open)
-/// to the quarter's end.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClueDays {
-    pub days: i32,
-    pub disposed: bool,
-}
+pub use crate::model::ClueDays;
 
 /// The distribution of days to disposition of top-leader clues disposed in
 /// the quarter, and the age of those still open at its end, in bins of a

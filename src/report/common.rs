@@ -103,7 +103,7 @@ impl Inputs<'_> {
         format!("{}/{id}.png", self.chart_dir)
     }
     pub fn zh(&self) -> bool {
-        self.wording.language() == crate::config::Language::Zh
+        self.wording.language() == crate::model::Language::Zh
     }
     pub fn quarter_label(&self, q: Quarter) -> String {
         if self.zh() {

@@ -13,7 +13,11 @@ pub mod petitions;
 pub mod problem_units;
 pub mod rectification;
 pub mod rotation;
+mod stage;
 pub mod supervision;
+pub mod table_files;
 pub mod wording;
+pub mod xlsx;
 
 pub use model::{ChartRef, Report, Section, Table};
+pub use stage::{ComposeSettings, Composed, Sources, compose_reports};

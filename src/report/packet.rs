@@ -59,7 +59,7 @@ pub fn overview(w: &Wording, quarter_label: &str, recipient: &str, reports: &[Re
         .map(|r| r.dateline.clone())
         .unwrap_or_default();
     Report {
-        zh: w.language() == crate::config::Language::Zh,
+        zh: w.language() == crate::model::Language::Zh,
         id: "overview".into(),
         title: w.t("packet.overview_title", &[("quarter", &quarter_label)]),
         issuer,

@@ -15,15 +15,15 @@ use crate::aggregate::uq;
 use crate::detect::{concentration, prominent};
 use crate::model::{Channel, Discipline, EnumValue, KeyField, PetitionClass, Quarter, Sanction};
 
-/// A repeat petition of the quarter, as the report lists it.
+pub use crate::model::RepeatPetition;
+
+/// What the report says of the concentration detector's settings.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RepeatPetition {
-    pub petition_id: String,
-    pub unit_id: String,
-    pub unit_name: String,
-    pub received_on: String,
-    /// Untrusted text: each writer escapes it.
-    pub summary: String,
+pub struct Concentration {
+    /// The BH q below which a unit is flagged.
+    pub q: f64,
+    /// The windows, in quarters.
+    pub windows: Vec<usize>,
 }
 
 /// Characters of a summary the list shows.
@@ -306,9 +306,10 @@ fn top_units(i: &Inputs<'_>, rows: &[UnitRow]) -> Vec<Vec<String>> {
 pub fn build(
     i: &Inputs<'_>,
     repeats: &[RepeatPetition],
-    concentration_q: f64,
+    concentration: &Concentration,
     linking: Option<(&Agreement, LinkRules)>,
 ) -> PolarsResult<Report> {
+    let concentration_q = concentration.q;
     let w = i.wording;
     let q = i.quarter;
     let ql = i.quarter_label(q);
@@ -416,7 +417,10 @@ pub fn build(
                 ),
                 None => w.t("petitions.concentration_none", &[("q", &threshold)]),
             }];
-            p.push(w.s("petitions.concentration_method"));
+            p.push(w.t(
+                "petitions.concentration_method",
+                &[("windows", &w.list(&concentration.windows))],
+            ));
             p.extend(concentrated.iter().map(|f| i.sentence(f)));
             p
         },

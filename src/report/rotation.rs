@@ -5,16 +5,7 @@
 use super::common::{Inputs, n};
 use super::model::{Figure, Report, Section, Table};
 
-/// A leader in office and when they took the post.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tenure {
-    pub person_id: String,
-    pub unit_id: String,
-    pub unit_name: String,
-    /// `top_leader` or `member`.
-    pub role: String,
-    pub start_on: chrono::NaiveDate,
-}
+pub use crate::model::Tenure;
 
 /// The thresholds, in years in the same post.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,8 +25,8 @@ impl Default for RotationRules {
 
 impl RotationRules {
     /// For `yanpan explain rotation`.
-    pub fn explain(&self) -> crate::detect::Explanation {
-        crate::detect::Explanation {
+    pub fn explain(&self) -> crate::model::Explanation {
+        crate::model::Explanation {
             method: "Rotation watch (交流轮岗, clause 二十): every leader in office at the quarter's end, with the years\n\
                      from the start of the post (leaders table, start_on) to the quarter's last day. From due_years\n\
                      rotation is advisable (宜交流), from overdue_years it is due (应交流). Listed by unit in the rotation\n\

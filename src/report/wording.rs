@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::config::Language;
+use crate::model::Language;
 
 const ZH: &str = include_str!("../../assets/templates/wording.zh.toml");
 const EN: &str = include_str!("../../assets/templates/wording.en.toml");
@@ -118,6 +118,18 @@ impl Wording {
         out
     }
 
+    /// Items as a list in the report's language: 1、2、4 or 1, 2 and 4.
+    pub fn list(&self, items: &[impl std::fmt::Display]) -> String {
+        let items: Vec<String> = items.iter().map(ToString::to_string).collect();
+        match (self.lang, items.split_last()) {
+            (Language::Zh, _) => items.join("、"),
+            (Language::En, Some((last, rest))) if !rest.is_empty() => {
+                format!("{} and {last}", rest.join(", "))
+            }
+            (Language::En, _) => items.join(""),
+        }
+    }
+
     /// A sentence without values.
     pub fn s(&self, key: &str) -> String {
         self.t(key, &[])
@@ -182,5 +194,26 @@ mod tests {
         let err = Wording::load(Language::Zh, Some(&dir)).expect_err("typo");
         assert!(err.to_string().contains("clues.titel"), "{err}");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn the_method_names_the_windows_in_force() {
+        for (lang, windows, want) in [
+            (Language::Zh, vec![1, 2, 4], "同时考察近1、2、4个季度"),
+            (Language::Zh, vec![1, 8], "同时考察近1、8个季度"),
+            (Language::En, vec![1, 8], "windows of 1 and 8 quarters"),
+            (
+                Language::En,
+                vec![1, 2, 4],
+                "windows of 1, 2 and 4 quarters",
+            ),
+        ] {
+            let w = Wording::builtin(lang);
+            let text = w.t(
+                "petitions.concentration_method",
+                &[("windows", &w.list(&windows))],
+            );
+            assert!(text.contains(want), "{want} not in {text}");
+        }
     }
 }

@@ -3,7 +3,11 @@
 //! reference datasets as `store/<dataset>/part-0.parquet`. Writes upsert by
 //! record id; a dataset is written whole beside its folder and swapped in.
 
+pub mod csv;
+mod digest;
+pub mod frame;
 pub mod lock;
+pub mod queries;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -12,8 +16,15 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::model::{Dataset, schema::col};
+pub use digest::{sha256_file, sha256_hex};
 
 const PART: &str = "part-0.parquet";
+/// The record of the last ingest: every input with its SHA-256.
+pub const STATE_FILE: &str = "ingest_state.json";
+/// The rows the last ingest rejected, kept for runs that do not read again.
+pub const QUARANTINE_FILE: &str = "quarantine.parquet";
+/// The same rows for a spreadsheet.
+pub const QUARANTINE_CSV: &str = "quarantine.csv";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -61,6 +72,43 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 impl Store {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Store { root: root.into() }
+    }
+
+    /// The store's folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The ids of the stored units.
+    pub fn unit_ids(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        let units = self
+            .scan(Dataset::Units)?
+            .select([col("unit_id").cast(DataType::String)])
+            .collect()
+            .map_err(self.polars(Dataset::Units))?;
+        let ids = units
+            .column("unit_id")
+            .and_then(|c| c.str().cloned())
+            .map_err(self.polars(Dataset::Units))?;
+        Ok(ids.iter().flatten().map(str::to_string).collect())
+    }
+
+    /// Keeps the last ingest's record: the rejected rows (Parquet and CSV)
+    /// and what was read (`state`, JSON).
+    pub fn keep_ingest_record(
+        &self,
+        quarantine: &DataFrame,
+        state: &str,
+    ) -> Result<(), StoreError> {
+        write_parquet(&self.root.join(QUARANTINE_FILE), quarantine.clone())?;
+        let csv_path = self.root.join(QUARANTINE_CSV);
+        let csv = csv::frame_csv(quarantine).map_err(|source| StoreError::Polars {
+            path: csv_path.clone(),
+            source,
+        })?;
+        fs::write(&csv_path, csv).map_err(io(&csv_path))?;
+        let state_path = self.root.join(STATE_FILE);
+        fs::write(&state_path, state).map_err(io(&state_path))
     }
 
     pub fn dir(&self, d: Dataset) -> PathBuf {
@@ -132,6 +180,14 @@ impl Store {
     /// Where a derived table (`unit_quarter`, …) lives: `store/derived/<name>.parquet`.
     pub fn derived_path(&self, name: &str) -> PathBuf {
         self.root.join("derived").join(format!("{name}.parquet"))
+    }
+
+    /// Replaces every derived table, each on its own core.
+    pub fn write_derived_all(&self, tables: &[(&str, DataFrame)]) -> Result<(), StoreError> {
+        use rayon::prelude::*;
+        tables
+            .par_iter()
+            .try_for_each(|(name, table)| self.write_derived(name, table.clone()))
     }
 
     /// Replaces a derived table (written beside its name, then renamed).
@@ -401,4 +457,15 @@ pub fn write_parquet(path: &Path, mut df: DataFrame) -> Result<(), StoreError> {
             source,
         })?;
     fs::rename(&tmp, path).map_err(io_err)
+}
+
+/// `df` as Parquet bytes (zstd), the same bytes `write_parquet` writes.
+pub fn parquet_bytes(mut df: DataFrame) -> PolarsResult<Vec<u8>> {
+    // The same rows give the same bytes, however the engine chunked them.
+    df.rechunk_mut();
+    let mut out = Vec::new();
+    ParquetWriter::new(&mut out)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut df)?;
+    Ok(out)
 }

@@ -232,7 +232,7 @@ fn inputs<'a>(own: &'a DataFrame, qs: &'a [Quarter], clues: &'a [ClueDays]) -> S
         quarter: *qs.last().expect("quarters"),
         quarters: qs,
         zh: true,
-        quarter_labels: yanpan::config::QuarterLabels::Code,
+        quarter_labels: yanpan::model::QuarterLabels::Code,
         own,
         rollup: own,
         flagged: ["D0".to_string()].into(),

@@ -4,14 +4,23 @@
 
 use polars::prelude::*;
 use yanpan::aggregate::UnitQuarter;
-use yanpan::config::ConcentrationSettings;
+use yanpan::detect::concentration::ConcentrationSettings;
 use yanpan::detect::{Concentration, DetectInput, Detector};
 use yanpan::model::Quarter;
 
 /// 20 streets × 13 quarters (2021Q4–2024Q4), 10 petitions a quarter each
-/// give or take one; S00 has 30 in 2024Q4.
+/// give or take one; S00 has 30 in 2024Q4. The table spans the 16 quarters
+/// the detector reads by default: the first three, before the data began,
+/// hold nothing.
 fn city() -> UnitQuarter {
-    let quarters: Vec<Quarter> = "2021Q4".parse::<Quarter>().expect("q").range(13).collect();
+    let quarters: Vec<Quarter> = "2021Q1".parse::<Quarter>().expect("q").range(16).collect();
+    city_over(&quarters, 3)
+}
+
+/// 20 streets over `quarters`, with petitions from index `first` on (the
+/// same counts as [`city`] there).
+fn city_over(quarters: &[Quarter], first: usize) -> UnitQuarter {
+    let last = quarters.len() - 1;
     let (mut id, mut name, mut level, mut parent, mut hc, mut q, mut n) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for u in 0..20u32 {
@@ -22,8 +31,12 @@ fn city() -> UnitQuarter {
             parent.push("D1".to_string());
             hc.push(100i32);
             q.push(quarter.to_string());
-            let steady = 10 + ((u as usize + t) % 3) as u32 - 1;
-            n.push(if u == 0 && t == 12 { 30 } else { steady });
+            let steady = 10 + ((u as usize + t + 3 - first) % 3) as u32 - 1;
+            n.push(match t {
+                t if t < first => 0,
+                t if u == 0 && t == last => 30,
+                _ => steady,
+            });
         }
     }
     let df = df!(
@@ -37,6 +50,63 @@ fn city() -> UnitQuarter {
     )
     .expect("frame");
     UnitQuarter(df)
+}
+
+/// The sample pipeline with `[detect.concentration]` set to `extra`.
+fn pipeline_with(extra: &str) -> yanpan::config::Pipeline {
+    let text = format!(
+        "[site]\nname = \"测试\"\n[store]\npath = \"store\"\n[[source]]\ndataset = \"units\"\npath = \"units.csv\"\n[detect.concentration]\n{extra}\n"
+    );
+    yanpan::config::Pipeline::from_toml(&text, std::path::Path::new("p.toml"))
+        .expect("valid pipeline")
+}
+
+#[test]
+fn windows_of_1_and_8_quarters_with_20_of_history_are_read_whole() {
+    let p = pipeline_with("windows = [1, 8]\nwindow_weights = [0.5, 0.5]\nhistory_quarters = 20");
+    let q4: Quarter = "2024Q4".parse().expect("q");
+    // The tables span what the longest window and its history read.
+    let span = yanpan::run::table_quarters(&p, q4);
+    assert_eq!(span.len(), 28, "8 + 20 quarters");
+    // `yanpan explain` prints what the detector reads.
+    let explained = yanpan::detect::explain(&p.detect_settings(), "concentration").expect("known");
+    assert!(
+        explained.settings.contains(&(
+            "quarters read (longest window + history)".into(),
+            "28".into()
+        )),
+        "{explained}"
+    );
+    let t = city_over(&span, 0);
+    let panel = yanpan::detect::panel::Panel::from_table(&t.0, "petitions").expect("panel");
+    let s = &p.concentration;
+    let tests = yanpan::detect::concentration::test_quarter(
+        &panel,
+        span.len() - 1,
+        s,
+        &yanpan::detect::stats::MinP::new(&s.windows, &s.window_weights),
+    );
+    assert_eq!(tests.len(), 20, "every street tested");
+    for u in &tests {
+        let seen: Vec<(usize, usize)> = u.windows.iter().map(|w| (w.window, w.history)).collect();
+        assert_eq!(seen, [(1, 20), (8, 20)], "each window on its whole history");
+    }
+    // The detector refuses tables a quarter short rather than cut the history.
+    let short = city_over(&span[1..], 0);
+    let e = Concentration {
+        settings: s.clone(),
+    }
+    .detect(&DetectInput {
+        unit_quarter: &short,
+        rollup: &short,
+        person_quarter: &DataFrame::empty(),
+        quarter: q4,
+    })
+    .expect_err("27 of 28 quarters");
+    assert!(
+        e.to_string().contains("hold 27 quarters") && e.to_string().contains("reads 28"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -123,6 +193,7 @@ fn explain_prints_the_settings_in_force_and_refuses_an_unknown_detector() {
             "[detect.concentration] history_quarters = 12",
             "[detect.concentration] windows = [1, 2, 4]",
             "[detect.concentration] window_weights = [0.6, 0.3, 0.1]",
+            "quarters read (longest window + history) = 16",
             "peer expectation 10.0",
             "Benjamini-Hochberg",
         ],

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use yanpan::config::{Encoding, Format, Source};
 use yanpan::ingest::{self, Pseudonymiser};
+use yanpan::ingest::{Encoding, Format, Source};
 use yanpan::model::Dataset;
 
 const SPECIAL: &[&[u8]] = &[

@@ -34,14 +34,14 @@ fn load(sources: &[(&str, &str, &str)]) -> Ingested {
     let dir = crate::TempDir::new();
     let p = pipeline(&dir, sources);
     let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 15).expect("date");
-    ingest::ingest(&p, today, &mut |_| {}).expect("ingest")
+    ingest::ingest(&p.ingest, today, &mut |_| {}).expect("ingest")
 }
 
 fn load_err(sources: &[(&str, &str, &str)]) -> String {
     let dir = crate::TempDir::new();
     let p = pipeline(&dir, sources);
     let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 15).expect("date");
-    ingest::ingest(&p, today, &mut |_| {})
+    ingest::ingest(&p.ingest, today, &mut |_| {})
         .expect_err("should fail")
         .to_string()
 }
@@ -294,9 +294,9 @@ fn a_file_in_an_undeclared_encoding_says_what_to_set() {
 fn the_quarantine_cap_stops_the_load_with_the_reasons() {
     let dir = crate::TempDir::new();
     let mut p = pipeline(&dir, &[("petitions", "petitions_utf8.csv", "")]);
-    p.max_quarantine_share = yanpan::config::Ratio::new(0.05).expect("ratio");
+    p.ingest.max_quarantine_share = yanpan::model::Ratio::new(0.05).expect("ratio");
     let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 15).expect("date");
-    let msg = ingest::ingest(&p, today, &mut |_| {})
+    let msg = ingest::ingest(&p.ingest, today, &mut |_| {})
         .expect_err("over the cap")
         .to_string();
     assert!(
@@ -455,11 +455,11 @@ fn write_binary_fixtures() {
 #[test]
 fn a_corrupt_file_is_an_error_naming_it_not_a_crash() {
     let good = std::fs::read(fixture("cases.parquet")).expect("fixture");
-    let src = yanpan::config::Source {
+    let src = ingest::Source {
         dataset: Dataset::Cases,
         pattern: String::new(),
         format: None,
-        encoding: yanpan::config::Encoding::Auto,
+        encoding: ingest::Encoding::Auto,
         sheet: None,
         columns: Default::default(),
     };

@@ -9,8 +9,8 @@ fn sample_data_loads_with_every_row_accounted_for() {
     let p = Pipeline::load(&crate::sample_pipeline(dir.path())).expect("pipeline");
     let today = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
     let mut seen = Vec::new();
-    let ing =
-        yanpan::ingest::ingest(&p, today, &mut |r| seen.push(r.file.clone())).expect("ingest");
+    let ing = yanpan::ingest::ingest(&p.ingest, today, &mut |r| seen.push(r.file.clone()))
+        .expect("ingest");
     assert_eq!(seen.len(), ing.sources.len());
     crate::accounted(&ing);
     for s in &ing.sources {

@@ -79,6 +79,67 @@ pub fn sample_pipeline(dir: &Path) -> PathBuf {
     path
 }
 
+/// The sample's 2024Q4 publication (today 2025-01-15), run once per test
+/// process and shared by the tests that only read it.
+#[derive(Debug)]
+pub struct Published {
+    /// The folder holding `quarterly.toml`, `store/` and `reports/`.
+    pub dir: PathBuf,
+    pub output: std::process::Output,
+}
+
+impl Published {
+    pub fn pipeline(&self) -> PathBuf {
+        self.dir.join("quarterly.toml")
+    }
+
+    pub fn publication(&self) -> PathBuf {
+        self.dir.join("reports/2024Q4")
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+}
+
+/// The shared publication of the sample (see [`Published`]).
+pub fn published_sample() -> &'static Published {
+    static SHARED: std::sync::OnceLock<Published> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("published-sample");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("shared folder");
+        let pipeline = sample_pipeline(&dir);
+        let output = run_2024q4(&pipeline, &["--today", "2025-01-15"]);
+        assert!(
+            output.status.success(),
+            "the shared sample run failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Published { dir, output }
+    })
+}
+
+/// A copy of the shared publication's folder (pipeline, store, reports) in
+/// a new temporary folder, for a test that runs again on it.
+pub fn published_copy() -> TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("folder");
+        for e in std::fs::read_dir(from).expect("read folder") {
+            let e = e.expect("entry");
+            let target = to.join(e.file_name());
+            if e.file_type().expect("type").is_dir() {
+                copy(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), &target).expect("copy");
+            }
+        }
+    }
+    let dir = TempDir::new();
+    copy(&published_sample().dir, dir.path());
+    dir
+}
+
 /// Runs the yanpan binary with `args`.
 pub fn yanpan(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_yanpan"))

@@ -48,15 +48,7 @@ fn bool_col(df: &polars::prelude::DataFrame, c: &str) -> Vec<bool> {
 #[test]
 fn the_planted_oversight_signals_are_found_and_reported() {
     let t = truth();
-    let dir = crate::TempDir::new();
-    let pipeline = crate::sample_pipeline(dir.path());
-    let out = crate::run_2024q4(&pipeline, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let publication = dir.path().join("reports/2024Q4");
+    let publication = crate::published_sample().publication();
     let read = |rel: &str| {
         std::fs::read_to_string(publication.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     };

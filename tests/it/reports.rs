@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use yanpan::config::Language;
+use yanpan::model::Language;
 use yanpan::report::model::{ChartRef, Figure, Report, Section, Table};
 use yanpan::report::wording::Wording;
 

@@ -24,14 +24,12 @@ fn publication(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn a_killed_run_leaves_the_previous_publication_and_the_next_run_completes() {
-    let dir = crate::TempDir::new();
-    let pipeline = crate::sample_pipeline(dir.path());
-    let first = run(&pipeline, &[]);
-    assert!(first.status.success(), "{}", stderr(&first));
+    let dir = crate::published_copy();
+    let pipeline = dir.path().join("quarterly.toml");
     let published = dir.path().join("reports/2024Q4");
     let before = publication(&published);
     let manifest_before = std::fs::read(published.join("manifest.json")).expect("manifest");
-    for stage in ["ingest", "aggregate", "render", "thematic"] {
+    for stage in ["ingest", "aggregate", "detect", "render", "compose"] {
         let killed = run(&pipeline, &["--abort-after", stage]);
         assert!(!killed.status.success(), "{stage}: the run was aborted");
         assert!(stderr(&killed).contains(&format!("aborting after {stage}")));
@@ -58,8 +56,13 @@ fn a_killed_run_leaves_the_previous_publication_and_the_next_run_completes() {
             .filter(|e| e.file_name().to_string_lossy().contains(".staging-"))
             .count()
     };
-    // Each run clears what gone runs left; the last killed run's stays.
-    assert_eq!(leftovers(), 1, "partial output stays for inspection");
+    // Runs stopped before publish wrote nothing: every stage before it
+    // works in memory.
+    assert_eq!(leftovers(), 0, "nothing staged before publish");
+    // A staging folder of a run that is gone is cleared by the next run.
+    std::fs::create_dir_all(dir.path().join("reports/.2024Q4.staging-4294967294/charts"))
+        .expect("stale staging");
+    assert_eq!(leftovers(), 1);
     let next = run(&pipeline, &[]);
     assert!(next.status.success(), "{}", stderr(&next));
     assert!(
@@ -203,7 +206,18 @@ fn stages_run_a_subset_and_a_dry_run_writes_nothing() {
     );
     let bad = run(&pipeline, &["--stages", "render"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("ingest, aggregate, publish"));
+    assert!(
+        stderr(&bad).contains("render cannot run without publish"),
+        "{}",
+        stderr(&bad)
+    );
+    let unknown = run(&pipeline, &["--stages", "thematic"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("ingest, aggregate, detect, render, compose, publish"),
+        "{}",
+        stderr(&unknown)
+    );
 }
 
 #[test]

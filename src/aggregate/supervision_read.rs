@@ -5,16 +5,16 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{dates, polars_ctx, strings};
 use crate::aggregate::supervision::{
     self, Activity, Supervised, SupervisionCheck, SupervisionRules, TopLeader,
 };
 use crate::model::{ActivityKind, Dataset, LeaderRole, Quarter, SupervisingBody, UnitLevel};
 use crate::store::Store;
+use crate::store::frame::{dates, polars_ctx, strings};
 
 /// The check of the quarter's year to its last day, or `None` when the
 /// store holds no supervision activities.
-pub(super) fn check(
+pub fn check(
     store: &Store,
     rules: &SupervisionRules,
     quarter: Quarter,
@@ -43,7 +43,7 @@ pub(super) fn check(
         "supervision activities",
     )?;
     let held = dates(&acts, "held_on")?;
-    let people = super::text_column(&acts, "person_id")?;
+    let people = crate::store::frame::text_column(&acts, "person_id")?;
     let activities: Vec<Activity> = strings(&acts, "kind")?
         .iter()
         .zip(strings(&acts, "body")?)
@@ -127,7 +127,7 @@ fn body_code(b: Option<SupervisingBody>) -> &'static str {
 }
 
 /// `tables/supervision_coverage`: one row per minimum and body.
-pub(super) fn coverage_frame(c: &SupervisionCheck) -> Result<DataFrame> {
+pub fn coverage_frame(c: &SupervisionCheck) -> Result<DataFrame> {
     let rows = &c.coverage;
     let n = rows.len();
     polars_ctx(
@@ -160,7 +160,7 @@ pub(super) fn coverage_frame(c: &SupervisionCheck) -> Result<DataFrame> {
 }
 
 /// `tables/supervision_gaps`: every minimum not met.
-pub(super) fn gaps_frame(c: &SupervisionCheck) -> Result<DataFrame> {
+pub fn gaps_frame(c: &SupervisionCheck) -> Result<DataFrame> {
     let rows = &c.gaps;
     let n = rows.len();
     polars_ctx(

@@ -6,24 +6,20 @@ use anyhow::Result;
 use chrono::Duration;
 use polars::prelude::*;
 
-use super::{ints, polars_ctx, strings, text_column};
 use crate::aggregate::chain::{self, CaseOutcome, CaseStep, ChainRow, ChainRules, PetitionStep};
 use crate::model::{CaseSource, Dataset, Disposition, Quarter, Sanction};
 use crate::store::Store;
+use crate::store::frame::{ints, polars_ctx, strings, text_column};
 
 /// Petition quarters the chain follows, ending at the run's quarter.
-pub(super) const COHORT_QUARTERS: usize = 8;
+pub const COHORT_QUARTERS: usize = 8;
 
 fn date_lit(d: chrono::NaiveDate) -> Expr {
     lit(d).cast(DataType::Date)
 }
 
 /// The chain rows of the `COHORT_QUARTERS` quarters ending at `quarter`.
-pub(super) fn chain_rows(
-    store: &Store,
-    quarter: Quarter,
-    rules: ChainRules,
-) -> Result<Vec<ChainRow>> {
+pub fn chain_rows(store: &Store, quarter: Quarter, rules: ChainRules) -> Result<Vec<ChainRow>> {
     let first = quarter.offset(1 - COHORT_QUARTERS as i32);
     let (start, end) = (first.first_day(), quarter.last_day());
     let verified = col("disposition")
@@ -206,7 +202,7 @@ pub(super) fn chain_rows(
 }
 
 /// `tables/chain`: one row per unit and petition quarter.
-pub(super) fn chain_frame(rows: &[ChainRow]) -> Result<DataFrame> {
+pub fn chain_frame(rows: &[ChainRow]) -> Result<DataFrame> {
     let col_of = |name: &str, f: &dyn Fn(&ChainRow) -> u32| {
         Column::new(name.into(), rows.iter().map(f).collect::<Vec<u32>>())
     };

@@ -1,6 +1,6 @@
-//! The compose stage at the edge: builds every thematic report and every
-//! packet (pure, in `report`), then writes them as Markdown, HTML, PDF and
-//! a workbook of their tables into the staging folder.
+//! The compose stage: every thematic report and every packet as Markdown,
+//! HTML, PDF and a workbook of their tables, and the published tables,
+//! as files in memory for publish to write.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -8,21 +8,39 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::polars_ctx;
 use crate::aggregate::uq;
-use crate::config::{Language, Pipeline};
-use crate::model::{Flag, KeyField, Quarter};
-use crate::publish::Staging;
-use crate::render::set_units::ClueDays;
+use crate::model::{ClueDays, Flag, KeyField, Language, Quarter};
 use crate::report::common::Inputs;
 use crate::report::packet::{Recipient, RecipientKind};
 use crate::report::petitions::RepeatPetition;
 use crate::report::wording::Wording;
 use crate::report::{self, Report, Section};
+use crate::report::{common, petitions, rotation};
+use crate::store::frame::polars_ctx;
+
+/// What the compose stage is set by.
+#[derive(Debug, Clone)]
+pub struct ComposeSettings {
+    pub site_name: String,
+    pub language: Language,
+    /// The site's wording and template folder, if any.
+    pub templates: Option<std::path::PathBuf>,
+    pub packets: Vec<Recipient>,
+    pub follow_up: Vec<common::FollowUpRule>,
+    pub rotation: rotation::RotationRules,
+    pub link: crate::aggregate::matters::LinkRules,
+    /// The concentration detector's settings the report states.
+    pub concentration: petitions::Concentration,
+    pub deadline_days: u32,
+}
+
+/// The publication's files, by path relative to its folder.
+pub type Composed = BTreeMap<String, Vec<u8>>;
 
 /// What the reports are built from.
-pub(super) struct Sources<'a> {
-    pub pipeline: &'a Pipeline,
+#[derive(Debug)]
+pub struct Sources<'a> {
+    pub settings: &'a ComposeSettings,
     pub quarter: Quarter,
     pub quarters: &'a [Quarter],
     pub own: &'a DataFrame,
@@ -33,7 +51,7 @@ pub(super) struct Sources<'a> {
     /// The quarter's repeats as linked, against the export's mark.
     pub linking: &'a crate::aggregate::matters::Agreement,
     /// Leaders in office at the quarter's end.
-    pub tenures: &'a [report::rotation::Tenure],
+    pub tenures: &'a [crate::model::Tenure],
     /// The quarter's repeat petitions.
     pub repeats: &'a [RepeatPetition],
     /// Each unit's portfolio (分管领导).
@@ -51,9 +69,9 @@ fn reports(
     own: &DataFrame,
     flags: &[Flag],
     scope: &str,
-    tenures: &[report::rotation::Tenure],
+    tenures: &[crate::model::Tenure],
 ) -> Result<Vec<Report>> {
-    let p = s.pipeline;
+    let p = s.settings;
     let in_scope = unit_ids(own);
     let chain: Vec<crate::aggregate::chain::ChainRow> = s
         .chain
@@ -69,7 +87,7 @@ fn reports(
         own,
         flags,
         clue_days: s.clue_days,
-        deadline_days: p.top_leader_clue_deadline_days.get(),
+        deadline_days: p.deadline_days,
         follow_up: &p.follow_up,
         chart_dir: "../charts",
         scope,
@@ -84,10 +102,10 @@ fn reports(
         .cloned()
         .collect();
     let mut out = vec![polars_ctx(
-        report::petitions::build(
+        petitions::build(
             &inputs,
             &repeats,
-            p.concentration.q.get(),
+            &p.concentration,
             scope.is_empty().then_some((s.linking, p.link)),
         ),
         "petition report",
@@ -110,7 +128,7 @@ fn reports(
         report::rectification::build(&inputs),
         "rectification report",
     )?);
-    out.push(report::rotation::build(&inputs));
+    out.push(rotation::build(&inputs));
     if let Some(check) = s.supervision.filter(|_| scope.is_empty()) {
         // The minimums are the supervising bodies' own: reported citywide.
         out.push(report::supervision::build(&inputs, check));
@@ -155,8 +173,9 @@ fn chart_svg<'a>(charts: &'a BTreeMap<String, String>) -> impl Fn(&str) -> Optio
     }
 }
 
-/// A report's tables as one workbook, numbers as numbers.
-fn workbook(path: &std::path::Path, r: &Report) -> Result<()> {
+/// A report's tables as one workbook, numbers as numbers (none when it has
+/// no table).
+fn workbook(r: &Report) -> Result<Option<Vec<u8>>> {
     let mut frames: Vec<(String, DataFrame)> = Vec::new();
     let mut used = HashSet::new();
     for (k, t) in r.tables().into_iter().enumerate() {
@@ -198,13 +217,13 @@ fn workbook(path: &std::path::Path, r: &Report) -> Result<()> {
         ));
     }
     if frames.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let sheets: Vec<(&str, &DataFrame)> = frames.iter().map(|(n, d)| (n.as_str(), d)).collect();
-    Ok(crate::publish::xlsx::write(path, &sheets)?)
+    Ok(Some(super::xlsx::bytes(&r.id, &sheets)?))
 }
 
-fn template(p: &Pipeline) -> Result<String> {
+fn template(p: &ComposeSettings) -> Result<String> {
     match p
         .templates
         .as_ref()
@@ -216,13 +235,9 @@ fn template(p: &Pipeline) -> Result<String> {
     }
 }
 
-/// Writes the thematic reports and the packets; returns the number of files.
-pub(super) fn compose(
-    s: &Sources<'_>,
-    staging: &Staging,
-    after_thematic: &dyn Fn(),
-) -> Result<usize> {
-    let p = s.pipeline;
+/// The thematic reports and the packets, every format.
+pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
+    let p = s.settings;
     let w = Wording::load(p.language, p.templates.as_deref())?;
     let typst = template(p)?;
     let charts = chart_svg(s.charts);
@@ -232,30 +247,32 @@ pub(super) fn compose(
         "en"
     };
     let city = reports(s, &w, s.own, s.flags, "", s.tenures)?;
-    let mut files = 0;
     // Thematic reports: each on its own, in every format.
-    let written: Vec<Result<usize>> = city
+    let thematic: Vec<Result<Composed>> = city
         .par_iter()
-        .map(|r| -> Result<usize> {
+        .map(|r| -> Result<Composed> {
             let mut md = Vec::new();
             report::markdown::write(r, &mut md)?;
-            staging.write(&format!("thematic/{}.md", r.id), &md)?;
-            staging.write(
-                &format!("thematic/{}.html", r.id),
-                report::html::write(&r.title, lang, &[r], &charts).as_bytes(),
-            )?;
-            staging.write(
-                &format!("thematic/{}.pdf", r.id),
-                &report::pdf::write(&[r], &typst, &charts)?,
-            )?;
-            workbook(&staging.path(&format!("thematic/{}.xlsx", r.id))?, r)?;
-            Ok(4)
+            let mut files = Composed::new();
+            files.insert(format!("thematic/{}.md", r.id), md);
+            files.insert(
+                format!("thematic/{}.html", r.id),
+                report::html::write(&r.title, lang, &[r], &charts).into_bytes(),
+            );
+            files.insert(
+                format!("thematic/{}.pdf", r.id),
+                report::pdf::write(&[r], &typst, &charts)?,
+            );
+            if let Some(xlsx) = workbook(r)? {
+                files.insert(format!("thematic/{}.xlsx", r.id), xlsx);
+            }
+            Ok(files)
         })
         .collect();
-    for n in written {
-        files += n?;
+    let mut files = Composed::new();
+    for f in thematic {
+        files.extend(f?);
     }
-    after_thematic();
     // Packets by recipient.
     let q = if p.language == Language::Zh {
         s.quarter.label_zh()
@@ -267,15 +284,14 @@ pub(super) fn compose(
         let refs: Vec<&Report> = list.iter().collect();
         let dir = format!("packets/{}", recipient.id);
         let title = refs.first().map_or(String::new(), |r| r.title.clone());
-        staging.write(
-            &format!("{dir}/index.html"),
-            report::html::write(&title, lang, &refs, &charts).as_bytes(),
-        )?;
-        staging.write(
-            &format!("{dir}/packet.pdf"),
-            &report::pdf::write(&refs, &typst, &charts)?,
-        )?;
-        files += 2;
+        files.insert(
+            format!("{dir}/index.html"),
+            report::html::write(&title, lang, &refs, &charts).into_bytes(),
+        );
+        files.insert(
+            format!("{dir}/packet.pdf"),
+            report::pdf::write(&refs, &typst, &charts)?,
+        );
     }
     Ok(files)
 }
@@ -324,7 +340,7 @@ fn packet_reports(
                 .cloned()
                 .collect();
             let scope = w.t("packet.scope_portfolio", &[("portfolio", name)]);
-            let tenures: Vec<report::rotation::Tenure> = s
+            let tenures: Vec<crate::model::Tenure> = s
                 .tenures
                 .iter()
                 .filter(|t| keep.contains(t.unit_id.as_str()))

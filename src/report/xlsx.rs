@@ -1,8 +1,6 @@
 //! Excel workbooks of the metric tables, with Chinese headers, for
 //! analysts. Strings are written as strings (never formulas).
 
-use std::path::Path;
-
 use polars::prelude::*;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
@@ -27,9 +25,10 @@ pub enum XlsxWriteError {
     },
 }
 
-/// Writes each (sheet name, table) as one sheet; same input, same bytes.
-pub fn write(path: &Path, sheets: &[(&str, &DataFrame)]) -> Result<(), XlsxWriteError> {
-    let p = path.display().to_string();
+/// The workbook `name` with each (sheet name, table) as one sheet; same
+/// input, same bytes.
+pub fn bytes(name: &str, sheets: &[(&str, &DataFrame)]) -> Result<Vec<u8>, XlsxWriteError> {
+    let p = name.to_string();
     let xl = |source| XlsxWriteError::Xlsx {
         path: p.clone(),
         source,
@@ -78,5 +77,5 @@ pub fn write(path: &Path, sheets: &[(&str, &DataFrame)]) -> Result<(), XlsxWrite
         }
         ws.set_freeze_panes(1, 2).map_err(xl)?;
     }
-    wb.save(path).map_err(xl)
+    wb.save_to_buffer().map_err(xl)
 }

@@ -6,13 +6,13 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::polars_ctx;
 use crate::aggregate::matters::{self, Agreement, LinkRules, PetitionRef};
 use crate::model::{Dataset, Quarter};
 use crate::store::Store;
+use crate::store::frame::polars_ctx;
 
 /// The quarter's petitions with their matter, and the agreement.
-pub(super) fn link_quarter(
+pub fn link_quarter(
     store: &Store,
     quarter: Quarter,
     rules: LinkRules,
@@ -39,7 +39,7 @@ pub(super) fn link_quarter(
             .collect(),
         "petitions to link",
     )?;
-    let s = |c: &str| super::text_column(&df, c);
+    let s = |c: &str| crate::store::frame::text_column(&df, c);
     let (ids, units, people, reporters, summaries, quarters) = (
         s("petition_id")?,
         s("unit_id")?,

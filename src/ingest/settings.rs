@@ -1,0 +1,80 @@
+//! The ingest stage's settings: the sources, the reporter key and the
+//! quarantine limits (`[[source]]`, `[store]` key, `[ingest]`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::model::{Dataset, Ratio};
+
+/// Above this share of quarantined rows ingest stops, by default.
+pub const MAX_QUARANTINE_SHARE: f64 = 0.05;
+/// Above this share of quarantined rows a run ends with warnings, by default.
+pub const NOTICE_QUARANTINE_SHARE: f64 = 0.01;
+
+/// What ingest reads and how strictly.
+#[derive(Debug, Clone)]
+pub struct IngestSettings {
+    pub sources: Vec<Source>,
+    /// The key that pseudonymises reporter identity (举报人).
+    pub reporter_key: Option<KeySource>,
+    /// The key is the public demo key shipped with the sample.
+    pub reporter_key_is_demo: bool,
+    /// Above this share of quarantined rows ingest stops (exit 2).
+    pub max_quarantine_share: Ratio,
+    /// Above this share of quarantined rows a run ends with warnings (exit 1).
+    pub notice_quarantine_share: Ratio,
+}
+
+/// How a source file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Parquet,
+    Ndjson,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "xlsx" | "xls" | "xlsm" | "excel" => Some(Format::Xlsx),
+            "parquet" => Some(Format::Parquet),
+            "ndjson" | "jsonl" | "json" => Some(Format::Ndjson),
+            _ => None,
+        }
+    }
+
+    /// The format a file's extension implies.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        Self::parse(path.extension()?.to_str()?)
+    }
+}
+
+/// A declared text encoding, or detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Auto,
+    Utf8,
+    Gbk,
+}
+
+/// Where the reporter-identity key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    File(PathBuf),
+    Env(String),
+}
+
+/// One `[[source]]`: files of one dataset.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub dataset: Dataset,
+    /// Absolute glob pattern.
+    pub pattern: String,
+    pub format: Option<Format>,
+    pub encoding: Encoding,
+    pub sheet: Option<String>,
+    /// Source header -> contract column name.
+    pub columns: BTreeMap<String, String>,
+}

@@ -1,0 +1,47 @@
+//! The render stage: the quarter's chart set drawn to SVG (for the HTML and
+//! PDF reports) and PNG (at twice the size, for print), each chart on its
+//! own core.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use super::draw::{self, DrawError};
+use super::inputs::{SetSources, set_inputs};
+use super::set::quarterly;
+
+/// The drawn charts.
+#[derive(Debug, Clone, Default)]
+pub struct Charts {
+    /// Each chart's SVG by id (the reports embed them).
+    pub svgs: BTreeMap<String, String>,
+    /// `charts/<id>.svg` and `charts/<id>.png`, for publish.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+/// What can stop the render stage.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Draw(#[from] DrawError),
+    #[error("chart set: {0}")]
+    Polars(#[from] polars::prelude::PolarsError),
+}
+
+/// Draws the quarter's chart set.
+pub fn render_stage(sources: SetSources<'_>) -> Result<Charts, RenderError> {
+    draw::check_font()?;
+    let charts = quarterly(set_inputs(sources)?)?;
+    let drawn: Vec<(String, String, Vec<u8>)> = charts
+        .par_iter()
+        .map(|c| Ok((c.id().to_string(), draw::svg(c)?, draw::png_bytes(c)?)))
+        .collect::<Result<_, DrawError>>()?;
+    let mut out = Charts::default();
+    for (id, svg, png) in drawn {
+        out.files
+            .insert(format!("charts/{id}.svg"), svg.clone().into_bytes());
+        out.files.insert(format!("charts/{id}.png"), png);
+        out.svgs.insert(id, svg);
+    }
+    Ok(out)
+}

@@ -1,0 +1,116 @@
+//! The published tables as files: every table a run publishes beside the
+//! reports, as Parquet for analysts' tools and CSV or a workbook for
+//! Excel/WPS.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::aggregate::{Tables, chain_read, supervision_read};
+use crate::detect::{Detected, risk_score::RiskScore, tables};
+use crate::model::Quarter;
+use crate::store::csv::frame_csv;
+use crate::store::frame::polars_ctx;
+use crate::store::parquet_bytes;
+
+/// Adds `tables/<name>.parquet` (and `.csv` with `csv`).
+fn add(files: &mut BTreeMap<String, Vec<u8>>, name: &str, df: DataFrame, csv: bool) -> Result<()> {
+    if csv {
+        files.insert(
+            format!("tables/{name}.csv"),
+            polars_ctx(frame_csv(&df), name)?,
+        );
+    }
+    files.insert(
+        format!("tables/{name}.parquet"),
+        polars_ctx(parquet_bytes(df), name)?,
+    );
+    Ok(())
+}
+
+/// Every published table of the run.
+pub fn table_files(
+    t: &Tables,
+    detected: &Detected,
+    risk_score: &RiskScore,
+    quarantine: &DataFrame,
+    shown: &[Quarter],
+) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    add(&mut files, "matters", t.facts.matters.clone(), false)?;
+    add(
+        &mut files,
+        "chain",
+        chain_read::chain_frame(&t.facts.chain)?,
+        false,
+    )?;
+    if let Some(c) = &t.facts.supervision {
+        add(
+            &mut files,
+            "supervision_coverage",
+            supervision_read::coverage_frame(c)?,
+            true,
+        )?;
+        add(
+            &mut files,
+            "supervision_gaps",
+            supervision_read::gaps_frame(c)?,
+            true,
+        )?;
+    }
+    for (name, table) in &t.derived {
+        add(&mut files, name, table.clone(), false)?;
+    }
+    files.insert("tables/unit_quarter.xlsx".into(), workbook(t, shown)?);
+    add(&mut files, "quarantine", quarantine.clone(), true)?;
+    let contributions = polars_ctx(
+        tables::contributions_frame(&risk_score.contributions(&detected.flags)),
+        "risk contributions",
+    )?;
+    files.insert(
+        "tables/risk_contributions.csv".into(),
+        polars_ctx(frame_csv(&contributions), "risk contributions")?,
+    );
+    add(
+        &mut files,
+        "flags",
+        polars_ctx(tables::flags_frame(&detected.flags), "flags table")?,
+        true,
+    )?;
+    add(
+        &mut files,
+        "scores",
+        polars_ctx(tables::scores_frame(&detected.scores), "scores table")?,
+        false,
+    )?;
+    Ok(files)
+}
+
+/// The three tables for the report's quarters, so the workbook stays
+/// within Excel's rows.
+fn workbook(t: &Tables, shown: &[Quarter]) -> Result<Vec<u8>> {
+    let names = Series::new(
+        "q".into(),
+        shown.iter().map(|q| q.to_string()).collect::<Vec<_>>(),
+    );
+    let only_shown = |df: &DataFrame| {
+        polars_ctx(
+            df.clone()
+                .lazy()
+                .filter(col("quarter").is_in(lit(names.clone()).implode(false), false))
+                .collect(),
+            "selecting the report's quarters",
+        )
+    };
+    let [(_, own), (_, rolled), (_, people)] = &t.derived;
+    let (own, rolled, people) = (only_shown(own)?, only_shown(rolled)?, only_shown(people)?);
+    Ok(super::xlsx::bytes(
+        "tables/unit_quarter.xlsx",
+        &[
+            ("本单位", &own),
+            ("含下级单位", &rolled),
+            ("领导人员", &people),
+        ],
+    )?)
+}

@@ -1,0 +1,298 @@
+//! `yanpan run`: the stages in the order of the data, under the store's
+//! lock, each a function from a typed input to a typed output:
+//!
+//! ```text
+//! ingest → Stored → aggregate → Tables → detect → Detected
+//!        → render → Charts → compose → Composed → publish → Publication
+//! ```
+//!
+//! Stages not chosen with `--stages` are stood in for by the store.
+
+mod housekeeping;
+mod plan;
+mod stage;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+
+use crate::aggregate::{Tables, aggregate_stage, stored_tables};
+use crate::config::Pipeline;
+use crate::detect::{DetectSettings, Detected, detect_stage};
+use crate::ingest::state::{Input, current_inputs};
+use crate::ingest::{Reread, Stored, ingest_stage};
+use crate::model::{Quarter, QuarterArg};
+use crate::publish::{Manifest, publish_stage};
+use crate::render::inputs::problem_units;
+use crate::render::{Charts, Marked, SetSources, render_stage};
+use crate::report::{Composed, Sources, compose_reports, table_files::table_files};
+use crate::store::{Store, frame::polars_ctx, lock::RunLock};
+pub use stage::{Stage, Stages, Timings};
+
+/// What `yanpan run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    pub pipeline: PathBuf,
+    pub quarter: QuarterArg,
+    pub today: Option<NaiveDate>,
+    /// The stages to run; the store stands in for the others.
+    pub stages: Stages,
+    /// Say what would be read and written, and stop.
+    pub dry_run: bool,
+    /// For tests of atomicity: abort the process (as a kill would) after
+    /// this stage.
+    pub abort_after: Option<Stage>,
+}
+
+/// What a finished run reports on its last screen.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub quarter: Quarter,
+    /// None when the publish stage did not run.
+    pub publication: Option<PathBuf>,
+    pub rows_read: u64,
+    pub rows_quarantined: u64,
+    /// Inputs unchanged since the store's last ingest (not read again).
+    pub inputs_unchanged: bool,
+    pub flags_per_detector: BTreeMap<String, usize>,
+    pub packets: Vec<PathBuf>,
+    pub timings: Timings,
+    pub warnings: Vec<String>,
+    /// For `--dry-run`: what would be read and written.
+    pub plan: Vec<String>,
+}
+
+/// The date treated as today: the flag, the pipeline's setting, or the clock.
+pub fn today_of(flag: Option<NaiveDate>, p: &Pipeline) -> NaiveDate {
+    flag.or(p.today)
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+/// The quarter `--quarter` names: `auto` is the last closed one.
+pub fn quarter_of(arg: QuarterArg, today: NaiveDate) -> Quarter {
+    match arg {
+        QuarterArg::Auto => Quarter::last_closed(today),
+        QuarterArg::Given(q) => q,
+    }
+}
+
+/// How many quarters the tables hold, ending at the reported one: the
+/// report's trend and the concentration history each with the year before
+/// them (for the year-on-year changes), and every quarter a detector reads.
+pub fn table_span(report_quarters: usize, detect: &DetectSettings) -> usize {
+    const YEAR: usize = 4;
+    [
+        report_quarters + YEAR,
+        detect.concentration.history_quarters.get() as usize + 1 + YEAR,
+        detect.quarters_read(),
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(1)
+}
+
+/// The quarters the tables hold, ending at `quarter` (see [`table_span`]).
+pub fn table_quarters(p: &Pipeline, quarter: Quarter) -> Vec<Quarter> {
+    let span = table_span(
+        p.report_history_quarters.get() as usize,
+        &p.detect_settings(),
+    );
+    quarter.offset(1 - span as i32).through(quarter).collect()
+}
+
+/// Ends the process as a kill would, after `stage`, when asked to (tests).
+fn checkpoint(args: &RunArgs, stage: Stage) {
+    if args.abort_after == Some(stage) {
+        eprintln!("aborting after {stage} (--abort-after)");
+        std::process::abort();
+    }
+}
+
+/// Runs the chosen stages for one quarter and publishes `reports/<quarter>/`.
+pub fn run(args: &RunArgs) -> Result<RunSummary> {
+    let started_at = chrono::Utc::now().to_rfc3339();
+    let mut clock = Timings::default();
+    let pipeline = Pipeline::load(&args.pipeline)?;
+    let today = today_of(args.today, &pipeline);
+    let quarter = quarter_of(args.quarter, today);
+    housekeeping::preflight(&pipeline)?;
+    let inputs = current_inputs(&pipeline.ingest)?;
+    if args.dry_run {
+        return Ok(plan::dry_run(&pipeline, args.stages, quarter, &inputs));
+    }
+    let lock = RunLock::acquire(&pipeline.store)?;
+    if let Some(t) = &lock.took_over {
+        log::info!("notice: {t}");
+    }
+    housekeeping::clean_stale(&pipeline.output);
+    let notices = housekeeping::notices(&pipeline);
+    log::info!(
+        "yanpan {} — {} — quarter {quarter}",
+        env!("CARGO_PKG_VERSION"),
+        pipeline.file.display()
+    );
+    let stored = ingest(args, &pipeline, today, &inputs)?;
+    let warnings = housekeeping::quarantine_warnings(&pipeline, &stored);
+    clock.lap(Stage::Ingest);
+    checkpoint(args, Stage::Ingest);
+    let mut summary = RunSummary {
+        quarter,
+        publication: None,
+        rows_read: stored.rows_read(),
+        rows_quarantined: stored.rows_quarantined(),
+        inputs_unchanged: stored.unchanged,
+        flags_per_detector: BTreeMap::new(),
+        packets: Vec::new(),
+        timings: clock.clone(),
+        warnings: warnings.clone(),
+        plan: Vec::new(),
+    };
+    if !args.stages.aggregate && !args.stages.publish {
+        return Ok(summary);
+    }
+    let tables = aggregate(args, &pipeline, &stored.store, quarter)?;
+    clock.lap(Stage::Aggregate);
+    checkpoint(args, Stage::Aggregate);
+    if !args.stages.publish {
+        summary.timings = clock;
+        return Ok(summary);
+    }
+    let detected = polars_ctx(
+        detect_stage(&pipeline.detect_settings(), &tables),
+        "detection",
+    )?;
+    log::info!(target: "detect", "{} flags", detected.flags.len());
+    clock.lap(Stage::Detect);
+    checkpoint(args, Stage::Detect);
+    let shown = shown_quarters(&pipeline, quarter);
+    let charts = render(&pipeline, &tables, &detected, &shown)?;
+    clock.lap(Stage::Render);
+    checkpoint(args, Stage::Render);
+    let composed = compose(&pipeline, &stored, &tables, &detected, &charts, &shown)?;
+    clock.lap(Stage::Compose);
+    checkpoint(args, Stage::Compose);
+    let per_detector = detected.flags_per_detector();
+    let publication = publish_stage(
+        &pipeline.output,
+        &quarter.to_string(),
+        &composed,
+        |outputs| {
+            clock.lap(Stage::Publish);
+            Manifest {
+                yanpan_version: env!("CARGO_PKG_VERSION"),
+                quarter: quarter.to_string(),
+                pipeline_file: pipeline.file.display().to_string(),
+                pipeline_sha256: pipeline.file_hash.clone(),
+                started_at,
+                finished_at: chrono::Utc::now().to_rfc3339(),
+                inputs: stored.sources.clone(),
+                inputs_unchanged: stored.unchanged,
+                store: stored.upserts.clone(),
+                flags_per_detector: per_detector.clone(),
+                stage_seconds: clock.named(),
+                warnings,
+                notices,
+                outputs,
+            }
+        },
+    )?;
+    drop(lock);
+    summary.packets = pipeline
+        .packets
+        .iter()
+        .map(|r| publication.join("packets").join(&r.id).join("packet.pdf"))
+        .collect();
+    summary.publication = Some(publication);
+    summary.flags_per_detector = per_detector;
+    summary.timings = clock;
+    Ok(summary)
+}
+
+/// Ingest, or the store as the last ingest left it.
+fn ingest(args: &RunArgs, p: &Pipeline, today: NaiveDate, inputs: &[Input]) -> Result<Stored> {
+    let store = Store::new(&p.store);
+    if args.stages.ingest {
+        ingest_stage(&p.ingest, today, store, inputs, Reread::Changed)
+    } else {
+        Ok(Stored::as_left(store, inputs)?)
+    }
+}
+
+/// Aggregate (the derived tables then kept in the store), or the derived
+/// tables as the last aggregate left them.
+fn aggregate(args: &RunArgs, p: &Pipeline, store: &Store, quarter: Quarter) -> Result<Tables> {
+    let quarters = table_quarters(p, quarter);
+    let settings = p.aggregate_settings();
+    if !args.stages.aggregate {
+        return stored_tables(store, &settings, &quarters);
+    }
+    let tables = aggregate_stage(store, &settings, &quarters)?;
+    store.write_derived_all(&tables.derived)?;
+    log::info!(
+        target: "aggregate",
+        "{} unit-quarter rows, {} person-quarter rows",
+        tables.unit_quarter.0.height(),
+        tables.person_quarter.height()
+    );
+    Ok(tables)
+}
+
+/// The quarters the report's trends show.
+fn shown_quarters(p: &Pipeline, quarter: Quarter) -> Vec<Quarter> {
+    let shown = p.report_history_quarters.get() as i32;
+    quarter.offset(1 - shown).through(quarter).collect()
+}
+
+fn render(p: &Pipeline, t: &Tables, detected: &Detected, shown: &[Quarter]) -> Result<Charts> {
+    let charts = render_stage(SetSources {
+        settings: &p.render_settings(),
+        quarter: t.quarter,
+        quarters: shown,
+        own: &t.unit_quarter.0,
+        rollup: &t.rollup.0,
+        citywide: &t.citywide,
+        marked: Marked::of(&detected.flags),
+        clue_days: &t.facts.clue_days,
+        profiles: problem_units(&detected.flags),
+    })?;
+    log::info!(target: "render", "{} charts", charts.svgs.len());
+    Ok(charts)
+}
+
+fn compose(
+    p: &Pipeline,
+    stored: &Stored,
+    t: &Tables,
+    detected: &Detected,
+    charts: &Charts,
+    shown: &[Quarter],
+) -> Result<Composed> {
+    let settings = p.compose_settings();
+    let mut files = compose_reports(&Sources {
+        settings: &settings,
+        quarter: t.quarter,
+        quarters: shown,
+        own: &t.unit_quarter.0,
+        flags: &detected.flags,
+        clue_days: &t.facts.clue_days,
+        charts: &charts.svgs,
+        repeats: &t.facts.repeats,
+        tenures: &t.facts.tenures,
+        linking: &t.facts.agreement,
+        portfolios: &t.facts.portfolios,
+        supervision: t.facts.supervision.as_ref(),
+        chain: &t.facts.chain,
+    })?;
+    log::info!(target: "compose", "{} report and packet files", files.len());
+    files.extend(charts.files.clone());
+    files.extend(table_files(
+        t,
+        detected,
+        &p.risk_score,
+        &stored.quarantine,
+        shown,
+    )?);
+    Ok(files)
+}
