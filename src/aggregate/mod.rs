@@ -16,11 +16,11 @@ pub mod matters_read;
 pub mod metrics;
 pub mod person;
 pub mod rollup;
-pub mod rows;
 mod stage;
 pub mod stocks;
 pub mod supervision;
 pub mod supervision_read;
+pub mod unit_rows;
 pub use stage::{
     AggregateSettings, DERIVED, Derived, QuarterFacts, Tables, aggregate_stage, stored_tables,
 };

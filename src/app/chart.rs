@@ -65,7 +65,7 @@ fn usage<T>(message: String) -> Result<T> {
 
 /// `yanpan chart`: one chart from the store's derived tables to a file.
 pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
-    use render::set::{KINDS, METRICS};
+    use render::quarterly::{KINDS, METRICS};
     if !KINDS.contains(&a.kind.as_str()) {
         return usage(format!("no chart {}; charts: {}", a.kind, KINDS.join(", ")));
     }
@@ -125,10 +125,10 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
     })?;
     let chart = match a.kind.as_str() {
         "trend" => render::Chart::Line(set.trend.clone()),
-        "key_fields" => polars_ctx(render::set::key_fields(&set), "chart")?,
-        "rectification" => polars_ctx(render::set::rectification(&set), "chart")?,
-        "pareto" => polars_ctx(render::set_units::pareto(&set), "chart")?,
-        "clue_days" => render::set_units::clue_days(&set, set.clue_days, set.deadline_days),
+        "key_fields" => polars_ctx(render::quarterly::key_fields(&set), "chart")?,
+        "rectification" => polars_ctx(render::quarterly::rectification(&set), "chart")?,
+        "pareto" => polars_ctx(render::unit_charts::pareto(&set), "chart")?,
+        "clue_days" => render::unit_charts::clue_days(&set, set.clue_days, set.deadline_days),
         "field" => {
             let Some(raw) = &a.field else {
                 return usage(field_hint("name a key field with --field"));
@@ -136,19 +136,19 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
             let Some(field) = KeyField::parse(raw).filter(|f| KeyField::KEY.contains(f)) else {
                 return usage(field_hint(&format!("no key field {raw}")));
             };
-            polars_ctx(render::set_units::field_units(&set, field), "chart")?
+            polars_ctx(render::unit_charts::field_units(&set, field), "chart")?
         }
         "profile" => {
             let Some(unit) = &a.unit else {
                 return usage("name a unit with --unit (its unit_id)".into());
             };
-            match polars_ctx(render::set_units::profile(&set, unit), "chart")? {
+            match polars_ctx(render::unit_charts::profile(&set, unit), "chart")? {
                 Some(c) => c,
                 None => return usage(format!("no unit {unit} in the derived tables")),
             }
         }
         "funnel" | "heatmap" => {
-            let levels = polars_ctx(render::set::levels(&set), "levels")?;
+            let levels = polars_ctx(render::quarterly::levels(&set), "levels")?;
             if !levels.contains(&a.level) {
                 return usage(format!(
                     "level {}: charts exist for {}",
@@ -158,9 +158,9 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
             }
             polars_ctx(
                 if a.kind == "funnel" {
-                    render::set::funnel_of(&set, &a.level, &a.metric)
+                    render::quarterly::funnel_of(&set, &a.level, &a.metric)
                 } else {
-                    render::set::heatmap_of(&set, &a.level, &a.metric)
+                    render::quarterly::heatmap_of(&set, &a.level, &a.metric)
                 },
                 "chart",
             )?

@@ -42,7 +42,7 @@ pub struct Pipeline {
     pub quarter_labels: QuarterLabels,
     /// The site's wording and template folder, if any.
     pub templates: Option<PathBuf>,
-    pub follow_up: Vec<crate::report::common::FollowUpRule>,
+    pub follow_up: Vec<crate::report::inputs::FollowUpRule>,
     pub packets: Vec<crate::report::packet::Recipient>,
     /// The rules of the personal-matters spot check.
     pub personal_matters: crate::sample::Rules,

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::detect::FLAGGING_DETECTORS;
-use crate::report::common::{FollowUpRule, Measure};
+use crate::report::inputs::{FollowUpRule, Measure};
 use crate::report::packet::{Recipient, RecipientKind};
 
 /// `[[report.follow_up]]`: propose `measure` from `min_score`, optionally

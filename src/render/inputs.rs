@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use polars::prelude::*;
 
 use super::TrendLabels;
-use super::set::SetInputs;
+use super::quarterly::SetInputs;
 use crate::model::{ClueDays, Flag, Language, Quarter, QuarterLabels};
 
 /// What the render stage is set by.
@@ -29,8 +29,8 @@ pub struct Marked {
 impl Marked {
     pub fn of(flags: &[Flag]) -> Self {
         Marked {
-            units: super::set::flagged_units(flags),
-            fields: super::set::flagged_fields(flags),
+            units: super::quarterly::flagged_units(flags),
+            fields: super::quarterly::flagged_fields(flags),
         }
     }
 }

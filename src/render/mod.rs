@@ -9,12 +9,12 @@ pub mod funnel;
 pub mod heatmap;
 pub mod inputs;
 pub mod multiples;
+pub mod quarterly;
 pub mod ranked;
-pub mod set;
-pub mod set_units;
 pub mod spec;
 mod stage;
 pub mod style;
+pub mod unit_charts;
 
 pub use inputs::{Marked, RenderSettings, SetSources};
 pub use spec::{Chart, Line, LineChart, TrendLabels};

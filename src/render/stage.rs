@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::draw::{self, DrawError};
 use super::inputs::{SetSources, set_inputs};
-use super::set::quarterly;
+use super::quarterly::quarterly;
 
 /// The drawn charts.
 #[derive(Debug, Clone, Default)]

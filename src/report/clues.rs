@@ -4,7 +4,7 @@
 
 use polars::prelude::*;
 
-use super::common::{Inputs, median, n, unit_rows};
+use super::inputs::{Inputs, median, n, unit_rows};
 use super::model::{ChartRef, Figure, Report, Section, Table};
 use crate::detect::top_leader_clues;
 
@@ -16,7 +16,7 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
         "clues_open_at_end",
     ];
     let rows = unit_rows(i.own, i.quarters, &cols)?;
-    let by_quarter = super::common::sums(&rows, i.quarters, cols.len());
+    let by_quarter = super::inputs::sums(&rows, i.quarters, cols.len());
     let now = by_quarter.last().cloned().unwrap_or_else(|| vec![0.0; 3]);
     let disposed: Vec<f64> = i
         .clue_days

@@ -2,8 +2,8 @@
 //! the packets by recipient, and the writers (Markdown, HTML, PDF).
 
 pub mod clues;
-pub mod common;
 pub mod html;
+pub mod inputs;
 pub mod key_field;
 pub mod markdown;
 pub mod model;

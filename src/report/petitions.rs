@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::common::{Inputs, UnitRow, n, pct, sums, unit_rows};
+use super::inputs::{Inputs, UnitRow, n, pct, sums, unit_rows};
 use super::model::{ChartRef, Figure, Report, Section, Table};
 use crate::aggregate::matters::{Agreement, LinkRules};
 use crate::aggregate::uq;

@@ -6,7 +6,7 @@
 
 use polars::prelude::*;
 
-use super::common::{FollowUpRule, Inputs, Measure, UnitRow, median, n, unit_rows};
+use super::inputs::{FollowUpRule, Inputs, Measure, UnitRow, median, n, unit_rows};
 use super::model::{ChartRef, Figure, Report, Section, Table};
 use crate::detect::risk_score;
 use crate::model::Flag;
@@ -138,7 +138,7 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
             chart: Some(ChartRef {
                 path: i.chart(&format!(
                     "profile_{}",
-                    crate::render::set_units::sanitize(&me.unit_id)
+                    crate::render::unit_charts::sanitize(&me.unit_id)
                 )),
                 caption: w.t("units.chart", &[("unit", &me.name)]),
             }),

@@ -3,7 +3,7 @@
 
 use polars::prelude::*;
 
-use super::common::{Inputs, n, pct, sums, unit_rows};
+use super::inputs::{Inputs, n, pct, sums, unit_rows};
 use super::model::{ChartRef, Figure, Report, Section, Table};
 use crate::detect::rectification as detector;
 

@@ -2,7 +2,7 @@
 //! long enough that rotation is due, or overdue, by the thresholds in the
 //! pipeline file, as of the quarter's last day; listed by unit. Pure.
 
-use super::common::{Inputs, n};
+use super::inputs::{Inputs, n};
 use super::model::{Figure, Report, Section, Table};
 
 pub use crate::model::Tenure;

@@ -10,12 +10,12 @@ use rayon::prelude::*;
 
 use crate::aggregate::uq;
 use crate::model::{ClueDays, Flag, KeyField, Language, Quarter};
-use crate::report::common::Inputs;
+use crate::report::inputs::Inputs;
 use crate::report::packet::{Recipient, RecipientKind};
 use crate::report::petitions::RepeatPetition;
 use crate::report::wording::Wording;
 use crate::report::{self, Report, Section};
-use crate::report::{common, petitions, rotation};
+use crate::report::{inputs, petitions, rotation};
 use crate::store::frame::polars_ctx;
 
 /// What the compose stage is set by.
@@ -26,7 +26,7 @@ pub struct ComposeSettings {
     /// The site's wording and template folder, if any.
     pub templates: Option<std::path::PathBuf>,
     pub packets: Vec<Recipient>,
-    pub follow_up: Vec<common::FollowUpRule>,
+    pub follow_up: Vec<inputs::FollowUpRule>,
     pub rotation: rotation::RotationRules,
     pub link: crate::aggregate::matters::LinkRules,
     /// The concentration detector's settings the report states.

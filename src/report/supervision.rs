@@ -2,7 +2,7 @@
 //! minimum contacts with lower-level units and their top leaders are met,
 //! and every gap. Pure: the check comes from `aggregate::supervision`.
 
-use super::common::{Inputs, n, pct};
+use super::inputs::{Inputs, n, pct};
 use super::model::{Figure, Report, Section, Table};
 use crate::aggregate::supervision::{Coverage, Minimum, SupervisionCheck};
 use crate::model::SupervisingBody;

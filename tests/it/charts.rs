@@ -10,8 +10,8 @@ use yanpan::render::Chart;
 use yanpan::render::bars::{BarChart, BarSeries};
 use yanpan::render::funnel::{FunnelLabels, funnel};
 use yanpan::render::heatmap::heatmap;
-use yanpan::render::set::SetInputs;
-use yanpan::render::set_units::{self, ClueDays};
+use yanpan::render::quarterly::SetInputs;
+use yanpan::render::unit_charts::{self, ClueDays};
 
 /// Six districts over 4 quarters; 东湖区 doubles in the last one. The
 /// longest name is cut in the drawing and kept whole in the SVG.
@@ -255,7 +255,7 @@ fn inputs<'a>(own: &'a DataFrame, qs: &'a [Quarter], clues: &'a [ClueDays]) -> S
 #[test]
 fn the_pareto_ranks_the_excess_and_accumulates_its_share() {
     let (own, qs) = (table(), quarters());
-    let chart = set_units::pareto(&inputs(&own, &qs, &[])).expect("pareto");
+    let chart = unit_charts::pareto(&inputs(&own, &qs, &[])).expect("pareto");
     let Chart::Ranked(r) = &chart else {
         panic!("a ranked chart")
     };
@@ -273,7 +273,7 @@ fn the_pareto_ranks_the_excess_and_accumulates_its_share() {
 #[test]
 fn the_field_chart_ranks_units_by_share_against_the_citywide_share() {
     let (own, qs) = (table(), quarters());
-    let chart = set_units::field_units(
+    let chart = unit_charts::field_units(
         &inputs(&own, &qs, &[]),
         yanpan::model::KeyField::Construction,
     )
@@ -319,7 +319,7 @@ fn the_clue_days_chart_bins_by_a_sixth_of_the_deadline_and_marks_it() {
             disposed: false,
         },
     ];
-    let chart = set_units::clue_days(&inputs(&own, &qs, &clues), &clues, 30);
+    let chart = unit_charts::clue_days(&inputs(&own, &qs, &clues), &clues, 30);
     let Chart::Bars(b) = &chart else {
         panic!("bars")
     };
@@ -339,13 +339,13 @@ fn the_clue_days_chart_bins_by_a_sixth_of_the_deadline_and_marks_it() {
 #[test]
 fn the_profile_draws_each_metric_beside_the_peers_median() {
     let (own, qs) = (table(), quarters());
-    let chart = set_units::profile(&inputs(&own, &qs, &[]), "D1")
+    let chart = unit_charts::profile(&inputs(&own, &qs, &[]), "D1")
         .expect("profile")
         .expect("D1 exists");
     let Chart::Multiples(m) = &chart else {
         panic!("multiples")
     };
-    assert_eq!(m.panels.len(), set_units::PROFILE_METRICS.len());
+    assert_eq!(m.panels.len(), unit_charts::PROFILE_METRICS.len());
     // 西岭区: 40 petitions a quarter; the other five's median in 2024Q1 is 80.
     assert_eq!(m.panels[0].own, vec![Some(40.0); 4]);
     assert_eq!(m.panels[0].peers[0], Some(80.0));
@@ -354,7 +354,7 @@ fn the_profile_draws_each_metric_beside_the_peers_median() {
     let svg = drawn(&chart);
     assert!(svg.contains("西岭区") && svg.contains("同层级单位中位数"));
     assert!(
-        set_units::profile(&inputs(&own, &qs, &[]), "nobody")
+        unit_charts::profile(&inputs(&own, &qs, &[]), "nobody")
             .expect("runs")
             .is_none()
     );

@@ -319,3 +319,45 @@ fn a_site_without_finding_or_case_exports_still_gets_its_publication() {
             .is_file()
     );
 }
+
+#[test]
+fn ingest_and_run_keep_one_record_so_a_reverted_export_is_read_again() {
+    let dir = crate::TempDir::new();
+    let pipeline = crate::copied_sample_pipeline(dir.path());
+    assert!(run(&pipeline, &[]).status.success());
+    // A correction to the last petition, loaded by `yanpan ingest`.
+    let export = dir.path().join("sample_data/petitions_2024.csv");
+    let original = std::fs::read_to_string(&export).expect("export");
+    let corrected = original.replacen(
+        "XF202400026809,2024-10-17,来电,检举控告,B017,P001810,一把手,其他,廉洁纪律,否,否,,反映市农业农村局有关负责人违规兼职取酬。",
+        "XF202400026809,2024-10-17,来电,检举控告,B017,P001810,一把手,其他,廉洁纪律,否,否,,反映市农业农村局有关负责人违规兼职取酬（更正）。",
+        1,
+    );
+    assert_ne!(corrected, original, "the row to correct is in the export");
+    std::fs::write(&export, &corrected).expect("write");
+    let ingest = yanpan(&["ingest", pipeline.to_str().expect("utf-8")]);
+    assert!(ingest.status.success(), "{}", stderr(&ingest));
+    // The export goes back to the bytes the first run read: the store
+    // holds the correction, so the run reads the export again.
+    std::fs::write(&export, &original).expect("write");
+    let after = run(&pipeline, &[]);
+    assert!(after.status.success(), "{}", stderr(&after));
+    assert!(
+        stderr(&after).contains("petitions inserted 0, changed 1"),
+        "{}",
+        stderr(&after)
+    );
+    let stored = yanpan::store::Store::new(dir.path().join("store"))
+        .scan(yanpan::model::Dataset::Petitions)
+        .expect("scan")
+        .filter(polars::prelude::col("petition_id").eq(polars::prelude::lit("XF202400026809")))
+        .collect()
+        .expect("petition");
+    let summary = stored
+        .column("summary")
+        .expect("summary")
+        .str()
+        .expect("text")
+        .get(0);
+    assert_eq!(summary, Some("反映市农业农村局有关负责人违规兼职取酬。"));
+}

@@ -29,7 +29,7 @@ pub struct SetInputs<'a> {
     /// (unit, key field code) pairs the key-field detector flagged.
     pub flagged_fields: HashSet<(String, String)>,
     /// Top-leader clues disposed in the quarter or open at its end.
-    pub clue_days: &'a [super::set_units::ClueDays],
+    pub clue_days: &'a [super::unit_charts::ClueDays],
     pub deadline_days: u32,
     /// Units drawn a one-unit profile in the run.
     pub profiles: Vec<String>,
@@ -385,17 +385,17 @@ pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
         charts.push(funnel_of(&i, &code, uq::PETITIONS)?);
         charts.push(heatmap_of(&i, &code, uq::PETITIONS)?);
     }
-    charts.push(super::set_units::pareto(&i)?);
+    charts.push(super::unit_charts::pareto(&i)?);
     for field in KeyField::KEY {
-        charts.push(super::set_units::field_units(&i, *field)?);
+        charts.push(super::unit_charts::field_units(&i, *field)?);
     }
-    charts.push(super::set_units::clue_days(
+    charts.push(super::unit_charts::clue_days(
         &i,
         i.clue_days,
         i.deadline_days,
     ));
     for unit in &i.profiles {
-        charts.extend(super::set_units::profile(&i, unit)?);
+        charts.extend(super::unit_charts::profile(&i, unit)?);
     }
     Ok(charts)
 }

@@ -8,10 +8,10 @@ use polars::prelude::*;
 
 use super::bars::{BarChart, BarSeries};
 use super::multiples::{Multiples, Panel};
+use super::quarterly::SetInputs;
 use super::ranked::{MAX_ROWS, RankedChart, RankedRow};
-use super::set::SetInputs;
 use super::spec::Chart;
-use crate::aggregate::rows::{median, unit_rows as rows};
+use crate::aggregate::unit_rows::{median, unit_rows as rows};
 use crate::aggregate::uq;
 use crate::model::KeyField;
 

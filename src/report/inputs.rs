@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::wording::Wording;
-pub use crate::aggregate::rows::{UnitRow, unit_rows};
+pub use crate::aggregate::unit_rows::{UnitRow, unit_rows};
 use crate::model::{Flag, Quarter, UnitLevel};
-use crate::render::set_units::ClueDays;
+use crate::render::unit_charts::ClueDays;
 
 /// A follow-up measure the policy provides for problem units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -189,5 +189,5 @@ pub fn pct(part: f64, whole: f64) -> String {
 
 /// The median of `v` (0 when empty).
 pub fn median(mut v: Vec<f64>) -> f64 {
-    crate::aggregate::rows::median(&mut v).unwrap_or(0.0)
+    crate::aggregate::unit_rows::median(&mut v).unwrap_or(0.0)
 }
