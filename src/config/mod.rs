@@ -568,6 +568,68 @@ fn validate(
     })
 }
 
+/// `[supervision]`, checked: known levels and bodies, a share in (0, 1].
+fn supervision(
+    r: Option<&raw::RawSupervision>,
+) -> Result<crate::aggregate::supervision::SupervisionRules, String> {
+    use crate::model::{SupervisingBody, UnitLevel};
+    let d = crate::aggregate::supervision::SupervisionRules::default();
+    let Some(r) = r else { return Ok(d) };
+    fn parsed<T: Copy>(
+        key: &str,
+        raw: Option<&Vec<String>>,
+        default: Vec<T>,
+        parse: fn(&str) -> Option<T>,
+        allowed: &[crate::model::EnumValue],
+    ) -> Result<Vec<T>, String> {
+        let Some(raw) = raw else { return Ok(default) };
+        let v: Vec<T> = raw
+            .iter()
+            .map(|x| {
+                parse(x).ok_or_else(|| {
+                    let codes: Vec<&str> = allowed.iter().map(|v| v.code).collect();
+                    format!("{key}: unknown value {x:?}; allowed: {}", codes.join(", "))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        if v.is_empty() {
+            return Err(format!("{key} is empty"));
+        }
+        Ok(v)
+    }
+    Ok(crate::aggregate::supervision::SupervisionRules {
+        levels: parsed(
+            "[supervision] levels",
+            r.levels.as_ref(),
+            d.levels,
+            UnitLevel::parse,
+            UnitLevel::VALUES,
+        )?,
+        bodies: parsed(
+            "[supervision] bodies",
+            r.bodies.as_ref(),
+            d.bodies,
+            SupervisingBody::parse,
+            SupervisingBody::VALUES,
+        )?,
+        talks_per_top_leader: r.talks_per_top_leader.unwrap_or(d.talks_per_top_leader),
+        attendance_per_unit: r.attendance_per_unit.unwrap_or(d.attendance_per_unit),
+        democratic_life_share: ratio(
+            "[supervision] democratic_life_share",
+            r.democratic_life_share,
+            d.democratic_life_share,
+        )?
+        .get(),
+        appointment_talk_days: non_zero(
+            "[supervision] appointment_talk_days",
+            r.appointment_talk_days,
+            d.appointment_talk_days,
+        )?
+        .get(),
+        min_days_in_office: r.min_days_in_office.unwrap_or(d.min_days_in_office),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -632,66 +694,4 @@ encoding = "gbk"
             assert!(e.to_string().contains("window_weights"), "{e}");
         }
     }
-}
-
-/// `[supervision]`, checked: known levels and bodies, a share in (0, 1].
-fn supervision(
-    r: Option<&raw::RawSupervision>,
-) -> Result<crate::aggregate::supervision::SupervisionRules, String> {
-    use crate::model::{SupervisingBody, UnitLevel};
-    let d = crate::aggregate::supervision::SupervisionRules::default();
-    let Some(r) = r else { return Ok(d) };
-    fn parsed<T: Copy>(
-        key: &str,
-        raw: Option<&Vec<String>>,
-        default: Vec<T>,
-        parse: fn(&str) -> Option<T>,
-        allowed: &[crate::model::EnumValue],
-    ) -> Result<Vec<T>, String> {
-        let Some(raw) = raw else { return Ok(default) };
-        let v: Vec<T> = raw
-            .iter()
-            .map(|x| {
-                parse(x).ok_or_else(|| {
-                    let codes: Vec<&str> = allowed.iter().map(|v| v.code).collect();
-                    format!("{key}: unknown value {x:?}; allowed: {}", codes.join(", "))
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        if v.is_empty() {
-            return Err(format!("{key} is empty"));
-        }
-        Ok(v)
-    }
-    Ok(crate::aggregate::supervision::SupervisionRules {
-        levels: parsed(
-            "[supervision] levels",
-            r.levels.as_ref(),
-            d.levels,
-            UnitLevel::parse,
-            UnitLevel::VALUES,
-        )?,
-        bodies: parsed(
-            "[supervision] bodies",
-            r.bodies.as_ref(),
-            d.bodies,
-            SupervisingBody::parse,
-            SupervisingBody::VALUES,
-        )?,
-        talks_per_top_leader: r.talks_per_top_leader.unwrap_or(d.talks_per_top_leader),
-        attendance_per_unit: r.attendance_per_unit.unwrap_or(d.attendance_per_unit),
-        democratic_life_share: ratio(
-            "[supervision] democratic_life_share",
-            r.democratic_life_share,
-            d.democratic_life_share,
-        )?
-        .get(),
-        appointment_talk_days: non_zero(
-            "[supervision] appointment_talk_days",
-            r.appointment_talk_days,
-            d.appointment_talk_days,
-        )?
-        .get(),
-        min_days_in_office: r.min_days_in_office.unwrap_or(d.min_days_in_office),
-    })
 }

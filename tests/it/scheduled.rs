@@ -29,7 +29,10 @@ fn a_killed_run_leaves_the_previous_publication_and_the_next_run_completes() {
     let published = dir.path().join("reports/2024Q4");
     let before = publication(&published);
     let manifest_before = std::fs::read(published.join("manifest.json")).expect("manifest");
-    for stage in ["ingest", "aggregate", "detect", "render", "compose"] {
+    // After ingest and aggregate the store has changed; after compose every
+    // stage but publish has run (detect and render, between them, write
+    // nothing either).
+    for stage in ["ingest", "aggregate", "compose"] {
         let killed = run(&pipeline, &["--abort-after", stage]);
         assert!(!killed.status.success(), "{stage}: the run was aborted");
         assert!(stderr(&killed).contains(&format!("aborting after {stage}")));

@@ -1,4 +1,8 @@
-//! The command line (clap definitions only).
+//! The command line: its definitions (clap), what each command prints
+//! ([`dispatch`]) and the log lines ([`log`]).
+
+pub mod dispatch;
+pub mod log;
 
 use std::path::PathBuf;
 
