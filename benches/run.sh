@@ -96,6 +96,6 @@ echo "== the same quarter again (inputs unchanged)"
 grep -E "Elapsed|Maximum resident" time2.log
 if [ "$tier" != decade ]; then
   echo "== petitions ingest + aggregation beside DuckDB and Python polars"
-  python3 -c 'import duckdb, polars' 2>/dev/null || python3 -m pip install --quiet duckdb polars
+  python3 -c 'import duckdb, polars, pyarrow' 2>/dev/null || python3 -m pip install --quiet duckdb polars pyarrow
   python3 "$repo/benches/peers.py" --data data --runs 3 --bin "$bin"
 fi

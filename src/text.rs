@@ -1,35 +1,4 @@
-//! Small text helpers shared by every writer: CSV rows and escaping of
-//! untrusted text (petition summaries, unit names) for each output format.
-
-/// One CSV record (RFC 4180), ending in `\n`. Fields with a comma, quote or
-/// line break are quoted; a field that a spreadsheet would run as a formula
-/// (`=`, `+`, `-`, `@` first) is prefixed with `'`.
-pub fn csv_row<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    for (i, f) in fields.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let guarded;
-        let f = if f.starts_with(['=', '+', '@'])
-            || (f.starts_with('-') && f.parse::<f64>().is_err())
-        {
-            guarded = format!("'{f}");
-            guarded.as_str()
-        } else {
-            f
-        };
-        if f.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&f.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(f);
-        }
-    }
-    out.push('\n');
-    out
-}
+//! Escaping of untrusted text (petition summaries, unit names) for each output format.
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(s: &str) -> String {
@@ -87,19 +56,6 @@ pub fn escape_markdown(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_quotes_only_what_needs_it_and_guards_formulas() {
-        assert_eq!(
-            csv_row(["a", "b,c", "say \"hi\""]),
-            "a,\"b,c\",\"say \"\"hi\"\"\"\n"
-        );
-        assert_eq!(
-            csv_row(["=HYPERLINK(1)", "-12.5", "-x"]),
-            "'=HYPERLINK(1),-12.5,'-x\n"
-        );
-        assert_eq!(csv_row(["多行\n文本"]), "\"多行\n文本\"\n");
-    }
 
     #[test]
     fn html_and_markdown_escape_untrusted_text() {

@@ -185,7 +185,8 @@ fn windows(value: Option<&[u32]>) -> Result<Vec<usize>, String> {
         .collect();
     if w.is_empty() || w.iter().any(|&w| w == 0 || w > conc::MAX_WINDOW as usize) || w[0] != 1 {
         return Err(format!(
-            "[detect.concentration] windows = {w:?}: give quarters between 1 and 8, starting with 1"
+            "[detect.concentration] windows = {w:?}: give quarters between 1 and {}, starting with 1",
+            conc::MAX_WINDOW
         ));
     }
     Ok(w)
@@ -218,8 +219,12 @@ fn window_weights(value: Option<&[f64]>, windows: &[usize]) -> Result<Vec<f64>, 
 fn quarters_setting(name: &str, v: Option<u32>, default: usize) -> Result<usize, String> {
     match v {
         None => Ok(default),
-        Some(q) if (1..=20).contains(&q) => Ok(q as usize),
-        Some(q) => Err(format!("{name} = {q}: give 1 to 20 quarters")),
+        Some(q) if crate::detect::QUARTERS.contains(&q) => Ok(q as usize),
+        Some(q) => Err(format!(
+            "{name} = {q}: give {} to {} quarters",
+            crate::detect::QUARTERS.start(),
+            crate::detect::QUARTERS.end()
+        )),
     }
 }
 

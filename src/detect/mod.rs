@@ -23,6 +23,11 @@ pub use crate::model::Explanation;
 use crate::model::{Flag, Quarter};
 pub use concentration::Concentration;
 
+/// The quarters a detector's window or history may span (the pipeline
+/// file's bounds for `window_quarters`, `history_quarters` and
+/// `min_quarters`; the tables always hold what the settings read).
+pub const QUARTERS: std::ops::RangeInclusive<u32> = 1..=20;
+
 /// What every detector reads.
 #[derive(Debug)]
 pub struct DetectInput<'a> {

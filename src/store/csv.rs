@@ -84,6 +84,12 @@ mod tests {
     }
 
     #[test]
+    fn a_line_break_inside_a_cell_is_quoted() {
+        let text = records([["多行\n文本"]]).expect("csv");
+        assert_eq!(String::from_utf8(text).expect("utf-8"), "\"多行\n文本\"\n");
+    }
+
+    #[test]
     fn a_frame_gets_a_bom_a_header_and_empty_nulls() {
         let df = df!("id" => ["U1", "U2"], "n" => [Some(1), None]).expect("frame");
         let bytes = frame_csv(&df).expect("csv");

@@ -16,7 +16,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workboo
 
 use super::{Activity, Case, Finding, Petition, Sink, Truth, World};
 use crate::model::{Dataset, Quarter};
-use crate::text::csv_row;
+use crate::store::csv::records;
 
 /// Rows written per file.
 #[derive(Debug, Default, Clone)]
@@ -105,6 +105,12 @@ impl Cell {
             Cell::Empty => String::new(),
         }
     }
+}
+
+/// One CSV record as an export writes it.
+fn csv_row<'a>(cells: impl IntoIterator<Item = &'a str>) -> String {
+    let bytes = records([cells]).unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 fn csv_cells(cells: &[Cell], flavour: Flavour) -> String {
