@@ -11,9 +11,9 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::chain::{ChainRow, ChainRules};
-use super::matters::{Agreement, LinkRules};
+use super::link::{Agreement, LinkRules};
 use super::supervision::{SupervisionCheck, SupervisionRules};
-use super::{Facts, Settings, UnitQuarter, chain_read, matters_read, supervision_read};
+use super::{Facts, Settings, UnitQuarter, chain_read, link_read, supervision_read};
 use crate::model::{ClueDays, Dataset, Quarter, RepeatPetition, Tenure};
 use crate::store::frame::polars_ctx;
 use crate::store::{Store, queries};
@@ -182,7 +182,7 @@ fn quarter_facts(
     quarter: Quarter,
     own: &DataFrame,
 ) -> Result<QuarterFacts> {
-    let (matters, agreement) = matters_read::link_quarter(store, quarter, settings.link)?;
+    let (matters, agreement) = link_read::link_quarter(store, quarter, settings.link)?;
     Ok(QuarterFacts {
         portfolios: queries::portfolios(store)?,
         repeats: queries::repeat_petitions(store, quarter, own)?,

@@ -49,7 +49,7 @@ pub struct Pipeline {
     /// Years in the same post after which rotation is due, overdue.
     pub rotation: crate::report::rotation::RotationRules,
     /// How petitions about the same matter are linked.
-    pub link: crate::aggregate::matters::LinkRules,
+    pub link: crate::aggregate::link::LinkRules,
     /// The yearly minimums of supervision coverage.
     pub supervision: crate::aggregate::supervision::SupervisionRules,
     /// How cases are traced back to their petitions.
@@ -487,9 +487,9 @@ fn validate(
         templates: report::templates(base, raw.report.templates.as_deref())?,
         packets: report::packets(&raw.packet)?,
         link: {
-            let d = crate::aggregate::matters::LinkRules::default();
+            let d = crate::aggregate::link::LinkRules::default();
             let r = raw.link.as_ref();
-            crate::aggregate::matters::LinkRules {
+            crate::aggregate::link::LinkRules {
                 window_days: non_zero(
                     "[link] window_days",
                     r.and_then(|r| r.window_days),

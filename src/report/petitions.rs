@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use super::inputs::{Inputs, UnitRow, n, pct, sums, unit_rows};
 use super::model::{ChartRef, Figure, Report, Section, Table};
-use crate::aggregate::matters::{Agreement, LinkRules};
+use crate::aggregate::link::{Agreement, LinkRules};
 use crate::aggregate::uq;
 use crate::detect::{concentration, prominent};
 use crate::model::{Channel, Discipline, EnumValue, KeyField, PetitionClass, Quarter, Sanction};

@@ -28,7 +28,7 @@ pub struct ComposeSettings {
     pub packets: Vec<Recipient>,
     pub follow_up: Vec<inputs::FollowUpRule>,
     pub rotation: rotation::RotationRules,
-    pub link: crate::aggregate::matters::LinkRules,
+    pub link: crate::aggregate::link::LinkRules,
     /// The concentration detector's settings the report states.
     pub concentration: petitions::Concentration,
     pub deadline_days: u32,
@@ -49,7 +49,7 @@ pub struct Sources<'a> {
     /// Each chart's SVG by id.
     pub charts: &'a BTreeMap<String, String>,
     /// The quarter's repeats as linked, against the export's mark.
-    pub linking: &'a crate::aggregate::matters::Agreement,
+    pub linking: &'a crate::aggregate::link::Agreement,
     /// Leaders in office at the quarter's end.
     pub tenures: &'a [crate::model::Tenure],
     /// The quarter's repeat petitions.

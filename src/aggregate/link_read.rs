@@ -1,12 +1,12 @@
 //! Repeat linking at the edge: the petitions of the quarter and of the
 //! window before it from the store, linked into matters (pure,
-//! `aggregate::matters`), as a table and as the agreement with the
+//! `aggregate::link`), as a table and as the agreement with the
 //! export's own repeat mark.
 
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::aggregate::matters::{self, Agreement, LinkRules, PetitionRef};
+use crate::aggregate::link::{self, Agreement, LinkRules, PetitionRef};
 use crate::model::{Dataset, Quarter};
 use crate::store::Store;
 use crate::store::frame::polars_ctx;
@@ -66,13 +66,13 @@ pub fn link_quarter(
             summary: summaries.get(i).unwrap_or(""),
         })
         .collect();
-    let matter = matters::link(&refs, rules);
+    let matter = link::link(&refs, rules);
     let q = quarter.to_string();
     let mut of: Vec<usize> = (0..df.height())
         .filter(|&i| quarters.get(i) == Some(q.as_str()))
         .collect();
     of.sort_by(|&a, &b| refs[a].id.cmp(refs[b].id));
-    let agreement = matters::agreement(&of, &matter, &marked);
+    let agreement = link::agreement(&of, &matter, &marked);
     let table = polars_ctx(
         DataFrame::new(
             of.len(),
