@@ -11,6 +11,7 @@
 //! field and problem category first, then verified clues (初步核实), then
 //! the most recent. A petition feeds at most one case.
 
+use crate::model::setting;
 use std::collections::HashMap;
 
 /// How far back a case looks for its petition.
@@ -22,6 +23,21 @@ pub struct ChainRules {
 impl Default for ChainRules {
     fn default() -> Self {
         ChainRules { window_days: 730 }
+    }
+}
+
+impl ChainRules {
+    /// `[chain]`: the window given, or its default, at least a day.
+    pub fn configured(window_days: Option<u32>) -> Result<Self, String> {
+        let d = Self::default();
+        Ok(ChainRules {
+            window_days: setting::at_least_one(
+                "[chain] window_days",
+                window_days,
+                d.window_days as u32,
+            )?
+            .get() as i32,
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 //! bigrams at least `similarity`). Groups are closed under these links
 //! (union-find); a matter's id is its earliest petition's. Pure.
 
+use crate::model::setting;
 use std::collections::HashMap;
 
 /// The fields linking reads from one petition.
@@ -32,6 +33,22 @@ impl Default for LinkRules {
             window_days: 180,
             similarity: 0.6,
         }
+    }
+}
+
+impl LinkRules {
+    /// `[link]`: each value given, or its default, within its bounds.
+    pub fn configured(window_days: Option<u32>, similarity: Option<f64>) -> Result<Self, String> {
+        let d = Self::default();
+        Ok(LinkRules {
+            window_days: setting::at_least_one(
+                "[link] window_days",
+                window_days,
+                d.window_days as u32,
+            )?
+            .get() as i32,
+            similarity: setting::ratio("[link] similarity", similarity, d.similarity)?.get(),
+        })
     }
 }
 

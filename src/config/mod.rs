@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 
 use crate::detect::concentration::{self as conc};
 use crate::ingest::{Encoding, Format, IngestSettings, KeySource, Source};
-use crate::model::{Dataset, Language, QuarterLabels, Ratio};
+use crate::model::{Dataset, Language, QuarterLabels};
 use raw::RawPipeline;
 
 /// The validated pipeline.
@@ -167,159 +167,7 @@ fn resolve(base: &Path, p: &str) -> PathBuf {
     }
 }
 
-fn ratio(name: &str, value: Option<f64>, default: f64) -> Result<Ratio, String> {
-    let v = value.unwrap_or(default);
-    Ratio::new(v).ok_or_else(|| format!("{name} = {v} must be between 0 and 1"))
-}
-
-fn non_zero(name: &str, value: Option<u32>, default: u32) -> Result<NonZeroU32, String> {
-    let v = value.unwrap_or(default);
-    NonZeroU32::new(v).ok_or_else(|| format!("{name} must be at least 1"))
-}
-
-fn windows(value: Option<&[u32]>) -> Result<Vec<usize>, String> {
-    let w: Vec<usize> = value
-        .unwrap_or(&conc::WINDOWS)
-        .iter()
-        .map(|&w| w as usize)
-        .collect();
-    if w.is_empty() || w.iter().any(|&w| w == 0 || w > conc::MAX_WINDOW as usize) || w[0] != 1 {
-        return Err(format!(
-            "[detect.concentration] windows = {w:?}: give quarters between 1 and {}, starting with 1",
-            conc::MAX_WINDOW
-        ));
-    }
-    Ok(w)
-}
-
-/// The windows' weights, normalised to sum 1: as given; the defaults with
-/// the default windows; equal weights for other windows.
-fn window_weights(value: Option<&[f64]>, windows: &[usize]) -> Result<Vec<f64>, String> {
-    let default_windows = conc::WINDOWS
-        .iter()
-        .map(|&w| w as usize)
-        .eq(windows.iter().copied());
-    let w: Vec<f64> = match value {
-        Some(v) => v.to_vec(),
-        None if default_windows => conc::WINDOW_WEIGHTS.to_vec(),
-        None => vec![1.0; windows.len()],
-    };
-    if w.len() != windows.len() || w.iter().any(|x| !x.is_finite() || *x <= 0.0) {
-        return Err(format!(
-            "[detect.concentration] window_weights = {w:?}: give one positive weight for each of the windows {windows:?}"
-        ));
-    }
-    let sum: f64 = w.iter().sum();
-    if (sum - 1.0).abs() < 1e-9 {
-        return Ok(w);
-    }
-    Ok(w.iter().map(|x| x / sum).collect())
-}
-
-fn quarters_setting(name: &str, v: Option<u32>, default: usize) -> Result<usize, String> {
-    match v {
-        None => Ok(default),
-        Some(q) if crate::detect::QUARTERS.contains(&q) => Ok(q as usize),
-        Some(q) => Err(format!(
-            "{name} = {q}: give {} to {} quarters",
-            crate::detect::QUARTERS.start(),
-            crate::detect::QUARTERS.end()
-        )),
-    }
-}
-
-fn non_negative(name: &str, v: Option<f64>, default: f64) -> Result<f64, String> {
-    let x = v.unwrap_or(default);
-    if x.is_finite() && x >= 0.0 {
-        Ok(x)
-    } else {
-        Err(format!("{name} = {x} must be a number >= 0"))
-    }
-}
-
-fn key_field(r: &raw::RawKeyField) -> Result<crate::detect::key_field::KeyFieldRisk, String> {
-    let d = crate::detect::key_field::KeyFieldRisk::default();
-    Ok(crate::detect::key_field::KeyFieldRisk {
-        window_quarters: quarters_setting(
-            "[detect.key_field] window_quarters",
-            r.window_quarters,
-            d.window_quarters,
-        )?,
-        q: ratio("[detect.key_field] q", r.q, d.q)?.get(),
-        min_records: non_negative(
-            "[detect.key_field] min_records",
-            r.min_records,
-            d.min_records,
-        )?,
-    })
-}
-
-fn common_problem(
-    r: &raw::RawCommonProblem,
-) -> Result<crate::detect::common_problem::CommonProblem, String> {
-    let d = crate::detect::common_problem::CommonProblem::default();
-    Ok(crate::detect::common_problem::CommonProblem {
-        history_quarters: quarters_setting(
-            "[detect.common_problem] history_quarters",
-            r.history_quarters,
-            d.history_quarters,
-        )?,
-        min_petitions: non_negative(
-            "[detect.common_problem] min_petitions",
-            r.min_petitions,
-            d.min_petitions,
-        )?,
-        alpha: ratio("[detect.common_problem] alpha", r.alpha, d.alpha)?.get(),
-    })
-}
-
-fn prominent(
-    r: &raw::RawProminent,
-) -> Result<crate::detect::prominent::ProminentComplaints, String> {
-    let d = crate::detect::prominent::ProminentComplaints::default();
-    let window_quarters = quarters_setting(
-        "[detect.prominent_complaints] window_quarters",
-        r.window_quarters,
-        d.window_quarters,
-    )?;
-    let min_quarters = quarters_setting(
-        "[detect.prominent_complaints] min_quarters",
-        r.min_quarters,
-        d.min_quarters,
-    )?;
-    if min_quarters > window_quarters {
-        return Err(format!(
-            "[detect.prominent_complaints] min_quarters = {min_quarters} is more than window_quarters = {window_quarters}"
-        ));
-    }
-    Ok(crate::detect::prominent::ProminentComplaints {
-        window_quarters,
-        min_quarters,
-        q: ratio("[detect.prominent_complaints] q", r.q, d.q)?.get(),
-    })
-}
-
-fn risk_score(r: &raw::RawRiskScore) -> Result<crate::detect::risk_score::RiskScore, String> {
-    let d = crate::detect::risk_score::RiskScore::default();
-    let known = crate::detect::FLAGGING_DETECTORS;
-    let weights = match &r.weights {
-        None => d.weights,
-        Some(w) => {
-            for (k, v) in w {
-                if !known.contains(&k.as_str()) {
-                    return Err(format!(
-                        "[detect.risk_score] weights: no detector {k}; detectors: {}",
-                        known.join(", ")
-                    ));
-                }
-                non_negative(&format!("[detect.risk_score] weights.{k}"), Some(*v), 0.0)?;
-            }
-            w.clone()
-        }
-    };
-    let threshold = non_negative("[detect.risk_score] threshold", r.threshold, d.threshold)?;
-    Ok(crate::detect::risk_score::RiskScore { weights, threshold })
-}
+use crate::model::setting::{at_least_one, ratio};
 
 fn engine(value: Option<&str>) -> Result<crate::aggregate::Engine, String> {
     use crate::aggregate::Engine;
@@ -412,14 +260,16 @@ fn validate(
                 .map_err(|_| format!("[ingest] today = \"{t}\": write a date like 2025-01-15"))?,
         ),
     };
-    let c = raw.detect.concentration;
-    let min_expected = c.min_expected.unwrap_or(conc::MIN_EXPECTED);
-    if !(min_expected.is_finite() && min_expected >= 0.0) {
-        return Err(format!(
-            "[detect.concentration] min_expected = {min_expected} must be >= 0"
-        ));
-    }
-    let risk = risk_score(&raw.detect.risk_score)?;
+    let c = &raw.detect.concentration;
+    let r = &raw.detect;
+    let risk = crate::detect::risk_score::RiskScore::configured(
+        r.risk_score.weights.as_ref(),
+        r.risk_score.threshold,
+    )?;
+    let (max_quarantine_share, notice_quarantine_share) = IngestSettings::limits(
+        raw.ingest.max_quarantine_share,
+        raw.ingest.notice_quarantine_share,
+    )?;
     Ok(Pipeline {
         file_hash,
         file: file.to_path_buf(),
@@ -430,104 +280,59 @@ fn validate(
             reporter_key,
             reporter_key_is_demo: raw.store.reporter_key_is_demo,
             sources,
-            max_quarantine_share: ratio(
-                "[ingest] max_quarantine_share",
-                raw.ingest.max_quarantine_share,
-                crate::ingest::MAX_QUARANTINE_SHARE,
-            )?,
-            notice_quarantine_share: ratio(
-                "[ingest] notice_quarantine_share",
-                raw.ingest.notice_quarantine_share,
-                crate::ingest::NOTICE_QUARANTINE_SHARE,
-            )?,
+            max_quarantine_share,
+            notice_quarantine_share,
         },
         today,
-        top_leader_clue_deadline_days: non_zero(
+        top_leader_clue_deadline_days: at_least_one(
             "[aggregate] top_leader_clue_deadline_days",
             raw.aggregate.top_leader_clue_deadline_days,
             crate::aggregate::TOP_LEADER_CLUE_DEADLINE_DAYS,
         )?,
         engine: engine(raw.aggregate.engine.as_deref())?,
-        concentration: {
-            let windows = windows(c.windows.as_deref())?;
-            conc::ConcentrationSettings {
-                q: ratio("[detect.concentration] q", c.q, conc::Q)?,
-                min_expected,
-                history_quarters: non_zero(
-                    "[detect.concentration] history_quarters",
-                    c.history_quarters,
-                    conc::HISTORY_QUARTERS,
-                )?,
-                window_weights: window_weights(c.window_weights.as_deref(), &windows)?,
-                windows,
-            }
-        },
-        key_field: key_field(&raw.detect.key_field)?,
-        common_problem: common_problem(&raw.detect.common_problem)?,
-        prominent: prominent(&raw.detect.prominent_complaints)?,
-        conversion: {
-            let d = crate::detect::conversion::LowConversion::default();
-            let r = &raw.detect.conversion;
-            crate::detect::conversion::LowConversion {
-                window_quarters: quarters_setting(
-                    "[detect.conversion] window_quarters",
-                    r.window_quarters,
-                    d.window_quarters,
-                )?,
-                q: ratio("[detect.conversion] q", r.q, d.q)?.get(),
-                min_petitions: non_negative(
-                    "[detect.conversion] min_petitions",
-                    r.min_petitions,
-                    d.min_petitions,
-                )?,
-            }
-        },
+        concentration: conc::ConcentrationSettings::configured(
+            c.q,
+            c.min_expected,
+            c.history_quarters,
+            c.windows.as_deref(),
+            c.window_weights.as_deref(),
+        )?,
+        key_field: crate::detect::key_field::KeyFieldRisk::configured(
+            r.key_field.window_quarters,
+            r.key_field.q,
+            r.key_field.min_records,
+        )?,
+        common_problem: crate::detect::common_problem::CommonProblem::configured(
+            r.common_problem.history_quarters,
+            r.common_problem.min_petitions,
+            r.common_problem.alpha,
+        )?,
+        prominent: crate::detect::prominent::ProminentComplaints::configured(
+            r.prominent_complaints.window_quarters,
+            r.prominent_complaints.min_quarters,
+            r.prominent_complaints.q,
+        )?,
+        conversion: crate::detect::conversion::LowConversion::configured(
+            r.conversion.window_quarters,
+            r.conversion.q,
+            r.conversion.min_petitions,
+        )?,
         follow_up: report::follow_up(raw.report.follow_up.as_deref(), risk.threshold)?,
         risk_score: risk,
         templates: report::templates(base, raw.report.templates.as_deref())?,
         packets: report::packets(&raw.packet)?,
-        link: {
-            let d = crate::aggregate::link::LinkRules::default();
-            let r = raw.link.as_ref();
-            crate::aggregate::link::LinkRules {
-                window_days: non_zero(
-                    "[link] window_days",
-                    r.and_then(|r| r.window_days),
-                    d.window_days as u32,
-                )?
-                .get() as i32,
-                similarity: ratio(
-                    "[link] similarity",
-                    r.and_then(|r| r.similarity),
-                    d.similarity,
-                )?
-                .get(),
-            }
-        },
+        link: crate::aggregate::link::LinkRules::configured(
+            raw.link.as_ref().and_then(|r| r.window_days),
+            raw.link.as_ref().and_then(|r| r.similarity),
+        )?,
         supervision: supervision(raw.supervision.as_ref())?,
-        chain: crate::aggregate::chain::ChainRules {
-            window_days: non_zero(
-                "[chain] window_days",
-                raw.chain.as_ref().and_then(|c| c.window_days),
-                crate::aggregate::chain::ChainRules::default().window_days as u32,
-            )?
-            .get() as i32,
-        },
-        rotation: {
-            let d = crate::report::rotation::RotationRules::default();
-            let r = raw.rotation.as_ref();
-            let due = r.and_then(|r| r.due_years).unwrap_or(d.due_years);
-            let overdue = r.and_then(|r| r.overdue_years).unwrap_or(d.overdue_years);
-            if !(due > 0.0 && overdue > due) {
-                return Err(format!(
-                    "[rotation] due_years = {due}, overdue_years = {overdue}: both positive, overdue after due"
-                ));
-            }
-            crate::report::rotation::RotationRules {
-                due_years: due,
-                overdue_years: overdue,
-            }
-        },
+        chain: crate::aggregate::chain::ChainRules::configured(
+            raw.chain.as_ref().and_then(|c| c.window_days),
+        )?,
+        rotation: crate::report::rotation::RotationRules::configured(
+            raw.rotation.as_ref().and_then(|r| r.due_years),
+            raw.rotation.as_ref().and_then(|r| r.overdue_years),
+        )?,
         personal_matters: {
             let d = crate::sample::Rules::default();
             match &raw.sample.personal_matters {
@@ -556,7 +361,7 @@ fn validate(
             base,
             raw.report.output.as_deref().unwrap_or(defaults::OUTPUT),
         ),
-        report_history_quarters: non_zero(
+        report_history_quarters: at_least_one(
             "[report] history_quarters",
             raw.report.history_quarters,
             defaults::REPORT_HISTORY_QUARTERS,
@@ -625,7 +430,7 @@ fn supervision(
             d.democratic_life_share,
         )?
         .get(),
-        appointment_talk_days: non_zero(
+        appointment_talk_days: at_least_one(
             "[supervision] appointment_talk_days",
             r.appointment_talk_days,
             d.appointment_talk_days,

@@ -12,6 +12,7 @@ use statrs::distribution::{Binomial, DiscreteCDF};
 
 use super::panel::Panel;
 use super::{DetectInput, Detector, Explanation, Outcome, Score};
+use crate::model::setting;
 use crate::model::{Evidence, Flag, KeyField, Severity};
 
 pub const NAME: &str = "common_problem";
@@ -33,6 +34,32 @@ impl Default for CommonProblem {
             min_petitions: 5.0,
             alpha: 0.01,
         }
+    }
+}
+
+impl CommonProblem {
+    /// `[detect.common_problem]`: each value given, or its default, within
+    /// its bounds.
+    pub fn configured(
+        history_quarters: Option<u32>,
+        min_petitions: Option<f64>,
+        alpha: Option<f64>,
+    ) -> Result<Self, String> {
+        let d = Self::default();
+        Ok(CommonProblem {
+            history_quarters: setting::quarters(
+                "[detect.common_problem] history_quarters",
+                history_quarters,
+                d.history_quarters,
+                &super::QUARTERS,
+            )?,
+            min_petitions: setting::non_negative(
+                "[detect.common_problem] min_petitions",
+                min_petitions,
+                d.min_petitions,
+            )?,
+            alpha: setting::ratio("[detect.common_problem] alpha", alpha, d.alpha)?.get(),
+        })
     }
 }
 

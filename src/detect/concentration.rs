@@ -16,7 +16,7 @@ use super::expectation::{self, WindowTest};
 use super::panel::Panel;
 use super::{DetectInput, Detector, Outcome, Score, stats};
 use crate::aggregate::uq;
-use crate::model::{Evidence, Flag, Ratio, Severity};
+use crate::model::{Evidence, Flag, Ratio, Severity, setting};
 
 pub const NAME: &str = "concentration";
 
@@ -56,6 +56,73 @@ impl ConcentrationSettings {
     /// longest window and the history before it.
     pub fn quarters_read(&self) -> usize {
         self.windows.iter().copied().max().unwrap_or(1) + self.history_quarters.get() as usize
+    }
+}
+
+impl ConcentrationSettings {
+    /// `[detect.concentration]`: each value given, or its default, within
+    /// its bounds. Weights are normalised to sum 1; other windows than the
+    /// default ones without weights are weighted equally.
+    pub fn configured(
+        q: Option<f64>,
+        min_expected: Option<f64>,
+        history_quarters: Option<u32>,
+        windows: Option<&[u32]>,
+        window_weights: Option<&[f64]>,
+    ) -> Result<Self, String> {
+        let key = "[detect.concentration]";
+        let windows = Self::windows(windows)?;
+        Ok(ConcentrationSettings {
+            q: setting::ratio(&format!("{key} q"), q, Q)?,
+            min_expected: setting::non_negative(
+                &format!("{key} min_expected"),
+                min_expected,
+                MIN_EXPECTED,
+            )?,
+            history_quarters: setting::at_least_one(
+                &format!("{key} history_quarters"),
+                history_quarters,
+                HISTORY_QUARTERS,
+            )?,
+            window_weights: Self::weights(window_weights, &windows)?,
+            windows,
+        })
+    }
+
+    fn windows(value: Option<&[u32]>) -> Result<Vec<usize>, String> {
+        let w: Vec<usize> = value
+            .unwrap_or(&WINDOWS)
+            .iter()
+            .map(|&w| w as usize)
+            .collect();
+        if w.is_empty() || w.iter().any(|&w| w == 0 || w > MAX_WINDOW as usize) || w[0] != 1 {
+            return Err(format!(
+                "[detect.concentration] windows = {w:?}: give quarters between 1 and {MAX_WINDOW}, starting with 1"
+            ));
+        }
+        Ok(w)
+    }
+
+    fn weights(value: Option<&[f64]>, windows: &[usize]) -> Result<Vec<f64>, String> {
+        let default_windows = WINDOWS
+            .iter()
+            .map(|&w| w as usize)
+            .eq(windows.iter().copied());
+        let w: Vec<f64> = match value {
+            Some(v) => v.to_vec(),
+            None if default_windows => WINDOW_WEIGHTS.to_vec(),
+            None => vec![1.0; windows.len()],
+        };
+        if w.len() != windows.len() || w.iter().any(|x| !x.is_finite() || *x <= 0.0) {
+            return Err(format!(
+                "[detect.concentration] window_weights = {w:?}: give one positive weight for each of the windows {windows:?}"
+            ));
+        }
+        let sum: f64 = w.iter().sum();
+        if (sum - 1.0).abs() < 1e-9 {
+            return Ok(w);
+        }
+        Ok(w.iter().map(|x| x / sum).collect())
     }
 }
 

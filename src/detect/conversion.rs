@@ -14,6 +14,7 @@ use polars::prelude::*;
 use super::key_field::{beta_binomial_mid_p, icc};
 use super::{DetectInput, Detector, Explanation, Outcome, Score, stats};
 use crate::aggregate::uq;
+use crate::model::setting;
 use crate::model::{Evidence, Flag, Severity};
 
 pub const NAME: &str = "conversion";
@@ -36,6 +37,32 @@ impl Default for LowConversion {
             q: 0.10,
             min_petitions: 20.0,
         }
+    }
+}
+
+impl LowConversion {
+    /// `[detect.conversion]`: each value given, or its default, within its
+    /// bounds.
+    pub fn configured(
+        window_quarters: Option<u32>,
+        q: Option<f64>,
+        min_petitions: Option<f64>,
+    ) -> Result<Self, String> {
+        let d = Self::default();
+        Ok(LowConversion {
+            window_quarters: setting::quarters(
+                "[detect.conversion] window_quarters",
+                window_quarters,
+                d.window_quarters,
+                &super::QUARTERS,
+            )?,
+            q: setting::ratio("[detect.conversion] q", q, d.q)?.get(),
+            min_petitions: setting::non_negative(
+                "[detect.conversion] min_petitions",
+                min_petitions,
+                d.min_petitions,
+            )?,
+        })
     }
 }
 

@@ -14,6 +14,7 @@ use statrs::function::gamma::ln_gamma;
 
 use super::{DetectInput, Detector, Explanation, Outcome, Score, stats};
 use crate::aggregate::uq;
+use crate::model::setting;
 use crate::model::{Evidence, Flag, KeyField, Severity};
 
 pub const NAME: &str = "key_field";
@@ -36,6 +37,32 @@ impl Default for KeyFieldRisk {
             q: 0.10,
             min_records: 5.0,
         }
+    }
+}
+
+impl KeyFieldRisk {
+    /// `[detect.key_field]`: each value given, or its default, within its
+    /// bounds.
+    pub fn configured(
+        window_quarters: Option<u32>,
+        q: Option<f64>,
+        min_records: Option<f64>,
+    ) -> Result<Self, String> {
+        let d = Self::default();
+        Ok(KeyFieldRisk {
+            window_quarters: setting::quarters(
+                "[detect.key_field] window_quarters",
+                window_quarters,
+                d.window_quarters,
+                &super::QUARTERS,
+            )?,
+            q: setting::ratio("[detect.key_field] q", q, d.q)?.get(),
+            min_records: setting::non_negative(
+                "[detect.key_field] min_records",
+                min_records,
+                d.min_records,
+            )?,
+        })
     }
 }
 

@@ -16,6 +16,7 @@ use super::key_field::{beta_binomial_mid_p, icc};
 use super::{DetectInput, Detector, Explanation, Outcome, Score, stats};
 use crate::aggregate::person::pq;
 use crate::aggregate::uq;
+use crate::model::setting;
 use crate::model::{Evidence, Flag, LeaderRole, Severity};
 
 pub const NAME: &str = "prominent_complaints";
@@ -35,6 +36,42 @@ impl Default for ProminentComplaints {
             min_quarters: 3,
             q: 0.10,
         }
+    }
+}
+
+impl ProminentComplaints {
+    /// `[detect.prominent_complaints]`: each value given, or its default,
+    /// within its bounds; the leader is named in at most every quarter of
+    /// the window.
+    pub fn configured(
+        window_quarters: Option<u32>,
+        min_quarters: Option<u32>,
+        q: Option<f64>,
+    ) -> Result<Self, String> {
+        let d = Self::default();
+        let key = "[detect.prominent_complaints]";
+        let window_quarters = setting::quarters(
+            &format!("{key} window_quarters"),
+            window_quarters,
+            d.window_quarters,
+            &super::QUARTERS,
+        )?;
+        let min_quarters = setting::quarters(
+            &format!("{key} min_quarters"),
+            min_quarters,
+            d.min_quarters,
+            &super::QUARTERS,
+        )?;
+        if min_quarters > window_quarters {
+            return Err(format!(
+                "{key} min_quarters = {min_quarters} is more than window_quarters = {window_quarters}"
+            ));
+        }
+        Ok(ProminentComplaints {
+            window_quarters,
+            min_quarters,
+            q: setting::ratio(&format!("{key} q"), q, d.q)?.get(),
+        })
     }
 }
 

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::{Outcome, Score};
+use crate::model::setting;
 use crate::model::{Evidence, Flag, Quarter, Severity};
 
 pub const NAME: &str = "risk_score";
@@ -32,6 +33,40 @@ impl Default for RiskScore {
             weights: weights.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             threshold: 6.0,
         }
+    }
+}
+
+impl RiskScore {
+    /// `[detect.risk_score]`: weights of known detectors, each at least 0,
+    /// and the threshold, or their defaults.
+    pub fn configured(
+        weights: Option<&BTreeMap<String, f64>>,
+        threshold: Option<f64>,
+    ) -> Result<Self, String> {
+        let d = Self::default();
+        let known = super::FLAGGING_DETECTORS;
+        let weights = match weights {
+            None => d.weights,
+            Some(w) => {
+                for (k, v) in w {
+                    if !known.contains(&k.as_str()) {
+                        return Err(format!(
+                            "[detect.risk_score] weights: no detector {k}; detectors: {}",
+                            known.join(", ")
+                        ));
+                    }
+                    setting::non_negative(
+                        &format!("[detect.risk_score] weights.{k}"),
+                        Some(*v),
+                        0.0,
+                    )?;
+                }
+                w.clone()
+            }
+        };
+        let threshold =
+            setting::non_negative("[detect.risk_score] threshold", threshold, d.threshold)?;
+        Ok(RiskScore { weights, threshold })
     }
 }
 

@@ -25,6 +25,24 @@ pub struct IngestSettings {
     pub notice_quarantine_share: Ratio,
 }
 
+impl IngestSettings {
+    /// The quarantine limits of `[ingest]`, or their defaults, each a share.
+    pub fn limits(max: Option<f64>, notice: Option<f64>) -> Result<(Ratio, Ratio), String> {
+        Ok((
+            crate::model::setting::ratio(
+                "[ingest] max_quarantine_share",
+                max,
+                MAX_QUARANTINE_SHARE,
+            )?,
+            crate::model::setting::ratio(
+                "[ingest] notice_quarantine_share",
+                notice,
+                NOTICE_QUARANTINE_SHARE,
+            )?,
+        ))
+    }
+}
+
 /// How a source file is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

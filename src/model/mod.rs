@@ -6,6 +6,7 @@ mod facts;
 mod flag;
 mod quarter;
 pub mod schema;
+pub mod setting;
 mod values;
 
 pub use enums::{

@@ -24,6 +24,24 @@ impl Default for RotationRules {
 }
 
 impl RotationRules {
+    /// `[rotation]`: both positive, overdue after due, or their defaults.
+    pub fn configured(due_years: Option<f64>, overdue_years: Option<f64>) -> Result<Self, String> {
+        let d = Self::default();
+        let due = due_years.unwrap_or(d.due_years);
+        let overdue = overdue_years.unwrap_or(d.overdue_years);
+        if !(due > 0.0 && overdue > due) {
+            return Err(format!(
+                "[rotation] due_years = {due}, overdue_years = {overdue}: both positive, overdue after due"
+            ));
+        }
+        Ok(RotationRules {
+            due_years: due,
+            overdue_years: overdue,
+        })
+    }
+}
+
+impl RotationRules {
     /// For `yanpan explain rotation`.
     pub fn explain(&self) -> crate::model::Explanation {
         crate::model::Explanation {
