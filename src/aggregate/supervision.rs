@@ -31,6 +31,84 @@ pub struct SupervisionRules {
     pub min_days_in_office: u32,
 }
 
+/// `[supervision]`: the yearly minimums of supervision coverage.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisionSection {
+    pub levels: Option<Vec<String>>,
+    pub bodies: Option<Vec<String>>,
+    pub talks_per_top_leader: Option<u32>,
+    pub attendance_per_unit: Option<u32>,
+    pub democratic_life_share: Option<f64>,
+    pub appointment_talk_days: Option<u32>,
+    pub min_days_in_office: Option<u32>,
+}
+
+impl SupervisionRules {
+    /// `[supervision]`, checked: known levels and bodies, a share in 0..=1,
+    /// at least a day for appointment talks; the defaults for what is not given.
+    pub fn configured(r: Option<&SupervisionSection>) -> Result<Self, String> {
+        use crate::model::setting::{at_least_one, ratio};
+        let d = Self::default();
+        let Some(r) = r else { return Ok(d) };
+        Ok(SupervisionRules {
+            levels: listed(
+                "[supervision] levels",
+                r.levels.as_ref(),
+                d.levels,
+                UnitLevel::parse,
+                UnitLevel::VALUES,
+            )?,
+            bodies: listed(
+                "[supervision] bodies",
+                r.bodies.as_ref(),
+                d.bodies,
+                SupervisingBody::parse,
+                SupervisingBody::VALUES,
+            )?,
+            talks_per_top_leader: r.talks_per_top_leader.unwrap_or(d.talks_per_top_leader),
+            attendance_per_unit: r.attendance_per_unit.unwrap_or(d.attendance_per_unit),
+            democratic_life_share: ratio(
+                "[supervision] democratic_life_share",
+                r.democratic_life_share,
+                d.democratic_life_share,
+            )?
+            .get(),
+            appointment_talk_days: at_least_one(
+                "[supervision] appointment_talk_days",
+                r.appointment_talk_days,
+                d.appointment_talk_days,
+            )?
+            .get(),
+            min_days_in_office: r.min_days_in_office.unwrap_or(d.min_days_in_office),
+        })
+    }
+}
+
+/// Codes of an enumeration, each known, at least one; or `default`.
+fn listed<T: Copy>(
+    key: &str,
+    raw: Option<&Vec<String>>,
+    default: Vec<T>,
+    parse: fn(&str) -> Option<T>,
+    allowed: &[crate::model::EnumValue],
+) -> Result<Vec<T>, String> {
+    let Some(raw) = raw else { return Ok(default) };
+    let v: Vec<T> = raw
+        .iter()
+        .map(|x| {
+            parse(x).ok_or_else(|| {
+                let codes: Vec<&str> = allowed.iter().map(|v| v.code).collect();
+                format!("{key}: unknown value {x:?}; allowed: {}", codes.join(", "))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if v.is_empty() {
+        return Err(format!("{key} is empty"));
+    }
+    Ok(v)
+}
+
 impl Default for SupervisionRules {
     fn default() -> Self {
         SupervisionRules {

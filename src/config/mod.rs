@@ -167,7 +167,7 @@ fn resolve(base: &Path, p: &str) -> PathBuf {
     }
 }
 
-use crate::model::setting::{at_least_one, ratio};
+use crate::model::setting::at_least_one;
 
 fn engine(value: Option<&str>) -> Result<crate::aggregate::Engine, String> {
     use crate::aggregate::Engine;
@@ -325,7 +325,9 @@ fn validate(
             raw.link.as_ref().and_then(|r| r.window_days),
             raw.link.as_ref().and_then(|r| r.similarity),
         )?,
-        supervision: supervision(raw.supervision.as_ref())?,
+        supervision: crate::aggregate::supervision::SupervisionRules::configured(
+            raw.supervision.as_ref(),
+        )?,
         chain: crate::aggregate::chain::ChainRules::configured(
             raw.chain.as_ref().and_then(|c| c.window_days),
         )?,
@@ -333,30 +335,7 @@ fn validate(
             raw.rotation.as_ref().and_then(|r| r.due_years),
             raw.rotation.as_ref().and_then(|r| r.overdue_years),
         )?,
-        personal_matters: {
-            let d = crate::sample::Rules::default();
-            match &raw.sample.personal_matters {
-                None => d,
-                Some(r) => crate::sample::Rules {
-                    city_managed_rate: ratio(
-                        "[sample.personal_matters] city_managed_rate",
-                        r.city_managed_rate,
-                        d.city_managed_rate,
-                    )?
-                    .get(),
-                    top_leader_rate: ratio(
-                        "[sample.personal_matters] top_leader_rate",
-                        r.top_leader_rate,
-                        d.top_leader_rate,
-                    )?
-                    .get(),
-                    all_district_heads: r.all_district_heads.unwrap_or(d.all_district_heads),
-                    exclude_previous_year: r
-                        .exclude_previous_year
-                        .unwrap_or(d.exclude_previous_year),
-                },
-            }
-        },
+        personal_matters: crate::sample::Rules::configured(raw.sample.personal_matters.as_ref())?,
         output: resolve(
             base,
             raw.report.output.as_deref().unwrap_or(defaults::OUTPUT),
@@ -375,68 +354,6 @@ fn validate(
                 ));
             }
         },
-    })
-}
-
-/// `[supervision]`, checked: known levels and bodies, a share in (0, 1].
-fn supervision(
-    r: Option<&raw::RawSupervision>,
-) -> Result<crate::aggregate::supervision::SupervisionRules, String> {
-    use crate::model::{SupervisingBody, UnitLevel};
-    let d = crate::aggregate::supervision::SupervisionRules::default();
-    let Some(r) = r else { return Ok(d) };
-    fn parsed<T: Copy>(
-        key: &str,
-        raw: Option<&Vec<String>>,
-        default: Vec<T>,
-        parse: fn(&str) -> Option<T>,
-        allowed: &[crate::model::EnumValue],
-    ) -> Result<Vec<T>, String> {
-        let Some(raw) = raw else { return Ok(default) };
-        let v: Vec<T> = raw
-            .iter()
-            .map(|x| {
-                parse(x).ok_or_else(|| {
-                    let codes: Vec<&str> = allowed.iter().map(|v| v.code).collect();
-                    format!("{key}: unknown value {x:?}; allowed: {}", codes.join(", "))
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        if v.is_empty() {
-            return Err(format!("{key} is empty"));
-        }
-        Ok(v)
-    }
-    Ok(crate::aggregate::supervision::SupervisionRules {
-        levels: parsed(
-            "[supervision] levels",
-            r.levels.as_ref(),
-            d.levels,
-            UnitLevel::parse,
-            UnitLevel::VALUES,
-        )?,
-        bodies: parsed(
-            "[supervision] bodies",
-            r.bodies.as_ref(),
-            d.bodies,
-            SupervisingBody::parse,
-            SupervisingBody::VALUES,
-        )?,
-        talks_per_top_leader: r.talks_per_top_leader.unwrap_or(d.talks_per_top_leader),
-        attendance_per_unit: r.attendance_per_unit.unwrap_or(d.attendance_per_unit),
-        democratic_life_share: ratio(
-            "[supervision] democratic_life_share",
-            r.democratic_life_share,
-            d.democratic_life_share,
-        )?
-        .get(),
-        appointment_talk_days: at_least_one(
-            "[supervision] appointment_talk_days",
-            r.appointment_talk_days,
-            d.appointment_talk_days,
-        )?
-        .get(),
-        min_days_in_office: r.min_days_in_office.unwrap_or(d.min_days_in_office),
     })
 }
 

@@ -26,7 +26,7 @@ pub(crate) struct RawPipeline {
     pub sample: RawSample,
     pub rotation: Option<RawRotation>,
     pub link: Option<RawLink>,
-    pub supervision: Option<RawSupervision>,
+    pub supervision: Option<crate::aggregate::supervision::SupervisionSection>,
     pub chain: Option<RawChain>,
 }
 
@@ -35,19 +35,6 @@ pub(crate) struct RawPipeline {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawChain {
     pub window_days: Option<u32>,
-}
-
-/// `[supervision]`: the yearly minimums of supervision coverage.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawSupervision {
-    pub levels: Option<Vec<String>>,
-    pub bodies: Option<Vec<String>>,
-    pub talks_per_top_leader: Option<u32>,
-    pub attendance_per_unit: Option<u32>,
-    pub democratic_life_share: Option<f64>,
-    pub appointment_talk_days: Option<u32>,
-    pub min_days_in_office: Option<u32>,
 }
 
 /// `[link]`: repeat linking of petitions about the same matter.
@@ -70,16 +57,7 @@ pub(crate) struct RawRotation {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSample {
-    pub personal_matters: Option<RawPersonalMatters>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawPersonalMatters {
-    pub city_managed_rate: Option<f64>,
-    pub top_leader_rate: Option<f64>,
-    pub all_district_heads: Option<bool>,
-    pub exclude_previous_year: Option<bool>,
+    pub personal_matters: Option<crate::sample::PersonalMattersSection>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -67,6 +67,42 @@ pub struct Rules {
     pub exclude_previous_year: bool,
 }
 
+/// `[sample.personal_matters]`: the spot-check sample of clause 二十.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalMattersSection {
+    pub city_managed_rate: Option<f64>,
+    pub top_leader_rate: Option<f64>,
+    pub all_district_heads: Option<bool>,
+    pub exclude_previous_year: Option<bool>,
+}
+
+impl Rules {
+    /// `[sample.personal_matters]`: rates in 0..=1; the defaults for what is
+    /// not given.
+    pub fn configured(r: Option<&PersonalMattersSection>) -> Result<Self, String> {
+        use crate::model::setting::ratio;
+        let d = Self::default();
+        let Some(r) = r else { return Ok(d) };
+        Ok(Rules {
+            city_managed_rate: ratio(
+                "[sample.personal_matters] city_managed_rate",
+                r.city_managed_rate,
+                d.city_managed_rate,
+            )?
+            .get(),
+            top_leader_rate: ratio(
+                "[sample.personal_matters] top_leader_rate",
+                r.top_leader_rate,
+                d.top_leader_rate,
+            )?
+            .get(),
+            all_district_heads: r.all_district_heads.unwrap_or(d.all_district_heads),
+            exclude_previous_year: r.exclude_previous_year.unwrap_or(d.exclude_previous_year),
+        })
+    }
+}
+
 impl Default for Rules {
     fn default() -> Self {
         Rules {
