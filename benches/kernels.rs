@@ -73,6 +73,7 @@ fn main() {
         encoding: Encoding::Auto,
         sheet: None,
         columns: BTreeMap::new(),
+        totals_labels: yanpan::ingest::default_totals_labels(),
     };
     let key = Pseudonymiser::new(b"benchmark-key-0123456789abcdef").expect("key");
     let s = time(5, || {

@@ -49,6 +49,10 @@ pub fn ingest_only(
     let p = Pipeline::load(pipeline)?;
     let today = today_of(today, &p);
     let (rows_read, rows_quarantined, quarantine) = if write {
+        let _lock = crate::store::lock::RunLock::acquire(&p.store)?;
+        for line in crate::store::swap::repair(&p.store)? {
+            log::info!("notice: {line}");
+        }
         let inputs = ingest::state::current_inputs(&p.ingest)?;
         let stored =
             ingest::ingest_stage(&p.ingest, today, Store::new(&p.store), &inputs, Reread::All)?;
@@ -124,6 +128,7 @@ pub fn aggregate_only(
     let started = Instant::now();
     let pipeline = Pipeline::load(pipeline)?;
     let quarter = quarter_of(quarter, today_of(today, &pipeline));
+    let _lock = crate::store::lock::RunLock::acquire(&pipeline.store)?;
     let store = Store::new(&pipeline.store);
     let quarters = table_quarters(&pipeline, quarter);
     let tables =

@@ -21,6 +21,9 @@ pub fn code_of(e: &anyhow::Error) -> u8 {
         if let Some(crate::store::lock::LockError::Held { .. }) = cause.downcast_ref() {
             return exit::LOCKED;
         }
+        if let Some(crate::store::StoreError::Missing { .. }) = cause.downcast_ref() {
+            return exit::BAD_INPUT;
+        }
         if cause.is::<crate::config::ConfigError>()
             || cause.is::<crate::ingest::IngestError>()
             || cause.is::<crate::model::UsageError>()
@@ -42,7 +45,11 @@ pub fn execute(cli: Cli) -> Result<u8> {
             stages,
             dry_run,
             abort_after,
+            abort_in_swap,
         } => {
+            if let Some(point) = abort_in_swap {
+                point.arm();
+            }
             let stages = Stages::of(&stages).map_err(crate::model::UsageError)?;
             let s = run::run(&RunArgs {
                 pipeline,

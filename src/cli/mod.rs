@@ -26,6 +26,29 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `--abort-in-swap`: which swap, and after which of its renames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SwapAbort {
+    StoreOldMoved,
+    StoreNewMoved,
+    PublicationOldMoved,
+    PublicationNewMoved,
+}
+
+impl SwapAbort {
+    /// Arms the abort point.
+    pub fn arm(self) {
+        use crate::store::swap::{SwapKind, SwapPoint, abort_at};
+        let (kind, point) = match self {
+            SwapAbort::StoreOldMoved => (SwapKind::Store, SwapPoint::OldMoved),
+            SwapAbort::StoreNewMoved => (SwapKind::Store, SwapPoint::NewMoved),
+            SwapAbort::PublicationOldMoved => (SwapKind::Publication, SwapPoint::OldMoved),
+            SwapAbort::PublicationNewMoved => (SwapKind::Publication, SwapPoint::NewMoved),
+        };
+        abort_at(kind, point);
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the pipeline for one quarter: ingest, store, aggregate, detect,
@@ -55,6 +78,10 @@ pub enum Command {
         /// atomic publication.
         #[arg(long, value_enum, hide = true)]
         abort_after: Option<Stage>,
+        /// Abort the process at a point of a folder swap, as a crash
+        /// would: for testing that the next run repairs it.
+        #[arg(long, value_enum, hide = true)]
+        abort_in_swap: Option<SwapAbort>,
     },
     /// Ingest every source into the store and print each file's
     /// reconciliation (rows read = accepted + quarantined).

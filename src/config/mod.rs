@@ -251,6 +251,9 @@ fn validate(
             encoding,
             sheet: s.sheet,
             columns: s.columns,
+            totals_labels: s
+                .totals_labels
+                .unwrap_or_else(crate::ingest::default_totals_labels),
         });
     }
     let today = match raw.ingest.today {

@@ -87,6 +87,7 @@ pub(crate) struct RawSource {
     pub sheet: Option<String>,
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
+    pub totals_labels: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

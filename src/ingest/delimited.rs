@@ -36,6 +36,46 @@ fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
+/// The line (from 1) where a quoted field opens and is never closed, and
+/// the number of lines after it, as the CSV reader reads quotes: a quote
+/// opens a quoted field only at a field's start, and two quotes inside it
+/// stand for one.
+fn unclosed_quote(chunks: &[&str], delimiter: u8) -> Option<(u64, u64)> {
+    let (mut line, mut opened, mut last) = (1u64, 0u64, b'\n');
+    let (mut field_start, mut quoted, mut quote_seen) = (true, false, false);
+    for &b in chunks.iter().flat_map(|c| c.as_bytes()) {
+        last = b;
+        if quoted {
+            if quote_seen {
+                quote_seen = false;
+                if b == b'"' {
+                    continue;
+                }
+                quoted = false;
+            } else {
+                if b == b'"' {
+                    quote_seen = true;
+                } else if b == b'\n' {
+                    line += 1;
+                }
+                continue;
+            }
+        }
+        match b {
+            b'"' if field_start => {
+                quoted = true;
+                opened = line;
+            }
+            b'\n' => line += 1,
+            _ => {}
+        }
+        field_start = matches!(b, b'\n' | b'\r') || b == delimiter;
+    }
+    // A line break that ends the text starts no line.
+    let lines = line - opened - u64::from(last == b'\n');
+    (quoted && !quote_seen).then_some((opened, lines))
+}
+
 /// The records of a text given as chunks, each with where it truly starts.
 /// The CSV reader dates a record from the end of the one before: a CRLF's
 /// line feed (the reader ends a record at the carriage return) and blank
@@ -143,13 +183,20 @@ fn parse(
     parallel_bytes: usize,
 ) -> Result<(RawTable, Vec<Rejection>), ReadError> {
     let delimiter = sniff_delimiter(text.first());
+    let all: Vec<&str> = text.pieces().collect();
+    if let Some((line, lines)) = unclosed_quote(&all, delimiter) {
+        return Err(ReadError::UnclosedQuote {
+            file: path.display().to_string(),
+            line,
+            lines,
+        });
+    }
     if text.len() >= parallel_bytes
         && let Some(done) = parse_parallel(path, text, source, delimiter)
     {
         return Ok(done);
     }
     let mut builder = Builder::new(path, None, source);
-    let all: Vec<&str> = text.pieces().collect();
     feed(&mut builder, &all, delimiter, usize::MAX, 0).map_err(|message| ReadError::Csv {
         file: path.display().to_string(),
         message,
@@ -271,6 +318,22 @@ mod tests {
     use crate::model::Dataset;
 
     #[test]
+    fn an_unclosed_quote_is_found_where_it_opens() {
+        let at = |text: &str| unclosed_quote(&[text], b',');
+        assert_eq!(at("a,b\n1,\"x\n2,y\n3,z\n"), Some((2, 2)));
+        assert_eq!(at("a,b\n1,\"x\n2,y\n3,z"), Some((2, 2)));
+        // Closed quotes, doubled quotes, line breaks inside them, quotes
+        // inside unquoted fields: nothing open.
+        assert_eq!(at("a,b\n1,\"x \"\"q\"\" \n y\"\n2,ab\"c\n"), None);
+        assert_eq!(at("a,b\r\n1,\"x\"\r\n"), None);
+        // Split across the decoder's pieces.
+        assert_eq!(
+            unclosed_quote(&["a,b\n1,\"x", "y\n2,z\n"], b','),
+            Some((2, 1))
+        );
+    }
+
+    #[test]
     fn sniffs_delimiters() {
         assert_eq!(sniff_delimiter("a,b,c\n1,2,3"), b',');
         assert_eq!(sniff_delimiter("a\tb\tc\n"), b'\t');
@@ -287,6 +350,7 @@ mod tests {
             encoding,
             sheet: None,
             columns: Default::default(),
+            totals_labels: crate::ingest::default_totals_labels(),
         }
     }
 

@@ -29,7 +29,7 @@ pub use quarantine::{Quarantine, Reason, Rejection};
 pub use raw_table::RawTable;
 pub use settings::{
     Encoding, Format, IngestSettings, KeySource, MAX_QUARANTINE_SHARE, NOTICE_QUARANTINE_SHARE,
-    Source,
+    Source, TOTALS_LABELS, default_totals_labels,
 };
 pub use stage::{Reread, Stored, ingest_stage, log_report};
 
@@ -44,6 +44,9 @@ pub struct SourceReport {
     pub rows_read: u64,
     pub rows_accepted: u64,
     pub rows_quarantined: u64,
+    /// Totals rows (合计 …) skipped, not counted as rows read.
+    #[serde(default)]
+    pub totals_rows: u64,
     pub unused_columns: Vec<String>,
 }
 
@@ -93,9 +96,21 @@ pub enum IngestError {
     )]
     NoUnits,
     #[error(
-        "{quarantined} of {read} rows ({share:.1}%) were quarantined, above the limit of {max:.1}% ([ingest] max_quarantine_share). Most common reasons: {reasons}"
+        "no {dataset} to analyse: its sources ({files}) have a header and no rows, and the store has none from earlier runs; nothing was written. Export the records, or point the [[source]] at the export that holds them"
+    )]
+    NothingToAnalyse {
+        dataset: &'static str,
+        files: String,
+    },
+    #[error(
+        "the unit tree is broken at {count} units: {units}. Every parent_id must name a unit, and no unit may be its own ancestor; correct the units export. Nothing was written"
+    )]
+    UnitTree { count: usize, units: String },
+    #[error(
+        "{file}: {quarantined} of {read} rows ({share:.1}%) were quarantined, above the limit of {max:.1}% for one file ([ingest] max_quarantine_share); nothing was loaded. Most common reasons: {reasons}"
     )]
     TooManyRejected {
+        file: String,
         quarantined: u64,
         read: u64,
         share: f64,
@@ -193,6 +208,7 @@ pub fn load_bytes(
             rows_read: read_rows,
             rows_accepted: 0,
             rows_quarantined: 0,
+            totals_rows: table.totals_rows.len() as u64,
             unused_columns: mapping.unused,
         },
         frame: typed.frame,
@@ -299,6 +315,9 @@ pub fn ingest_changed(
             all.vstack_mut(&f)?;
         }
         let (valid, broken) = validate::validate(dataset, all, &units, today)?;
+        if dataset == Dataset::Units {
+            tree_intact(&broken)?;
+        }
         rejected.extend(broken);
         if dataset == Dataset::Units {
             units = valid
@@ -332,35 +351,69 @@ pub fn ingest_changed(
     Ok(ingested)
 }
 
-fn check_share(ing: &Ingested, max: f64) -> Result<(), IngestError> {
-    let (read, quarantined) = (ing.rows_read(), ing.rows_quarantined());
-    let share = if read == 0 {
-        0.0
-    } else {
-        quarantined as f64 / read as f64
-    };
-    if share <= max {
+/// Refuses a unit tree with a cycle or a parent that is not a unit: the
+/// records of those units (and of the units below them) would otherwise
+/// be left out of every roll-up.
+fn tree_intact(rejected: &[Rejection]) -> Result<(), IngestError> {
+    let broken: Vec<String> = rejected
+        .iter()
+        .filter(|r| matches!(r.reason, Reason::Cycle | Reason::UnknownParent))
+        .map(|r| {
+            format!(
+                "{} row {} (parent {}: {})",
+                r.file.display(),
+                r.row,
+                r.value,
+                r.reason.en()
+            )
+        })
+        .collect();
+    if broken.is_empty() {
         return Ok(());
     }
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &ing.quarantine.rows {
-        *counts
-            .entry(format!("{} ({})", r.reason.en(), r.column))
-            .or_default() += 1;
-    }
-    let mut top: Vec<(String, usize)> = counts.into_iter().collect();
-    top.sort_by_key(|t| std::cmp::Reverse(t.1));
-    let reasons = top
-        .iter()
-        .take(3)
-        .map(|(r, n)| format!("{r} x{n}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    Err(IngestError::TooManyRejected {
-        quarantined,
-        read,
-        share: share * 100.0,
-        max: max * 100.0,
-        reasons,
+    Err(IngestError::UnitTree {
+        count: broken.len(),
+        units: broken.into_iter().take(10).collect::<Vec<_>>().join("; "),
     })
+}
+
+/// Refuses the ingest when one file's quarantined share is above `max`,
+/// naming the file and its most common reasons. Each file is held to the
+/// limit on its own, so a dataset's share (a mean of its files') is too,
+/// and a small bad file is not hidden among large good ones.
+fn check_share(ing: &Ingested, max: f64) -> Result<(), IngestError> {
+    for source in &ing.sources {
+        let (read, quarantined) = (source.rows_read, source.rows_quarantined);
+        let share = if read == 0 {
+            0.0
+        } else {
+            quarantined as f64 / read as f64
+        };
+        if share <= max {
+            continue;
+        }
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for r in ing.quarantine.rows.iter().filter(|r| r.file == source.file) {
+            *counts
+                .entry(format!("{} ({})", r.reason.en(), r.column))
+                .or_default() += 1;
+        }
+        let mut top: Vec<(String, usize)> = counts.into_iter().collect();
+        top.sort_by_key(|t| std::cmp::Reverse(t.1));
+        let reasons = top
+            .iter()
+            .take(3)
+            .map(|(r, n)| format!("{r} x{n}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(IngestError::TooManyRejected {
+            file: source.file.display().to_string(),
+            quarantined,
+            read,
+            share: share * 100.0,
+            max: max * 100.0,
+            reasons,
+        });
+    }
+    Ok(())
 }

@@ -15,6 +15,8 @@ pub struct RawTable {
     columns: Vec<RawColumn>,
     /// Per row: the row number as Excel or a text editor shows it.
     pub row_numbers: Vec<u64>,
+    /// The rows skipped as totals (合计, 总计, 小计), by row number.
+    pub totals_rows: Vec<u64>,
 }
 
 /// One column's cells, in segments of rows.
@@ -66,6 +68,7 @@ impl RawTable {
             columns: vec![RawColumn::default(); headers.len()],
             headers,
             row_numbers: Vec::new(),
+            totals_rows: Vec::new(),
         }
     }
 
@@ -103,6 +106,7 @@ impl RawTable {
                 mine.segments.extend(theirs.segments);
             }
             self.row_numbers.extend(p.row_numbers);
+            self.totals_rows.extend(p.totals_rows);
         }
     }
 

@@ -46,6 +46,10 @@ pub enum ReadError {
         format: &'static str,
         message: String,
     },
+    #[error(
+        "{file}: line {line}: a quoted field opens here and is never closed, so the {lines} lines after it would be read as one cell. Close the quote (a quote inside a quoted field is written twice: \"\"), then run again"
+    )]
+    UnclosedQuote { file: String, line: u64, lines: u64 },
     #[error("{file}: the file has no header row")]
     Empty { file: String },
     #[error(
@@ -150,6 +154,14 @@ impl<'a> Builder<'a> {
             return;
         };
         if cells.clone().all(|c| c.trim().is_empty()) {
+            return;
+        }
+        // A totals row at the foot of an export: its first non-empty cell
+        // is a totals label (合计, 总计, 小计 or the source's own).
+        if let Some(first) = cells.clone().map(str::trim).find(|c| !c.is_empty())
+            && self.source.totals_labels.iter().any(|l| l == first)
+        {
+            table.totals_rows.push(n);
             return;
         }
         let width = table.width();

@@ -84,6 +84,14 @@ pub enum KeySource {
     Env(String),
 }
 
+/// The first cells that mark a totals row, by default.
+pub const TOTALS_LABELS: [&str; 3] = ["合计", "总计", "小计"];
+
+/// [`TOTALS_LABELS`] as a source's list.
+pub fn default_totals_labels() -> Vec<String> {
+    TOTALS_LABELS.iter().map(|l| l.to_string()).collect()
+}
+
 /// One `[[source]]`: files of one dataset.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -95,4 +103,7 @@ pub struct Source {
     pub sheet: Option<String>,
     /// Source header -> contract column name.
     pub columns: BTreeMap<String, String>,
+    /// A row whose first non-empty cell is one of these is a totals row:
+    /// skipped and counted apart (`totals_labels`, default 合计, 总计, 小计).
+    pub totals_labels: Vec<String>,
 }

@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::state::{self, IngestState, Input};
-use super::{IngestSettings, KnownSha, SourceReport, ingest_changed};
+use super::{IngestError, IngestSettings, KnownSha, SourceReport, ingest_changed};
+use crate::model::Dataset;
 use crate::store::{Store, StoreError, Upsert};
 
 /// The store after ingest, and what each input contributed.
@@ -105,6 +106,22 @@ pub fn ingest_stage(
         .map(|i| (i.file.clone(), i.sha256.clone()))
         .collect();
     let ingested = ingest_changed(settings, today, skip.as_ref(), &known, &mut log_report)?;
+    for d in [Dataset::Units, Dataset::Petitions] {
+        let empty = ingested.tables.get(&d).is_none_or(|t| t.height() == 0);
+        if empty && !store.has(d) && !ingested.sources.iter().all(|s| s.dataset != d.name()) {
+            let files: Vec<String> = ingested
+                .sources
+                .iter()
+                .filter(|s| s.dataset == d.name())
+                .map(|s| s.file.display().to_string())
+                .collect();
+            return Err(IngestError::NothingToAnalyse {
+                dataset: d.name(),
+                files: files.join(", "),
+            }
+            .into());
+        }
+    }
     let mut upserts = Vec::new();
     for (d, df) in &ingested.tables {
         let u = store.upsert(*d, df)?;

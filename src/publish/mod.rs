@@ -21,7 +21,7 @@ impl Staging {
     /// Creates `<output>/.<name>.staging-<pid>` (emptied if left by a crash).
     pub fn new(output: &Path, name: &str) -> io::Result<Self> {
         fs::create_dir_all(output)?;
-        let dir = output.join(format!(".{name}.staging-{}", std::process::id()));
+        let dir = crate::store::swap::staging_path(&output.join(name), std::process::id());
         if dir.exists() {
             fs::remove_dir_all(&dir)?;
         }
@@ -66,31 +66,15 @@ impl Staging {
         Ok(out)
     }
 
-    /// Moves the staging folder into place; the old publication is removed
-    /// only after the new one is there.
+    /// Moves the staging folder into place; the previous publication stays
+    /// whole until the new one is there.
     pub fn commit(self) -> io::Result<PathBuf> {
-        let old = self.target.with_file_name(format!(
-            ".{}.old-{}",
-            self.target
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        let had_old = self.target.exists();
-        if had_old {
-            fs::rename(&self.target, &old)?;
-        }
-        if let Err(e) = fs::rename(&self.dir, &self.target) {
-            if had_old {
-                fs::rename(&old, &self.target)?;
-            }
-            return Err(e);
-        }
-        if had_old {
-            fs::remove_dir_all(&old)?;
-        }
-        Ok(self.target.clone())
+        crate::store::swap::swap_in(
+            &self.dir,
+            &self.target,
+            crate::store::swap::SwapKind::Publication,
+        )?;
+        Ok(self.target)
     }
 }
 

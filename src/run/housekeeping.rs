@@ -34,27 +34,18 @@ pub(super) fn preflight(p: &Pipeline) -> Result<()> {
     }
 }
 
-/// Removes staging folders left in `output` by runs that are gone.
-pub(super) fn clean_stale(output: &Path) {
-    let Ok(entries) = std::fs::read_dir(output) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let pid = name
-            .rsplit_once('-')
-            .filter(|_| {
-                name.starts_with('.') && (name.contains(".staging-") || name.contains(".old-"))
-            })
-            .and_then(|(_, pid)| pid.parse::<u32>().ok());
-        if let Some(pid) = pid
-            && pid != std::process::id()
-            && !Path::new("/proc").join(pid.to_string()).exists()
+/// Repairs what runs that are gone left half done in the store and the
+/// output folder (a swap cut short is undone, staged copies removed), and
+/// says so.
+pub(super) fn repair(p: &Pipeline) -> Result<()> {
+    for dir in [&p.store, &p.output] {
+        for line in crate::store::swap::repair(dir)
+            .map_err(|e| anyhow::anyhow!("repairing {}: {e}", dir.display()))?
         {
-            let _ = std::fs::remove_dir_all(e.path());
-            log::info!("removed {} left by an interrupted run", e.path().display());
+            log::info!("notice: {line}");
         }
     }
+    Ok(())
 }
 
 /// Things worth knowing that do not change the exit code.

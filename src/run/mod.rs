@@ -126,7 +126,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
     if let Some(t) = &lock.took_over {
         log::info!("notice: {t}");
     }
-    housekeeping::clean_stale(&pipeline.output);
+    housekeeping::repair(&pipeline)?;
     let notices = housekeeping::notices(&pipeline);
     log::info!(
         "yanpan {} — {} — quarter {quarter}",

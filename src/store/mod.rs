@@ -8,6 +8,7 @@ mod digest;
 pub mod frame;
 pub mod lock;
 pub mod queries;
+pub mod swap;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -35,7 +36,9 @@ pub enum StoreError {
     },
     #[error("store {path}: {source}")]
     Polars { path: PathBuf, source: PolarsError },
-    #[error("store {path}: no {dataset} data; run ingest first")]
+    #[error(
+        "the store {path} holds no {dataset}: give the pipeline a [[source]] with dataset = \"{dataset}\" and run again (or run yanpan ingest, if it has one)"
+    )]
     Missing {
         path: PathBuf,
         dataset: &'static str,
@@ -212,6 +215,10 @@ impl Store {
             dataset: d.name(),
             ..Default::default()
         };
+        if new.height() == 0 && !self.has(d) {
+            // Nothing to keep, nothing to add: the store stays without it.
+            return Ok(report);
+        }
         if !(self.has(d) && d.quarter_date().is_some()) {
             report.inserted = new.height() as u64;
             report.total = report.inserted;
@@ -319,14 +326,11 @@ impl Store {
         replace: Option<&BTreeSet<String>>,
     ) -> Result<(), StoreError> {
         let dir = self.dir(d);
-        let pid = std::process::id();
-        let staging = self.root.join(format!(".{}.staging-{pid}", d.name()));
-        let old = self.root.join(format!(".{}.old-{pid}", d.name()));
-        for leftover in [&staging, &old] {
-            if leftover.exists() {
-                fs::remove_dir_all(leftover).map_err(io(leftover))?;
-            }
+        let staging = swap::staging_path(&dir, std::process::id());
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(io(&staging))?;
         }
+        fs::create_dir_all(&staging).map_err(io(&staging))?;
         if let Some(replace) = replace {
             for part in self.part_files(d)? {
                 let Some(q) = partition_quarter(&part) else {
@@ -371,20 +375,7 @@ impl Store {
         } else {
             write_parquet(&staging.join(PART), df)?;
         }
-        let had_old = dir.exists();
-        if had_old {
-            fs::rename(&dir, &old).map_err(io(&dir))?;
-        }
-        if let Err(source) = fs::rename(&staging, &dir) {
-            if had_old {
-                fs::rename(&old, &dir).map_err(io(&old))?;
-            }
-            return Err(StoreError::Io { path: dir, source });
-        }
-        if had_old {
-            fs::remove_dir_all(&old).map_err(io(&old))?;
-        }
-        Ok(())
+        swap::swap_in(&staging, &dir, swap::SwapKind::Store).map_err(io(&dir))
     }
 }
 

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use yanpan::ingest::{self, Pseudonymiser};
-use yanpan::ingest::{Encoding, Format, Source};
+use yanpan::ingest::{Encoding, Format, Source, default_totals_labels};
 use yanpan::model::Dataset;
 
 const SPECIAL: &[&[u8]] = &[
@@ -122,6 +122,7 @@ fn source(dataset: Dataset) -> Source {
         encoding: Encoding::Auto,
         sheet: None,
         columns: Default::default(),
+        totals_labels: default_totals_labels(),
     }
 }
 

@@ -153,12 +153,9 @@ macro_rules! rule_tests {
 }
 
 rule_tests! {
-    rule_parent_unit_must_exist: "units", "units.csv", row 6, "unknown_parent";
-    rule_unit_tree_has_no_cycles: "units", "units.csv", row 7, "cycle";
-    rule_unit_tree_cycle_second_member: "units", "units.csv", row 8, "cycle";
-    rule_unit_ids_are_unique: "units", "units.csv", row 9, "duplicate_id";
-    rule_level_is_a_known_value: "units", "units.csv", row 10, "unknown_value";
-    rule_headcount_is_positive: "units", "units.csv", row 11, "out_of_range";
+    rule_unit_ids_are_unique: "units", "units.csv", row 6, "duplicate_id";
+    rule_level_is_a_known_value: "units", "units.csv", row 7, "unknown_value";
+    rule_headcount_is_positive: "units", "units.csv", row 8, "out_of_range";
     rule_leaders_point_to_units: "leaders", "leaders.csv", row 4, "unknown_unit";
     rule_tenure_ends_after_it_starts: "leaders", "leaders.csv", row 5, "date_order";
     rule_dates_must_be_dates: "petitions", "petitions_utf8.csv", row 8, "bad_date";
@@ -462,6 +459,7 @@ fn a_corrupt_file_is_an_error_naming_it_not_a_crash() {
         encoding: ingest::Encoding::Auto,
         sheet: None,
         columns: Default::default(),
+        totals_labels: ingest::default_totals_labels(),
     };
     for (name, bytes) in [
         ("cut.parquet", good[..good.len() / 2].to_vec()),
@@ -476,5 +474,23 @@ fn a_corrupt_file_is_an_error_naming_it_not_a_crash() {
             .expect_err(name)
             .to_string();
         assert!(err.contains(name), "{err}");
+    }
+}
+
+#[test]
+fn a_broken_unit_tree_stops_ingest_and_names_the_units() {
+    let dir = crate::TempDir::new();
+    let mut p = pipeline(&dir, &[]);
+    p.ingest.sources[0].pattern = fixture("units_broken_tree.csv").display().to_string();
+    let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 15).expect("date");
+    let e = ingest::ingest(&p.ingest, today, &mut |_| {}).expect_err("a broken tree");
+    let msg = e.to_string();
+    for want in [
+        "unit tree is broken at 3 units",
+        "row 4 (parent NOPE: parent_id not found in units)",
+        "row 5 (parent Y2: parent links form a cycle)",
+        "row 6 (parent Y1: parent links form a cycle)",
+    ] {
+        assert!(msg.contains(want), "{want} not in {msg}");
     }
 }

@@ -8,6 +8,7 @@ mod fuzz;
 mod ingest_rules;
 mod ingest_sample;
 mod oversight;
+mod reliability;
 mod reports;
 mod rollup;
 mod sample;

@@ -364,3 +364,76 @@ fn ingest_and_run_keep_one_record_so_a_reverted_export_is_read_again() {
         .get(0);
     assert_eq!(summary, Some("反映市农业农村局有关负责人违规兼职取酬。"));
 }
+
+/// Every folder a swap left beside `dir`'s contents (`.X.staging-…`, `.X.old-…`).
+fn swap_leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.contains(".staging-") || n.contains(".old-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_run_killed_inside_a_swap_is_repaired_by_the_next_run() {
+    let dir = crate::TempDir::new();
+    let pipeline = crate::copied_sample_pipeline(dir.path());
+    assert!(run(&pipeline, &[]).status.success());
+    let points = [
+        "store-old-moved",
+        "store-new-moved",
+        "publication-old-moved",
+        "publication-new-moved",
+    ];
+    for (i, point) in points.iter().enumerate() {
+        // A new petition, so the store's petitions are swapped too.
+        crate::append_row(
+            dir.path(),
+            "petitions_2024.csv",
+            &format!(
+                "XF2024NEW000000{i},2024-11-12,来电,检举控告,D02,,其他,土地规划,廉洁纪律,是,否,,反映某街道违规审批宅基地。,否,,"
+            ),
+        );
+        let killed = run(&pipeline, &["--abort-in-swap", point]);
+        assert!(!killed.status.success(), "{point}: the run was aborted");
+        assert!(stderr(&killed).contains("aborting in a swap"), "{point}");
+        let next = run(&pipeline, &[]);
+        assert!(next.status.success(), "{point}: {}", stderr(&next));
+        if point.ends_with("old-moved") {
+            assert!(
+                stderr(&next).contains("restored"),
+                "{point}: the moved-aside copy is put back: {}",
+                stderr(&next)
+            );
+        }
+        for folder in ["store", "reports"] {
+            assert_eq!(
+                swap_leftovers(&dir.path().join(folder)),
+                Vec::<String>::new(),
+                "{point}: {folder}"
+            );
+        }
+    }
+    // The store and the publication are those of one clean run on the same files.
+    let fresh = crate::TempDir::new();
+    let clean = crate::copied_sample_pipeline(fresh.path());
+    for i in 0..points.len() {
+        crate::append_row(
+            fresh.path(),
+            "petitions_2024.csv",
+            &format!(
+                "XF2024NEW000000{i},2024-11-12,来电,检举控告,D02,,其他,土地规划,廉洁纪律,是,否,,反映某街道违规审批宅基地。,否,,"
+            ),
+        );
+    }
+    assert!(run(&clean, &[]).status.success());
+    assert_eq!(
+        publication(&dir.path().join("reports/2024Q4")),
+        publication(&fresh.path().join("reports/2024Q4")),
+        "the repaired runs publish what a clean run does"
+    );
+}

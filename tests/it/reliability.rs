@@ -1,0 +1,133 @@
+//! No row lost without a word: inputs that used to lose rows silently now
+//! stop ingest with a message naming the file and the line, or are counted
+//! apart; nothing is written when ingest stops.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::yanpan;
+
+const HEADER: &str = "信访件编号,受理日期,来源渠道,信访类别,被反映单位,被反映人职务类别,是否署名,是否重复件,是否转为问题线索,反映内容摘要";
+
+/// A pipeline over two units and `p*.csv` in `dir`.
+fn setup(dir: &Path, max_share: f64) -> std::path::PathBuf {
+    std::fs::write(
+        dir.join("units.csv"),
+        "单位编码,单位名称,上级单位编码,层级,干部职工人数\nC0,测试市,,市级,500\nD1,东区,C0,区,2000\n",
+    )
+    .expect("units");
+    let text = format!(
+        "[site]\nname = \"测试\"\n[store]\npath = \"store\"\n[ingest]\nmax_quarantine_share = {max_share}\ntoday = \"2025-01-15\"\n[[source]]\ndataset = \"units\"\npath = \"units.csv\"\n[[source]]\ndataset = \"petitions\"\npath = \"p*.csv\"\n"
+    );
+    let p = dir.join("p.toml");
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+/// `n` good petitions, ids from `first`.
+fn rows(first: usize, n: usize) -> Vec<String> {
+    (first..first + n)
+        .map(|i| format!("XF{i:08},2024-11-12,来电,检举控告,D1,其他,否,否,否,反映第{i}件事。"))
+        .collect()
+}
+
+fn write(dir: &Path, file: &str, lines: &[String]) {
+    std::fs::write(dir.join(file), format!("{HEADER}\n{}\n", lines.join("\n"))).expect("write");
+}
+
+fn ingest(pipeline: &Path) -> Output {
+    yanpan(&["ingest", pipeline.to_str().expect("utf-8")])
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn an_unclosed_quote_stops_ingest_at_its_line_and_writes_nothing() {
+    let dir = crate::TempDir::new();
+    let p = setup(dir.path(), 0.05);
+    let mut lines = rows(1, 200);
+    lines[5] = lines[5].replace("反映第6件", "\"反映第6件");
+    write(dir.path(), "p.csv", &lines);
+    let out = ingest(&p);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("p.csv: line 7: a quoted field opens here and is never closed, so the 194 lines after it"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("store/units").exists(), "nothing written");
+}
+
+#[test]
+fn the_quarantine_limit_holds_for_each_file() {
+    let dir = crate::TempDir::new();
+    let p = setup(dir.path(), 0.05);
+    // A large good file and a small one with half its rows bad: 1% of all
+    // rows, 50% of the small file's.
+    write(dir.path(), "p1.csv", &rows(1, 1000));
+    let mut bad = rows(5000, 20);
+    for r in bad.iter_mut().take(10) {
+        *r = r.replace("2024-11-12", "2024-13-45");
+    }
+    write(dir.path(), "p2.csv", &bad);
+    let out = ingest(&p);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "p2.csv: 10 of 20 rows (50.0%) were quarantined, above the limit of 5.0% for one file"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("store/units").exists(), "nothing written");
+}
+
+#[test]
+fn a_header_only_export_is_an_empty_input() {
+    let dir = crate::TempDir::new();
+    let p = setup(dir.path(), 0.05);
+    // On a fresh store it gives nothing to analyse: a message, nothing written.
+    write(dir.path(), "p1.csv", &[]);
+    let out = ingest(&p);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no petitions to analyse: its sources (")
+            && stderr(&out).contains("p1.csv) have a header and no rows"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("store/units").exists(), "nothing written");
+    // Beside another export it adds nothing and loses nothing.
+    write(dir.path(), "p2.csv", &rows(1, 3));
+    let out = ingest(&p);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("read 5 rows"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_totals_row_at_the_foot_is_counted_apart() {
+    let dir = crate::TempDir::new();
+    let p = setup(dir.path(), 0.0);
+    let mut lines = rows(1, 5);
+    lines.push("合计,5件,,,,,,,,".into());
+    write(dir.path(), "p.csv", &lines);
+    let out = ingest(&p);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let state: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("store/ingest_state.json")).expect("state"),
+    )
+    .expect("json");
+    let source = state["sources"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["dataset"] == "petitions"))
+        .expect("petitions");
+    assert_eq!(source["rows_read"], 5);
+    assert_eq!(source["rows_accepted"], 5);
+    assert_eq!(source["totals_rows"], 1);
+}
