@@ -285,6 +285,12 @@ fn validate(
             sources,
             max_quarantine_share,
             notice_quarantine_share,
+            earliest_date: match raw.ingest.earliest_date.as_deref() {
+                None => crate::ingest::EARLIEST_DATE,
+                Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                    format!("[ingest] earliest_date = \"{d}\": write a date like 1990-01-01")
+                })?,
+            },
         },
         today,
         top_leader_clue_deadline_days: at_least_one(

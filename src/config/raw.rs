@@ -95,6 +95,7 @@ pub(crate) struct RawSource {
 pub(crate) struct RawIngest {
     pub max_quarantine_share: Option<f64>,
     pub notice_quarantine_share: Option<f64>,
+    pub earliest_date: Option<String>,
     pub today: Option<String>,
 }
 

@@ -28,8 +28,8 @@ pub use pseudonym::Pseudonymiser;
 pub use quarantine::{Quarantine, Reason, Rejection};
 pub use raw_table::RawTable;
 pub use settings::{
-    Encoding, Format, IngestSettings, KeySource, MAX_QUARANTINE_SHARE, NOTICE_QUARANTINE_SHARE,
-    Source, TOTALS_LABELS, default_totals_labels,
+    EARLIEST_DATE, Encoding, Format, IngestSettings, KeySource, MAX_QUARANTINE_SHARE,
+    NOTICE_QUARANTINE_SHARE, Source, TOTALS_LABELS, default_totals_labels,
 };
 pub use stage::{Reread, Stored, ingest_stage, log_report};
 
@@ -47,6 +47,9 @@ pub struct SourceReport {
     /// Totals rows (合计 …) skipped, not counted as rows read.
     #[serde(default)]
     pub totals_rows: u64,
+    /// Control characters (other than tab and line feed) removed from cells.
+    #[serde(default)]
+    pub control_chars_removed: u64,
     pub unused_columns: Vec<String>,
 }
 
@@ -209,6 +212,7 @@ pub fn load_bytes(
             rows_accepted: 0,
             rows_quarantined: 0,
             totals_rows: table.totals_rows.len() as u64,
+            control_chars_removed: table.control_chars,
             unused_columns: mapping.unused,
         },
         frame: typed.frame,
@@ -314,7 +318,11 @@ pub fn ingest_changed(
         for f in frames {
             all.vstack_mut(&f)?;
         }
-        let (valid, broken) = validate::validate(dataset, all, &units, today)?;
+        let dates = validate::DateBounds {
+            earliest: settings.earliest_date,
+            today,
+        };
+        let (valid, broken) = validate::validate(dataset, all, &units, dates)?;
         if dataset == Dataset::Units {
             tree_intact(&broken)?;
         }

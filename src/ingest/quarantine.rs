@@ -11,6 +11,14 @@ pub enum Reason {
     Missing,
     BadDate,
     FutureDate,
+    /// Before `[ingest] earliest_date`.
+    TooEarly {
+        earliest: String,
+    },
+    /// Longer than a spreadsheet cell holds.
+    TooLong {
+        chars: usize,
+    },
     BadBool,
     BadNumber,
     OutOfRange {
@@ -45,6 +53,8 @@ impl Reason {
             Reason::Missing => "missing",
             Reason::BadDate => "bad_date",
             Reason::FutureDate => "future_date",
+            Reason::TooEarly { .. } => "too_early",
+            Reason::TooLong { .. } => "too_long",
             Reason::BadBool => "bad_bool",
             Reason::BadNumber => "bad_number",
             Reason::OutOfRange { .. } => "out_of_range",
@@ -65,8 +75,11 @@ impl Reason {
             Reason::Missing => "必填项为空".into(),
             Reason::BadDate => "无法识别的日期".into(),
             Reason::FutureDate => "日期晚于今天".into(),
+            Reason::TooEarly { earliest } => format!("日期早于{earliest}，不合常理"),
+            Reason::TooLong { chars } => format!("单元格有{chars}个字符，超过32767个字符的上限"),
             Reason::BadBool => "应为“是”或“否”".into(),
             Reason::BadNumber => "无法识别的数字".into(),
+            Reason::OutOfRange { min, max: i64::MAX } => format!("数值应不小于{min}"),
             Reason::OutOfRange { min, max } => format!("数值应在{min}至{max}之间"),
             Reason::UnknownValue { allowed } => format!("不在可选值内（可选：{allowed}）"),
             Reason::DuplicateId { first } => format!("编号重复（首次出现在{first}）"),
@@ -87,8 +100,15 @@ impl Reason {
             Reason::Missing => "required value is empty".into(),
             Reason::BadDate => "not a recognised date".into(),
             Reason::FutureDate => "date is in the future".into(),
+            Reason::TooEarly { earliest } => {
+                format!("date is before {earliest} ([ingest] earliest_date)")
+            }
+            Reason::TooLong { chars } => {
+                format!("cell of {chars} characters, over the 32,767 a spreadsheet cell holds")
+            }
             Reason::BadBool => "expected yes/no (是/否)".into(),
             Reason::BadNumber => "not a number".into(),
+            Reason::OutOfRange { min, max: i64::MAX } => format!("must be at least {min}"),
             Reason::OutOfRange { min, max } => format!("must be between {min} and {max}"),
             Reason::UnknownValue { allowed } => {
                 format!("not an allowed value (allowed: {allowed})")

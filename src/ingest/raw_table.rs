@@ -17,6 +17,8 @@ pub struct RawTable {
     pub row_numbers: Vec<u64>,
     /// The rows skipped as totals (合计, 总计, 小计), by row number.
     pub totals_rows: Vec<u64>,
+    /// Control characters removed from cells.
+    pub control_chars: u64,
 }
 
 /// One column's cells, in segments of rows.
@@ -69,6 +71,7 @@ impl RawTable {
             headers,
             row_numbers: Vec::new(),
             totals_rows: Vec::new(),
+            control_chars: 0,
         }
     }
 
@@ -107,6 +110,7 @@ impl RawTable {
             }
             self.row_numbers.extend(p.row_numbers);
             self.totals_rows.extend(p.totals_rows);
+            self.control_chars += p.control_chars;
         }
     }
 

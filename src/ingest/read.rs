@@ -150,6 +150,23 @@ impl<'a> Builder<'a> {
     }
 
     fn append<'c>(&mut self, n: u64, cells: impl Iterator<Item = &'c str> + Clone) {
+        // Control characters are removed (and counted); the rest is as read.
+        if cells.clone().any(|c| c.chars().any(is_control)) {
+            let clean: Vec<String> = cells
+                .map(|c| {
+                    let kept: String = c.chars().filter(|&ch| !is_control(ch)).collect();
+                    if let Some(t) = self.table.as_mut() {
+                        t.control_chars += (c.chars().count() - kept.chars().count()) as u64;
+                    }
+                    kept
+                })
+                .collect();
+            return self.append_clean(n, clean.iter().map(String::as_str));
+        }
+        self.append_clean(n, cells);
+    }
+
+    fn append_clean<'c>(&mut self, n: u64, cells: impl Iterator<Item = &'c str> + Clone) {
         let Some(table) = self.table.as_mut() else {
             return;
         };
@@ -176,6 +193,24 @@ impl<'a> Builder<'a> {
                 reason: Reason::FieldCount {
                     expected: width,
                     found: cells.count(),
+                },
+            });
+            return;
+        }
+        if let Some((k, cell)) = cells
+            .clone()
+            .enumerate()
+            .find(|(_, c)| c.len() > MAX_CELL_CHARS && c.chars().count() > MAX_CELL_CHARS)
+        {
+            self.rejected.push(Rejection {
+                dataset: self.source.dataset.name(),
+                file: self.path.to_path_buf(),
+                sheet: self.sheet.clone(),
+                row: n,
+                column: table.headers.get(k).cloned().unwrap_or_default(),
+                value: cell.chars().take(40).collect::<String>() + "…",
+                reason: Reason::TooLong {
+                    chars: cell.chars().count(),
                 },
             });
             return;
@@ -211,6 +246,15 @@ impl<'a> Builder<'a> {
         let table = self.table.ok_or(ReadError::Empty { file })?;
         Ok((table, self.rejected))
     }
+}
+
+/// The most characters a cell may hold (a spreadsheet cell's limit).
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// A control character that is not a tab or a line break (C0 but tab and
+/// line feed, DEL, C1): invisible in a report and a hazard on a terminal.
+fn is_control(ch: char) -> bool {
+    ch.is_control() && ch != '\t' && ch != '\n'
 }
 
 /// A cell as text; Excel dates become `YYYY-MM-DD` (or with a time).

@@ -23,7 +23,16 @@ pub struct IngestSettings {
     pub max_quarantine_share: Ratio,
     /// Above this share of quarantined rows a run ends with warnings (exit 1).
     pub notice_quarantine_share: Ratio,
+    /// Dates before this are quarantined as implausible (`[ingest]
+    /// earliest_date`, default 1990-01-01).
+    pub earliest_date: chrono::NaiveDate,
 }
+
+/// The earliest plausible date of a record, by default.
+pub const EARLIEST_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(1990, 1, 1) {
+    Some(d) => d,
+    None => chrono::NaiveDate::MIN,
+};
 
 impl IngestSettings {
     /// The quarantine limits of `[ingest]`, or their defaults, each a share.

@@ -51,12 +51,22 @@ impl Stored {
 pub fn log_report(r: &SourceReport) {
     log::info!(
         target: "ingest",
-        "{:<9} {}: read {}, accepted {}, quarantined {}{}",
+        "{:<9} {}: read {}, accepted {}, quarantined {}{}{}{}",
         r.dataset,
         r.file.display(),
         r.rows_read,
         r.rows_accepted,
         r.rows_quarantined,
+        if r.totals_rows > 0 {
+            format!("; {} totals rows skipped", r.totals_rows)
+        } else {
+            String::new()
+        },
+        if r.control_chars_removed > 0 {
+            format!("; {} control characters removed", r.control_chars_removed)
+        } else {
+            String::new()
+        },
         r.encoding
             .as_ref()
             .map(|e| format!(" ({e})"))

@@ -143,23 +143,39 @@ fn unknown_refs(
         .collect())
 }
 
-fn not_future(
+/// The dates a record may carry: none before `earliest` (a typo's year,
+/// an export's 1900-01-01 for "unknown"), none after `today`.
+#[derive(Debug, Clone, Copy)]
+pub struct DateBounds {
+    pub earliest: NaiveDate,
+    pub today: NaiveDate,
+}
+
+fn plausible(
     r: &Rows<'_>,
     columns: &[&'static str],
-    today: NaiveDate,
+    bounds: DateBounds,
 ) -> PolarsResult<Vec<Broken>> {
-    let t = today.to_epoch_days();
+    let (first, last) = (
+        bounds.earliest.to_epoch_days(),
+        bounds.today.to_epoch_days(),
+    );
     let mut out = Vec::new();
     for &c in columns {
         for (i, d) in r.dates(c)?.into_iter().enumerate() {
-            if let Some(d) = d.filter(|d| *d > t) {
-                out.push(Broken {
-                    row: i,
-                    column: c,
-                    value: date_text(d),
-                    reason: Reason::FutureDate,
-                });
-            }
+            let reason = match d {
+                Some(d) if d > last => Reason::FutureDate,
+                Some(d) if d < first => Reason::TooEarly {
+                    earliest: bounds.earliest.to_string(),
+                },
+                _ => continue,
+            };
+            out.push(Broken {
+                row: i,
+                column: c,
+                value: d.map(date_text).unwrap_or_default(),
+                reason,
+            });
         }
     }
     Ok(out)
@@ -244,7 +260,7 @@ fn rules(
     dataset: Dataset,
     r: &Rows<'_>,
     units: &HashSet<String>,
-    today: NaiveDate,
+    dates: DateBounds,
 ) -> PolarsResult<Vec<Broken>> {
     let keys: &[&'static str] = match dataset {
         Dataset::Units => return unit_rules(r),
@@ -254,7 +270,7 @@ fn rules(
     // The id check hashes every id: on a large file it runs beside the rest.
     let (ids, rest) = rayon::join(
         || duplicates(r, keys),
-        || row_rules(dataset, r, units, today),
+        || row_rules(dataset, r, units, dates),
     );
     let mut out = ids?;
     out.extend(rest?);
@@ -266,7 +282,7 @@ fn row_rules(
     dataset: Dataset,
     r: &Rows<'_>,
     units: &HashSet<String>,
-    today: NaiveDate,
+    dates: DateBounds,
 ) -> PolarsResult<Vec<Broken>> {
     if dataset == Dataset::Units {
         // The unit tree has its own rules (`unit_rules`).
@@ -279,11 +295,11 @@ fn row_rules(
             out.extend(order(dataset, r, "end_on", "start_on")?);
         }
         Dataset::Petitions => {
-            out.extend(not_future(r, &["received_on", "disposed_on"], today)?);
+            out.extend(plausible(r, &["received_on", "disposed_on"], dates)?);
             out.extend(order(dataset, r, "disposed_on", "received_on")?);
         }
         Dataset::Findings => {
-            out.extend(not_future(r, &["reported_on", "rectified_on"], today)?);
+            out.extend(plausible(r, &["reported_on", "rectified_on"], dates)?);
             let status = r.strs("status")?;
             let rectified = r.dates("rectified_on")?;
             for (i, (s, d)) in status.iter().zip(&rectified).enumerate() {
@@ -298,11 +314,11 @@ fn row_rules(
             }
         }
         Dataset::Cases => {
-            out.extend(not_future(r, &["filed_on", "closed_on"], today)?);
+            out.extend(plausible(r, &["filed_on", "closed_on"], dates)?);
             out.extend(order(dataset, r, "closed_on", "filed_on")?);
         }
         Dataset::Supervision => {
-            out.extend(not_future(r, &["held_on"], today)?);
+            out.extend(plausible(r, &["held_on"], dates)?);
             // A talk is with someone: without the person it counts for no one.
             let kinds = r.strs("kind")?;
             let people = r.strs("person_id")?;
@@ -331,10 +347,10 @@ pub fn validate(
     dataset: Dataset,
     df: DataFrame,
     units: &HashSet<String>,
-    today: NaiveDate,
+    dates: DateBounds,
 ) -> PolarsResult<(DataFrame, Vec<Rejection>)> {
     let r = Rows { df: &df };
-    let broken = rules(dataset, &r, units, today)?;
+    let broken = rules(dataset, &r, units, dates)?;
     if broken.is_empty() {
         return Ok((df, Vec::new()));
     }

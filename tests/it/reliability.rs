@@ -131,3 +131,54 @@ fn a_totals_row_at_the_foot_is_counted_apart() {
     assert_eq!(source["rows_accepted"], 5);
     assert_eq!(source["totals_rows"], 1);
 }
+
+/// The quarantine the last ingest kept, as CSV text.
+fn quarantine(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("store/quarantine.csv")).unwrap_or_default()
+}
+
+#[test]
+fn implausible_values_are_quarantined_and_control_characters_removed() {
+    let dir = crate::TempDir::new();
+    let p = setup(dir.path(), 1.0);
+    let mut lines = rows(1, 6);
+    lines[0] = lines[0].replace("2024-11-12", "1900-01-01");
+    lines[1] = lines[1].replace("反映第2件事。", &"长".repeat(40_000));
+    lines[2] = lines[2].replace("反映第3件事。", "反映\u{0}第3件\u{1b}[31m事\u{7}。");
+    write(dir.path(), "p.csv", &lines);
+    let out = ingest(&p);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let q = quarantine(dir.path());
+    assert!(q.contains("too_early") && q.contains("1900-01-01"), "{q}");
+    assert!(q.contains("too_long") && q.contains("40000"), "{q}");
+    assert!(
+        stderr(&out).contains("accepted 4, quarantined 2; 3 control characters removed"),
+        "{}",
+        stderr(&out)
+    );
+    // The cleaned summary is what the store holds; no control character
+    // reaches the screen.
+    let stored = yanpan::store::Store::new(dir.path().join("store"))
+        .scan(yanpan::model::Dataset::Petitions)
+        .expect("scan")
+        .collect()
+        .expect("petitions");
+    let summaries: Vec<String> = stored
+        .column("summary")
+        .expect("summary")
+        .str()
+        .expect("text")
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        summaries.contains(&"反映第3件[31m事。".to_string()),
+        "{summaries:?}"
+    );
+    let screen = format!("{}{}", stderr(&out), String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !screen.chars().any(|c| c.is_control() && c != '\n'),
+        "{screen:?}"
+    );
+}
