@@ -74,6 +74,10 @@ fn main() {
         sheet: None,
         columns: BTreeMap::new(),
         totals_labels: yanpan::ingest::default_totals_labels(),
+        delimiter: None,
+        header_row: None,
+        skip_footer: 0,
+        values: Default::default(),
     };
     let key = Pseudonymiser::new(b"benchmark-key-0123456789abcdef").expect("key");
     let s = time(5, || {

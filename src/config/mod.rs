@@ -244,6 +244,26 @@ fn validate(
                 ));
             }
         }
+        for column in s.values.keys() {
+            if dataset.column(column).is_none() {
+                return Err(format!(
+                    "[[source]] #{n}: [source.values.{column}]: {dataset} has no column {column}"
+                ));
+            }
+        }
+        let delimiter = match s.delimiter.as_deref() {
+            None => None,
+            Some("tab" | "\t") => Some(b'\t'),
+            Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
+            Some(d) => {
+                return Err(format!(
+                    "[[source]] #{n}: delimiter = \"{d}\": give one character, such as \",\", \";\", \"|\" or \"tab\""
+                ));
+            }
+        };
+        if s.header_row == Some(0) {
+            return Err(format!("[[source]] #{n}: header_row counts from 1"));
+        }
         sources.push(Source {
             dataset,
             pattern: resolve(base, &s.path).to_string_lossy().into_owned(),
@@ -254,6 +274,10 @@ fn validate(
             totals_labels: s
                 .totals_labels
                 .unwrap_or_else(crate::ingest::default_totals_labels),
+            delimiter,
+            header_row: s.header_row,
+            skip_footer: s.skip_footer.unwrap_or(0),
+            values: s.values,
         });
     }
     let today = match raw.ingest.today {

@@ -88,6 +88,11 @@ pub(crate) struct RawSource {
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
     pub totals_labels: Option<Vec<String>>,
+    pub delimiter: Option<String>,
+    pub header_row: Option<u64>,
+    pub skip_footer: Option<usize>,
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -27,12 +27,28 @@ use super::read::{Builder, ReadError, ReadOutcome};
 /// Texts shorter than this are parsed in one pass.
 const PARALLEL_BYTES: usize = 8 << 20;
 
-/// The delimiter used most in the first line: comma, tab or semicolon.
+/// Lines the delimiter is sniffed from (a title row may stand above the
+/// header).
+const SNIFF_LINES: usize = 10;
+
+/// The delimiter that splits one of the first lines most: comma, tab or
+/// semicolon (comma on a tie).
 fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(SNIFF_LINES)
+        .collect();
     [b',', b'\t', b';']
         .into_iter()
-        .max_by_key(|d| (first.matches(char::from(*d)).count(), *d == b','))
+        .max_by_key(|d| {
+            let most = lines
+                .iter()
+                .map(|l| l.matches(char::from(*d)).count())
+                .max()
+                .unwrap_or(0);
+            (most, *d == b',')
+        })
         .unwrap_or(b',')
 }
 
@@ -182,7 +198,9 @@ fn parse(
     source: &Source,
     parallel_bytes: usize,
 ) -> Result<(RawTable, Vec<Rejection>), ReadError> {
-    let delimiter = sniff_delimiter(text.first());
+    let delimiter = source
+        .delimiter
+        .unwrap_or_else(|| sniff_delimiter(text.first()));
     let all: Vec<&str> = text.pieces().collect();
     if let Some((line, lines)) = unclosed_quote(&all, delimiter) {
         return Err(ReadError::UnclosedQuote {
@@ -191,7 +209,9 @@ fn parse(
             lines,
         });
     }
+    // Rows held back as a footer are the file's last: one pass.
     if text.len() >= parallel_bytes
+        && source.skip_footer == 0
         && let Some(done) = parse_parallel(path, text, source, delimiter)
     {
         return Ok(done);
@@ -339,6 +359,11 @@ mod tests {
         assert_eq!(sniff_delimiter("a\tb\tc\n"), b'\t');
         assert_eq!(sniff_delimiter("a;b;c\n"), b';');
         assert_eq!(sniff_delimiter("single\n"), b',');
+        // A title row above the header.
+        assert_eq!(
+            sniff_delimiter("2024年巡察发现问题台账\na;b;c\n1;2;3\n"),
+            b';'
+        );
     }
 
     /// A units source with the encoding declared.
@@ -351,6 +376,10 @@ mod tests {
             sheet: None,
             columns: Default::default(),
             totals_labels: crate::ingest::default_totals_labels(),
+            delimiter: None,
+            header_row: None,
+            skip_footer: 0,
+            values: Default::default(),
         }
     }
 

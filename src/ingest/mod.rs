@@ -50,6 +50,9 @@ pub struct SourceReport {
     /// Control characters (other than tab and line feed) removed from cells.
     #[serde(default)]
     pub control_chars_removed: u64,
+    /// Rows at the foot skipped (`skip_footer`), not counted as rows read.
+    #[serde(default)]
+    pub footer_rows: u64,
     pub unused_columns: Vec<String>,
 }
 
@@ -197,7 +200,7 @@ pub fn load_bytes(
             file: path.display().to_string(),
         });
     }
-    let typed = typed::typed(source.dataset, &table, &mapping, key)?;
+    let typed = typed::typed(source.dataset, &table, &mapping, key, &source.values)?;
     let mut rejected = outcome.rejected;
     let read_rows = (table.len() + rejected.len()) as u64;
     rejected.extend(typed.rejected);
@@ -213,6 +216,7 @@ pub fn load_bytes(
             rows_quarantined: 0,
             totals_rows: table.totals_rows.len() as u64,
             control_chars_removed: table.control_chars,
+            footer_rows: table.footer_rows.len() as u64,
             unused_columns: mapping.unused,
         },
         frame: typed.frame,

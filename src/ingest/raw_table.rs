@@ -19,6 +19,8 @@ pub struct RawTable {
     pub totals_rows: Vec<u64>,
     /// Control characters removed from cells.
     pub control_chars: u64,
+    /// The rows skipped at the foot (`skip_footer`), by row number.
+    pub footer_rows: Vec<u64>,
 }
 
 /// One column's cells, in segments of rows.
@@ -72,6 +74,7 @@ impl RawTable {
             row_numbers: Vec::new(),
             totals_rows: Vec::new(),
             control_chars: 0,
+            footer_rows: Vec::new(),
         }
     }
 

@@ -50,6 +50,10 @@ pub enum ReadError {
         "{file}: line {line}: a quoted field opens here and is never closed, so the {lines} lines after it would be read as one cell. Close the quote (a quote inside a quoted field is written twice: \"\"), then run again"
     )]
     UnclosedQuote { file: String, line: u64, lines: u64 },
+    #[error(
+        "{file}: row {row} (header_row) is not in the file or is empty; set header_row to the row that holds the column names"
+    )]
+    NoHeaderRow { file: String, row: u64 },
     #[error("{file}: the file has no header row")]
     Empty { file: String },
     #[error(
@@ -105,6 +109,9 @@ pub(super) struct Builder<'a> {
     head: Vec<(u64, Vec<String>)>,
     table: Option<RawTable>,
     rejected: Vec<Rejection>,
+    /// The last rows seen, held back while they may be the footer
+    /// (`skip_footer`).
+    held: std::collections::VecDeque<(u64, Vec<String>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -116,25 +123,55 @@ impl<'a> Builder<'a> {
             head: Vec::new(),
             table: None,
             rejected: Vec::new(),
+            held: std::collections::VecDeque::new(),
         }
     }
 
     pub(super) fn push<'c>(&mut self, n: u64, cells: impl Iterator<Item = &'c str> + Clone) {
         if self.table.is_some() {
-            self.append(n, cells);
+            self.hold_or_append(n, cells);
             return;
         }
         self.head.push((n, cells.map(str::to_string).collect()));
-        if self.head.len() == header::HEADER_SEARCH_ROWS {
+        let reached = match self.source.header_row {
+            Some(row) => n >= row,
+            None => self.head.len() == header::HEADER_SEARCH_ROWS,
+        };
+        if reached {
             self.decide();
+        }
+    }
+
+    /// Appends a data row, or holds it back while it may be one of the
+    /// `skip_footer` rows at the foot.
+    fn hold_or_append<'c>(&mut self, n: u64, cells: impl Iterator<Item = &'c str> + Clone) {
+        let footer = self.source.skip_footer;
+        if footer == 0 {
+            self.append(n, cells);
+            return;
+        }
+        if cells.clone().all(|c| c.trim().is_empty()) {
+            return;
+        }
+        self.held
+            .push_back((n, cells.map(str::to_string).collect()));
+        if self.held.len() > footer
+            && let Some((n, row)) = self.held.pop_front()
+        {
+            self.append(n, row.iter().map(String::as_str));
         }
     }
 
     /// Picks the header among the rows kept so far and appends the rest.
     fn decide(&mut self) {
-        let cells: Vec<Vec<String>> = self.head.iter().map(|(_, c)| c.clone()).collect();
-        let Some(h) = header::find_header_row(self.source.dataset, &self.source.columns, &cells)
-        else {
+        let h = match self.source.header_row {
+            Some(row) => self.head.iter().position(|(n, _)| *n == row),
+            None => {
+                let cells: Vec<Vec<String>> = self.head.iter().map(|(_, c)| c.clone()).collect();
+                header::find_header_row(self.source.dataset, &self.source.columns, &cells)
+            }
+        };
+        let Some(h) = h else {
             return;
         };
         let head = std::mem::take(&mut self.head);
@@ -145,7 +182,7 @@ impl<'a> Builder<'a> {
             headers,
         ));
         for (n, row) in head.iter().skip(h + 1) {
-            self.append(*n, row.iter().map(String::as_str));
+            self.hold_or_append(*n, row.iter().map(String::as_str));
         }
     }
 
@@ -243,7 +280,12 @@ impl<'a> Builder<'a> {
             self.decide();
         }
         let file = self.path.display().to_string();
-        let table = self.table.ok_or(ReadError::Empty { file })?;
+        let mut table = match (self.table, self.source.header_row) {
+            (Some(t), _) => t,
+            (None, Some(row)) => return Err(ReadError::NoHeaderRow { file, row }),
+            (None, None) => return Err(ReadError::Empty { file }),
+        };
+        table.footer_rows = self.held.iter().map(|(n, _)| *n).collect();
         Ok((table, self.rejected))
     }
 }

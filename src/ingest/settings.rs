@@ -115,4 +115,16 @@ pub struct Source {
     /// A row whose first non-empty cell is one of these is a totals row:
     /// skipped and counted apart (`totals_labels`, default 合计, 总计, 小计).
     pub totals_labels: Vec<String>,
+    /// The field delimiter (`delimiter`); none: the one the first lines use
+    /// most (comma, tab or semicolon).
+    pub delimiter: Option<u8>,
+    /// The header's row number (`header_row`, from 1); none: found among
+    /// the first rows.
+    pub header_row: Option<u64>,
+    /// Rows at the foot of each file skipped and counted apart
+    /// (`skip_footer`: notes, signatures).
+    pub skip_footer: usize,
+    /// Per contract column, export labels read as contract labels
+    /// (`[source.values.<column>]`, e.g. 写信 = 来信).
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
 }

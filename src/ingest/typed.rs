@@ -25,6 +25,17 @@ fn identifier(raw: &str) -> Result<std::borrow::Cow<'_, str>, Reason> {
     Ok(coerce::id(raw))
 }
 
+/// An export's own label read as the contract's (`[source.values]`).
+fn relabel<'a>(
+    cell: Option<&'a str>,
+    values: Option<&'a std::collections::BTreeMap<String, String>>,
+) -> Option<&'a str> {
+    match (cell, values) {
+        (Some(raw), Some(map)) => Some(map.get(raw.trim()).map_or(raw, String::as_str)),
+        _ => cell,
+    }
+}
+
 /// Coerces one column into its typed column (every row, failures as
 /// nulls) and the (row index, reason) failures. Text goes straight from
 /// the table's buffers into the column.
@@ -33,6 +44,7 @@ fn coerce_column(
     spec: &ColumnSpec,
     src: Option<usize>,
     pseudo: Option<&Pseudonymiser>,
+    values: Option<&std::collections::BTreeMap<String, String>>,
 ) -> PolarsResult<(Column, Vec<(usize, Reason)>)> {
     let n = table.len();
     let mut errs = Vec::new();
@@ -43,6 +55,7 @@ fn coerce_column(
             .flat_map(|c| table.cells(c))
             .chain(std::iter::repeat(None))
             .take(n)
+            .map(move |cell| relabel(cell, values))
     };
     // Runs `$f` on every cell, handing each value (or `None`) to `$put`.
     macro_rules! each {
@@ -117,6 +130,7 @@ pub fn typed(
     table: &RawTable,
     mapping: &Mapping,
     pseudo: Option<&Pseudonymiser>,
+    values: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 ) -> PolarsResult<Typed> {
     let specs = dataset.columns();
     let results: Vec<(Column, Vec<(usize, Reason)>)> = specs
@@ -127,6 +141,7 @@ pub fn typed(
                 spec,
                 mapping.by_column.get(spec.name).copied(),
                 pseudo,
+                values.get(spec.name),
             )
         })
         .collect::<PolarsResult<_>>()?;

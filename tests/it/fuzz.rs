@@ -123,6 +123,10 @@ fn source(dataset: Dataset) -> Source {
         sheet: None,
         columns: Default::default(),
         totals_labels: default_totals_labels(),
+        delimiter: None,
+        header_row: None,
+        skip_footer: 0,
+        values: Default::default(),
     }
 }
 

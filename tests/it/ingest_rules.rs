@@ -460,6 +460,10 @@ fn a_corrupt_file_is_an_error_naming_it_not_a_crash() {
         sheet: None,
         columns: Default::default(),
         totals_labels: ingest::default_totals_labels(),
+        delimiter: None,
+        header_row: None,
+        skip_footer: 0,
+        values: Default::default(),
     };
     for (name, bytes) in [
         ("cut.parquet", good[..good.len() / 2].to_vec()),

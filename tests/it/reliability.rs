@@ -182,3 +182,52 @@ fn implausible_values_are_quarantined_and_control_characters_removed() {
         "{screen:?}"
     );
 }
+
+#[test]
+fn real_export_options_read_a_titled_semicolon_export_with_a_footer() {
+    let dir = crate::TempDir::new();
+    let p = setup(dir.path(), 0.0);
+    let text = std::fs::read_to_string(&p).expect("pipeline");
+    let fixture = crate::root().join("tests/fixtures/ingest/petitions_options.csv");
+    let text = text.replace("path = \"p*.csv\"", &format!("path = \"{}\"\ndelimiter = \";\"\nheader_row = 2\nskip_footer = 2\n[source.values.channel]\n\"写信\" = \"来信\"", fixture.display()));
+    std::fs::write(&p, text).expect("pipeline");
+    let out = ingest(&p);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("read 3, accepted 3, quarantined 0; 1 totals rows skipped"),
+        "{}",
+        stderr(&out)
+    );
+    let state: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("store/ingest_state.json")).expect("state"),
+    )
+    .expect("json");
+    let source = state["sources"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["dataset"] == "petitions"))
+        .expect("petitions");
+    assert_eq!(
+        (
+            source["totals_rows"].as_u64(),
+            source["footer_rows"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    let stored = yanpan::store::Store::new(dir.path().join("store"))
+        .scan(yanpan::model::Dataset::Petitions)
+        .expect("scan")
+        .collect()
+        .expect("petitions");
+    let channels: Vec<String> = stored
+        .column("channel")
+        .expect("channel")
+        .cast(&polars::prelude::DataType::String)
+        .expect("text")
+        .str()
+        .expect("text")
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(channels, ["letter", "phone", "letter"], "写信 read as 来信");
+}
