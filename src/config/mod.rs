@@ -65,10 +65,10 @@ pub mod defaults {
 /// What is wrong with a pipeline file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read pipeline file {path}: {source}")]
+    #[error("cannot read pipeline file {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("pipeline file {path} is not valid: {message}")]
     Syntax { path: PathBuf, message: String },
@@ -135,7 +135,7 @@ impl Pipeline {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })?;
         Self::from_toml(&text, path)
     }

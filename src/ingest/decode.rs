@@ -40,9 +40,9 @@ pub enum DecodeError {
     )]
     NotGbk,
     #[error(
-        "the file is neither UTF-8 nor GBK/GB18030 (detector guessed {guess}); save it as UTF-8 or GBK and declare the encoding"
+        "the file is neither UTF-8 nor GBK/GB18030 (detector guessed {guess}); its first byte that is not UTF-8 is on line {line}. If the file mixes encodings, save it whole as UTF-8 or GBK and declare the encoding; if it is not text (a workbook, an archive), set format in its [[source]]"
     )]
-    Unknown { guess: &'static str },
+    Unknown { guess: &'static str, line: usize },
 }
 
 /// Decoded text, as pieces in order, each but the last ending just after a
@@ -253,6 +253,13 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Text<'_>, Detected), 
             }
         }
     }
+    // Where UTF-8 stops, as a line number, for the message.
+    let line = || {
+        let at = std::str::from_utf8(bytes)
+            .err()
+            .map_or(0, |e| e.valid_up_to());
+        1 + bytes[..at].iter().filter(|&&b| b == b'\n').count()
+    };
     match declared {
         Encoding::Utf8 => std::str::from_utf8(bytes)
             .map(|s| (Text::whole(s), Detected::Utf8))
@@ -278,10 +285,12 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Text<'_>, Detected), 
                     .map(|s| (s, Detected::Gb18030))
                     .ok_or(DecodeError::Unknown {
                         guess: guess.name(),
+                        line: line(),
                     })
             } else {
                 Err(DecodeError::Unknown {
                     guess: guess.name(),
+                    line: line(),
                 })
             }
         }

@@ -181,7 +181,7 @@ pub(super) fn read_csv(
     let (text, detected) =
         decode::decode(bytes, source.encoding).map_err(|source| ReadError::Decode {
             file: file.clone(),
-            source,
+            cause: source,
         })?;
     let (table, rejected) = parse(path, &text, source, PARALLEL_BYTES)?;
     Ok(ReadOutcome {

@@ -286,7 +286,7 @@ pub fn ingest_changed(
         for path in files_of(source)? {
             let bytes = std::fs::read(&path).map_err(|e| read::ReadError::Io {
                 file: path.display().to_string(),
-                source: e,
+                cause: e,
             })?;
             let sha = known
                 .get(&path)

@@ -18,19 +18,18 @@ use super::{Format, Source};
 /// A file that cannot be read at all: nothing from it is loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
-    #[error("{file}: {source}")]
+    #[error("{file}: cannot read: {cause}")]
+    Io { file: String, cause: std::io::Error },
+    #[error("{file}: {cause}")]
     Decode {
         file: String,
-        source: decode::DecodeError,
+        cause: decode::DecodeError,
     },
     #[error("{file}: not a readable CSV file: {message}")]
     Csv { file: String, message: String },
-    #[error("{file}: not a readable Excel workbook: {message}")]
+    #[error(
+        "{file}: not a readable Excel workbook ({message}); if it is a CSV or another format under an .xlsx name, set format = \"csv\" (or the format it is) in its [[source]]"
+    )]
     Excel { file: String, message: String },
     #[error(
         "{file}: sheet \"{sheet}\" not found; the workbook's sheets are: {sheets}. Set sheet = \"…\" in this [[source]]"

@@ -106,7 +106,10 @@ pub fn kept_quarantine(store: &Path) -> Result<DataFrame, StoreError> {
         p if p.is_file() => store::read_parquet(&p),
         p => super::Quarantine::default()
             .to_frame()
-            .map_err(|source| StoreError::Polars { path: p, source }),
+            .map_err(|source| StoreError::Polars {
+                path: p,
+                cause: source,
+            }),
     }
 }
 

@@ -11,10 +11,10 @@ pub const MAX_ROWS: usize = 1_048_575;
 
 #[derive(Debug, thiserror::Error)]
 pub enum XlsxWriteError {
-    #[error("{path}: {source}")]
-    Xlsx { path: String, source: XlsxError },
-    #[error("{path}: {source}")]
-    Polars { path: String, source: PolarsError },
+    #[error("{path}: {cause}")]
+    Xlsx { path: String, cause: XlsxError },
+    #[error("{path}: {cause}")]
+    Polars { path: String, cause: PolarsError },
     #[error(
         "{path}: sheet {sheet} has {rows} rows, more than Excel's {MAX_ROWS}; narrow the quarters"
     )]
@@ -31,11 +31,11 @@ pub fn bytes(name: &str, sheets: &[(&str, &DataFrame)]) -> Result<Vec<u8>, XlsxW
     let p = name.to_string();
     let xl = |source| XlsxWriteError::Xlsx {
         path: p.clone(),
-        source,
+        cause: source,
     };
     let pl = |source| XlsxWriteError::Polars {
         path: p.clone(),
-        source,
+        cause: source,
     };
     let mut wb = Workbook::new();
     wb.set_properties(

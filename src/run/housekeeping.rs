@@ -8,13 +8,25 @@ use anyhow::Result;
 
 use crate::config::Pipeline;
 use crate::ingest::{Stored, files_of};
-use crate::model::UsageError;
+use crate::model::{Dataset, UsageError};
 
-/// Checks, before anything is written, that every source has files and
-/// that the output folder can be written.
+/// Checks, before anything is written, that every source has files, that
+/// the datasets a run needs have a source or are in the store, and that
+/// the output folder can be written.
 pub(super) fn preflight(p: &Pipeline) -> Result<()> {
     for source in &p.ingest.sources {
         files_of(source)?;
+    }
+    let store = crate::store::Store::new(&p.store);
+    for d in [Dataset::Units, Dataset::Leaders, Dataset::Petitions] {
+        if !store.has(d) && p.ingest.sources.iter().all(|s| s.dataset != d) {
+            return Err(UsageError(format!(
+                "{}: a run needs {d}, and neither the pipeline's sources nor the store {} hold any: add a [[source]] with dataset = \"{d}\"",
+                p.file.display(),
+                p.store.display()
+            ))
+            .into());
+        }
     }
     let mut dir = p.output.as_path();
     while !dir.exists() {

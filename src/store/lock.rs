@@ -28,10 +28,10 @@ pub enum LockError {
         host: String,
         started_at: String,
     },
-    #[error("cannot lock the store {path}: {source}")]
+    #[error("cannot lock the store {path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -89,7 +89,7 @@ impl RunLock {
     pub fn acquire(store: &Path) -> Result<RunLock, LockError> {
         let io = |source| LockError::Io {
             path: store.to_path_buf(),
-            source,
+            cause: source,
         };
         fs::create_dir_all(store).map_err(io)?;
         let path = store.join(FILE);

@@ -29,13 +29,13 @@ pub const QUARANTINE_CSV: &str = "quarantine.csv";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store {path}: {source}")]
+    #[error("store {path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("store {path}: {source}")]
-    Polars { path: PathBuf, source: PolarsError },
+    #[error("store {path}: {cause}")]
+    Polars { path: PathBuf, cause: PolarsError },
     #[error(
         "the store {path} holds no {dataset}: give the pipeline a [[source]] with dataset = \"{dataset}\" and run again (or run yanpan ingest, if it has one)"
     )]
@@ -68,7 +68,7 @@ pub struct Store {
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     }
 }
 
@@ -107,7 +107,7 @@ impl Store {
         let csv_path = self.root.join(QUARANTINE_CSV);
         let csv = csv::frame_csv(quarantine).map_err(|source| StoreError::Polars {
             path: csv_path.clone(),
-            source,
+            cause: source,
         })?;
         fs::write(&csv_path, csv).map_err(io(&csv_path))?;
         let state_path = self.root.join(STATE_FILE);
@@ -121,7 +121,7 @@ impl Store {
     fn polars<'a>(&'a self, d: Dataset) -> impl FnOnce(PolarsError) -> StoreError + 'a {
         move |source| StoreError::Polars {
             path: self.dir(d),
-            source,
+            cause: source,
         }
     }
 
@@ -423,7 +423,7 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
         .and_then(LazyFrame::collect)
         .map_err(|source| StoreError::Polars {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })
 }
 
@@ -431,7 +431,7 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
 pub fn write_parquet(path: &Path, mut df: DataFrame) -> Result<(), StoreError> {
     let io_err = |source| StoreError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(io_err)?;
@@ -445,7 +445,7 @@ pub fn write_parquet(path: &Path, mut df: DataFrame) -> Result<(), StoreError> {
         .finish(&mut df)
         .map_err(|source| StoreError::Polars {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })?;
     fs::rename(&tmp, path).map_err(io_err)
 }
