@@ -220,8 +220,20 @@ impl Store {
             return Ok(report);
         }
         if !(self.has(d) && d.quarter_date().is_some()) {
-            report.inserted = new.height() as u64;
-            report.total = report.inserted;
+            // A reference dataset (units, leaders) is replaced whole; the
+            // report says how its rows compare with the stored ones.
+            let old = match self.has(d) {
+                true => Some(self.scan(d)?.collect().map_err(self.polars(d))?),
+                false => None,
+            };
+            let (inserted, changed, unchanged) = match &old {
+                Some(old) => compare_whole(old, new, d).map_err(self.polars(d))?,
+                None => (new.height() as u64, 0, 0),
+            };
+            report.inserted = inserted;
+            report.changed = changed;
+            report.unchanged = unchanged;
+            report.total = new.height() as u64;
             // Exports usually come in id order: then there is nothing to sort.
             let ids = new
                 .column(id)
@@ -415,6 +427,55 @@ fn compare(old: &DataFrame, new: &DataFrame, d: Dataset) -> PolarsResult<(u64, u
     let d = out.column("d")?.bool()?;
     let changed = d.sum().unwrap_or(0) as u64;
     Ok((changed, out.height() as u64 - changed))
+}
+
+/// A replaced dataset's rows against the stored ones: (inserted: an id not
+/// stored before, changed: a stored id whose row differs, unchanged: a row
+/// stored as it is). Ids need not be unique (a leader's tenures).
+fn compare_whole(old: &DataFrame, new: &DataFrame, d: Dataset) -> PolarsResult<(u64, u64, u64)> {
+    let cols: Vec<&str> = d
+        .columns()
+        .iter()
+        .map(|c| c.name)
+        .filter(|c| old.column(c).is_ok() && new.column(c).is_ok())
+        .collect();
+    let keys = |df: &DataFrame| -> PolarsResult<Vec<String>> {
+        let texts: Vec<StringChunked> = cols
+            .iter()
+            .map(|c| df.column(c)?.cast(&DataType::String)?.str().cloned())
+            .collect::<PolarsResult<_>>()?;
+        Ok((0..df.height())
+            .map(|i| {
+                texts
+                    .iter()
+                    .map(|t| t.get(i).unwrap_or("\u{0}"))
+                    .collect::<Vec<_>>()
+                    .join("\u{1f}")
+            })
+            .collect())
+    };
+    let ids = |df: &DataFrame| -> PolarsResult<Vec<Option<String>>> {
+        Ok(df
+            .column(d.id_column())?
+            .cast(&DataType::String)?
+            .str()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let stored_rows: std::collections::HashSet<String> = keys(old)?.into_iter().collect();
+    let stored_ids: std::collections::HashSet<Option<String>> = ids(old)?.into_iter().collect();
+    let (mut inserted, mut changed, mut unchanged) = (0, 0, 0);
+    for (row, id) in keys(new)?.iter().zip(ids(new)?) {
+        if stored_rows.contains(row) {
+            unchanged += 1;
+        } else if stored_ids.contains(&id) {
+            changed += 1;
+        } else {
+            inserted += 1;
+        }
+    }
+    Ok((inserted, changed, unchanged))
 }
 
 /// Reads a whole Parquet file (a derived table, a published table).

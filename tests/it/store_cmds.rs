@@ -52,6 +52,12 @@ fn reload_changes_nothing_and_a_correction_replaces_by_id() {
         "{}",
         stderr(&again)
     );
+    // The units, replaced whole, are compared row by row too.
+    assert!(
+        stderr(&again).contains("units     inserted 0, changed 0, unchanged 4, total 4"),
+        "{}",
+        stderr(&again)
+    );
     // A corrected export: Z2's text changed, Z3 is new; Z1 is not in it.
     petitions(
         dir.path(),
