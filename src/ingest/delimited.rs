@@ -52,6 +52,28 @@ fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
+/// The line breaks in `bytes`: each line feed, and each carriage return
+/// not followed by one (a file from a system that ends lines with CR
+/// alone); `next` is the byte after `bytes`, if any.
+fn line_breaks(bytes: &[u8], next: Option<u8>) -> u64 {
+    let mut n = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let after = bytes.get(i + 1).copied().or(next);
+        if b == b'\n' || (b == b'\r' && after != Some(b'\n')) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Whether `text` ends lines with a carriage return alone somewhere.
+fn lone_cr(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c == b'\r' && b.get(i + 1) != Some(&b'\n'))
+}
+
 /// The line (from 1) where a quoted field opens and is never closed, and
 /// the number of lines after it, as the CSV reader reads quotes: a quote
 /// opens a quoted field only at a field's start, and two quotes inside it
@@ -60,6 +82,10 @@ fn unclosed_quote(chunks: &[&str], delimiter: u8) -> Option<(u64, u64)> {
     let (mut line, mut opened, mut last) = (1u64, 0u64, b'\n');
     let (mut field_start, mut quoted, mut quote_seen) = (true, false, false);
     for &b in chunks.iter().flat_map(|c| c.as_bytes()) {
+        // A carriage return alone ends a line too.
+        if last == b'\r' && b != b'\n' {
+            line += 1;
+        }
         last = b;
         if quoted {
             if quote_seen {
@@ -160,7 +186,7 @@ impl<'a> Walker<'a> {
                 return;
             }
             let take = rest.len().min(target - self.cursor.at());
-            self.newlines += rest[..take].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.newlines += line_breaks(&rest[..take], rest.get(take).copied());
             self.cursor.consume(take);
         }
     }
@@ -188,6 +214,7 @@ pub(super) fn read_csv(
         table,
         rejected,
         encoding: Some(detected),
+        formulas_without_value: Vec::new(),
     })
 }
 
@@ -209,9 +236,11 @@ fn parse(
             lines,
         });
     }
-    // Rows held back as a footer are the file's last: one pass.
+    // Rows held back as a footer are the file's last, and pieces are cut
+    // at line feeds: one pass for those files.
     if text.len() >= parallel_bytes
         && source.skip_footer == 0
+        && !lone_cr(text.first())
         && let Some(done) = parse_parallel(path, text, source, delimiter)
     {
         return Ok(done);
@@ -351,6 +380,14 @@ mod tests {
             unclosed_quote(&["a,b\n1,\"x", "y\n2,z\n"], b','),
             Some((2, 1))
         );
+    }
+
+    #[test]
+    fn a_carriage_return_alone_ends_a_line() {
+        assert_eq!(line_breaks(b"a\rb\r\nc\nd", None), 3);
+        assert_eq!(line_breaks(b"a\r", Some(b'\n')), 0);
+        assert_eq!(line_breaks(b"a\r", None), 1);
+        assert_eq!(unclosed_quote(&["a,b\r1,\"x\r2,y\r"], b','), Some((2, 1)));
     }
 
     #[test]

@@ -53,6 +53,10 @@ pub struct SourceReport {
     /// Rows at the foot skipped (`skip_footer`), not counted as rows read.
     #[serde(default)]
     pub footer_rows: u64,
+    /// Excel cells with a formula and no saved value, read as empty
+    /// (at most the first 20, as `C5`).
+    #[serde(default)]
+    pub formulas_without_value: Vec<String>,
     pub unused_columns: Vec<String>,
 }
 
@@ -183,6 +187,25 @@ pub fn load_bytes(
     key: Option<&Pseudonymiser>,
 ) -> Result<Loaded, IngestError> {
     let outcome = read::read(path, bytes, source)?;
+    let formulas = outcome.formulas_without_value;
+    if !formulas.is_empty() {
+        log::warn!(
+            "{}{}: {} formula cells have no saved value and are read as empty ({}); open the workbook in Excel or WPS and save it, so their values are stored",
+            path.display(),
+            source
+                .sheet
+                .as_ref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default(),
+            formulas.len(),
+            formulas
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let table = outcome.table;
     let mapping = header::map_headers(
         source.dataset,
@@ -217,6 +240,7 @@ pub fn load_bytes(
             totals_rows: table.totals_rows.len() as u64,
             control_chars_removed: table.control_chars,
             footer_rows: table.footer_rows.len() as u64,
+            formulas_without_value: formulas.into_iter().take(20).collect(),
             unused_columns: mapping.unused,
         },
         frame: typed.frame,

@@ -85,6 +85,9 @@ pub struct ReadOutcome {
     pub rejected: Vec<Rejection>,
     /// The text encoding, for CSV.
     pub encoding: Option<Detected>,
+    /// Excel cells with a formula but no saved value (read as empty), as
+    /// `C5`.
+    pub formulas_without_value: Vec<String>,
 }
 
 /// Reads one file of `source` with the format it declares or its extension implies.
@@ -364,11 +367,40 @@ fn read_excel(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome,
         builder.push(first_row + i as u64 + 1, cells.iter().map(String::as_str));
     }
     let (table, rejected) = builder.finish()?;
+    // A formula whose value was never saved (a workbook written by a
+    // program, not opened in Excel) reads as empty: say which cells.
+    let formulas_without_value = match wb.worksheet_formula(&sheet) {
+        Ok(formulas) => {
+            let (r0, c0) = formulas.start().unwrap_or((0, 0));
+            formulas
+                .used_cells()
+                .map(|(r, c, _)| (r0 + r as u32, c0 + c as u32))
+                .filter(|&at| matches!(range.get_value(at), None | Some(Data::Empty)))
+                .map(|(r, c)| format!("{}{}", column_letters(c), r + 1))
+                .collect()
+        }
+        Err(_) => Vec::new(),
+    };
     Ok(ReadOutcome {
         table,
         rejected,
         encoding: None,
+        formulas_without_value,
     })
+}
+
+/// A column's letters as Excel shows them: 0 is A, 26 is AA.
+fn column_letters(mut c: u32) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn read_frame(
@@ -442,5 +474,18 @@ fn read_frame(
         table,
         rejected,
         encoding: None,
+        formulas_without_value: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn columns_are_lettered_as_excel_shows_them() {
+        let letters: Vec<String> = [0, 2, 25, 26, 27, 701, 702]
+            .into_iter()
+            .map(super::column_letters)
+            .collect();
+        assert_eq!(letters, ["A", "C", "Z", "AA", "AB", "ZZ", "AAA"]);
+    }
 }

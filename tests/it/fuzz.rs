@@ -1,6 +1,10 @@
 //! A fuzzing harness for the readers: random and mutated CSV, Excel and
-//! NDJSON bytes go through reading, header mapping and coercion; an `Err`
-//! is fine, a panic is a bug.
+//! NDJSON bytes (bit flips, inserted delimiters, unbalanced quotes, quotes
+//! inside unquoted fields, CR-only and CRLF line ends, a BOM in the middle,
+//! cut and repeated pieces) go through reading, header mapping and
+//! coercion. An `Err` is fine when it names the file; a load must account
+//! for every row it read (accepted, rejected with a reason); a panic is a
+//! bug.
 //!
 //! Parquet is left out: polars' Parquet decoder can abort the process on a
 //! corrupt file (it tries to allocate a size read from damaged metadata),
@@ -44,13 +48,19 @@ const SPECIAL: &[&[u8]] = &[
     b"45356",
     b"\xEF\xBC\x91",
     b"\x00",
+    b"\r",
+    b"\"\"",
+    b"\n\"",
+    b",\"",
+    b"\"\n",
+    b"\xEF\xBB\xBF\n",
 ];
 
 fn mutate(rng: &mut ChaCha8Rng, seed: &[u8]) -> Vec<u8> {
     let mut b = seed.to_vec();
     for _ in 0..rng.random_range(1..8) {
         let len = b.len().max(1);
-        match rng.random_range(0..7) {
+        match rng.random_range(0..9) {
             0 if !b.is_empty() => {
                 let i = rng.random_range(0..b.len());
                 b[i] ^= 1 << rng.random_range(0..8);
@@ -78,6 +88,25 @@ fn mutate(rng: &mut ChaCha8Rng, seed: &[u8]) -> Vec<u8> {
                 let i = rng.random_range(0..=b.len());
                 let noise: Vec<u8> = (0..n).map(|_| rng.random()).collect();
                 b.splice(i..i, noise);
+            }
+            // Line ends as another system writes them: CR only, or CRLF.
+            6 => {
+                b = b
+                    .iter()
+                    .map(|&c| if c == b'\n' { b'\r' } else { c })
+                    .collect()
+            }
+            7 => {
+                b = b
+                    .iter()
+                    .flat_map(|&c| {
+                        if c == b'\n' {
+                            vec![b'\r', b'\n']
+                        } else {
+                            vec![c]
+                        }
+                    })
+                    .collect()
             }
             _ => {}
         }
@@ -185,8 +214,33 @@ fn fuzz_readers() {
                     [rng.random_range(0..4)],
             );
         }
+        let name = path.display().to_string();
         let result = catch_unwind(AssertUnwindSafe(|| {
-            ingest::load_bytes(&path, &bytes, &src, Some(&key)).is_ok()
+            match ingest::load_bytes(&path, &bytes, &src, Some(&key)) {
+                Ok(l) => {
+                    // Every row read is in the table or rejected with a reason.
+                    let rejected_rows: std::collections::BTreeSet<(Option<&String>, u64)> = l
+                        .rejected
+                        .iter()
+                        .map(|r| (r.sheet.as_ref(), r.row))
+                        .collect();
+                    assert!(
+                        l.frame.height() as u64 + rejected_rows.len() as u64 >= l.report.rows_read,
+                        "{name}: rows read {} > kept {} + rejected {}",
+                        l.report.rows_read,
+                        l.frame.height(),
+                        rejected_rows.len()
+                    );
+                    true
+                }
+                Err(e) => {
+                    assert!(
+                        e.to_string().contains(&name) || e.to_string().contains("column"),
+                        "{name}: {e}"
+                    );
+                    false
+                }
+            }
         }));
         match result {
             Ok(true) => ok += 1,

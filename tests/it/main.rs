@@ -107,7 +107,18 @@ impl Published {
 pub fn published_sample() -> &'static Published {
     static SHARED: std::sync::OnceLock<Published> = std::sync::OnceLock::new();
     SHARED.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("published-sample");
+        // One folder per test process; those of processes that are gone
+        // are removed.
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        for e in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("published-sample-")
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+        let dir = tmp.join(format!("published-sample-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("shared folder");
         let pipeline = sample_pipeline(&dir);

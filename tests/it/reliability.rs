@@ -231,3 +231,28 @@ fn real_export_options_read_a_titled_semicolon_export_with_a_footer() {
         .collect();
     assert_eq!(channels, ["letter", "phone", "letter"], "写信 read as 来信");
 }
+
+#[test]
+fn a_formula_without_a_saved_value_is_named_and_read_as_missing() {
+    let dir = crate::TempDir::new();
+    let p = setup(dir.path(), 1.0);
+    let text = std::fs::read_to_string(&p).expect("pipeline");
+    let fixture = crate::root().join("tests/fixtures/ingest/petitions_formula.xlsx");
+    std::fs::write(
+        &p,
+        text.replace(
+            "path = \"p*.csv\"",
+            &format!("path = \"{}\"", fixture.display()),
+        ),
+    )
+    .expect("pipeline");
+    let out = ingest(&p);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 formula cells have no saved value and are read as empty (B3)"),
+        "{}",
+        stderr(&out)
+    );
+    let q = quarantine(dir.path());
+    assert!(q.contains(",3,") && q.contains("missing"), "{q}");
+}
