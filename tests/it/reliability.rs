@@ -43,6 +43,40 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `yanpan ingest` stops with exit code 2 and a message holding every one
+/// of `wants`, and writes nothing into the store.
+fn refused(dir: &Path, pipeline: &Path, wants: &[&str]) {
+    let out = ingest(pipeline);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    for want in wants {
+        assert!(
+            stderr(&out).contains(want),
+            "{want} not in {}",
+            stderr(&out)
+        );
+    }
+    assert!(!dir.join("store/units").exists(), "nothing written");
+}
+
+/// The text of `column` of every stored petition, in the store's order.
+pub(crate) fn stored_petitions(store: &Path, column: &str) -> Vec<String> {
+    yanpan::store::Store::new(store)
+        .scan(yanpan::model::Dataset::Petitions)
+        .expect("scan")
+        .collect()
+        .expect("petitions")
+        .column(column)
+        .expect("column")
+        .cast(&polars::prelude::DataType::String)
+        .expect("text")
+        .str()
+        .expect("text")
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
 fn an_unclosed_quote_stops_ingest_at_its_line_and_writes_nothing() {
     let dir = crate::TempDir::new();
@@ -50,14 +84,13 @@ fn an_unclosed_quote_stops_ingest_at_its_line_and_writes_nothing() {
     let mut lines = rows(1, 200);
     lines[5] = lines[5].replace("反映第6件", "\"反映第6件");
     write(dir.path(), "p.csv", &lines);
-    let out = ingest(&p);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("p.csv: line 7: a quoted field opens here and is never closed, so the 194 lines after it"),
-        "{}",
-        stderr(&out)
+    refused(
+        dir.path(),
+        &p,
+        &[
+            "p.csv: line 7: a quoted field opens here and is never closed, so the 194 lines after it",
+        ],
     );
-    assert!(!dir.path().join("store/units").exists(), "nothing written");
 }
 
 #[test]
@@ -72,16 +105,11 @@ fn the_quarantine_limit_holds_for_each_file() {
         *r = r.replace("2024-11-12", "2024-13-45");
     }
     write(dir.path(), "p2.csv", &bad);
-    let out = ingest(&p);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains(
-            "p2.csv: 10 of 20 rows (50.0%) were quarantined, above the limit of 5.0% for one file"
-        ),
-        "{}",
-        stderr(&out)
+    refused(
+        dir.path(),
+        &p,
+        &["p2.csv: 10 of 20 rows (50.0%) were quarantined, above the limit of 5.0% for one file"],
     );
-    assert!(!dir.path().join("store/units").exists(), "nothing written");
 }
 
 #[test]
@@ -90,15 +118,14 @@ fn a_header_only_export_is_an_empty_input() {
     let p = setup(dir.path(), 0.05);
     // On a fresh store it gives nothing to analyse: a message, nothing written.
     write(dir.path(), "p1.csv", &[]);
-    let out = ingest(&p);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("no petitions to analyse: its sources (")
-            && stderr(&out).contains("p1.csv) have a header and no rows"),
-        "{}",
-        stderr(&out)
+    refused(
+        dir.path(),
+        &p,
+        &[
+            "no petitions to analyse: its sources (",
+            "p1.csv) have a header and no rows",
+        ],
     );
-    assert!(!dir.path().join("store/units").exists(), "nothing written");
     // Beside another export it adds nothing and loses nothing.
     write(dir.path(), "p2.csv", &rows(1, 3));
     let out = ingest(&p);
@@ -119,17 +146,22 @@ fn a_totals_row_at_the_foot_is_counted_apart() {
     write(dir.path(), "p.csv", &lines);
     let out = ingest(&p);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let state: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(dir.path().join("store/ingest_state.json")).expect("state"),
-    )
-    .expect("json");
-    let source = state["sources"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["dataset"] == "petitions"))
-        .expect("petitions");
+    let source = petitions_reconciled(dir.path());
     assert_eq!(source["rows_read"], 5);
     assert_eq!(source["rows_accepted"], 5);
     assert_eq!(source["totals_rows"], 1);
+}
+
+/// The reconciliation of the petitions export the last ingest recorded.
+fn petitions_reconciled(dir: &Path) -> serde_json::Value {
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("store/ingest_state.json")).expect("state"))
+            .expect("json");
+    state["sources"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["dataset"] == "petitions"))
+        .cloned()
+        .expect("petitions")
 }
 
 /// The quarantine the last ingest kept, as CSV text.
@@ -158,20 +190,7 @@ fn implausible_values_are_quarantined_and_control_characters_removed() {
     );
     // The cleaned summary is what the store holds; no control character
     // reaches the screen.
-    let stored = yanpan::store::Store::new(dir.path().join("store"))
-        .scan(yanpan::model::Dataset::Petitions)
-        .expect("scan")
-        .collect()
-        .expect("petitions");
-    let summaries: Vec<String> = stored
-        .column("summary")
-        .expect("summary")
-        .str()
-        .expect("text")
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
+    let summaries = stored_petitions(&dir.path().join("store"), "summary");
     assert!(
         summaries.contains(&"反映第3件[31m事。".to_string()),
         "{summaries:?}"
@@ -198,14 +217,7 @@ fn real_export_options_read_a_titled_semicolon_export_with_a_footer() {
         "{}",
         stderr(&out)
     );
-    let state: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(dir.path().join("store/ingest_state.json")).expect("state"),
-    )
-    .expect("json");
-    let source = state["sources"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["dataset"] == "petitions"))
-        .expect("petitions");
+    let source = petitions_reconciled(dir.path());
     assert_eq!(
         (
             source["totals_rows"].as_u64(),
@@ -213,22 +225,7 @@ fn real_export_options_read_a_titled_semicolon_export_with_a_footer() {
         ),
         (Some(1), Some(2))
     );
-    let stored = yanpan::store::Store::new(dir.path().join("store"))
-        .scan(yanpan::model::Dataset::Petitions)
-        .expect("scan")
-        .collect()
-        .expect("petitions");
-    let channels: Vec<String> = stored
-        .column("channel")
-        .expect("channel")
-        .cast(&polars::prelude::DataType::String)
-        .expect("text")
-        .str()
-        .expect("text")
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
+    let channels = stored_petitions(&dir.path().join("store"), "channel");
     assert_eq!(channels, ["letter", "phone", "letter"], "写信 read as 来信");
 }
 

@@ -350,19 +350,22 @@ fn ingest_and_run_keep_one_record_so_a_reverted_export_is_read_again() {
         "{}",
         stderr(&after)
     );
-    let stored = yanpan::store::Store::new(dir.path().join("store"))
-        .scan(yanpan::model::Dataset::Petitions)
-        .expect("scan")
-        .filter(polars::prelude::col("petition_id").eq(polars::prelude::lit("XF202400026809")))
-        .collect()
-        .expect("petition");
-    let summary = stored
-        .column("summary")
-        .expect("summary")
-        .str()
-        .expect("text")
-        .get(0);
+    let store = dir.path().join("store");
+    let ids = crate::reliability::stored_petitions(&store, "petition_id");
+    let at = ids
+        .iter()
+        .position(|id| id == "XF202400026809")
+        .expect("the petition");
+    let summaries = crate::reliability::stored_petitions(&store, "summary");
+    let summary = summaries.get(at).map(String::as_str);
     assert_eq!(summary, Some("反映市农业农村局有关负责人违规兼职取酬。"));
+}
+
+/// The `i`th petition added to the copied sample's 2024 export.
+fn new_petition(i: usize) -> String {
+    format!(
+        "XF2024NEW000000{i},2024-11-12,来电,检举控告,D02,,其他,土地规划,廉洁纪律,是,否,,反映某街道违规审批宅基地。,否,,"
+    )
 }
 
 /// Every folder a swap left beside `dir`'s contents (`.X.staging-…`, `.X.old-…`).
@@ -391,13 +394,7 @@ fn a_run_killed_inside_a_swap_is_repaired_by_the_next_run() {
     ];
     for (i, point) in points.iter().enumerate() {
         // A new petition, so the store's petitions are swapped too.
-        crate::append_row(
-            dir.path(),
-            "petitions_2024.csv",
-            &format!(
-                "XF2024NEW000000{i},2024-11-12,来电,检举控告,D02,,其他,土地规划,廉洁纪律,是,否,,反映某街道违规审批宅基地。,否,,"
-            ),
-        );
+        crate::append_row(dir.path(), "petitions_2024.csv", &new_petition(i));
         let killed = run(&pipeline, &["--abort-in-swap", point]);
         assert!(!killed.status.success(), "{point}: the run was aborted");
         assert!(stderr(&killed).contains("aborting in a swap"), "{point}");
@@ -422,13 +419,7 @@ fn a_run_killed_inside_a_swap_is_repaired_by_the_next_run() {
     let fresh = crate::TempDir::new();
     let clean = crate::copied_sample_pipeline(fresh.path());
     for i in 0..points.len() {
-        crate::append_row(
-            fresh.path(),
-            "petitions_2024.csv",
-            &format!(
-                "XF2024NEW000000{i},2024-11-12,来电,检举控告,D02,,其他,土地规划,廉洁纪律,是,否,,反映某街道违规审批宅基地。,否,,"
-            ),
-        );
+        crate::append_row(fresh.path(), "petitions_2024.csv", &new_petition(i));
     }
     assert!(run(&clean, &[]).status.success());
     assert_eq!(
