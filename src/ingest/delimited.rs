@@ -74,17 +74,42 @@ fn lone_cr(text: &str) -> bool {
         .any(|(i, &c)| c == b'\r' && b.get(i + 1) != Some(&b'\n'))
 }
 
-/// The line (from 1) where a quoted field opens and is never closed, and
-/// the number of lines after it, as the CSV reader reads quotes: a quote
-/// opens a quoted field only at a field's start, and two quotes inside it
-/// stand for one.
-fn unclosed_quote(chunks: &[&str], delimiter: u8) -> Option<(u64, u64)> {
+/// What a text's lines hold, as the CSV reader reads quotes (a quote opens
+/// a quoted field only at a field's start; two quotes inside it stand for
+/// one; a line ends at a line feed or a carriage return alone).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct LineScan {
+    /// Physical lines.
+    lines: u64,
+    /// Lines with nothing on them (outside quoted fields): the reader
+    /// skips them.
+    empty: u64,
+    /// Line breaks inside quoted fields: a record's further lines.
+    continuation: u64,
+    /// A quoted field that opens and is never closed: its line and the
+    /// lines after it.
+    unclosed: Option<(u64, u64)>,
+}
+
+fn scan_lines(chunks: &[&str], delimiter: u8) -> LineScan {
+    let mut s = LineScan::default();
     let (mut line, mut opened, mut last) = (1u64, 0u64, b'\n');
-    let (mut field_start, mut quoted, mut quote_seen) = (true, false, false);
+    let (mut field_start, mut quoted, mut quote_seen, mut content) = (true, false, false, false);
+    let mut any = false;
+    // A line ends: inside a quoted field it continues the record.
+    let mut end_line = |quoted: bool, content: &mut bool, line: &mut u64| {
+        if quoted {
+            s.continuation += 1;
+        } else if !*content {
+            s.empty += 1;
+        }
+        *content = false;
+        *line += 1;
+    };
     for &b in chunks.iter().flat_map(|c| c.as_bytes()) {
-        // A carriage return alone ends a line too.
+        any = true;
         if last == b'\r' && b != b'\n' {
-            line += 1;
+            end_line(quoted && !quote_seen, &mut content, &mut line);
         }
         last = b;
         if quoted {
@@ -94,11 +119,13 @@ fn unclosed_quote(chunks: &[&str], delimiter: u8) -> Option<(u64, u64)> {
                     continue;
                 }
                 quoted = false;
+                // The record goes on after its quoted field.
+                content = true;
             } else {
                 if b == b'"' {
                     quote_seen = true;
                 } else if b == b'\n' {
-                    line += 1;
+                    end_line(true, &mut content, &mut line);
                 }
                 continue;
             }
@@ -107,15 +134,31 @@ fn unclosed_quote(chunks: &[&str], delimiter: u8) -> Option<(u64, u64)> {
             b'"' if field_start => {
                 quoted = true;
                 opened = line;
+                content = true;
             }
-            b'\n' => line += 1,
-            _ => {}
+            b'\n' => end_line(false, &mut content, &mut line),
+            b'\r' => {}
+            _ => content = true,
         }
         field_start = matches!(b, b'\n' | b'\r') || b == delimiter;
     }
-    // A line break that ends the text starts no line.
-    let lines = line - opened - u64::from(last == b'\n');
-    (quoted && !quote_seen).then_some((opened, lines))
+    if last == b'\r' {
+        end_line(quoted && !quote_seen, &mut content, &mut line);
+    }
+    // The last line, when no line break ends it.
+    let open_last = any && !matches!(last, b'\n' | b'\r');
+    s.lines = line - 1 + u64::from(open_last);
+    if quoted && !quote_seen {
+        s.unclosed = Some((opened, line - opened - u64::from(!open_last)));
+    }
+    s
+}
+
+/// The line (from 1) where a quoted field opens and is never closed, and
+/// the number of lines after it.
+#[cfg(test)]
+fn unclosed_quote(chunks: &[&str], delimiter: u8) -> Option<(u64, u64)> {
+    scan_lines(chunks, delimiter).unclosed
 }
 
 /// The records of a text given as chunks, each with where it truly starts.
@@ -229,7 +272,8 @@ fn parse(
         .delimiter
         .unwrap_or_else(|| sniff_delimiter(text.first()));
     let all: Vec<&str> = text.pieces().collect();
-    if let Some((line, lines)) = unclosed_quote(&all, delimiter) {
+    let scan = scan_lines(&all, delimiter);
+    if let Some((line, lines)) = scan.unclosed {
         return Err(ReadError::UnclosedQuote {
             file: path.display().to_string(),
             line,
@@ -238,19 +282,57 @@ fn parse(
     }
     // Rows held back as a footer are the file's last, and pieces are cut
     // at line feeds: one pass for those files.
-    if text.len() >= parallel_bytes
-        && source.skip_footer == 0
-        && !lone_cr(text.first())
-        && let Some(done) = parse_parallel(path, text, source, delimiter)
-    {
-        return Ok(done);
+    let parallel =
+        (text.len() >= parallel_bytes && source.skip_footer == 0 && !lone_cr(text.first()))
+            .then(|| parse_parallel(path, text, source, delimiter))
+            .flatten();
+    let (mut table, rejected) = match parallel {
+        Some(done) => done,
+        None => {
+            let mut builder = Builder::new(path, None, source);
+            feed(&mut builder, &all, delimiter, usize::MAX, 0).map_err(|message| {
+                ReadError::Csv {
+                    file: path.display().to_string(),
+                    message,
+                }
+            })?;
+            builder.finish()?
+        }
+    };
+    account(path, &scan, &mut table, &rejected)?;
+    Ok((table, rejected))
+}
+
+/// Checks that the file's lines add up: empty lines, lines that continue a
+/// quoted field, title rows, the header, the rows read (kept or rejected),
+/// totals, footer and empty rows. Records the line counts in the table.
+fn account(
+    path: &Path,
+    scan: &LineScan,
+    table: &mut RawTable,
+    rejected: &[Rejection],
+) -> Result<(), ReadError> {
+    let rejected_rows: std::collections::BTreeSet<u64> = rejected.iter().map(|r| r.row).collect();
+    let records = table.title_rows
+        + 1
+        + table.len() as u64
+        + rejected_rows.len() as u64
+        + table.totals_rows.len() as u64
+        + table.footer_rows.len() as u64
+        + table.empty_rows;
+    let lines = records + scan.empty + scan.continuation;
+    table.lines = scan.lines;
+    table.empty_lines = scan.empty;
+    table.continuation_lines = scan.continuation;
+    if lines == scan.lines {
+        return Ok(());
     }
-    let mut builder = Builder::new(path, None, source);
-    feed(&mut builder, &all, delimiter, usize::MAX, 0).map_err(|message| ReadError::Csv {
+
+    Err(ReadError::Unaccounted {
         file: path.display().to_string(),
-        message,
-    })?;
-    builder.finish()
+        lines: scan.lines,
+        accounted: lines,
+    })
 }
 
 /// How a piece's parse ended.
@@ -380,6 +462,12 @@ mod tests {
             unclosed_quote(&["a,b\n1,\"x", "y\n2,z\n"], b','),
             Some((2, 1))
         );
+    }
+
+    #[test]
+    fn lines_are_counted_empty_continued_or_held() {
+        let s = scan_lines(&["t\n\nh,x\n1,\"a\nb\"\n\r\n2,y"], b',');
+        assert_eq!((s.lines, s.empty, s.continuation), (7, 2, 1));
     }
 
     #[test]

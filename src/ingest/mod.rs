@@ -53,6 +53,19 @@ pub struct SourceReport {
     /// Rows at the foot skipped (`skip_footer`), not counted as rows read.
     #[serde(default)]
     pub footer_rows: u64,
+    /// A text file's lines: rows above the header, empty lines and rows,
+    /// lines continuing a quoted field (with the header, the rows read,
+    /// totals and footer rows they add up to `lines`).
+    #[serde(default)]
+    pub lines: u64,
+    #[serde(default)]
+    pub title_rows: u64,
+    #[serde(default)]
+    pub empty_lines: u64,
+    #[serde(default)]
+    pub empty_rows: u64,
+    #[serde(default)]
+    pub continuation_lines: u64,
     /// Excel cells with a formula and no saved value, read as empty
     /// (at most the first 20, as `C5`).
     #[serde(default)]
@@ -240,6 +253,11 @@ pub fn load_bytes(
             totals_rows: table.totals_rows.len() as u64,
             control_chars_removed: table.control_chars,
             footer_rows: table.footer_rows.len() as u64,
+            lines: table.lines,
+            title_rows: table.title_rows,
+            empty_lines: table.empty_lines,
+            empty_rows: table.empty_rows,
+            continuation_lines: table.continuation_lines,
             formulas_without_value: formulas.into_iter().take(20).collect(),
             unused_columns: mapping.unused,
         },

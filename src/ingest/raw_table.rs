@@ -21,6 +21,15 @@ pub struct RawTable {
     pub control_chars: u64,
     /// The rows skipped at the foot (`skip_footer`), by row number.
     pub footer_rows: Vec<u64>,
+    /// Rows above the header (a title, notes).
+    pub title_rows: u64,
+    /// Rows whose cells are all empty, skipped.
+    pub empty_rows: u64,
+    /// Physical lines of a text file, its empty lines (the reader skips
+    /// them) and the lines that continue a quoted field.
+    pub lines: u64,
+    pub empty_lines: u64,
+    pub continuation_lines: u64,
 }
 
 /// One column's cells, in segments of rows.
@@ -75,6 +84,11 @@ impl RawTable {
             totals_rows: Vec::new(),
             control_chars: 0,
             footer_rows: Vec::new(),
+            title_rows: 0,
+            empty_rows: 0,
+            lines: 0,
+            empty_lines: 0,
+            continuation_lines: 0,
         }
     }
 
@@ -114,6 +128,7 @@ impl RawTable {
             self.row_numbers.extend(p.row_numbers);
             self.totals_rows.extend(p.totals_rows);
             self.control_chars += p.control_chars;
+            self.empty_rows += p.empty_rows;
         }
     }
 

@@ -53,6 +53,14 @@ pub enum ReadError {
         "{file}: row {row} (header_row) is not in the file or is empty; set header_row to the row that holds the column names"
     )]
     NoHeaderRow { file: String, row: u64 },
+    #[error(
+        "{file}: the file has {lines} lines, but its rows account for {accounted}; nothing from it was loaded. Check the file's quotes and line ends, or report it with the file"
+    )]
+    Unaccounted {
+        file: String,
+        lines: u64,
+        accounted: u64,
+    },
     #[error("{file}: the file has no header row")]
     Empty { file: String },
     #[error(
@@ -153,6 +161,9 @@ impl<'a> Builder<'a> {
             return;
         }
         if cells.clone().all(|c| c.trim().is_empty()) {
+            if let Some(t) = self.table.as_mut() {
+                t.empty_rows += 1;
+            }
             return;
         }
         self.held
@@ -178,11 +189,9 @@ impl<'a> Builder<'a> {
         };
         let head = std::mem::take(&mut self.head);
         let headers = head[h].1.iter().map(|s| s.trim().to_string()).collect();
-        self.table = Some(RawTable::new(
-            self.path.to_path_buf(),
-            self.sheet.clone(),
-            headers,
-        ));
+        let mut table = RawTable::new(self.path.to_path_buf(), self.sheet.clone(), headers);
+        table.title_rows = h as u64;
+        self.table = Some(table);
         for (n, row) in head.iter().skip(h + 1) {
             self.hold_or_append(*n, row.iter().map(String::as_str));
         }
@@ -210,6 +219,7 @@ impl<'a> Builder<'a> {
             return;
         };
         if cells.clone().all(|c| c.trim().is_empty()) {
+            table.empty_rows += 1;
             return;
         }
         // A totals row at the foot of an export: its first non-empty cell

@@ -114,6 +114,36 @@ fn mutate(rng: &mut ChaCha8Rng, seed: &[u8]) -> Vec<u8> {
     b
 }
 
+/// A well-formed units CSV written the ways exports write them: title rows,
+/// empty lines, quoted names with delimiters, quotes and line breaks in
+/// them, LF, CRLF or CR line ends. It must load whole.
+fn well_formed_units(rng: &mut ChaCha8Rng) -> (String, u64) {
+    let end = ["\n", "\r\n", "\r"][rng.random_range(0..3)];
+    let mut text = String::new();
+    for _ in 0..rng.random_range(0..3) {
+        text.push_str("组织单位台账");
+        text.push_str(end);
+    }
+    text.push_str("单位编码,单位名称,上级单位编码,层级,干部职工人数");
+    text.push_str(end);
+    let n = rng.random_range(1..40);
+    for i in 0..n {
+        if rng.random_bool(0.2) {
+            text.push_str(end);
+        }
+        let name = match rng.random_range(0..4) {
+            0 => format!("单位{i}"),
+            1 => format!("\"单位{i}，含逗号,\""),
+            2 => format!("\"单位{i}\"\"引号\"\"\""),
+            _ => format!("\"单位{i}{end}第二行\""),
+        };
+        let parent = if i == 0 { String::new() } else { "U0".into() };
+        text.push_str(&format!("U{i},{name},{parent},街道乡镇,{}", 10 + i));
+        text.push_str(end);
+    }
+    (text, n)
+}
+
 /// An in-memory workbook with a title row and random cells.
 fn random_xlsx(rng: &mut ChaCha8Rng, headers: &[&str]) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
@@ -187,6 +217,30 @@ fn fuzz_readers() {
     let start = Instant::now();
     let (mut runs, mut ok) = (0u64, 0u64);
     while start.elapsed() < Duration::from_secs(seconds) {
+        if rng.random_range(0..10) == 0 {
+            // A well-formed export must load whole, every row accepted.
+            let (text, n) = well_formed_units(&mut rng);
+            let loaded = ingest::load_bytes(
+                &PathBuf::from("units.csv"),
+                text.as_bytes(),
+                &source(Dataset::Units),
+                Some(&key),
+            );
+            match loaded {
+                Ok(l) if l.report.rows_read == n && l.rejected.is_empty() => ok += 1,
+                other => {
+                    let saved = std::env::temp_dir().join("yanpan-fuzz-well-formed.csv");
+                    let _ = std::fs::write(&saved, &text);
+                    panic!(
+                        "a well-formed export of {n} rows did not load whole (saved as {}): {:?}",
+                        saved.display(),
+                        other.map(|l| (l.report.rows_read, l.rejected.len()))
+                    );
+                }
+            }
+            runs += 1;
+            continue;
+        }
         let dataset = Dataset::ALL[rng.random_range(0..Dataset::ALL.len())];
         let (path, bytes) = match rng.random_range(0..10) {
             0 => (

@@ -253,3 +253,35 @@ fn a_formula_without_a_saved_value_is_named_and_read_as_missing() {
     let q = quarantine(dir.path());
     assert!(q.contains(",3,") && q.contains("missing"), "{q}");
 }
+
+#[test]
+fn every_line_of_a_csv_export_is_accounted_for() {
+    let dir = crate::TempDir::new();
+    let p = setup(dir.path(), 0.0);
+    let r = rows(1, 3);
+    let text = format!(
+        "2024年信访举报登记表\n\n{HEADER}\n{}\n{}\n{}\n\n,,,,,,,,,\n合计,3件,,,,,,,,\n",
+        r[0],
+        r[1].replace("反映第2件事。", "\"反映第2件事，\n另起一行。\""),
+        r[2]
+    );
+    std::fs::write(dir.path().join("p.csv"), text).expect("write");
+    let out = ingest(&p);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = petitions_reconciled(dir.path());
+    let got: Vec<u64> = [
+        "lines",
+        "title_rows",
+        "empty_lines",
+        "rows_read",
+        "continuation_lines",
+        "empty_rows",
+        "totals_rows",
+    ]
+    .iter()
+    .map(|k| s[*k].as_u64().unwrap_or(u64::MAX))
+    .collect();
+    // 10 lines: a title, an empty line, the header, three rows (one on two
+    // lines), an empty line, an empty row, a totals row.
+    assert_eq!(got, [10, 1, 2, 3, 1, 1, 1]);
+}
