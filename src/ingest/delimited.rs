@@ -312,27 +312,10 @@ fn account(
     table: &mut RawTable,
     rejected: &[Rejection],
 ) -> Result<(), ReadError> {
-    let rejected_rows: std::collections::BTreeSet<u64> = rejected.iter().map(|r| r.row).collect();
-    let records = table.title_rows
-        + 1
-        + table.len() as u64
-        + rejected_rows.len() as u64
-        + table.totals_rows.len() as u64
-        + table.footer_rows.len() as u64
-        + table.empty_rows;
-    let lines = records + scan.empty + scan.continuation;
     table.lines = scan.lines;
     table.empty_lines = scan.empty;
     table.continuation_lines = scan.continuation;
-    if lines == scan.lines {
-        return Ok(());
-    }
-
-    Err(ReadError::Unaccounted {
-        file: path.display().to_string(),
-        lines: scan.lines,
-        accounted: lines,
-    })
+    super::read::rows_add_up(path, table, rejected, scan.lines)
 }
 
 /// How a piece's parse ended.

@@ -302,6 +302,35 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Checks that `lines` (a sheet's rows, a file's records) are the title
+/// rows, the header, the rows read (kept or rejected), totals, footer and
+/// empty rows, and nothing else.
+pub(super) fn rows_add_up(
+    path: &Path,
+    table: &RawTable,
+    rejected: &[Rejection],
+    lines: u64,
+) -> Result<(), ReadError> {
+    let rejected_rows: std::collections::BTreeSet<u64> = rejected.iter().map(|r| r.row).collect();
+    let accounted = table.title_rows
+        + 1
+        + table.len() as u64
+        + rejected_rows.len() as u64
+        + table.totals_rows.len() as u64
+        + table.footer_rows.len() as u64
+        + table.empty_rows
+        + table.empty_lines
+        + table.continuation_lines;
+    if accounted == lines {
+        return Ok(());
+    }
+    Err(ReadError::Unaccounted {
+        file: path.display().to_string(),
+        lines,
+        accounted,
+    })
+}
+
 /// The most characters a cell may hold (a spreadsheet cell's limit).
 pub const MAX_CELL_CHARS: usize = 32_767;
 
@@ -376,7 +405,10 @@ fn read_excel(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome,
             .collect();
         builder.push(first_row + i as u64 + 1, cells.iter().map(String::as_str));
     }
-    let (table, rejected) = builder.finish()?;
+    let (mut table, rejected) = builder.finish()?;
+    // Every row of the sheet's used range is one of those the builder saw.
+    table.lines = range.height() as u64;
+    rows_add_up(path, &table, &rejected, table.lines)?;
     // A formula whose value was never saved (a workbook written by a
     // program, not opened in Excel) reads as empty: say which cells.
     let formulas_without_value = match wb.worksheet_formula(&sheet) {
@@ -479,7 +511,17 @@ fn read_frame(
         });
         builder.push(i as u64 + 1, cells);
     }
-    let (table, rejected) = builder.finish()?;
+    let (mut table, rejected) = builder.finish()?;
+    // NDJSON: one record a non-empty line; Parquet: the file's rows. The
+    // schema stands in for the header.
+    table.lines = match format {
+        Format::Ndjson => bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.trim_ascii().is_empty())
+            .count() as u64,
+        _ => df.height() as u64,
+    };
+    rows_add_up(path, &table, &rejected, table.lines + 1)?;
     Ok(ReadOutcome {
         table,
         rejected,

@@ -285,3 +285,115 @@ fn every_line_of_a_csv_export_is_accounted_for() {
     // lines), an empty line, an empty row, a totals row.
     assert_eq!(got, [10, 1, 2, 3, 1, 1, 1]);
 }
+
+#[test]
+fn every_ingest_fixture_accounts_for_every_line_and_row() {
+    let dir = crate::root().join("tests/fixtures/ingest");
+    let key = yanpan::ingest::Pseudonymiser::new(b"fixture-key-0123456789").expect("key");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let dataset = yanpan::model::Dataset::ALL
+            .iter()
+            .find(|d| name.starts_with(d.name()))
+            .copied()
+            .unwrap_or_else(|| panic!("{name}: no dataset"));
+        let source = yanpan::ingest::Source {
+            dataset,
+            pattern: path.display().to_string(),
+            format: None,
+            encoding: yanpan::ingest::Encoding::Auto,
+            sheet: (dataset == yanpan::model::Dataset::Findings).then(|| "巡察发现问题".into()),
+            columns: Default::default(),
+            totals_labels: yanpan::ingest::default_totals_labels(),
+            delimiter: name.contains("options").then_some(b';'),
+            header_row: name.contains("options").then_some(2),
+            skip_footer: if name.contains("options") { 2 } else { 0 },
+            values: Default::default(),
+        };
+        let bytes = std::fs::read(&path).expect("read");
+        let loaded = yanpan::ingest::load_bytes(&path, &bytes, &source, Some(&key));
+        // A misspelt header is refused by design; every other fixture loads.
+        if name.contains("misspelt") {
+            assert!(loaded.is_err(), "{name}");
+            continue;
+        }
+        let l = loaded.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let rejected: std::collections::BTreeSet<(Option<&String>, u64)> = l
+            .rejected
+            .iter()
+            .map(|r| (r.sheet.as_ref(), r.row))
+            .collect();
+        assert_eq!(
+            l.report.rows_read,
+            l.frame.height() as u64 + rejected.len() as u64,
+            "{name}: rows read = kept + rejected"
+        );
+        assert!(
+            l.report.lines >= l.report.rows_read,
+            "{name}: {:?}",
+            l.report
+        );
+        checked += 1;
+    }
+    assert!(checked >= 12, "{checked} fixtures");
+}
+
+#[test]
+fn messages_say_once_where_and_what_to_change() {
+    // A binary file named .csv: the reason once, not twice.
+    let dir = crate::TempDir::new();
+    let p = setup(dir.path(), 0.05);
+    let noise: Vec<u8> = (0..=255u8).cycle().take(10_240).collect();
+    std::fs::write(dir.path().join("p.csv"), &noise).expect("write");
+    let out = ingest(&p);
+    let msg = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{msg}");
+    assert_eq!(msg.matches("neither UTF-8 nor GBK").count(), 1, "{msg}");
+    // UTF-8 then GBK: the line where UTF-8 stops.
+    let mut mixed = format!("{HEADER}\n{}\n", rows(1, 30).join("\n")).into_bytes();
+    mixed.extend(encoding_rs::GBK.encode(&rows(100, 5).join("\n")).0.iter());
+    std::fs::write(dir.path().join("p.csv"), &mixed).expect("write");
+    let msg = stderr(&ingest(&p));
+    assert!(msg.contains("is on line 32"), "{msg}");
+    // A CSV under an .xlsx name: set format.
+    std::fs::remove_file(dir.path().join("p.csv")).expect("remove");
+    write(dir.path(), "p.xlsx", &rows(1, 3));
+    let text = std::fs::read_to_string(&p).expect("pipeline");
+    std::fs::write(&p, text.replace("p*.csv", "p.xlsx")).expect("pipeline");
+    let msg = stderr(&ingest(&p));
+    assert!(
+        msg.contains("not a readable Excel workbook") && msg.contains("set format = \"csv\""),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_negative_amount_names_its_bound() {
+    let dir = crate::TempDir::new();
+    let p = setup(dir.path(), 1.0);
+    write(dir.path(), "p.csv", &rows(1, 3));
+    std::fs::write(
+        dir.path().join("cases.csv"),
+        "案件编号,所在单位,涉案人,职务类别,干部层级,立案日期,结案日期,线索来源,重点领域,违纪类别,四种形态,处理结果,涉案金额(元),来源信访件编号\nAJ1,D1,,其他,其他,2024-11-01,,自查,其他,廉洁纪律,1,,-5,\n",
+    )
+    .expect("cases");
+    let text = std::fs::read_to_string(&p).expect("pipeline");
+    std::fs::write(
+        &p,
+        format!("{text}[[source]]\ndataset = \"cases\"\npath = \"cases.csv\"\n"),
+    )
+    .expect("pipeline");
+    let out = ingest(&p);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let q = quarantine(dir.path());
+    assert!(
+        q.contains("must be at least 0") && !q.contains("9223372036854775807"),
+        "{q}"
+    );
+}
