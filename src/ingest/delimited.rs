@@ -91,65 +91,110 @@ struct LineScan {
     unclosed: Option<(u64, u64)>,
 }
 
-fn scan_lines(chunks: &[&str], delimiter: u8) -> LineScan {
-    let mut s = LineScan::default();
-    let (mut line, mut opened, mut last) = (1u64, 0u64, b'\n');
-    let (mut field_start, mut quoted, mut quote_seen, mut content) = (true, false, false, false);
-    let mut any = false;
-    // A line ends: inside a quoted field it continues the record.
-    let mut end_line = |quoted: bool, content: &mut bool, line: &mut u64| {
+/// The state of [`scan_lines`] between bytes.
+struct Scanner {
+    scan: LineScan,
+    delimiter: u8,
+    line: u64,
+    opened: u64,
+    last: u8,
+    field_start: bool,
+    quoted: bool,
+    quote_seen: bool,
+    content: bool,
+}
+
+impl Scanner {
+    /// A line ends: inside a quoted field it continues the record.
+    fn end_line(&mut self, quoted: bool) {
         if quoted {
-            s.continuation += 1;
-        } else if !*content {
-            s.empty += 1;
+            self.scan.continuation += 1;
+        } else if !self.content {
+            self.scan.empty += 1;
         }
-        *content = false;
-        *line += 1;
-    };
-    for &b in chunks.iter().flat_map(|c| c.as_bytes()) {
-        any = true;
-        if last == b'\r' && b != b'\n' {
-            end_line(quoted && !quote_seen, &mut content, &mut line);
+        self.content = false;
+        self.line += 1;
+    }
+
+    fn step(&mut self, b: u8) {
+        if self.last == b'\r' && b != b'\n' {
+            self.end_line(self.quoted && !self.quote_seen);
         }
-        last = b;
-        if quoted {
-            if quote_seen {
-                quote_seen = false;
+        self.last = b;
+        if self.quoted {
+            if self.quote_seen {
+                self.quote_seen = false;
                 if b == b'"' {
-                    continue;
+                    return;
                 }
-                quoted = false;
+                self.quoted = false;
                 // The record goes on after its quoted field.
-                content = true;
+                self.content = true;
             } else {
                 if b == b'"' {
-                    quote_seen = true;
+                    self.quote_seen = true;
                 } else if b == b'\n' {
-                    end_line(true, &mut content, &mut line);
+                    self.end_line(true);
                 }
-                continue;
+                return;
             }
         }
         match b {
-            b'"' if field_start => {
-                quoted = true;
-                opened = line;
-                content = true;
+            b'"' if self.field_start => {
+                self.quoted = true;
+                self.opened = self.line;
+                self.content = true;
             }
-            b'\n' => end_line(false, &mut content, &mut line),
+            b'\n' => self.end_line(false),
             b'\r' => {}
-            _ => content = true,
+            _ => self.content = true,
         }
-        field_start = matches!(b, b'\n' | b'\r') || b == delimiter;
+        self.field_start = matches!(b, b'\n' | b'\r') || b == self.delimiter;
     }
-    if last == b'\r' {
-        end_line(quoted && !quote_seen, &mut content, &mut line);
+}
+
+fn scan_lines(chunks: &[&str], delimiter: u8) -> LineScan {
+    let mut m = Scanner {
+        scan: LineScan::default(),
+        delimiter,
+        line: 1,
+        opened: 0,
+        last: b'\n',
+        field_start: true,
+        quoted: false,
+        quote_seen: false,
+        content: false,
+    };
+    let mut any = false;
+    for chunk in chunks.iter().map(|c| c.as_bytes()) {
+        any |= !chunk.is_empty();
+        let mut i = 0;
+        while i < chunk.len() {
+            // A run of other bytes changes the state only by its first
+            // byte and its last: the rest are stepped over.
+            let next =
+                memchr::memchr3(b'"', b'\n', b'\r', &chunk[i..]).map_or(chunk.len(), |k| i + k);
+            if next > i {
+                m.step(chunk[i]);
+                if next - i > 1 {
+                    m.step(chunk[next - 1]);
+                }
+            }
+            if let Some(&b) = chunk.get(next) {
+                m.step(b);
+            }
+            i = next + 1;
+        }
+    }
+    if m.last == b'\r' {
+        m.end_line(m.quoted && !m.quote_seen);
     }
     // The last line, when no line break ends it.
-    let open_last = any && !matches!(last, b'\n' | b'\r');
-    s.lines = line - 1 + u64::from(open_last);
-    if quoted && !quote_seen {
-        s.unclosed = Some((opened, line - opened - u64::from(!open_last)));
+    let open_last = any && !matches!(m.last, b'\n' | b'\r');
+    let mut s = m.scan;
+    s.lines = m.line - 1 + u64::from(open_last);
+    if m.quoted && !m.quote_seen {
+        s.unclosed = Some((m.opened, m.line - m.opened - u64::from(!open_last)));
     }
     s
 }

@@ -199,7 +199,7 @@ impl<'a> Builder<'a> {
 
     fn append<'c>(&mut self, n: u64, cells: impl Iterator<Item = &'c str> + Clone) {
         // Control characters are removed (and counted); the rest is as read.
-        if cells.clone().any(|c| c.chars().any(is_control)) {
+        if cells.clone().any(has_control) {
             let clean: Vec<String> = cells
                 .map(|c| {
                     let kept: String = c.chars().filter(|&ch| !is_control(ch)).collect();
@@ -338,6 +338,15 @@ pub const MAX_CELL_CHARS: usize = 32_767;
 /// line feed, DEL, C1): invisible in a report and a hazard on a terminal.
 fn is_control(ch: char) -> bool {
     ch.is_control() && ch != '\t' && ch != '\n'
+}
+
+/// Whether `cell` holds a control character: its bytes first (C0 and DEL
+/// are single bytes; every C1 character's UTF-8 starts with 0xC2), the
+/// characters only when one of those bytes is there.
+fn has_control(cell: &str) -> bool {
+    cell.bytes()
+        .any(|b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f || b == 0xc2)
+        && cell.chars().any(is_control)
 }
 
 /// A cell as text; Excel dates become `YYYY-MM-DD` (or with a time).
