@@ -86,7 +86,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
     if ext != "svg" && ext != "png" {
         return usage(format!("{}: name an .svg or .png file", a.out.display()));
     }
-    let store = Store::new(&pipeline.store);
+    let store = Store::open(&pipeline.store)?;
     let n = a
         .quarters
         .unwrap_or(pipeline.report_history_quarters.get() as usize)

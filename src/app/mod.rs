@@ -54,8 +54,13 @@ pub fn ingest_only(
             log::info!("notice: {line}");
         }
         let inputs = ingest::state::current_inputs(&p.ingest)?;
-        let stored =
-            ingest::ingest_stage(&p.ingest, today, Store::new(&p.store), &inputs, Reread::All)?;
+        let stored = ingest::ingest_stage(
+            &p.ingest,
+            today,
+            Store::open(&p.store)?,
+            &inputs,
+            Reread::All,
+        )?;
         (
             stored.rows_read(),
             stored.rows_quarantined(),
@@ -129,7 +134,7 @@ pub fn aggregate_only(
     let pipeline = Pipeline::load(pipeline)?;
     let quarter = quarter_of(quarter, today_of(today, &pipeline));
     let _lock = crate::store::lock::RunLock::acquire(&pipeline.store)?;
-    let store = Store::new(&pipeline.store);
+    let store = Store::open(&pipeline.store)?;
     let quarters = table_quarters(&pipeline, quarter);
     let tables =
         crate::aggregate::aggregate_stage(&store, &pipeline.aggregate_settings(), &quarters)?;

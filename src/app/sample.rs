@@ -99,7 +99,7 @@ pub fn sample(kind: &str, pipeline: &Path, year: i32, seed: Option<u64>) -> Resu
     let p = Pipeline::load(pipeline)?;
     let day = NaiveDate::from_ymd_opt(year, 1, 1)
         .ok_or_else(|| UsageError(format!("--year {year} is not a year")))?;
-    let store = Store::new(&p.store);
+    let store = Store::open(&p.store)?;
     let people = candidates(&store, day)?;
     if people.is_empty() {
         return Err(UsageError(format!(

@@ -1,5 +1,5 @@
-//! Drawing chart specs with plotters (the edge of render): SVG text and
-//! PNG files at twice the size, in the house style.
+//! Drawing chart specs with plotters (the edge of render): SVG text, and
+//! that SVG rasterised to PNG at twice the size, in the house style.
 
 use std::path::Path;
 
@@ -287,6 +287,7 @@ fn paint_line<DB: DrawingBackend>(
 /// The chart as SVG text. Font families list fallbacks, so a reader
 /// without the embedded font still sees Chinese.
 pub fn svg(spec: &Chart) -> Result<String, DrawError> {
+    super::fonts::register();
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, spec.size()).into_drawing_area();
@@ -339,45 +340,65 @@ pub fn svg(spec: &Chart) -> Result<String, DrawError> {
 
 /// Draws the chart to a PNG file at `PNG_SCALE` times the SVG size.
 pub fn png(spec: &Chart, path: &Path) -> Result<(), DrawError> {
-    let (w, h) = spec.size();
-    let k = style::PNG_SCALE;
-    let root = BitMapBackend::new(path, (w * k, h * k)).into_drawing_area();
-    paint(&root, spec, f64::from(k)).map_err(|message| DrawError {
+    let bytes = png_bytes(spec)?;
+    std::fs::write(path, bytes).map_err(|e| DrawError {
         chart: spec.id().to_string(),
-        message,
+        message: format!("{}: {e}", path.display()),
     })
 }
 
 /// The chart as PNG bytes (at `style::PNG_SCALE`).
 pub fn png_bytes(spec: &Chart) -> Result<Vec<u8>, DrawError> {
-    use image::ImageEncoder;
-    let (w, h) = spec.size();
-    let k = style::PNG_SCALE;
-    let (w, h) = (w * k, h * k);
-    let fail = |message: String| DrawError {
-        chart: spec.id().to_string(),
-        message,
-    };
-    let mut rgb = vec![0u8; (w * h * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        paint(&root, spec, f64::from(k)).map_err(fail)?;
-    }
-    let mut png = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut png)
-        .write_image(&rgb, w, h, image::ColorType::Rgb8)
-        .map_err(|e| fail(e.to_string()))?;
-    Ok(png)
+    rasterise(spec.id(), &svg(spec)?)
 }
 
-/// Checks that the chart font is found; the message says what to do.
+/// The chart's SVG drawn to PNG at `style::PNG_SCALE` by resvg, with the
+/// embedded font: the PNG shows what the SVG shows.
+pub fn rasterise(id: &str, svg: &str) -> Result<Vec<u8>, DrawError> {
+    use resvg::{tiny_skia, usvg};
+    let fail = |message: String| DrawError {
+        chart: id.to_string(),
+        message,
+    };
+    let options = usvg::Options {
+        fontdb: super::fonts::database(),
+        font_family: FAMILY.to_string(),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| fail(e.to_string()))?;
+    let k = style::PNG_SCALE as f32;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(k)
+        .ok_or_else(|| fail("empty canvas".into()))?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| fail("empty canvas".into()))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(k, k),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| fail(e.to_string()))
+}
+
+/// Checks that the chart font is registered and has Chinese glyphs.
 pub fn check_font() -> Result<(), DrawError> {
-    let style: TextStyle = (FAMILY, 12.0).into_font().into();
     let fail = |message: String| DrawError {
         chart: "font".into(),
         message,
     };
-    let (w, _) = style.font.box_size("测试").map_err(|e| fail(format!("the chart font {FAMILY} is not available ({e}); yanpan sets FONTCONFIG_FILE at start-up: check that the cache folder is writable")))?;
+    if !super::fonts::register() {
+        return Err(fail(format!(
+            "the embedded chart font {FAMILY} cannot be read"
+        )));
+    }
+    let style: TextStyle = (FAMILY, 12.0).into_font().into();
+    let (w, _) = style
+        .font
+        .box_size("测试")
+        .map_err(|e| fail(format!("the chart font {FAMILY} is not available ({e})")))?;
     if w == 0 {
         return Err(fail(format!(
             "the chart font {FAMILY} has no Chinese glyphs"

@@ -34,7 +34,11 @@ pub fn render_stage(sources: SetSources<'_>) -> Result<Charts, RenderError> {
     let charts = quarterly(set_inputs(sources)?)?;
     let drawn: Vec<(String, String, Vec<u8>)> = charts
         .par_iter()
-        .map(|c| Ok((c.id().to_string(), draw::svg(c)?, draw::png_bytes(c)?)))
+        .map(|c| {
+            let svg = draw::svg(c)?;
+            let png = draw::rasterise(c.id(), &svg)?;
+            Ok((c.id().to_string(), svg, png))
+        })
         .collect::<Result<_, DrawError>>()?;
     let mut out = Charts::default();
     for (id, svg, png) in drawn {

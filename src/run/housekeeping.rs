@@ -17,7 +17,7 @@ pub(super) fn preflight(p: &Pipeline) -> Result<()> {
     for source in &p.ingest.sources {
         files_of(source)?;
     }
-    let store = crate::store::Store::new(&p.store);
+    let store = crate::store::Store::open(&p.store)?;
     for d in [Dataset::Units, Dataset::Leaders, Dataset::Petitions] {
         if !store.has(d) && p.ingest.sources.iter().all(|s| s.dataset != d) {
             return Err(UsageError(format!(

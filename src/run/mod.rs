@@ -212,7 +212,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
 
 /// Ingest, or the store as the last ingest left it.
 fn ingest(args: &RunArgs, p: &Pipeline, today: NaiveDate, inputs: &[Input]) -> Result<Stored> {
-    let store = Store::new(&p.store);
+    let store = Store::open(&p.store)?;
     if args.stages.ingest {
         ingest_stage(&p.ingest, today, store, inputs, Reread::Changed)
     } else {

@@ -5,6 +5,7 @@
 
 pub mod csv;
 mod digest;
+pub mod format;
 pub mod frame;
 pub mod lock;
 pub mod queries;
@@ -36,6 +37,8 @@ pub enum StoreError {
     },
     #[error("store {path}: {cause}")]
     Polars { path: PathBuf, cause: PolarsError },
+    #[error(transparent)]
+    Format(#[from] format::FormatError),
     #[error(
         "the store {path} holds no {dataset}: give the pipeline a [[source]] with dataset = \"{dataset}\" and run again (or run yanpan ingest, if it has one)"
     )]
@@ -75,6 +78,13 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 impl Store {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Store { root: root.into() }
+    }
+
+    /// The store at `root`, if this yanpan can read its format.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, StoreError> {
+        let store = Store::new(root);
+        format::check(&store.root)?;
+        Ok(store)
     }
 
     /// The store's folder.
@@ -188,6 +198,7 @@ impl Store {
     /// Replaces every derived table, each on its own core.
     pub fn write_derived_all(&self, tables: &[(&str, DataFrame)]) -> Result<(), StoreError> {
         use rayon::prelude::*;
+        format::mark(&self.root)?;
         tables
             .par_iter()
             .try_for_each(|(name, table)| self.write_derived(name, table.clone()))

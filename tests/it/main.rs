@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod charts;
+mod deploy;
 mod detect;
 mod end_to_end;
 mod fuzz;
@@ -18,8 +19,7 @@ mod synth;
 
 use std::path::{Path, PathBuf};
 
-/// A temporary folder removed when dropped. (No dev-dependencies: the
-/// test build then shares every compiled dependency with the release build.)
+/// A temporary folder removed when dropped.
 #[derive(Debug)]
 pub struct TempDir(PathBuf);
 

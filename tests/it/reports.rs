@@ -3,7 +3,6 @@
 //! report with its figures, in HTML and in the PDF's extracted text.
 
 use std::path::Path;
-use std::process::Command;
 
 use yanpan::model::Language;
 use yanpan::report::model::{ChartRef, Figure, Report, Section, Table};
@@ -13,20 +12,11 @@ use yanpan::report::wording::Wording;
 /// formulas and typst markup.
 const HOSTILE: &str = "<script>alert(1)</script> [点我](javascript:alert(1)) =HYPERLINK(\"http://evil\") #set text(fill: red) *粗体* $x$ @ref";
 
-/// The text of a PDF by `pdftotext`, without whitespace (CJK lines break
-/// anywhere).
+/// The text of a PDF (read by the pdf-extract crate), without whitespace
+/// (CJK lines break anywhere).
 pub(crate) fn pdf_text(pdf: &[u8]) -> String {
-    let dir = crate::TempDir::new();
-    let path = dir.path().join("x.pdf");
-    std::fs::write(&path, pdf).expect("write pdf");
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) runs");
-    assert!(out.status.success(), "pdftotext failed");
-    String::from_utf8_lossy(&out.stdout)
+    pdf_extract::extract_text_from_mem(pdf)
+        .expect("the PDF's text can be read")
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect()
