@@ -9,6 +9,7 @@ mod fuzz;
 mod ingest_rules;
 mod ingest_sample;
 mod oversight;
+mod pdf_text;
 mod reliability;
 mod reports;
 mod rollup;

@@ -12,15 +12,7 @@ use yanpan::report::wording::Wording;
 /// formulas and typst markup.
 const HOSTILE: &str = "<script>alert(1)</script> [点我](javascript:alert(1)) =HYPERLINK(\"http://evil\") #set text(fill: red) *粗体* $x$ @ref";
 
-/// The text of a PDF (read by the pdf-extract crate), without whitespace
-/// (CJK lines break anywhere).
-pub(crate) fn pdf_text(pdf: &[u8]) -> String {
-    pdf_extract::extract_text_from_mem(pdf)
-        .expect("the PDF's text can be read")
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
-}
+pub(crate) use crate::pdf_text::pdf_text;
 
 fn hostile_report() -> Report {
     Report {
