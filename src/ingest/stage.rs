@@ -132,7 +132,7 @@ pub fn ingest_stage(
             .into());
         }
     }
-    crate::store::format::mark(store.root()).map_err(StoreError::from)?;
+    crate::store::format::mark(store.root())?;
     let mut upserts = Vec::new();
     for (d, df) in &ingested.tables {
         let u = store.upsert(*d, df)?;

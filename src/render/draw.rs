@@ -340,16 +340,11 @@ pub fn svg(spec: &Chart) -> Result<String, DrawError> {
 
 /// Draws the chart to a PNG file at `PNG_SCALE` times the SVG size.
 pub fn png(spec: &Chart, path: &Path) -> Result<(), DrawError> {
-    let bytes = png_bytes(spec)?;
+    let bytes = rasterise(spec.id(), &svg(spec)?)?;
     std::fs::write(path, bytes).map_err(|e| DrawError {
         chart: spec.id().to_string(),
         message: format!("{}: {e}", path.display()),
     })
-}
-
-/// The chart as PNG bytes (at `style::PNG_SCALE`).
-pub fn png_bytes(spec: &Chart) -> Result<Vec<u8>, DrawError> {
-    rasterise(spec.id(), &svg(spec)?)
 }
 
 /// The chart's SVG drawn to PNG at `style::PNG_SCALE` by resvg, with the

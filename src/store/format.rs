@@ -77,24 +77,28 @@ pub fn read(root: &Path) -> Result<Option<Marker>, FormatError> {
 
 /// Checks that this yanpan can read the store at `root`.
 pub fn check(root: &Path) -> Result<(), FormatError> {
+    checked(root).map(drop)
+}
+
+/// The marker of the store at `root`, if this yanpan can read the store.
+fn checked(root: &Path) -> Result<Option<Marker>, FormatError> {
     match read(root)? {
         Some(m) if m.format > FORMAT => Err(FormatError::Newer {
             path: root.to_path_buf(),
             found: m.format,
             written_by: m.written_by,
         }),
-        _ => Ok(()),
+        marker => Ok(marker),
     }
 }
 
 /// Checks the store at `root` and marks it as written by this yanpan.
 pub fn mark(root: &Path) -> Result<(), FormatError> {
-    check(root)?;
-    let path = root.join(FORMAT_FILE);
     let current = Marker::current();
-    if read(root)?.as_ref() == Some(&current) {
+    if checked(root)?.as_ref() == Some(&current) {
         return Ok(());
     }
+    let path = root.join(FORMAT_FILE);
     let io = |cause| FormatError::Io {
         path: path.clone(),
         cause,

@@ -45,30 +45,28 @@ const SELF_CONTAINED_SYS: &[&str] = &[
     "zstd-sys",      // builds the bundled zstd (no `pkg-config` feature)
 ];
 
-#[test]
-fn no_dependency_links_a_system_library() {
+/// `cargo tree ARGS` of this package, offline, as text; fails the test
+/// unless it succeeded and names `expect`.
+fn cargo_tree(args: &[&str], expect: &str) -> String {
     let out = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "--offline",
-            "--locked",
-        ])
-        .args([
-            "--manifest-path",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
-        ])
+        .arg("tree")
+        .args(args)
+        .args(["--offline", "--locked", "--manifest-path"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
         .output()
         .expect("cargo tree runs");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
-        out.status.success() && text.contains("polars"),
-        "cargo tree: {}",
+        out.status.success() && text.contains(expect),
+        "cargo tree {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    text
+}
+
+#[test]
+fn no_dependency_links_a_system_library() {
+    let text = cargo_tree(&["-e", "normal", "--prefix", "none"], "polars");
     let mut sys: Vec<&str> = text
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -93,23 +91,7 @@ fn no_dependency_links_a_system_library() {
         assert!(!text.contains(banned), "{banned} is in the tree");
     }
     // Only the `pkg-config` feature of zstd-sys would link the system's.
-    let features = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "-e",
-            "features",
-            "-i",
-            "zstd-sys",
-            "--offline",
-            "--locked",
-        ])
-        .args([
-            "--manifest-path",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
-        ])
-        .output()
-        .expect("cargo tree runs");
-    let features = String::from_utf8_lossy(&features.stdout);
+    let features = cargo_tree(&["-e", "features", "-i", "zstd-sys"], "zstd-sys");
     assert!(!features.contains("pkg-config"), "{features}");
 }
 
