@@ -1,61 +1,236 @@
-//! Repeat linking at the edge: the petitions of the quarter and of the
-//! window before it from the store, linked into matters (pure,
-//! `aggregate::link`), as a table and as the agreement with the
-//! export's own repeat mark.
+//! Repeat linking at the edge. The matters are kept in the store
+//! (`derived/matters.parquet`, one row per petition) and extended: only
+//! petitions not decided before are linked (pure, `aggregate::link`),
+//! against the matters begun within the window before them. A run with
+//! nothing new links nothing.
 
 use anyhow::Result;
+use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::aggregate::link::{self, Agreement, LinkRules, PetitionRef};
-use crate::model::{Dataset, Quarter};
-use crate::store::Store;
-use crate::store::frame::polars_ctx;
+use crate::model::{Dataset, Quarter, UsageError};
+use crate::store::frame::{polars_ctx, text_column};
+use crate::store::{Store, read_parquet};
 
-/// The quarter's petitions with their matter, and the agreement.
-pub fn link_quarter(
+/// The name of the stored matters table.
+pub const MATTERS: &str = "matters";
+
+/// Every petition's matter, as kept in the store.
+#[derive(Debug, Clone)]
+pub struct Matters {
+    /// `petition_id`, `received_on`, `matter_id`, `linked_by`,
+    /// `similarity`, `rules`; by date received.
+    pub table: DataFrame,
+    /// Petitions decided by this run.
+    pub linked: usize,
+    /// Whether the table differs from the stored one.
+    pub changed: bool,
+}
+
+/// The matters of every stored petition received by `through`: the stored
+/// ones still valid, and the others decided now (unless `may_link` is
+/// false, when undecided petitions are an error naming the remedy).
+pub fn matters(
     store: &Store,
-    quarter: Quarter,
+    through: NaiveDate,
     rules: LinkRules,
-) -> Result<(DataFrame, Agreement)> {
-    let first = quarter.first_day() - chrono::Duration::days(i64::from(rules.window_days));
+    may_link: bool,
+) -> Result<Matters> {
+    let fingerprint = rules.fingerprint();
+    let stored = stored(store, &fingerprint)?;
+    let stored_rows = stored.as_ref().map_or(0, DataFrame::height);
+    let received = lit(through).cast(DataType::Date);
+    let ids = polars_ctx(
+        store
+            .scan(Dataset::Petitions)?
+            .filter(col("received_on").lt_eq(received.clone()))
+            .select([
+                col("petition_id").cast(DataType::String),
+                col("received_on"),
+            ])
+            .collect(),
+        "petitions to link",
+    )?;
+    // A stored row stays while its petition and its matter's first are stored.
+    let kept = match stored {
+        Some(s) => polars_ctx(
+            s.lazy()
+                .join(
+                    ids.clone().lazy().select([col("petition_id")]),
+                    [col("petition_id")],
+                    [col("petition_id")],
+                    JoinArgs::new(JoinType::Semi),
+                )
+                .join(
+                    ids.clone()
+                        .lazy()
+                        .select([col("petition_id").alias("matter_id")]),
+                    [col("matter_id")],
+                    [col("matter_id")],
+                    JoinArgs::new(JoinType::Semi),
+                )
+                .collect(),
+            "stored matters",
+        )?,
+        None => empty_table(),
+    };
+    let undecided = polars_ctx(
+        ids.lazy()
+            .join(
+                kept.clone().lazy().select([col("petition_id")]),
+                [col("petition_id")],
+                [col("petition_id")],
+                JoinArgs::new(JoinType::Anti),
+            )
+            .select([col("received_on").min()])
+            .collect(),
+        "undecided petitions",
+    )?;
+    let first_undecided = polars_ctx(
+        undecided
+            .column("received_on")
+            .and_then(|c| c.cast(&DataType::Int32)),
+        "received_on",
+    )?
+    .i32()
+    .map_err(|e| anyhow::anyhow!("{e}"))?
+    .get(0);
+    let Some(first_day) = first_undecided else {
+        return Ok(Matters {
+            changed: kept.height() != stored_rows,
+            table: kept,
+            linked: 0,
+        });
+    };
+    if !may_link {
+        return Err(UsageError(format!(
+            "the store's matters ({}) do not cover the petitions received by {through}: run the aggregate stage",
+            store.derived_path(MATTERS).display()
+        ))
+        .into());
+    }
+    let new = decide(
+        store,
+        &kept,
+        first_day - rules.window_days,
+        received,
+        rules,
+        &fingerprint,
+    )?;
+    let linked = new.height();
+    let table = polars_ctx(
+        concat([kept.lazy(), new.lazy()], UnionArgs::default()).and_then(|lf| {
+            lf.sort(["received_on", "petition_id"], Default::default())
+                .collect()
+        }),
+        "matters table",
+    )?;
+    Ok(Matters {
+        table,
+        linked,
+        changed: true,
+    })
+}
+
+/// The stored matters, when decided under the rules in force.
+fn stored(store: &Store, fingerprint: &str) -> Result<Option<DataFrame>> {
+    let path = store.derived_path(MATTERS);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let df = read_parquet(&path)?;
+    let same_rules = text_column(&df, "rules")?
+        .iter()
+        .all(|r| r == Some(fingerprint));
+    Ok(same_rules.then_some(df))
+}
+
+fn empty_table() -> DataFrame {
+    DataFrame::new(
+        0,
+        vec![
+            Column::new_empty("petition_id".into(), &DataType::String),
+            Column::new_empty("received_on".into(), &DataType::Date),
+            Column::new_empty("matter_id".into(), &DataType::String),
+            Column::new_empty("linked_by".into(), &DataType::String),
+            Column::new_empty("similarity".into(), &DataType::Float32),
+            Column::new_empty("rules".into(), &DataType::String),
+        ],
+    )
+    .expect("columns of one length")
+}
+
+/// The matters of the petitions received from `from_day` to `through` not
+/// in `kept`, linked against the matter starts in `kept`.
+fn decide(
+    store: &Store,
+    kept: &DataFrame,
+    from_day: i32,
+    through: Expr,
+    rules: LinkRules,
+    fingerprint: &str,
+) -> Result<DataFrame> {
+    let starts = kept
+        .clone()
+        .lazy()
+        .filter(col("matter_id").eq(col("petition_id")))
+        .select([col("petition_id"), lit(true).alias("decided")]);
     let df = polars_ctx(
         store
             .scan(Dataset::Petitions)?
             .filter(
                 col("received_on")
-                    .gt_eq(lit(first).cast(DataType::Date))
-                    .and(col("received_on").lt_eq(lit(quarter.last_day()).cast(DataType::Date))),
+                    .cast(DataType::Int32)
+                    .gt_eq(lit(from_day))
+                    .and(col("received_on").lt_eq(through)),
             )
             .select([
                 col("petition_id").cast(DataType::String),
-                col("received_on").cast(DataType::Int32).alias("day"),
+                col("received_on"),
                 col("unit_id").cast(DataType::String),
                 col("person_id").cast(DataType::String),
                 col("reporter_key").cast(DataType::String),
+                col("field").cast(DataType::String),
+                col("discipline").cast(DataType::String),
                 col("summary").cast(DataType::String),
-                col("repeat").fill_null(lit(false)),
-                col("quarter").cast(DataType::String),
             ])
+            .join(
+                kept.clone()
+                    .lazy()
+                    .select([col("petition_id"), col("matter_id")]),
+                [col("petition_id")],
+                [col("petition_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .join(
+                starts,
+                [col("petition_id")],
+                [col("petition_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            // Decided petitions that do not begin a matter play no part.
+            .filter(col("matter_id").is_null().or(col("decided").is_not_null()))
             .collect(),
         "petitions to link",
     )?;
-    let s = |c: &str| crate::store::frame::text_column(&df, c);
-    let (ids, units, people, reporters, summaries, quarters) = (
+    let s = |c: &str| text_column(&df, c);
+    let (ids, units, people, reporters, fields, classes, summaries) = (
         s("petition_id")?,
         s("unit_id")?,
         s("person_id")?,
         s("reporter_key")?,
+        s("field")?,
+        s("discipline")?,
         s("summary")?,
-        s("quarter")?,
     );
-    let days = polars_ctx(df.column("day").and_then(|c| c.i32().cloned()), "day")?;
-    let marked: Vec<bool> = polars_ctx(
-        df.column("repeat").and_then(|c| c.bool().cloned()),
-        "repeat",
-    )?
-    .iter()
-    .map(|v| v.unwrap_or(false))
-    .collect();
+    let days = polars_ctx(
+        df.column("received_on")
+            .and_then(|c| c.cast(&DataType::Int32)),
+        "received_on",
+    )?;
+    let days = days.i32().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let decided = polars_ctx(df.column("decided"), "decided")?.is_not_null();
     let refs: Vec<PetitionRef<'_>> = (0..df.height())
         .map(|i| PetitionRef {
             id: ids.get(i).unwrap_or(""),
@@ -63,39 +238,118 @@ pub fn link_quarter(
             unit: units.get(i).unwrap_or(""),
             person: people.get(i),
             reporter: reporters.get(i),
+            field: fields.get(i),
+            class: classes.get(i),
             summary: summaries.get(i).unwrap_or(""),
+            decided: decided.get(i).unwrap_or(false),
         })
         .collect();
-    let matter = link::link(&refs, rules);
-    let q = quarter.to_string();
-    let mut of: Vec<usize> = (0..df.height())
-        .filter(|&i| quarters.get(i) == Some(q.as_str()))
+    let links = link::link(&refs, rules);
+    let new: Vec<(usize, link::Link)> = links
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, l)| Some((i, l?)))
         .collect();
-    of.sort_by(|&a, &b| refs[a].id.cmp(refs[b].id));
-    let agreement = link::agreement(&of, &matter, &marked);
+    let rows = new.len();
+    let column = |name: &str, v: Vec<Option<String>>| Column::new(name.into(), v);
+    let out = DataFrame::new(
+        rows,
+        vec![
+            column(
+                "petition_id",
+                new.iter()
+                    .map(|(i, _)| Some(refs[*i].id.to_string()))
+                    .collect(),
+            ),
+            Column::new(
+                "received_on".into(),
+                new.iter().map(|(i, _)| refs[*i].day).collect::<Vec<i32>>(),
+            ),
+            column(
+                "matter_id",
+                new.iter()
+                    .map(|(_, l)| Some(refs[l.matter].id.to_string()))
+                    .collect(),
+            ),
+            column(
+                "linked_by",
+                new.iter().map(|(_, l)| Some(l.evidence.label())).collect(),
+            ),
+            Column::new(
+                "similarity".into(),
+                new.iter()
+                    .map(|(_, l)| l.similarity as f32)
+                    .collect::<Vec<f32>>(),
+            ),
+            column("rules", vec![Some(fingerprint.to_string()); rows]),
+        ],
+    );
+    polars_ctx(
+        out.and_then(|df| {
+            df.lazy()
+                .with_column(col("received_on").cast(DataType::Date))
+                .collect()
+        }),
+        "new matters",
+    )
+}
+
+/// The quarter's petitions with their matter and the export's mark, and
+/// how the two agree.
+pub fn quarter_matters(
+    store: &Store,
+    matters: &DataFrame,
+    quarter: Quarter,
+) -> Result<(DataFrame, Agreement)> {
     let table = polars_ctx(
-        DataFrame::new(
-            of.len(),
-            vec![
-                Column::new(
-                    "petition_id".into(),
-                    of.iter().map(|&i| refs[i].id).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "matter_id".into(),
-                    of.iter().map(|&i| refs[matter[i]].id).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "repeat_computed".into(),
-                    of.iter().map(|&i| matter[i] != i).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "repeat_marked".into(),
-                    of.iter().map(|&i| marked[i]).collect::<Vec<_>>(),
-                ),
-            ],
-        ),
-        "matters table",
+        store
+            .scan(Dataset::Petitions)?
+            .filter(
+                col("quarter")
+                    .cast(DataType::String)
+                    .eq(lit(quarter.to_string())),
+            )
+            .select([
+                col("petition_id").cast(DataType::String),
+                col("repeat").fill_null(lit(false)).alias("repeat_marked"),
+            ])
+            .join(
+                matters.clone().lazy().select([
+                    col("petition_id"),
+                    col("matter_id"),
+                    col("linked_by"),
+                    col("similarity"),
+                ]),
+                [col("petition_id")],
+                [col("petition_id")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .select([
+                col("petition_id"),
+                col("matter_id"),
+                col("matter_id")
+                    .neq(col("petition_id"))
+                    .alias("repeat_computed"),
+                col("repeat_marked"),
+                col("linked_by"),
+                col("similarity"),
+            ])
+            .sort(["petition_id"], Default::default())
+            .collect(),
+        "the quarter's matters",
     )?;
+    let bools = |c: &str| -> Result<Vec<bool>> {
+        Ok(
+            polars_ctx(table.column(c).and_then(|c| c.bool().cloned()), c)?
+                .iter()
+                .map(|v| v.unwrap_or(false))
+                .collect(),
+        )
+    };
+    let agreement = Agreement::of(
+        bools("repeat_computed")?
+            .into_iter()
+            .zip(bools("repeat_marked")?),
+    );
     Ok((table, agreement))
 }

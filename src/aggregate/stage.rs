@@ -48,6 +48,9 @@ pub struct QuarterFacts {
     pub tenures: Vec<Tenure>,
     /// The quarter's petitions with their matter.
     pub matters: DataFrame,
+    /// Every stored petition's matter through the quarter (kept in the
+    /// store; `changed` when this stage decided new ones).
+    pub all_matters: link_read::Matters,
     /// The matters against the export's repeat mark.
     pub agreement: Agreement,
     /// Each unit's petitions followed to cases, by petition quarter.
@@ -111,7 +114,7 @@ pub fn aggregate_stage(
     let quarter = *quarters
         .last()
         .ok_or_else(|| anyhow::anyhow!("no quarter"))?;
-    let facts = quarter_facts(store, settings, quarter, &uq.0)?;
+    let facts = quarter_facts(store, settings, quarter, &uq.0, true)?;
     laps.lap("facts");
     Ok(Tables {
         quarter,
@@ -147,7 +150,7 @@ pub fn stored_tables(
         quarter,
         quarters: quarters.to_vec(),
         citywide: polars_ctx(super::citywide(&uq), "citywide totals")?,
-        facts: quarter_facts(store, settings, quarter, &own)?,
+        facts: quarter_facts(store, settings, quarter, &own, false)?,
         unit_quarter: uq,
         rollup: UnitQuarter(rollup.clone()),
         person_quarter: people.clone(),
@@ -158,6 +161,17 @@ pub fn stored_tables(
         ],
         seconds: Vec::new(),
     })
+}
+
+/// Keeps the stage's tables in the store: the derived tables, and the
+/// matters when this stage decided new ones.
+pub fn keep_tables(store: &Store, t: &Tables) -> Result<()> {
+    store.write_derived_all(&t.derived)?;
+    let m = &t.facts.all_matters;
+    if m.changed {
+        store.write_derived(link_read::MATTERS, m.table.clone())?;
+    }
+    Ok(())
 }
 
 /// The published tables: rates and changes added to the unit tables.
@@ -175,15 +189,22 @@ fn derive(uq: &UnitQuarter, rollup: &UnitQuarter, people: &DataFrame) -> Result<
     ])
 }
 
-/// The quarter's records the reports read beside the tables.
+/// The quarter's records the reports read beside the tables; the matters
+/// of new petitions are decided when `may_link`.
 fn quarter_facts(
     store: &Store,
     settings: &AggregateSettings,
     quarter: Quarter,
     own: &DataFrame,
+    may_link: bool,
 ) -> Result<QuarterFacts> {
-    let (matters, agreement) = link_read::link_quarter(store, quarter, settings.link)?;
+    let all_matters = link_read::matters(store, quarter.last_day(), settings.link, may_link)?;
+    if all_matters.linked > 0 {
+        log::info!(target: "aggregate", "{} petitions linked into matters", all_matters.linked);
+    }
+    let (matters, agreement) = link_read::quarter_matters(store, &all_matters.table, quarter)?;
     Ok(QuarterFacts {
+        all_matters,
         portfolios: queries::portfolios(store)?,
         repeats: queries::repeat_petitions(store, quarter, own)?,
         tenures: queries::tenures(store, quarter.last_day())?,

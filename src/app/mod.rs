@@ -16,11 +16,13 @@ use crate::store::Store;
 
 pub(crate) mod chart;
 mod eval;
+mod eval_matters;
 mod explain;
 mod init;
 mod sample;
 pub use chart::chart;
 pub use eval::eval;
+pub use eval_matters::eval_matters;
 pub use explain::explain;
 pub use init::init;
 pub use sample::{SampleSummary, sample};
@@ -139,7 +141,7 @@ pub fn aggregate_only(
     let tables =
         crate::aggregate::aggregate_stage(&store, &pipeline.aggregate_settings(), &quarters)?;
     let written = Instant::now();
-    store.write_derived_all(&tables.derived)?;
+    crate::aggregate::keep_tables(&store, &tables)?;
     let mut stage_seconds = tables.seconds.clone();
     stage_seconds.push(("written".into(), written.elapsed().as_secs_f64()));
     Ok(AggregateSummary {

@@ -98,8 +98,14 @@ pub fn execute(cli: Cli) -> Result<u8> {
             units,
             quarters,
             out,
+            matters,
+            truth,
         } => {
-            println!("{}", app::eval(seed, units, quarters, out.as_deref())?);
+            let table = match (matters, truth) {
+                (Some(store), Some(truth)) => app::eval_matters(&store, &truth)?,
+                _ => app::eval(seed, units, quarters, out.as_deref())?,
+            };
+            println!("{table}");
             Ok(exit::OK)
         }
         Command::Sample {

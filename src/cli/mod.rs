@@ -136,6 +136,13 @@ pub enum Command {
         /// printed beside yanpan (benches/surveillance.R).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Instead: score the matters in this store against a synthetic
+        /// city's planted ones (`--truth`), beside the export's own mark.
+        #[arg(long, requires = "truth")]
+        matters: Option<PathBuf>,
+        /// The synthetic city's `ground_truth_matters.csv`.
+        #[arg(long, requires = "matters")]
+        truth: Option<PathBuf>,
     },
     /// Check the pipeline file and every source without writing anything.
     Validate {

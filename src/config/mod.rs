@@ -357,6 +357,7 @@ fn validate(
         link: crate::aggregate::link::LinkRules::configured(
             raw.link.as_ref().and_then(|r| r.window_days),
             raw.link.as_ref().and_then(|r| r.similarity),
+            raw.link.as_ref().and_then(|r| r.related_similarity),
         )?,
         supervision: crate::aggregate::supervision::SupervisionRules::configured(
             raw.supervision.as_ref(),

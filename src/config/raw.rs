@@ -43,6 +43,7 @@ pub(crate) struct RawChain {
 pub(crate) struct RawLink {
     pub window_days: Option<u32>,
     pub similarity: Option<f64>,
+    pub related_similarity: Option<f64>,
 }
 
 /// `[rotation]`: years in the same post after which rotation is due, overdue.

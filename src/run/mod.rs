@@ -229,7 +229,7 @@ fn aggregate(args: &RunArgs, p: &Pipeline, store: &Store, quarter: Quarter) -> R
         return stored_tables(store, &settings, &quarters);
     }
     let tables = aggregate_stage(store, &settings, &quarters)?;
-    store.write_derived_all(&tables.derived)?;
+    crate::aggregate::keep_tables(store, &tables)?;
     log::info!(
         target: "aggregate",
         "{} unit-quarter rows, {} person-quarter rows",

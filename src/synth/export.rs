@@ -453,6 +453,18 @@ impl Sink for ExportSink {
         self.write_csv("supervision.csv", &labels(Dataset::Supervision), rows)
     }
 
+    fn matters(&mut self, truth: &[(String, String)]) -> Result<()> {
+        let rows = truth
+            .iter()
+            .map(|(p, m)| vec![p.clone(), m.clone()])
+            .collect();
+        self.write_csv(
+            "ground_truth_matters.csv",
+            &["petition_id", "matter_id"],
+            rows,
+        )
+    }
+
     fn finish(&mut self, world: &World, truth: &[Truth]) -> Result<()> {
         for (_, YearFileHandle(mut f)) in std::mem::take(&mut self.petitions) {
             f.out.flush()?;

@@ -8,6 +8,7 @@
 mod cases;
 mod export;
 mod findings;
+mod matters;
 mod names;
 mod oversight;
 pub mod panel;
@@ -57,12 +58,19 @@ pub trait Sink {
     fn supervision(&mut self, _world: &World, _activities: &[Activity]) -> Result<(), Self::Error> {
         Ok(())
     }
+    /// Every planted matter of two or more petitions: (petition id, id of
+    /// its matter's first petition), before `finish`.
+    fn matters(&mut self, _truth: &[(String, String)]) -> Result<(), Self::Error> {
+        Ok(())
+    }
     fn finish(&mut self, world: &World, truth: &[Truth]) -> Result<(), Self::Error>;
 }
 
 /// The oversight plants and the supervision activities draw from their own
 /// stream (see `oversight`).
 const OVERSIGHT_STREAM: u64 = 0x6f76_6572_7369_6768;
+/// The planted matters draw from their own stream.
+const MATTER_STREAM: u64 = 0x6d61_7474_6572_7321;
 
 /// Builds the world: unit tree, leaders and planted signals.
 pub fn world(spec: &SynthSpec, rng: &mut ChaCha8Rng) -> World {
@@ -94,18 +102,20 @@ pub fn generate<S: Sink>(spec: &SynthSpec, sink: &mut S) -> Result<(), S::Error>
     sink.reference(&world)?;
     let (mut p_seq, mut f_seq, mut c_seq) = (0u64, 0u64, 0u64);
     let mut pending: Vec<cases::PendingCase> = Vec::new();
+    let mut book = matters::MatterBook::default();
+    let mut for_matters = ChaCha8Rng::seed_from_u64(spec.seed ^ MATTER_STREAM);
     for q in spec.first.range(spec.quarters) {
         if q.number() == 1 {
             (p_seq, f_seq, c_seq) = (0, 0, 0);
         }
         let mut petitions = petitions::in_quarter(&mut rng, &world, q, &mut p_seq);
+        book.plant(&mut for_matters, &mut petitions);
         pending.extend(cases::pending_from(&mut rng, &world, &petitions));
-        groups.extend(oversight::reshape_petitions(
-            &mut own,
-            &world,
-            q,
-            &mut petitions,
-        ));
+        let made = oversight::reshape_petitions(&mut own, &world, q, &mut petitions);
+        book.absorb_groups(&mut for_matters, &mut petitions, &made, &|rng, p| {
+            names::summary(rng, &world.units[p.unit].name, p.field)
+        });
+        groups.extend(made);
         let findings = findings::in_quarter(&mut rng, &world, q, &mut f_seq);
         let mut cases = cases::in_quarter(&mut rng, &world, q, &pending, &mut c_seq);
         oversight::drop_cases(&world, q, &mut cases);
@@ -113,6 +123,7 @@ pub fn generate<S: Sink>(spec: &SynthSpec, sink: &mut S) -> Result<(), S::Error>
         sink.quarter(&world, q, &petitions, &findings, &cases)?;
     }
     sink.supervision(&world, &oversight::supervision(&mut own, &world))?;
+    sink.matters(&book.with_groups(&groups))?;
     let mut truth: Vec<Truth> = world
         .plants
         .iter()

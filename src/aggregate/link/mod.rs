@@ -1,0 +1,423 @@
+//! Repeat linking (重复信访举报归并): petitions about the same matter are
+//! grouped whether or not the export marks them. Pure.
+//!
+//! A repeat is the same matter raised again: the same **object** (the
+//! person named, or the unit where no person is named) **and** the same
+//! **problem**, within `window_days` of the matter's first petition. The
+//! problem is the same when one of these holds:
+//! - the summaries are near-identical (character-bigram Jaccard ≥
+//!   `similarity`) and state no different numbers;
+//! - they carry the same key field and problem class, their summaries are
+//!   related (≥ `related_similarity`) and state no different numbers;
+//! - the same reporter wrote both.
+//!
+//! Matters do not chain: a petition joins a matter only on evidence
+//! against the matter's first petition, never through another member, so
+//! a busy leader's unrelated petitions stay apart. Petitions are taken in
+//! order of receipt; each joins the matter whose first petition it shares
+//! the most kinds of evidence with (then the most similar summary, then
+//! the latest), or starts a new one. A petition decided in an earlier
+//! run keeps its matter.
+
+pub mod join;
+pub mod quality;
+pub mod summary;
+
+use polars::prelude::PlHashMap;
+use rayon::prelude::*;
+
+use crate::model::setting;
+use join::{Item, similar_pairs};
+use summary::{Features, jaccard};
+
+/// The fields linking reads from one petition.
+#[derive(Debug, Clone, Copy)]
+pub struct PetitionRef<'a> {
+    pub id: &'a str,
+    /// Days since 1970-01-01.
+    pub day: i32,
+    pub unit: &'a str,
+    pub person: Option<&'a str>,
+    pub reporter: Option<&'a str>,
+    /// Key field (重点领域).
+    pub field: Option<&'a str>,
+    /// Problem class (问题类别).
+    pub class: Option<&'a str>,
+    pub summary: &'a str,
+    /// Decided in an earlier run as the first petition of its matter: it
+    /// keeps that, and later petitions may join it.
+    pub decided: bool,
+}
+
+/// `[link]`: how petitions about the same matter are linked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkRules {
+    /// A petition joins a matter within this many days of the matter's
+    /// first petition (default 180, at least 1).
+    pub window_days: i32,
+    /// Summaries this similar are the same problem on their own (default
+    /// 0.6, in (0, 1]).
+    pub similarity: f64,
+    /// Summaries this similar are the same problem when key field and
+    /// problem class agree too (default 0.45, in (0, similarity]).
+    pub related_similarity: f64,
+}
+
+impl Default for LinkRules {
+    fn default() -> Self {
+        LinkRules {
+            window_days: 180,
+            similarity: 0.6,
+            related_similarity: 0.45,
+        }
+    }
+}
+
+impl LinkRules {
+    /// `[link]`: each value given, or its default, within its bounds.
+    pub fn configured(
+        window_days: Option<u32>,
+        similarity: Option<f64>,
+        related_similarity: Option<f64>,
+    ) -> Result<Self, String> {
+        let d = Self::default();
+        let positive = |key: &str, v: Option<f64>, default: f64| {
+            let r = setting::ratio(key, v, default)?.get();
+            if r > 0.0 {
+                Ok(r)
+            } else {
+                Err(format!("{key} = {r} must be above 0"))
+            }
+        };
+        let similarity = positive("[link] similarity", similarity, d.similarity)?;
+        let related = positive(
+            "[link] related_similarity",
+            related_similarity,
+            d.related_similarity.min(similarity),
+        )?;
+        if related > similarity {
+            return Err(format!(
+                "[link] related_similarity = {related} must not exceed [link] similarity = {similarity}"
+            ));
+        }
+        Ok(LinkRules {
+            window_days: setting::at_least_one(
+                "[link] window_days",
+                window_days,
+                d.window_days as u32,
+            )?
+            .get() as i32,
+            similarity,
+            related_similarity: related,
+        })
+    }
+
+    /// Names the rules a stored matter was decided under; matters decided
+    /// under other rules are decided again.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "link 2: window_days {} similarity {} related_similarity {}",
+            self.window_days, self.similarity, self.related_similarity
+        )
+    }
+}
+
+/// Why a petition joined its matter (several may hold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Evidence(u8);
+
+impl Evidence {
+    /// The first petition of its matter: nothing linked it.
+    pub const FIRST: Evidence = Evidence(0);
+    pub const SIMILAR_SUMMARY: Evidence = Evidence(1);
+    pub const SAME_REPORTER: Evidence = Evidence(2);
+    pub const SAME_FIELD_AND_CLASS: Evidence = Evidence(4);
+
+    /// How many kinds of evidence hold.
+    fn count(self) -> u32 {
+        self.0.count_ones()
+    }
+
+    fn with(self, other: Evidence) -> Evidence {
+        Evidence(self.0 | other.0)
+    }
+
+    /// As the matters table states it: `first`, or the evidence joined by
+    /// `+` (`similar_summary+same_reporter`).
+    pub fn label(self) -> String {
+        if self == Self::FIRST {
+            return "first".into();
+        }
+        [
+            (Self::SIMILAR_SUMMARY, "similar_summary"),
+            (Self::SAME_REPORTER, "same_reporter"),
+            (Self::SAME_FIELD_AND_CLASS, "same_field_and_class"),
+        ]
+        .iter()
+        .filter(|(e, _)| self.0 & e.0 != 0)
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join("+")
+    }
+}
+
+/// The matter a petition was given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    /// The matter's first petition (the petition itself when it starts one).
+    pub matter: usize,
+    pub evidence: Evidence,
+    /// Of its summary with the first petition's (1 for a first petition).
+    pub similarity: f64,
+}
+
+/// A possible matter for a petition: an earlier petition and the evidence.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    earlier: usize,
+    evidence: Evidence,
+    similarity: f64,
+}
+
+/// The matter of each petition not `decided` (None for the decided).
+pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<Option<Link>> {
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| (p[a].day, p[a].id).cmp(&(p[b].day, p[b].id)));
+    let features: Vec<Features> = p.par_iter().map(|x| Features::of(x.summary)).collect();
+    let candidates = candidates(p, &order, &features, rules);
+    let mut matter: Vec<Option<usize>> = p
+        .iter()
+        .enumerate()
+        .map(|(i, x)| x.decided.then_some(i))
+        .collect();
+    let mut rank = vec![0usize; p.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r;
+    }
+    let mut out = vec![None; p.len()];
+    for &x in order.iter().filter(|&&x| !p[x].decided) {
+        let best = candidates[x]
+            .iter()
+            .filter(|c| matter[c.earlier] == Some(c.earlier))
+            .max_by(|a, b| {
+                (a.evidence.count().cmp(&b.evidence.count()))
+                    .then(a.similarity.total_cmp(&b.similarity))
+                    .then(rank[a.earlier].cmp(&rank[b.earlier]))
+            });
+        let link = match best {
+            Some(c) => Link {
+                matter: c.earlier,
+                evidence: c.evidence,
+                similarity: c.similarity,
+            },
+            None => Link {
+                matter: x,
+                evidence: Evidence::FIRST,
+                similarity: 1.0,
+            },
+        };
+        matter[x] = Some(link.matter);
+        out[x] = Some(link);
+    }
+    out
+}
+
+/// For each petition not decided, the earlier petitions of the same
+/// object within the window that some evidence ties it to.
+fn candidates(
+    p: &[PetitionRef<'_>],
+    order: &[usize],
+    features: &[Features],
+    rules: LinkRules,
+) -> Vec<Vec<Candidate>> {
+    let by_object = groups(order, |i| Some(object(&p[i])));
+    let by_problem = groups(order, |i| {
+        let x = &p[i];
+        Some((
+            object(x),
+            x.field.filter(|s| !s.is_empty())?,
+            x.class.filter(|s| !s.is_empty())?,
+        ))
+    });
+    let by_reporter = groups(order, |i| {
+        Some((object(&p[i]), p[i].reporter.filter(|s| !s.is_empty())?))
+    });
+    let joined =
+        |groups: &[Vec<usize>], threshold: f64, evidence: Evidence| -> Vec<(usize, Candidate)> {
+            groups
+                .par_iter()
+                .flat_map_iter(|g| {
+                    let items: Vec<Item<'_>> = g
+                        .iter()
+                        .map(|&i| Item {
+                            day: p[i].day,
+                            grams: &features[i].grams,
+                        })
+                        .collect();
+                    similar_pairs(&items, rules.window_days, threshold)
+                        .into_iter()
+                        .map(|pair| {
+                            (
+                                g[pair.later as usize],
+                                g[pair.earlier as usize],
+                                pair.similarity,
+                            )
+                        })
+                        .filter(|&(x, y, _)| !p[x].decided && !features[x].conflicts(&features[y]))
+                        .map(move |(x, earlier, similarity)| {
+                            (
+                                x,
+                                Candidate {
+                                    earlier,
+                                    evidence,
+                                    similarity,
+                                },
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+    let mut found = joined(&by_object, rules.similarity, Evidence::SIMILAR_SUMMARY);
+    found.extend(joined(
+        &by_problem,
+        rules.related_similarity,
+        Evidence::SAME_FIELD_AND_CLASS,
+    ));
+    found.extend(same_reporter(p, &by_reporter, features, rules.window_days));
+    let mut out: Vec<Vec<Candidate>> = vec![Vec::new(); p.len()];
+    for (x, c) in found {
+        match out[x].iter_mut().find(|k| k.earlier == c.earlier) {
+            Some(k) => k.evidence = k.evidence.with(c.evidence),
+            None => out[x].push(c),
+        }
+    }
+    out
+}
+
+/// What a petition is about: the person named, or else the unit.
+fn object<'a>(x: &PetitionRef<'a>) -> (&'static str, &'a str) {
+    match x.person.filter(|s| !s.is_empty()) {
+        Some(person) => ("person", person),
+        None => ("unit", x.unit),
+    }
+}
+
+/// Each earlier petition of the same object and reporter within the window.
+fn same_reporter(
+    p: &[PetitionRef<'_>],
+    groups: &[Vec<usize>],
+    features: &[Features],
+    window: i32,
+) -> Vec<(usize, Candidate)> {
+    let mut out = Vec::new();
+    for g in groups {
+        for (k, &x) in g.iter().enumerate().filter(|(_, x)| !p[**x].decided) {
+            for &y in g[..k]
+                .iter()
+                .rev()
+                .take_while(|&&y| p[x].day - p[y].day <= window)
+            {
+                out.push((
+                    x,
+                    Candidate {
+                        earlier: y,
+                        evidence: Evidence::SAME_REPORTER,
+                        similarity: jaccard(&features[x].grams, &features[y].grams),
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The petitions sharing a key (those without one left out), each group in
+/// `order`; groups of one are dropped.
+fn groups<'k, K: std::hash::Hash + Eq>(
+    order: &[usize],
+    key: impl Fn(usize) -> Option<K> + 'k,
+) -> Vec<Vec<usize>> {
+    let mut by: PlHashMap<K, Vec<usize>> = PlHashMap::default();
+    for &i in order {
+        if let Some(k) = key(i) {
+            by.entry(k).or_default().push(i);
+        }
+    }
+    by.into_values().filter(|g| g.len() > 1).collect()
+}
+
+/// How the computed repeats of a quarter compare with the export's mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Agreement {
+    pub petitions: usize,
+    /// Not the first petition of their matter.
+    pub computed: usize,
+    /// Marked as repeats in the export.
+    pub marked: usize,
+    pub both: usize,
+    pub marked_only: usize,
+    pub computed_only: usize,
+}
+
+impl Agreement {
+    /// Counts (computed repeat, marked repeat) per petition.
+    pub fn of(petitions: impl IntoIterator<Item = (bool, bool)>) -> Agreement {
+        let mut a = Agreement::default();
+        for (computed, marked) in petitions {
+            a.petitions += 1;
+            a.computed += usize::from(computed);
+            a.marked += usize::from(marked);
+            match (computed, marked) {
+                (true, true) => a.both += 1,
+                (false, true) => a.marked_only += 1,
+                (true, false) => a.computed_only += 1,
+                _ => {}
+            }
+        }
+        a
+    }
+}
+
+impl LinkRules {
+    /// For `yanpan explain link`.
+    pub fn explain(&self) -> crate::model::Explanation {
+        let first = "反映某局副局长张某在工程招标中收受好处费约35万元";
+        let again = "再次反映某局副局长张某在工程招标中收受好处费";
+        let other = "反映某局副局长张某在工程招标中收受好处费约8万元";
+        let f = |s: &str| Features::of(s);
+        let s = jaccard(&f(first).grams, &f(again).grams);
+        let t = jaccard(&f(first).grams, &f(other).grams);
+        crate::model::Explanation {
+            method: "A repeat (重复件) is the same matter raised again: the same object (the person named, or the unit\n\
+                     where no person is named) and the same problem, within window_days of the matter's first\n\
+                     petition. The problem is the same when the summaries are near-identical (character-bigram\n\
+                     Jaccard >= similarity), or when key field and problem class agree and the summaries are related\n\
+                     (>= related_similarity), or when the same reporter wrote both. Summaries that state numbers,\n\
+                     none of them shared (another amount, another date), are different facts and never similar.\n\
+                     A shared object alone is not enough, nor a shared reporter about another person.\n\
+                     Matters do not chain: in order of receipt, each petition joins the matter whose first petition\n\
+                     it resembles most, or starts a new one. Every pair above the thresholds is found (an exact\n\
+                     similarity join, no cap). Matters are kept in store/derived/matters.parquet and a petition's\n\
+                     matter is decided once; tables/matters.parquet gives the quarter's petitions with their matter,\n\
+                     the evidence and the export's own mark."
+                .into(),
+            settings: vec![
+                ("[link] window_days".into(), self.window_days.to_string()),
+                ("[link] similarity".into(), self.similarity.to_string()),
+                (
+                    "[link] related_similarity".into(),
+                    self.related_similarity.to_string(),
+                ),
+            ],
+            example: format!(
+                "\"{first}\", then \"{again}\" about the same person 30 days later: similarity {s:.2}, {}.\n\
+                 \"{other}\" instead: similarity {t:.2}, but 35 and 8 are different amounts, so two matters.",
+                if s >= self.similarity { "one matter" } else { "two matters" }
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

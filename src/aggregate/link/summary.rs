@@ -1,0 +1,121 @@
+//! A petition summary as linking reads it: its distinct character bigrams
+//! (spaces and punctuation ignored) and its facts (the numbers it states:
+//! amounts, dates, counts). Pure.
+
+/// One character bigram, the two characters packed into one word.
+pub type Gram = u64;
+
+/// What linking compares between two summaries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Features {
+    /// Distinct bigrams, sorted.
+    pub grams: Vec<Gram>,
+    /// Distinct numbers stated (full-width digits read as ASCII), sorted.
+    pub facts: Vec<u64>,
+}
+
+impl Features {
+    pub fn of(summary: &str) -> Features {
+        let chars: Vec<char> = summary.chars().filter(|c| c.is_alphanumeric()).collect();
+        let mut grams: Vec<Gram> = chars
+            .windows(2)
+            .map(|w| (u64::from(w[0]) << 32) | u64::from(w[1]))
+            .collect();
+        grams.sort_unstable();
+        grams.dedup();
+        Features {
+            grams,
+            facts: numbers(summary),
+        }
+    }
+
+    /// Both state numbers and each states one the other does not: two
+    /// accounts of different facts (another amount, another date). A
+    /// retelling that drops numbers or adds new ones does not conflict.
+    pub fn conflicts(&self, other: &Features) -> bool {
+        let (a, b) = (&self.facts, &other.facts);
+        let within = |x: &[u64], y: &[u64]| overlap(x, y) == x.len();
+        !a.is_empty() && !b.is_empty() && !within(a, b) && !within(b, a)
+    }
+}
+
+/// The digit runs of `s` as numbers (a run too long for a u64 wraps; it
+/// stays the same number for the same digits).
+fn numbers(s: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut run: Option<u64> = None;
+    for c in s.chars() {
+        let digit = match c {
+            '0'..='9' => Some(c as u64 - '0' as u64),
+            '０'..='９' => Some(c as u64 - '０' as u64),
+            _ => None,
+        };
+        run = match (digit, run) {
+            (Some(d), Some(v)) => Some(v.wrapping_mul(10).wrapping_add(d)),
+            (Some(d), None) => Some(d),
+            (None, Some(v)) => {
+                out.push(v);
+                None
+            }
+            (None, None) => None,
+        };
+    }
+    out.extend(run);
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The number of elements two sorted, distinct sets share.
+pub fn overlap<T: Ord>(a: &[T], b: &[T]) -> usize {
+    let (mut i, mut j, mut both) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    both
+}
+
+/// Jaccard similarity of two sorted, distinct sets (0 when either is empty).
+pub fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let both = overlap(a, b);
+    both as f64 / (a.len() + b.len() - both) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn similarity_is_jaccard_of_character_bigrams() {
+        let g = |s: &str| Features::of(s).grams;
+        assert_eq!(jaccard(&g("反映局长违规"), &g("反映，局长 违规。")), 1.0);
+        assert_eq!(jaccard(&g("甲乙丙"), &g("丁戊己")), 0.0);
+        assert!((jaccard(&g("甲乙丙丁"), &g("甲乙丙戊")) - 0.5).abs() < 1e-12);
+        assert_eq!(jaccard(&g("甲"), &g("甲")), 0.0, "no bigram, no evidence");
+    }
+
+    #[test]
+    fn different_numbers_are_different_facts() {
+        let f = Features::of;
+        assert_eq!(f("约35万元，2023年5月").facts, vec![5, 35, 2023]);
+        assert_eq!(f("约３５万元").facts, vec![35], "full-width digits");
+        assert!(f("涉及金额约35万元").conflicts(&f("涉及金额约120万元")));
+        assert!(!f("涉及金额约35万元").conflicts(&f("35万元，另有3人")));
+        assert!(
+            f("2023年收受35万元").conflicts(&f("2023年收受8万元")),
+            "a shared year"
+        );
+        assert!(!f("涉及金额约35万元").conflicts(&f("再次反映收受好处费")));
+    }
+}
