@@ -1,5 +1,6 @@
 //! Planted matters (事项): some petitions raise again a matter begun within
-//! the half year before, about the same unit, person, key field and class.
+//! the half year before, about the same unit, person, key field, class and
+//! problem class.
 //! Such a follow-up is retold (re-typed, shortened, with a detail added or
 //! 再次反映 in front) and often by the same reporter; a new matter states
 //! its own facts (an amount, a date, a number of households). The
@@ -28,13 +29,12 @@ const MARKED: f64 = 0.85;
 const WRONGLY_MARKED: f64 = 0.02;
 
 /// What makes two petitions eligible for one matter.
-type Key = (usize, Option<usize>, Option<KeyField>, PetitionClass);
+type Key = (usize, Option<usize>, Option<KeyField>, PetitionClass, Option<Discipline>);
 
 #[derive(Debug, Clone)]
 struct Open {
     id: String,
     first: NaiveDate,
-    discipline: Option<Discipline>,
     reporter: Option<String>,
     summary: String,
 }
@@ -69,12 +69,11 @@ impl MatterBook {
                 self.truth.push((p.id.clone(), m.clone()));
                 continue;
             }
-            let key = (p.unit, p.person, p.field, p.class);
+            let key = (p.unit, p.person, p.field, p.class, p.discipline);
             let open = self.open.entry(key).or_default();
             open.retain(|m| (p.received - m.first).num_days() <= WINDOW_DAYS);
             if !open.is_empty() && rng.random_bool(FOLLOW_UP) {
                 let m = &open[rng.random_range(0..open.len())];
-                p.discipline = m.discipline;
                 if p.signed && m.reporter.is_some() && rng.random_bool(0.8) {
                     p.reporter = m.reporter.clone();
                 }
@@ -91,7 +90,6 @@ impl MatterBook {
                 open.push(Open {
                     id: p.id.clone(),
                     first: p.received,
-                    discipline: p.discipline,
                     reporter: p.reporter.clone(),
                     summary: p.summary.clone(),
                 });

@@ -109,8 +109,8 @@ pub fn generate<S: Sink>(spec: &SynthSpec, sink: &mut S) -> Result<(), S::Error>
             (p_seq, f_seq, c_seq) = (0, 0, 0);
         }
         let mut petitions = petitions::in_quarter(&mut rng, &world, q, &mut p_seq);
-        book.plant(&mut for_matters, &mut petitions);
         pending.extend(cases::pending_from(&mut rng, &world, &petitions));
+        book.plant(&mut for_matters, &mut petitions);
         let made = oversight::reshape_petitions(&mut own, &world, q, &mut petitions);
         book.absorb_groups(&mut for_matters, &mut petitions, &made, &|rng, p| {
             names::summary(rng, &world.units[p.unit].name, p.field)
