@@ -332,8 +332,8 @@ fn ingest_and_run_keep_one_record_so_a_reverted_export_is_read_again() {
     let export = dir.path().join("sample_data/petitions_2024.csv");
     let original = std::fs::read_to_string(&export).expect("export");
     let corrected = original.replacen(
-        "XF202400026862,2024-10-20,网络,检举控告,B017,P001810,一把手,工程建设,组织纪律,是,否,王华 17854741448,反映市农业农村局有关负责人在公园提升工程虚报工程量套取资金，涉及金额约92万元。",
-        "XF202400026862,2024-10-20,网络,检举控告,B017,P001810,一把手,工程建设,组织纪律,是,否,王华 17854741448,反映市农业农村局有关负责人在公园提升工程虚报工程量套取资金（更正），涉及金额约92万元。",
+        "XF202400026809,2024-10-17,来电,检举控告,B017,P001810,一把手,其他,廉洁纪律,否,否,,反映市农业农村局有关负责人违规兼职取酬，涉及152户群众。",
+        "XF202400026809,2024-10-17,来电,检举控告,B017,P001810,一把手,其他,廉洁纪律,否,否,,反映市农业农村局有关负责人违规兼职取酬（更正），涉及152户群众。",
         1,
     );
     assert_ne!(corrected, original, "the row to correct is in the export");
