@@ -358,7 +358,7 @@ fn ingest_and_run_keep_one_record_so_a_reverted_export_is_read_again() {
         .expect("the petition");
     let summaries = crate::reliability::stored_petitions(&store, "summary");
     let summary = summaries.get(at).map(String::as_str);
-    assert_eq!(summary, Some("反映市农业农村局有关负责人违规兼职取酬。"));
+    assert_eq!(summary, Some("反映市农业农村局有关负责人违规兼职取酬，涉及152户群众。"));
 }
 
 /// The `i`th petition added to the copied sample's 2024 export.
