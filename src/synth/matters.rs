@@ -2,8 +2,9 @@
 //! the half year before, about the same unit, person, key field, class and
 //! problem class.
 //! Such a follow-up is retold (re-typed, shortened, with a detail added or
-//! 再次反映 in front) and often by the same reporter; a new matter states
-//! its own facts (an amount, a date, a number of households). The
+//! 再次反映 in front) and often by the same reporter; a new matter names
+//! an office and states its own facts (an amount, a date, a number of
+//! households). The
 //! export's repeat mark follows the truth with an officer's errors: some
 //! follow-ups unmarked, a few new matters marked.
 //!
@@ -29,7 +30,13 @@ const MARKED: f64 = 0.85;
 const WRONGLY_MARKED: f64 = 0.02;
 
 /// What makes two petitions eligible for one matter.
-type Key = (usize, Option<usize>, Option<KeyField>, PetitionClass, Option<Discipline>);
+type Key = (
+    usize,
+    Option<usize>,
+    Option<KeyField>,
+    PetitionClass,
+    Option<Discipline>,
+);
 
 #[derive(Debug, Clone)]
 struct Open {
@@ -158,9 +165,33 @@ impl MatterBook {
     }
 }
 
-/// A new matter's summary with the facts it states.
+/// The offices a summary names (the 科室 of the people reported).
+const OFFICES: [&str; 12] = [
+    "办公室",
+    "财务科",
+    "综合科",
+    "审批科",
+    "执法大队",
+    "基建办",
+    "项目部",
+    "信贷部",
+    "规划科",
+    "土地所",
+    "服务站",
+    "后勤处",
+];
+
+/// A new matter's summary with the office it names and the facts it
+/// states.
 fn with_facts<R: Rng>(rng: &mut R, summary: &str) -> String {
-    let base = summary.trim_end_matches('。');
+    let mut base = summary.trim_end_matches('。').to_string();
+    let office = pick(rng, &OFFICES);
+    if let Some(at) = ["有关负责人", "工作人员"]
+        .iter()
+        .find_map(|who| base.find(who))
+    {
+        base.insert_str(at, office);
+    }
     let fact = match rng.random_range(0..20) {
         0..12 => format!("涉及金额约{}万元", rng.random_range(2..800)),
         12..17 => format!(

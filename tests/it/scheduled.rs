@@ -331,9 +331,12 @@ fn ingest_and_run_keep_one_record_so_a_reverted_export_is_read_again() {
     // A correction to the last petition, loaded by `yanpan ingest`.
     let export = dir.path().join("sample_data/petitions_2024.csv");
     let original = std::fs::read_to_string(&export).expect("export");
+    let last = original.lines().last().expect("a petition");
+    let fields: Vec<&str> = last.split(',').collect();
+    let (id, summary) = (fields[0].to_string(), fields[12].to_string());
     let corrected = original.replacen(
-        "XF202400026809,2024-10-17,来电,检举控告,B017,P001810,一把手,其他,廉洁纪律,否,否,,反映市农业农村局有关负责人违规兼职取酬，涉及152户群众。",
-        "XF202400026809,2024-10-17,来电,检举控告,B017,P001810,一把手,其他,廉洁纪律,否,否,,反映市农业农村局有关负责人违规兼职取酬（更正），涉及152户群众。",
+        last,
+        &last.replacen(&summary, &format!("{summary}（更正）"), 1),
         1,
     );
     assert_ne!(corrected, original, "the row to correct is in the export");
@@ -354,11 +357,11 @@ fn ingest_and_run_keep_one_record_so_a_reverted_export_is_read_again() {
     let ids = crate::reliability::stored_petitions(&store, "petition_id");
     let at = ids
         .iter()
-        .position(|id| id == "XF202400026809")
+        .position(|stored| *stored == id)
         .expect("the petition");
     let summaries = crate::reliability::stored_petitions(&store, "summary");
-    let summary = summaries.get(at).map(String::as_str);
-    assert_eq!(summary, Some("反映市农业农村局有关负责人违规兼职取酬，涉及152户群众。"));
+    let stored = summaries.get(at).map(String::as_str);
+    assert_eq!(stored, Some(summary.as_str()));
 }
 
 /// The `i`th petition added to the copied sample's 2024 export.

@@ -10,7 +10,8 @@ pub type Gram = u64;
 pub struct Features {
     /// Distinct bigrams, sorted.
     pub grams: Vec<Gram>,
-    /// Distinct numbers stated (full-width digits read as ASCII), sorted.
+    /// The distinct facts stated (numbers and dates, see [`numbers`]),
+    /// hashed, sorted.
     pub facts: Vec<u64>,
 }
 
@@ -39,31 +40,47 @@ impl Features {
     }
 }
 
-/// The digit runs of `s` as numbers (a run too long for a u64 wraps; it
-/// stays the same number for the same digits).
+/// The facts `s` states: each run of digits (full-width read as ASCII),
+/// with the date separators (年 月 . / - :) that join runs into one date
+/// (`12月9日` is one fact, not 12 and 9), as a hash of its text.
 fn numbers(s: &str) -> Vec<u64> {
     let mut out = Vec::new();
-    let mut run: Option<u64> = None;
+    let mut fact = String::new();
+    let mut finish = |fact: &mut String| {
+        let text = fact.trim_end_matches(|c: char| !c.is_ascii_digit());
+        if !text.is_empty() {
+            out.push(fnv(text));
+        }
+        fact.clear();
+    };
     for c in s.chars() {
         let digit = match c {
-            '0'..='9' => Some(c as u64 - '0' as u64),
-            '０'..='９' => Some(c as u64 - '０' as u64),
+            '0'..='9' => Some(c),
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
             _ => None,
         };
-        run = match (digit, run) {
-            (Some(d), Some(v)) => Some(v.wrapping_mul(10).wrapping_add(d)),
-            (Some(d), None) => Some(d),
-            (None, Some(v)) => {
-                out.push(v);
-                None
+        match digit {
+            Some(d) => fact.push(d),
+            None if !fact.is_empty()
+                && matches!(c, '年' | '月' | '.' | '/' | '-' | ':')
+                && fact.ends_with(|c: char| c.is_ascii_digit()) =>
+            {
+                fact.push(c)
             }
-            (None, None) => None,
-        };
+            None => finish(&mut fact),
+        }
     }
-    out.extend(run);
+    finish(&mut fact);
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// FNV-1a: a fixed hash, so a fact is the same number in every run.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The number of elements two sorted, distinct sets share.
@@ -108,8 +125,20 @@ mod tests {
     #[test]
     fn different_numbers_are_different_facts() {
         let f = Features::of;
-        assert_eq!(f("约35万元，2023年5月").facts, vec![5, 35, 2023]);
-        assert_eq!(f("约３５万元").facts, vec![35], "full-width digits");
+        assert_eq!(
+            f("约35万元，2023年5月").facts.len(),
+            2,
+            "an amount and a date"
+        );
+        assert_eq!(
+            f("约３５万元").facts,
+            f("约35万元").facts,
+            "full-width digits"
+        );
+        assert!(
+            f("时间在12月9日前后").conflicts(&f("时间在12月12日前后")),
+            "a date is one fact"
+        );
         assert!(f("涉及金额约35万元").conflicts(&f("涉及金额约120万元")));
         assert!(!f("涉及金额约35万元").conflicts(&f("35万元，另有3人")));
         assert!(
