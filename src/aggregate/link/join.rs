@@ -7,7 +7,10 @@
 //! each set is indexed by the prefix of its rarest tokens. Two sets with
 //! Jaccard ≥ t share at least ⌈t·|x|⌉ tokens, so they share a token among
 //! the first |x| − ⌈t·|x|⌉ + 1 of either: every qualifying pair meets in
-//! the index, and each candidate is checked exactly. Nothing is capped.
+//! the index. A candidate is dropped as soon as the tokens it still could
+//! share (its position in both sets) cannot reach the overlap needed (the
+//! PPJoin positional filter); the rest are checked exactly. Nothing is
+//! capped.
 
 use polars::prelude::PlHashMap;
 
@@ -35,30 +38,50 @@ pub struct Pair {
 pub fn similar_pairs(items: &[Item<'_>], window: i32, threshold: f64) -> Vec<Pair> {
     debug_assert!(items.windows(2).all(|w| w[0].day <= w[1].day));
     let sets = ranked(items);
-    let mut index: Vec<Vec<u32>> =
-        vec![Vec::new(); sets.iter().flatten().max().map_or(0, |&r| r as usize + 1)];
-    let mut start = vec![0usize; index.len()];
-    let mut seen = vec![u32::MAX; items.len()];
+    let tokens = sets.iter().flatten().max().map_or(0, |&r| r as usize + 1);
+    // Each token's list of (set, the token's position in it), in time order.
+    let mut index: Vec<Vec<(u32, u32)>> = vec![Vec::new(); tokens];
+    let mut start = vec![0usize; tokens];
+    // Tokens shared so far with each candidate of the set probed; PRUNED
+    // once the candidate cannot reach the threshold.
+    let mut shared = vec![0i32; items.len()];
+    let mut touched: Vec<u32> = Vec::new();
     let mut out = Vec::new();
     for (x, set) in sets.iter().enumerate() {
         let prefix = prefix_len(set.len(), threshold);
-        let mut found: Vec<Pair> = Vec::new();
-        for &r in &set[..prefix] {
+        for (i, &r) in set[..prefix].iter().enumerate() {
             let list = &index[r as usize];
             let from = &mut start[r as usize];
-            while *from < list.len() && items[x].day - items[list[*from] as usize].day > window {
+            while *from < list.len() && items[x].day - items[list[*from].0 as usize].day > window {
                 *from += 1;
             }
-            for &y in &list[*from..] {
-                if seen[y as usize] == x as u32 {
+            for &(y, j) in &list[*from..] {
+                let s = &mut shared[y as usize];
+                if *s == PRUNED {
                     continue;
                 }
-                seen[y as usize] = x as u32;
-                let other = &sets[y as usize];
-                if !lengths_allow(set.len(), other.len(), threshold) {
-                    continue;
+                let other = sets[y as usize].len();
+                if *s == 0 {
+                    touched.push(y);
+                    if !lengths_allow(set.len(), other, threshold) {
+                        *s = PRUNED;
+                        continue;
+                    }
                 }
-                let similarity = jaccard(set, other);
+                // Positional filter: what is shared so far, this token, and
+                // at most what remains after it in the shorter remainder.
+                let rest = (set.len() - i - 1).min(other - j as usize - 1);
+                if *s as usize + 1 + rest >= required_overlap(set.len(), other, threshold) {
+                    *s += 1;
+                } else {
+                    *s = PRUNED;
+                }
+            }
+        }
+        let mut found: Vec<Pair> = Vec::new();
+        for &y in &touched {
+            if shared[y as usize] > 0 {
+                let similarity = jaccard(set, &sets[y as usize]);
                 if similarity >= threshold {
                     found.push(Pair {
                         earlier: y,
@@ -67,14 +90,27 @@ pub fn similar_pairs(items: &[Item<'_>], window: i32, threshold: f64) -> Vec<Pai
                     });
                 }
             }
+            shared[y as usize] = 0;
         }
+        touched.clear();
         found.sort_by_key(|p| p.earlier);
         out.extend(found);
-        for &r in &set[..prefix] {
-            index[r as usize].push(x as u32);
+        for (j, &r) in set[..prefix].iter().enumerate() {
+            index[r as usize].push((x as u32, j as u32));
         }
     }
     out
+}
+
+/// Marks a candidate that cannot reach the threshold.
+const PRUNED: i32 = -1;
+
+/// The overlap two sets of these sizes need for Jaccard ≥ t:
+/// ⌈t / (1 + t) · (a + b)⌉ (rounded so as never to miss a pair).
+fn required_overlap(a: usize, b: usize, threshold: f64) -> usize {
+    (threshold / (1.0 + threshold) * (a + b) as f64 - 1e-9)
+        .ceil()
+        .max(1.0) as usize
 }
 
 /// Each set's tokens as ranks, rarest first (ties by token), sorted.
