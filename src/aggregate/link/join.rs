@@ -16,11 +16,14 @@ use polars::prelude::PlHashMap;
 
 use super::summary::{Gram, jaccard};
 
-/// One set to join: its day and its tokens (sorted, distinct).
+/// One set to join: its day, its tokens (sorted, distinct), and whether
+/// its pairs with earlier sets are wanted (a set decided before is only
+/// a partner for later ones).
 #[derive(Debug, Clone, Copy)]
 pub struct Item<'a> {
     pub day: i32,
     pub grams: &'a [Gram],
+    pub probe: bool,
 }
 
 /// A qualifying pair: positions in the input (`earlier` before `later`)
@@ -33,8 +36,8 @@ pub struct Pair {
 }
 
 /// Every pair of `items` (in order of day) at most `window` days apart
-/// with Jaccard similarity ≥ `threshold` (> 0), ordered by `later`, then
-/// `earlier`.
+/// with Jaccard similarity ≥ `threshold` (> 0) whose later set probes,
+/// ordered by `later`, then `earlier`.
 pub fn similar_pairs(items: &[Item<'_>], window: i32, threshold: f64) -> Vec<Pair> {
     debug_assert!(items.windows(2).all(|w| w[0].day <= w[1].day));
     let sets = ranked(items);
@@ -49,7 +52,8 @@ pub fn similar_pairs(items: &[Item<'_>], window: i32, threshold: f64) -> Vec<Pai
     let mut out = Vec::new();
     for (x, set) in sets.iter().enumerate() {
         let prefix = prefix_len(set.len(), threshold);
-        for (i, &r) in set[..prefix].iter().enumerate() {
+        let probed = if items[x].probe { prefix } else { 0 };
+        for (i, &r) in set[..probed].iter().enumerate() {
             let list = &index[r as usize];
             let from = &mut start[r as usize];
             while *from < list.len() && items[x].day - items[list[*from].0 as usize].day > window {
@@ -155,7 +159,7 @@ pub fn brute_force(items: &[Item<'_>], window: i32, threshold: f64) -> Vec<Pair>
     let mut out = Vec::new();
     for x in 0..items.len() {
         for y in 0..x {
-            if items[x].day - items[y].day > window {
+            if !items[x].probe || items[x].day - items[y].day > window {
                 continue;
             }
             let similarity = jaccard(items[y].grams, items[x].grams);
@@ -229,9 +233,12 @@ mod tests {
             let items: Vec<Item<'_>> = rows
                 .iter()
                 .zip(&features)
-                .map(|((day, _), f)| Item {
+                .enumerate()
+                .map(|(k, ((day, _), f))| Item {
                     day: *day,
                     grams: &f.grams,
+                    // Some sets were decided before: they only index.
+                    probe: k % 5 != 0,
                 })
                 .collect();
             let fast = similar_pairs(&items, window, threshold);

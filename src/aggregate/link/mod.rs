@@ -252,6 +252,7 @@ fn candidates(
                         .map(|&i| Item {
                             day: p[i].day,
                             grams: &features[i].grams,
+                            probe: !p[i].decided,
                         })
                         .collect();
                     similar_pairs(&items, rules.window_days, threshold)
