@@ -8,6 +8,7 @@ mod end_to_end;
 mod fuzz;
 mod ingest_rules;
 mod ingest_sample;
+mod matters;
 mod oversight;
 mod pdf_text;
 mod reliability;
