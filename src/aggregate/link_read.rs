@@ -41,10 +41,10 @@ pub fn matters(
     let stored = stored(store, &fingerprint)?;
     let stored_rows = stored.as_ref().map_or(0, DataFrame::height);
     let received = lit(through).cast(DataType::Date);
+    // Every stored petition: a matter decided for a later quarter stays.
     let ids = polars_ctx(
         store
             .scan(Dataset::Petitions)?
-            .filter(col("received_on").lt_eq(received.clone()))
             .select([
                 col("petition_id").cast(DataType::String),
                 col("received_on"),
@@ -77,6 +77,7 @@ pub fn matters(
     };
     let undecided = polars_ctx(
         ids.lazy()
+            .filter(col("received_on").lt_eq(received.clone()))
             .join(
                 kept.clone().lazy().select([col("petition_id")]),
                 [col("petition_id")],
