@@ -252,29 +252,27 @@ fn decide(
         .filter_map(|(i, l)| Some((i, l?)))
         .collect();
     let rows = new.len();
-    let column = |name: &str, v: Vec<Option<String>>| Column::new(name.into(), v);
+    let text = |name: &str, v: Vec<&str>| Column::new(name.into(), v);
     let out = DataFrame::new(
         rows,
         vec![
-            column(
+            text(
                 "petition_id",
-                new.iter()
-                    .map(|(i, _)| Some(refs[*i].id.to_string()))
-                    .collect(),
+                new.iter().map(|(i, _)| refs[*i].id).collect(),
             ),
             Column::new(
                 "received_on".into(),
                 new.iter().map(|(i, _)| refs[*i].day).collect::<Vec<i32>>(),
             ),
-            column(
+            text(
                 "matter_id",
-                new.iter()
-                    .map(|(_, l)| Some(refs[l.matter].id.to_string()))
-                    .collect(),
+                new.iter().map(|(_, l)| refs[l.matter].id).collect(),
             ),
-            column(
-                "linked_by",
-                new.iter().map(|(_, l)| Some(l.evidence.label())).collect(),
+            Column::new(
+                "linked_by".into(),
+                new.iter()
+                    .map(|(_, l)| l.evidence.label())
+                    .collect::<Vec<String>>(),
             ),
             Column::new(
                 "similarity".into(),
@@ -282,7 +280,7 @@ fn decide(
                     .map(|(_, l)| l.similarity as f32)
                     .collect::<Vec<f32>>(),
             ),
-            column("rules", vec![Some(fingerprint.to_string()); rows]),
+            text("rules", vec![fingerprint; rows]),
         ],
     );
     polars_ctx(

@@ -16,8 +16,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rand::Rng;
 
-use super::names::pick;
+use super::names::{self, pick};
 use super::petitions::Petition;
+use super::world::World;
 use crate::model::{Discipline, KeyField, PetitionClass};
 
 /// A follow-up comes within this many days of its matter's first petition.
@@ -114,7 +115,7 @@ impl MatterBook {
         rng: &mut R,
         petitions: &mut [Petition],
         groups: &[(usize, Vec<String>)],
-        fresh: &dyn Fn(&mut R, &Petition) -> String,
+        world: &World,
     ) {
         for (_, ids) in groups {
             let Some(i) = ids
@@ -126,7 +127,11 @@ impl MatterBook {
             let first = petitions[i].id.clone();
             self.truth.retain(|(p, _)| *p != first);
             let old = petitions[i].summary.clone();
-            let base = fresh(rng, &petitions[i]);
+            let base = names::summary(
+                rng,
+                &world.units[petitions[i].unit].name,
+                petitions[i].field,
+            );
             let new = with_facts(rng, &base);
             for p in petitions.iter_mut().filter(|p| ids.contains(&p.id)) {
                 p.summary = p.summary.replacen(&old, &new, 1);

@@ -112,9 +112,7 @@ pub fn generate<S: Sink>(spec: &SynthSpec, sink: &mut S) -> Result<(), S::Error>
         pending.extend(cases::pending_from(&mut rng, &world, &petitions));
         book.plant(&mut for_matters, &mut petitions);
         let made = oversight::reshape_petitions(&mut own, &world, q, &mut petitions);
-        book.absorb_groups(&mut for_matters, &mut petitions, &made, &|rng, p| {
-            names::summary(rng, &world.units[p.unit].name, p.field)
-        });
+        book.absorb_groups(&mut for_matters, &mut petitions, &made, &world);
         groups.extend(made);
         let findings = findings::in_quarter(&mut rng, &world, q, &mut f_seq);
         let mut cases = cases::in_quarter(&mut rng, &world, q, &pending, &mut c_seq);

@@ -190,10 +190,6 @@ pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<Option<Link>> {
         .enumerate()
         .map(|(i, x)| x.decided.then_some(i))
         .collect();
-    let mut rank = vec![0usize; p.len()];
-    for (r, &i) in order.iter().enumerate() {
-        rank[i] = r;
-    }
     let mut out = vec![None; p.len()];
     for &x in order.iter().filter(|&&x| !p[x].decided) {
         let best = candidates[x]
@@ -202,7 +198,10 @@ pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<Option<Link>> {
             .max_by(|a, b| {
                 (a.evidence.count().cmp(&b.evidence.count()))
                     .then(a.similarity.total_cmp(&b.similarity))
-                    .then(rank[a.earlier].cmp(&rank[b.earlier]))
+                    .then(
+                        (p[a.earlier].day, p[a.earlier].id)
+                            .cmp(&(p[b.earlier].day, p[b.earlier].id)),
+                    )
             });
         let link = match best {
             Some(c) => Link {
