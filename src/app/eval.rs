@@ -65,6 +65,27 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
         &equal,
         None,
     ));
+    // What the echo cap buys: a window's earlier quarters capped at
+    // expectation + c SD, or not at all.
+    for cap in [1.5, 2.0, 3.0, crate::detect::concentration::ECHO_CAP_SD_BOUNDS.1] {
+        let capped = crate::detect::concentration::ConcentrationSettings {
+            echo_cap_sd: cap,
+            ..base.clone()
+        };
+        let what = if cap >= crate::detect::concentration::ECHO_CAP_SD_BOUNDS.1 {
+            "no echo cap".to_string()
+        } else {
+            format!("echo cap {cap} SD")
+        };
+        rows.push(crate::eval::evaluate(
+            &format!("all units, history {}, {what}", base.history_quarters),
+            panel,
+            planted,
+            from,
+            &capped,
+            None,
+        ));
+    }
     // Tests knowing the truth: over the one quarter (spikes), over the
     // detector's windows, and for rises caught within 2 quarters (most of
     // the false-positive rate to the two-quarter window, where a rise's

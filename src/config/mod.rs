@@ -329,6 +329,7 @@ fn validate(
             c.history_quarters,
             c.windows.as_deref(),
             c.window_weights.as_deref(),
+            c.echo_cap_sd,
         )?,
         key_field: crate::detect::key_field::KeyFieldRisk::configured(
             r.key_field.window_quarters,
@@ -453,6 +454,13 @@ encoding = "gbk"
         for bad in ["window_weights = [1, 1]", "window_weights = [1, 0, 1]"] {
             let e = with(bad).expect_err(bad);
             assert!(e.to_string().contains("window_weights"), "{e}");
+        }
+        assert_eq!(p.concentration.echo_cap_sd, 2.5, "the default");
+        let p = with("echo_cap_sd = 1.5").expect("within bounds");
+        assert_eq!(p.concentration.echo_cap_sd, 1.5);
+        for bad in ["echo_cap_sd = 0.2", "echo_cap_sd = 11"] {
+            let e = with(bad).expect_err(bad);
+            assert!(e.to_string().contains("echo_cap_sd"), "{e}");
         }
     }
 }

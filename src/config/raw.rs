@@ -168,6 +168,7 @@ pub(crate) struct RawConcentration {
     pub history_quarters: Option<u32>,
     pub windows: Option<Vec<u32>>,
     pub window_weights: Option<Vec<f64>>,
+    pub echo_cap_sd: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -201,6 +201,8 @@ impl Detector for CommonProblem {
                 q: p_adj,
                 rank: 0,
                 flagged,
+                windows: Vec::new(),
+                not_tested: None,
             });
             if !flagged {
                 continue;

@@ -13,10 +13,10 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::expectation::{self, WindowTest};
-use super::panel::Panel;
-use super::{DetectInput, Detector, Outcome, Score, stats};
+use super::panel::{Panel, PanelUnit};
+use super::{DetectInput, Detector, Outcome, Score, WindowScore, stats};
 use crate::aggregate::uq;
-use crate::model::{Evidence, Flag, Ratio, Severity, setting};
+use crate::model::{Evidence, Flag, Quarter, Ratio, Severity, setting};
 
 pub const NAME: &str = "concentration";
 
@@ -34,6 +34,12 @@ pub const MAX_WINDOW: u32 = 8;
 /// the rest to the 2- and 4-quarter windows (sustained rises):
 /// docs/detection.md measures the choice.
 pub const WINDOW_WEIGHTS: [f64; 3] = [0.6, 0.3, 0.1];
+/// A window's earlier quarters count at most their expectation + this many
+/// SD, by default: a quarter already high does not flag the next ones
+/// again (docs/detection.md measures the choice).
+pub const ECHO_CAP_SD: f64 = 2.5;
+/// The bounds of `echo_cap_sd`.
+pub const ECHO_CAP_SD_BOUNDS: (f64, f64) = (0.5, 10.0);
 
 /// Settings of the concentration detector.
 #[derive(Debug, Clone)]
@@ -49,9 +55,17 @@ pub struct ConcentrationSettings {
     /// Each window's share of the test's false-positive rate (sum 1): the
     /// smallest p / weight is calibrated.
     pub window_weights: Vec<f64>,
+    /// Each quarter of a window before the last counts at most its
+    /// expectation + this many standard deviations.
+    pub echo_cap_sd: f64,
 }
 
 impl ConcentrationSettings {
+    /// The null distribution of the smallest weighted p over the windows.
+    pub fn min_p(&self) -> stats::MinP {
+        stats::MinP::with_echo_cap(&self.windows, &self.window_weights, self.echo_cap_sd)
+    }
+
     /// The quarters the detector reads, ending at the tested one: the
     /// longest window and the history before it.
     pub fn quarters_read(&self) -> usize {
@@ -69,6 +83,7 @@ impl ConcentrationSettings {
         history_quarters: Option<u32>,
         windows: Option<&[u32]>,
         window_weights: Option<&[f64]>,
+        echo_cap_sd: Option<f64>,
     ) -> Result<Self, String> {
         let key = "[detect.concentration]";
         let windows = Self::windows(windows)?;
@@ -86,6 +101,16 @@ impl ConcentrationSettings {
             )?,
             window_weights: Self::weights(window_weights, &windows)?,
             windows,
+            echo_cap_sd: match echo_cap_sd {
+                None => ECHO_CAP_SD,
+                Some(v) if (ECHO_CAP_SD_BOUNDS.0..=ECHO_CAP_SD_BOUNDS.1).contains(&v) => v,
+                Some(v) => {
+                    return Err(format!(
+                        "{key} echo_cap_sd = {v}: give standard deviations between {} and {}",
+                        ECHO_CAP_SD_BOUNDS.0, ECHO_CAP_SD_BOUNDS.1
+                    ));
+                }
+            },
         })
     }
 
@@ -135,6 +160,7 @@ impl Default for ConcentrationSettings {
             history_quarters: NonZeroU32::MIN.saturating_add(HISTORY_QUARTERS - 1),
             windows: WINDOWS.iter().map(|&w| w as usize).collect(),
             window_weights: WINDOW_WEIGHTS.to_vec(),
+            echo_cap_sd: ECHO_CAP_SD,
         }
     }
 }
@@ -167,6 +193,68 @@ impl UnitTest {
     }
 }
 
+/// Why a unit was not tested in a quarter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NotTested {
+    /// No headcount: no exposure to set an expectation.
+    NoHeadcount,
+    /// Fewer than [`MIN_PEERS`] units of its level: no peers.
+    FewPeers,
+    /// The data begin too late for 2 quarters of history.
+    NoHistory,
+    /// Expecting fewer petitions than `min_expected`.
+    TooSmall,
+}
+
+impl NotTested {
+    /// The code written to `scores.parquet`.
+    pub fn code(self) -> &'static str {
+        match self {
+            NotTested::NoHeadcount => "no_headcount",
+            NotTested::FewPeers => "few_peers",
+            NotTested::NoHistory => "no_history",
+            NotTested::TooSmall => "too_small",
+        }
+    }
+
+    /// The reason in a report's sentence.
+    pub fn zh(self) -> &'static str {
+        match self {
+            NotTested::NoHeadcount => "缺少干部职工人数",
+            NotTested::FewPeers => "同层级单位不足3个",
+            NotTested::NoHistory => "历史数据不足2个季度",
+            NotTested::TooSmall => "预期信访举报量过少",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            NotTested::NoHeadcount => "no headcount",
+            NotTested::FewPeers => "fewer than 3 units in the level",
+            NotTested::NoHistory => "fewer than 2 quarters of history",
+            NotTested::TooSmall => "too few petitions expected",
+        }
+    }
+}
+
+/// Every unit of a quarter: tested, or not and why.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QuarterTests {
+    pub tested: Vec<UnitTest>,
+    /// (index into the panel's units, reason); with the one-quarter window
+    /// when an expectation was set.
+    pub untested: Vec<(usize, NotTested, Option<WindowTest>)>,
+}
+
+/// One level's fit for one window: (window, weight), the history's
+/// quarters, the fit, the counts with their history winsorised.
+type WindowFit = (
+    (usize, f64),
+    std::ops::Range<usize>,
+    expectation::GroupFit,
+    Vec<Vec<f64>>,
+);
+
 /// Tests every unit of `panel` in quarter index `t`. Pure: `yanpan eval`
 /// calls it on simulated panels.
 pub fn test_quarter(
@@ -174,109 +262,126 @@ pub fn test_quarter(
     t: usize,
     s: &ConcentrationSettings,
     min_p: &stats::MinP,
-) -> Vec<UnitTest> {
-    let h = s.history_quarters.get() as usize;
-    let season = |i: usize| panel.quarters[i].number() as usize - 1;
+) -> QuarterTests {
     let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut out = QuarterTests::default();
     for (i, u) in panel.units.iter().enumerate() {
         if u.exposure > 0.0 {
             groups.entry(u.group.as_str()).or_default().push(i);
+        } else {
+            out.untested.push((i, NotTested::NoHeadcount, None));
         }
     }
     let mut names: Vec<&&str> = groups.keys().collect();
     names.sort();
     // The levels are independent, and so are each level's windows: one
     // core each, the tests in the levels' order.
-    let level = |g: &&&str| -> Vec<UnitTest> {
-        let members = &groups[**g];
-        if members.len() < MIN_PEERS {
-            // Too few units of this level to have peers (the city itself).
-            return Vec::new();
-        }
-        let counts: Vec<&[f64]> = members
-            .iter()
-            .map(|&i| panel.units[i].counts.as_slice())
-            .collect();
-        let exposure: Vec<f64> = members.iter().map(|&i| panel.units[i].exposure).collect();
-        // One fit per window: the history ends where the window starts.
-        type Fit = (
-            (usize, f64),
-            std::ops::Range<usize>,
-            expectation::GroupFit,
-            Vec<Vec<f64>>,
-        );
-        let looked: Vec<((usize, f64), std::ops::Range<usize>)> = s
-            .windows
-            .iter()
-            .zip(&s.window_weights)
-            .filter_map(|(&w, &weight)| {
-                let end = (t + 1).checked_sub(w)?;
-                let start = end.saturating_sub(h);
-                (end - start >= 2).then_some(((w, weight), start..end))
-            })
-            .collect();
-        let fits: Vec<Fit> = looked
-            .into_par_iter()
-            .map(|(w, hist)| {
-                let (fit, capped) =
-                    expectation::fit_robust(&counts, &exposure, hist.clone(), t + 1, &season);
-                (w, hist, fit, capped)
-            })
-            .collect();
-        if fits.is_empty() {
-            return Vec::new();
-        }
-        // Early quarters lack history for the long windows: calibrate for
-        // the windows looked at (once per level, not per unit).
-        let fewer;
-        let calibration = if fits.len() == s.windows.len() {
-            min_p
-        } else {
-            let (looked, weights): (Vec<usize>, Vec<f64>) = fits.iter().map(|f| f.0).unzip();
-            fewer = stats::MinP::new(&looked, &weights);
-            &fewer
-        };
-        let mut tested: Vec<UnitTest> = Vec::new();
-        for (k, &i) in members.iter().enumerate() {
-            let windows: Vec<WindowTest> = fits
-                .iter()
-                .map(|((w, _), hist, fit, capped)| {
-                    expectation::test_window(
-                        &capped[k],
-                        exposure[k],
-                        fit,
-                        hist.clone(),
-                        t + 1 - w..t + 1,
-                    )
-                })
-                .collect();
-            // The minimum-expectation rule, on the one-quarter window.
-            if windows[0].expected_history < s.min_expected {
-                continue;
-            }
-            let (decisive, smallest) = windows
-                .iter()
-                .zip(&fits)
-                .map(|(w, f)| w.p_history / f.0.1)
-                .enumerate()
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .unwrap_or((0, 1.0));
-            let p = calibration.calibrate(smallest);
-            tested.push(UnitTest {
-                unit: i,
-                decisive,
-                windows,
-                p,
-                q: f64::NAN,
-            });
-        }
-        let q = stats::bh_q_values(&tested.iter().map(|u| u.p).collect::<Vec<_>>());
-        for (u, q) in tested.iter_mut().zip(q) {
-            u.q = q;
-        }
-        tested
+    let levels: Vec<QuarterTests> = names
+        .par_iter()
+        .map(|g| test_level(panel, &groups[**g], t, s, min_p))
+        .collect();
+    for l in levels {
+        out.tested.extend(l.tested);
+        out.untested.extend(l.untested);
+    }
+    out
+}
+
+/// The units of one level in quarter `t`.
+fn test_level(
+    panel: &Panel,
+    members: &[usize],
+    t: usize,
+    s: &ConcentrationSettings,
+    min_p: &stats::MinP,
+) -> QuarterTests {
+    let all_untested = |why| QuarterTests {
+        tested: Vec::new(),
+        untested: members.iter().map(|&i| (i, why, None)).collect(),
     };
-    names.par_iter().map(level).collect::<Vec<_>>().concat()
+    if members.len() < MIN_PEERS {
+        // Too few units of this level to have peers (the city itself).
+        return all_untested(NotTested::FewPeers);
+    }
+    let h = s.history_quarters.get() as usize;
+    let season = |i: usize| panel.quarters[i].number() as usize - 1;
+    let counts: Vec<&[f64]> = members
+        .iter()
+        .map(|&i| panel.units[i].counts.as_slice())
+        .collect();
+    let exposure: Vec<f64> = members.iter().map(|&i| panel.units[i].exposure).collect();
+    // One fit per window: the history ends where the window starts.
+    let looked: Vec<((usize, f64), std::ops::Range<usize>)> = s
+        .windows
+        .iter()
+        .zip(&s.window_weights)
+        .filter_map(|(&w, &weight)| {
+            let end = (t + 1).checked_sub(w)?;
+            let start = end.saturating_sub(h);
+            (end - start >= 2).then_some(((w, weight), start..end))
+        })
+        .collect();
+    let fits: Vec<WindowFit> = looked
+        .into_par_iter()
+        .map(|(w, hist)| {
+            let (fit, capped) =
+                expectation::fit_robust(&counts, &exposure, hist.clone(), t + 1, &season);
+            (w, hist, fit, capped)
+        })
+        .collect();
+    if fits.is_empty() {
+        return all_untested(NotTested::NoHistory);
+    }
+    // Early quarters lack history for the long windows: calibrate for
+    // the windows looked at (once per level, not per unit).
+    let fewer;
+    let calibration = if fits.len() == s.windows.len() {
+        min_p
+    } else {
+        let (looked, weights): (Vec<usize>, Vec<f64>) = fits.iter().map(|f| f.0).unzip();
+        fewer = stats::MinP::with_echo_cap(&looked, &weights, s.echo_cap_sd);
+        &fewer
+    };
+    let mut out = QuarterTests::default();
+    for (k, &i) in members.iter().enumerate() {
+        let windows: Vec<WindowTest> = fits
+            .iter()
+            .map(|((w, _), hist, fit, capped)| {
+                expectation::test_window_capped(
+                    &capped[k],
+                    exposure[k],
+                    fit,
+                    hist.clone(),
+                    t + 1 - w..t + 1,
+                    s.echo_cap_sd,
+                )
+            })
+            .collect();
+        // The minimum-expectation rule, on the one-quarter window.
+        if windows[0].expected_history < s.min_expected {
+            out.untested.push((i, NotTested::TooSmall, Some(windows[0])));
+            continue;
+        }
+        let (decisive, smallest) = windows
+            .iter()
+            .zip(&fits)
+            .map(|(w, f)| w.p_history / f.0.1)
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0, 1.0));
+        out.tested.push(UnitTest {
+            unit: i,
+            decisive,
+            windows,
+            p: calibration.calibrate(smallest),
+            q: f64::NAN,
+        });
+    }
+    let q = stats::bh_q_values(&out.tested.iter().map(|u| u.p).collect::<Vec<_>>());
+    for (u, q) in out.tested.iter_mut().zip(q) {
+        u.q = q;
+    }
+    out
 }
 
 /// "高出 87%" / "87% above": the excess of observed over expected.
@@ -293,6 +398,89 @@ fn severity(q: f64, threshold: f64) -> Severity {
         Severity::High
     } else {
         Severity::Medium
+    }
+}
+
+/// 1 = the smallest p among the tested units of the quarter.
+pub fn ranks(tests: &[UnitTest]) -> HashMap<usize, usize> {
+    let mut order: Vec<&UnitTest> = tests.iter().collect();
+    order.sort_by(|a, b| a.p.total_cmp(&b.p));
+    order
+        .iter()
+        .enumerate()
+        .map(|(r, u)| (u.unit, r + 1))
+        .collect()
+}
+
+/// Each window's evidence, for `scores.parquet`.
+pub fn window_scores(windows: &[WindowTest]) -> Vec<WindowScore> {
+    windows
+        .iter()
+        .map(|w| WindowScore {
+            quarters: w.window as u8,
+            observed: w.observed,
+            expected: w.expected_history,
+            p: w.p_history,
+        })
+        .collect()
+}
+
+/// A tested unit's score (not yet ranked or flagged).
+fn tested_score(unit: &PanelUnit, quarter: Quarter, u: &UnitTest) -> Score {
+    let b = u.best();
+    Score {
+        detector: NAME,
+        unit_id: unit.id.clone(),
+        unit_name: unit.name.clone(),
+        group: unit.group.clone(),
+        quarter,
+        window: b.window as u8,
+        observed: b.observed,
+        expected_peer: b.expected_peer,
+        expected_history: b.expected_history,
+        rr: b.rr_shape / b.rr_rate,
+        rr_lo: stats::gamma_quantile(b.rr_shape, b.rr_rate, 0.05),
+        rr_hi: stats::gamma_quantile(b.rr_shape, b.rr_rate, 0.95),
+        p_peer: b.p_peer,
+        p: u.p,
+        q: u.q,
+        rank: 0,
+        flagged: false,
+        windows: window_scores(&u.windows),
+        not_tested: None,
+    }
+}
+
+/// A unit not tested: its count in quarter index `t`, the expectation when
+/// one was set, the reason, and no p.
+fn untested_score(
+    unit: &PanelUnit,
+    (quarter, t): (Quarter, usize),
+    why: NotTested,
+    one: Option<WindowTest>,
+) -> Score {
+    let (expected_peer, expected_history) =
+        one.map_or((f64::NAN, f64::NAN), |w| (w.expected_peer, w.expected_history));
+    Score {
+        detector: NAME,
+        unit_id: unit.id.clone(),
+        unit_name: unit.name.clone(),
+        group: unit.group.clone(),
+        quarter,
+        window: 1,
+        observed: unit.counts.get(t).copied().unwrap_or(f64::NAN),
+        expected_peer,
+        expected_history,
+        rr: f64::NAN,
+        rr_lo: f64::NAN,
+        rr_hi: f64::NAN,
+        p_peer: f64::NAN,
+        p: f64::NAN,
+        q: f64::NAN,
+        rank: 0,
+        flagged: false,
+        windows: Vec::new(),
+        not_tested: Some(why.code()),
     }
 }
 
@@ -319,11 +507,12 @@ impl Detector for Concentration {
                 2. per level, between-unit gamma shape and within-unit negative-binomial size by moments\n   (each unit-quarter weighted by its precision, so the largest units do not set it alone;\n   quarters above expectation + {trim} SD left out of the size, the rest corrected for the trimming);\n\
                 3. history counts winsorised at expectation + {cap} SD (plus the mean a count loses to the line),\n   and the level fitted again;\n\
                 4. history expectation = peer expectation x the unit's shrunk relative risk (empirical Bayes);\n   mid-p of the window's count against the predictive negative binomial;\n\
-                5. the smallest p / weight over the windows (a weight: the window's share of the false-positive rate),\n   calibrated for the windows looked at;\n\
+                5. in a window, each quarter before the last counts at most its expectation + {echo} SD (a past spike is not\n   reported again); the smallest p / weight over the windows (a weight: the window's share of the\n   false-positive rate), calibrated for the windows looked at;\n\
                 6. Benjamini-Hochberg q within the level; flag when q < q (high severity when q < q/10).\n\
                 Levels with fewer than 3 units are not tested. Details and measured figures: docs/detection.md",
                 trim = expectation::TRIM_SD,
-                cap = expectation::CAP_SD
+                cap = expectation::CAP_SD,
+                echo = s.echo_cap_sd
             ),
             settings: vec![
                 ("[detect.concentration] q".into(), s.q.get().to_string()),
@@ -342,6 +531,10 @@ impl Detector for Concentration {
                 (
                     "[detect.concentration] window_weights".into(),
                     format!("{:?}", s.window_weights),
+                ),
+                (
+                    "[detect.concentration] echo_cap_sd".into(),
+                    s.echo_cap_sd.to_string(),
                 ),
                 (
                     "quarters read (longest window + history)".into(),
@@ -367,13 +560,15 @@ impl Detector for Concentration {
         let Some(t) = panel.index(input.quarter) else {
             return Ok(Outcome::default());
         };
-        let tests = test_quarter(
-            &panel,
-            t,
-            s,
-            &stats::MinP::new(&s.windows, &s.window_weights),
-        );
+        let tests = test_quarter(&panel, t, s, &s.min_p());
         let threshold = s.q.get();
+        let mut outcome = Outcome::default();
+        for &(i, why, one) in &tests.untested {
+            outcome
+                .scores
+                .push(untested_score(&panel.units[i], (input.quarter, t), why, one));
+        }
+        let tests = tests.tested;
         let mut per_group: HashMap<&str, usize> = HashMap::new();
         for u in &tests {
             *per_group
@@ -392,40 +587,15 @@ impl Detector for Concentration {
                 })
             })
             .collect();
-        let mut order: Vec<&UnitTest> = tests.iter().collect();
-        order.sort_by(|a, b| a.p.total_cmp(&b.p));
-        let rank: HashMap<usize, usize> = order
-            .iter()
-            .enumerate()
-            .map(|(r, u)| (u.unit, r + 1))
-            .collect();
-        let mut outcome = Outcome::default();
+        let rank = ranks(&tests);
         for u in &tests {
             let unit = &panel.units[u.unit];
             let b = u.best();
-            let (lo, hi) = (
-                stats::gamma_quantile(b.rr_shape, b.rr_rate, 0.05),
-                stats::gamma_quantile(b.rr_shape, b.rr_rate, 0.95),
-            );
             let flagged = u.q < threshold;
             outcome.scores.push(Score {
-                detector: NAME,
-                unit_id: unit.id.clone(),
-                unit_name: unit.name.clone(),
-                group: unit.group.clone(),
-                quarter: input.quarter,
-                window: b.window as u8,
-                observed: b.observed,
-                expected_peer: b.expected_peer,
-                expected_history: b.expected_history,
-                rr: b.rr_shape / b.rr_rate,
-                rr_lo: lo,
-                rr_hi: hi,
-                p_peer: b.p_peer,
-                p: u.p,
-                q: u.q,
                 rank: rank.get(&u.unit).copied().unwrap_or(0),
                 flagged,
+                ..tested_score(unit, input.quarter, u)
             });
             if !flagged {
                 continue;

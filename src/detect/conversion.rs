@@ -159,6 +159,8 @@ impl Detector for LowConversion {
                     q: qs[k],
                     rank: 0,
                     flagged,
+                    windows: Vec::new(),
+                    not_tested: None,
                 });
                 if !flagged {
                     continue;

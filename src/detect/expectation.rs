@@ -15,7 +15,10 @@
 //! - the history expectation is the peer expectation × the posterior mean
 //!   of θ (empirical Bayes: a short or small history stays near the peers);
 //! - the window's count is compared with the predictive distribution (its
-//!   mean and variance include the uncertainty of θ), by mid-p.
+//!   mean and variance include the uncertainty of θ), by mid-p; the
+//!   window's earlier quarters may be capped at their expectation + a few
+//!   SD ([`test_window_capped`]), so a quarter already high does not flag
+//!   the quarters after it again.
 
 use super::stats;
 
@@ -34,6 +37,9 @@ pub struct WindowTest {
     pub p_peer: f64,
     /// Mid-p against the unit's own shrunk history.
     pub p_history: f64,
+    /// The variance of the window's count under that predictive
+    /// distribution.
+    pub variance_history: f64,
     /// The posterior of θ after the window: gamma(shape, rate).
     pub rr_shape: f64,
     pub rr_rate: f64,
@@ -298,6 +304,24 @@ pub fn test_window(
     history: std::ops::Range<usize>,
     window: std::ops::Range<usize>,
 ) -> WindowTest {
+    test_window_capped(counts, exposure, fit, history, window, f64::INFINITY)
+}
+
+/// [`test_window`] with every quarter of the window but the last capped at
+/// its expectation + `echo_cap_sd` standard deviations, plus what the line
+/// takes off a negative binomial's mean (so a count from the model keeps
+/// its mean). A quarter that was already high (a spike reported before)
+/// then adds at most that much to the window: the window flags the last
+/// quarter only when the others are elevated too. The observed count
+/// reported is the capped sum.
+pub fn test_window_capped(
+    counts: &[f64],
+    exposure: f64,
+    fit: &GroupFit,
+    history: std::ops::Range<usize>,
+    window: std::ops::Range<usize>,
+    echo_cap_sd: f64,
+) -> WindowTest {
     let inv_k = 1.0 / fit.size;
     let e_h: Vec<f64> = history.clone().map(|s| exposure * fit.rate[s]).collect();
     let e_sum: f64 = e_h.iter().sum();
@@ -314,7 +338,23 @@ pub fn test_window(
     let e_w: Vec<f64> = window.clone().map(|s| exposure * fit.rate[s]).collect();
     let expected_peer: f64 = e_w.iter().sum();
     let e2_w: f64 = e_w.iter().map(|e| e * e).sum();
-    let observed: f64 = window.clone().map(|s| counts[s]).sum();
+    let last = window.end.saturating_sub(1);
+    let observed: f64 = window
+        .clone()
+        .map(|s| {
+            let y = counts[s];
+            if s == last || !echo_cap_sd.is_finite() {
+                return y;
+            }
+            let m = theta * exposure * fit.rate[s];
+            let cap = (m + echo_cap_sd * (m + m * m * inv_k).sqrt()).floor();
+            if y > cap {
+                cap + stats::Below::new(m, inv_k, cap).excess()
+            } else {
+                y
+            }
+        })
+        .sum();
     let m = expected_peer * theta;
     let var_history =
         m + theta * theta * e2_w * inv_k + expected_peer.powi(2) * shape / (rate * rate);
@@ -331,6 +371,7 @@ pub fn test_window(
         expected_history: m,
         p_peer: stats::mid_p(observed, expected_peer, var_peer),
         p_history: stats::mid_p(observed, m, var_history),
+        variance_history: var_history,
         rr_shape: shape + observed * info_w,
         rr_rate: rate + expected_peer * info_w,
         history: history.len(),

@@ -304,6 +304,8 @@ impl Detector for KeyFieldRisk {
                 q,
                 rank: 0,
                 flagged,
+                windows: Vec::new(),
+                not_tested: None,
             });
             if !flagged {
                 continue;

@@ -64,6 +64,19 @@ pub struct Score {
     /// 1 = smallest p among those tested in the quarter.
     pub rank: usize,
     pub flagged: bool,
+    /// Each window's evidence, for detectors that look at several.
+    pub windows: Vec<WindowScore>,
+    /// Why the unit was not tested (no p then), for detectors that say.
+    pub not_tested: Option<&'static str>,
+}
+
+/// One window's evidence in a [`Score`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowScore {
+    pub quarters: u8,
+    pub observed: f64,
+    pub expected: f64,
+    pub p: f64,
 }
 
 impl Score {
@@ -96,6 +109,8 @@ impl Score {
             q: f64::NAN,
             rank: 0,
             flagged,
+            windows: Vec::new(),
+            not_tested: None,
         }
     }
 }

@@ -246,6 +246,8 @@ impl Detector for ProminentComplaints {
                     q: *q,
                     rank: 0,
                     flagged,
+                    windows: Vec::new(),
+                    not_tested: None,
                 });
                 if !flagged {
                     continue;

@@ -3,7 +3,7 @@
 //! Benjamini–Hochberg q-values.
 
 use statrs::distribution::{
-    ContinuousCDF, Discrete, DiscreteCDF, Gamma, NegativeBinomial, Poisson,
+    Continuous, ContinuousCDF, Discrete, DiscreteCDF, Gamma, NegativeBinomial, Poisson,
 };
 
 /// Mid-p upper tail, P(X > y) + P(X = y) / 2, of a count with the given
@@ -54,6 +54,14 @@ impl MinP {
     /// `weights`: each window's share of the false-positive rate; the
     /// statistic is the smallest p / weight.
     pub fn new(windows: &[usize], weights: &[f64]) -> MinP {
+        MinP::with_echo_cap(windows, weights, f64::INFINITY)
+    }
+
+    /// For windows whose quarters before the last are capped at their
+    /// expectation + `echo_cap_sd` SD (plus the mean the cap takes off, as
+    /// [`super::expectation::test_window_capped`] does): the simulated
+    /// standard normals are capped the same way.
+    pub fn with_echo_cap(windows: &[usize], weights: &[f64], echo_cap_sd: f64) -> MinP {
         use rand::SeedableRng;
         use rand_distr::{Distribution, StandardNormal};
         const DRAWS: usize = 200_000;
@@ -61,10 +69,22 @@ impl MinP {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
         let normal = statrs::distribution::Normal::standard();
         let mut z = vec![0.0f64; longest];
+        // E[(Z - c)+] for a standard normal Z.
+        let lost = if echo_cap_sd.is_finite() {
+            normal.pdf(echo_cap_sd) - echo_cap_sd * normal.sf(echo_cap_sd)
+        } else {
+            0.0
+        };
         let mut sorted: Vec<f64> = (0..DRAWS)
             .map(|_| {
-                for x in z.iter_mut() {
-                    *x = StandardNormal.sample(&mut rng);
+                for (i, x) in z.iter_mut().enumerate() {
+                    let draw: f64 = StandardNormal.sample(&mut rng);
+                    // z[0] is the window's last quarter, never capped.
+                    *x = if i > 0 && draw > echo_cap_sd {
+                        echo_cap_sd + lost
+                    } else {
+                        draw
+                    };
                 }
                 windows
                     .iter()

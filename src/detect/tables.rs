@@ -69,8 +69,39 @@ pub fn scores_frame(scores: &[Score]) -> PolarsResult<DataFrame> {
                 "flagged".into(),
                 s.iter().map(|x| x.flagged).collect::<Vec<_>>(),
             ),
+            Column::new(
+                "not_tested".into(),
+                s.iter().map(|x| x.not_tested).collect::<Vec<_>>(),
+            ),
         ],
-    )
+    )?
+    .hstack(&window_columns(s))
+}
+
+/// `observed_Nq`, `expected_Nq` and `p_Nq` for every window length N any
+/// score looked at (empty where a score did not).
+fn window_columns(s: &[Score]) -> Vec<Column> {
+    let mut lengths: Vec<u8> = s
+        .iter()
+        .flat_map(|x| x.windows.iter().map(|w| w.quarters))
+        .collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    let pick = |n: u8, f: fn(&super::WindowScore) -> f64| -> Vec<Option<f64>> {
+        s.iter()
+            .map(|x| x.windows.iter().find(|w| w.quarters == n).map(f))
+            .collect()
+    };
+    lengths
+        .iter()
+        .flat_map(|&n| {
+            [
+                Column::new(format!("observed_{n}q").into(), pick(n, |w| w.observed)),
+                Column::new(format!("expected_{n}q").into(), pick(n, |w| w.expected)),
+                Column::new(format!("p_{n}q").into(), pick(n, |w| w.p)),
+            ]
+        })
+        .collect()
 }
 
 /// Each detector's part in each unit's risk score.

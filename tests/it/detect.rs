@@ -80,14 +80,10 @@ fn windows_of_1_and_8_quarters_with_20_of_history_are_read_whole() {
     let t = city_over(&span, 0);
     let panel = yanpan::detect::panel::Panel::from_table(&t.0, "petitions").expect("panel");
     let s = &p.concentration;
-    let tests = yanpan::detect::concentration::test_quarter(
-        &panel,
-        span.len() - 1,
-        s,
-        &yanpan::detect::stats::MinP::new(&s.windows, &s.window_weights),
-    );
-    assert_eq!(tests.len(), 20, "every street tested");
-    for u in &tests {
+    let tests = yanpan::detect::concentration::test_quarter(&panel, span.len() - 1, s, &s.min_p());
+    assert_eq!(tests.tested.len(), 20, "every street tested");
+    assert!(tests.untested.is_empty(), "{:?}", tests.untested);
+    for u in &tests.tested {
         let seen: Vec<(usize, usize)> = u.windows.iter().map(|w| (w.window, w.history)).collect();
         assert_eq!(seen, [(1, 20), (8, 20)], "each window on its whole history");
     }
