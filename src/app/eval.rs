@@ -24,6 +24,7 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
         first_signal: 4,
         spike_share: 0.03,
         rise_share: 0.1,
+        cluster_share: 0.25,
     };
     let sim = simulate(&spec);
     let (panel, planted) = (&sim.panel, &sim.planted);
@@ -158,7 +159,16 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
     }
     if let Some(dir) = out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let header = ["unit_id", "level", "headcount", "t", "quarter", "count"].map(String::from);
+        let header = [
+            "unit_id",
+            "level",
+            "headcount",
+            "t",
+            "quarter",
+            "count",
+            "parent_id",
+        ]
+        .map(String::from);
         let mut counts = vec![header.to_vec()];
         for u in &panel.units {
             for (t, (q, c)) in panel.quarters.iter().zip(&u.counts).enumerate() {
@@ -169,6 +179,7 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
                     t.to_string(),
                     q.to_string(),
                     c.to_string(),
+                    u.parent.clone().unwrap_or_default(),
                 ]);
             }
         }
@@ -186,6 +197,18 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
                     quarters,
                     rr,
                 } => ("rise", unit, start, quarters, rr),
+                Planted::Cluster {
+                    parent,
+                    start,
+                    quarters,
+                    rr,
+                    ..
+                } => ("cluster", parent, start, quarters, rr),
+                Planted::InCluster {
+                    unit,
+                    start,
+                    quarters,
+                } => ("in_cluster", unit, start, quarters, f64::NAN),
             };
             truth.push(vec![
                 kind.to_string(),
@@ -217,5 +240,17 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
         quarters - 1,
         base.q.get(),
         crate::eval::markdown(&rows)
+    ) + &format!(
+        "\nSubtree rises ({} cluster rises planted; default settings):\n\n{}",
+        planted
+            .iter()
+            .filter(|p| matches!(p, Planted::Cluster { .. }))
+            .count(),
+        crate::eval::subtree::markdown(&crate::eval::subtree::evaluate(
+            &sim,
+            from,
+            &base,
+            &crate::detect::subtree_rise::SubtreeSettings::default()
+        ))
     ))
 }

@@ -31,6 +31,7 @@ pub struct Pipeline {
     /// How the aggregation runs: streaming (default) or in memory.
     pub engine: crate::aggregate::Engine,
     pub concentration: conc::ConcentrationSettings,
+    pub subtree_rise: crate::detect::subtree_rise::SubtreeSettings,
     pub key_field: crate::detect::key_field::KeyFieldRisk,
     pub common_problem: crate::detect::common_problem::CommonProblem,
     pub prominent: crate::detect::prominent::ProminentComplaints,
@@ -81,6 +82,7 @@ impl Pipeline {
     pub fn detect_settings(&self) -> crate::detect::DetectSettings {
         crate::detect::DetectSettings {
             concentration: self.concentration.clone(),
+            subtree_rise: self.subtree_rise.clone(),
             key_field: self.key_field.clone(),
             common_problem: self.common_problem.clone(),
             prominent: self.prominent.clone(),
@@ -330,6 +332,11 @@ fn validate(
             c.windows.as_deref(),
             c.window_weights.as_deref(),
             c.echo_cap_sd,
+        )?,
+        subtree_rise: crate::detect::subtree_rise::SubtreeSettings::configured(
+            r.subtree_rise.q,
+            r.subtree_rise.min_children,
+            r.subtree_rise.child_cap_sd,
         )?,
         key_field: crate::detect::key_field::KeyFieldRisk::configured(
             r.key_field.window_quarters,

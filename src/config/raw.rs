@@ -118,6 +118,8 @@ pub(crate) struct RawDetect {
     #[serde(default)]
     pub concentration: RawConcentration,
     #[serde(default)]
+    pub subtree_rise: RawSubtreeRise,
+    #[serde(default)]
     pub key_field: RawKeyField,
     #[serde(default)]
     pub common_problem: RawCommonProblem,
@@ -127,6 +129,14 @@ pub(crate) struct RawDetect {
     pub risk_score: RawRiskScore,
     #[serde(default)]
     pub conversion: RawConversion,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSubtreeRise {
+    pub q: Option<f64>,
+    pub min_children: Option<u32>,
+    pub child_cap_sd: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

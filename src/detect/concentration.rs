@@ -401,6 +401,25 @@ fn severity(q: f64, threshold: f64) -> Severity {
     }
 }
 
+/// The roll-up's petitions as a panel, and every unit's test in the
+/// input's quarter (its index in the panel); `None` when the tables do not
+/// hold the quarter.
+pub fn tested(
+    input: &DetectInput<'_>,
+    s: &ConcentrationSettings,
+) -> PolarsResult<Option<(Panel, usize, QuarterTests)>> {
+    let panel = Panel::from_table(&input.rollup.0, uq::PETITIONS)?;
+    super::check_span(NAME, &panel, input.quarter, s.quarters_read())?;
+    // Quarters before the data began are not history: a shorter record
+    // gives a shorter history, as the flag's sentence says.
+    let panel = panel.trimmed();
+    let Some(t) = panel.index(input.quarter) else {
+        return Ok(None);
+    };
+    let tests = test_quarter(&panel, t, s, &s.min_p());
+    Ok(Some((panel, t, tests)))
+}
+
 /// 1 = the smallest p among the tested units of the quarter.
 pub fn ranks(tests: &[UnitTest]) -> HashMap<usize, usize> {
     let mut order: Vec<&UnitTest> = tests.iter().collect();
@@ -552,15 +571,9 @@ impl Detector for Concentration {
 
     fn detect(&self, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
         let s = &self.settings;
-        let panel = Panel::from_table(&input.rollup.0, uq::PETITIONS)?;
-        super::check_span(NAME, &panel, input.quarter, s.quarters_read())?;
-        // Quarters before the data began are not history: a shorter record
-        // gives a shorter history, as the flag's sentence says.
-        let panel = panel.trimmed();
-        let Some(t) = panel.index(input.quarter) else {
+        let Some((panel, t, tests)) = tested(input, s)? else {
             return Ok(Outcome::default());
         };
-        let tests = test_quarter(&panel, t, s, &s.min_p());
         let threshold = s.q.get();
         let mut outcome = Outcome::default();
         for &(i, why, one) in &tests.untested {

@@ -13,6 +13,7 @@ pub mod rectification;
 pub mod risk_score;
 mod rule;
 pub mod stats;
+pub mod subtree_rise;
 pub mod tables;
 pub mod top_leader_clues;
 
@@ -142,6 +143,7 @@ pub trait Detector {
 #[derive(Debug, Clone, Default)]
 pub struct DetectSettings {
     pub concentration: concentration::ConcentrationSettings,
+    pub subtree_rise: subtree_rise::SubtreeSettings,
     pub key_field: key_field::KeyFieldRisk,
     pub common_problem: common_problem::CommonProblem,
     pub prominent: prominent::ProminentComplaints,
@@ -162,8 +164,9 @@ impl DetectSettings {
 
 /// The detectors whose flags the risk score weighs, in the order a run
 /// applies them.
-pub const FLAGGING_DETECTORS: [&str; 7] = [
+pub const FLAGGING_DETECTORS: [&str; 8] = [
     concentration::NAME,
+    subtree_rise::NAME,
     key_field::NAME,
     common_problem::NAME,
     prominent::NAME,
@@ -178,6 +181,10 @@ pub fn detectors(s: &DetectSettings) -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(Concentration {
             settings: s.concentration.clone(),
+        }),
+        Box::new(subtree_rise::SubtreeRise {
+            settings: s.subtree_rise.clone(),
+            concentration: s.concentration.clone(),
         }),
         Box::new(s.key_field.clone()),
         Box::new(s.common_problem.clone()),

@@ -24,6 +24,7 @@ impl Default for RiskScore {
     fn default() -> Self {
         let weights = [
             ("concentration", 3.0),
+            ("subtree_rise", 2.0),
             ("key_field", 2.0),
             ("prominent_complaints", 3.0),
             ("top_leader_clues", 4.0),
@@ -220,6 +221,7 @@ pub fn detector_zh(name: &str) -> &'static str {
     match name {
         "conversion" => "信访举报转化率偏低",
         "concentration" => "信访举报比较集中",
+        "subtree_rise" => "辖区信访举报普遍上升",
         "key_field" => "重点领域风险",
         "common_problem" => "普遍性问题",
         "prominent_complaints" => "社会反映突出",

@@ -7,6 +7,8 @@
 //! 1%-false-positive threshold come from the tested null unit-quarters;
 //! detection counts every planted signal, tested or not.
 
+pub mod subtree;
+
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -206,7 +208,13 @@ fn score(
                 start,
                 quarters,
                 ..
+            }
+            | Planted::InCluster {
+                unit,
+                start,
+                quarters,
             } => unit == u && start <= t && t < start + quarters + 3,
+            Planted::Cluster { .. } => false,
         })
     };
     // Each tested unit-quarter's null-ness, decided once.
@@ -323,6 +331,11 @@ fn post_spike(planted: &[Planted], u: usize, t: usize) -> bool {
                 start,
                 quarters,
                 ..
+            }
+            | Planted::InCluster {
+                unit,
+                start,
+                quarters,
             } if unit == u && start <= t && t < start + quarters + 3 => return false,
             _ => {}
         }

@@ -3,7 +3,9 @@
 //! binomial quarterly noise, seasonality and a trend, with one-quarter
 //! spikes (2, 3 or 5 standard deviations of the quarter's count added to
 //! it) and sustained rises (relative risk 2 for 4 quarters) planted at
-//! known places.
+//! known places. Streets belong to districts and some communities to
+//! streets (ten each), and in some parents with at least ten children all
+//! the children rise together (relative risk 1.5 or 2 for 1–4 quarters).
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -28,6 +30,21 @@ pub enum Planted {
         quarters: usize,
         rr: f64,
     },
+    /// Every child of `parent` at relative risk `rr` from `start` for
+    /// `quarters` quarters (each child also as [`Planted::InCluster`]).
+    Cluster {
+        parent: usize,
+        children: usize,
+        start: usize,
+        quarters: usize,
+        rr: f64,
+    },
+    /// A child of a [`Planted::Cluster`].
+    InCluster {
+        unit: usize,
+        start: usize,
+        quarters: usize,
+    },
 }
 
 /// The simulation's settings.
@@ -42,7 +59,15 @@ pub struct PanelSpec {
     /// Share of unit-quarters with a spike, and of units with a rise.
     pub spike_share: f64,
     pub rise_share: f64,
+    /// Share of parents with at least [`CLUSTER_MIN_CHILDREN`] children
+    /// whose children rise together.
+    pub cluster_share: f64,
 }
+
+/// Parents with at least this many children may hold a cluster rise.
+pub const CLUSTER_MIN_CHILDREN: usize = 10;
+/// Communities per street, for the streets that have communities.
+const COMMUNITIES_PER_STREET: usize = 10;
 
 /// Levels: (name, share of units, median headcount).
 const LEVELS: [(&str, f64, f64); 4] = [
@@ -117,8 +142,9 @@ pub fn simulate(spec: &PanelSpec) -> Simulated {
         });
         means.push(m);
     }
+    link_tree(&mut units);
     let baseline = means.clone();
-    let mut planted = Vec::new();
+    let mut planted = plant_clusters(spec, &units, &mut means);
     for (u, m) in means.iter_mut().enumerate() {
         if rng.random::<f64>() < spec.rise_share {
             let start = rng.random_range(spec.first_signal..spec.quarters);
@@ -156,4 +182,63 @@ pub fn simulate(spec: &PanelSpec) -> Simulated {
         planted,
         baseline,
     }
+}
+
+/// Streets to districts in turn; communities to the first streets, ten
+/// each.
+fn link_tree(units: &mut [PanelUnit]) {
+    let of = |level: &str| -> Vec<usize> {
+        (0..units.len()).filter(|&i| units[i].group == level).collect()
+    };
+    let (districts, streets, communities) = (of("district"), of("street"), of("community"));
+    for (k, &s) in streets.iter().enumerate() {
+        if !districts.is_empty() {
+            units[s].parent = Some(units[districts[k % districts.len()]].id.clone());
+        }
+    }
+    for (k, &c) in communities.iter().enumerate() {
+        if let Some(&s) = streets.get(k / COMMUNITIES_PER_STREET) {
+            units[c].parent = Some(units[s].id.clone());
+        }
+    }
+}
+
+/// Cluster rises, on their own random stream (the other plants are drawn
+/// as before): each parent with enough children, with chance
+/// `cluster_share`, has all its children's means raised.
+fn plant_clusters(spec: &PanelSpec, units: &[PanelUnit], means: &mut [Vec<f64>]) -> Vec<Planted> {
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5EED_C1A5);
+    let mut planted = Vec::new();
+    for (p, parent) in units.iter().enumerate() {
+        let children: Vec<usize> = (0..units.len())
+            .filter(|&c| units[c].parent.as_deref() == Some(parent.id.as_str()))
+            .collect();
+        if children.len() < CLUSTER_MIN_CHILDREN || spec.first_signal >= spec.quarters {
+            continue;
+        }
+        if rng.random::<f64>() >= spec.cluster_share {
+            continue;
+        }
+        let start = rng.random_range(spec.first_signal..spec.quarters);
+        let quarters = rng.random_range(1..=4).min(spec.quarters - start);
+        let rr = [1.5, 2.0][rng.random_range(0..2)];
+        for &c in &children {
+            for x in &mut means[c][start..start + quarters] {
+                *x *= rr;
+            }
+            planted.push(Planted::InCluster {
+                unit: c,
+                start,
+                quarters,
+            });
+        }
+        planted.push(Planted::Cluster {
+            parent: p,
+            children: children.len(),
+            start,
+            quarters,
+            rr,
+        });
+    }
+    planted
 }
