@@ -137,7 +137,7 @@ out <- rbind(
 yp_file <- file.path(dir, "yanpan_eval.csv")
 yp <- if (file.exists(yp_file)) read.csv(yp_file, stringsAsFactors = FALSE) else NULL
 if (!is.null(yp)) {
-  yp <- yp[yp$role != "other", ]
+  yp <- yp[yp$role %in% c("default", "ceiling_one_quarter", "ceiling_windows", "ceiling_rises"), ]
   out <- rbind(data.frame(
     method = paste("yanpan:", ifelse(yp$role == "default", paste(yp$label, "(default settings)"), yp$label)),
     null_tested = yp$null_tested, fpr_nominal_1pct = yp$fpr_nominal_1pct,

@@ -1,21 +1,50 @@
-//! `yanpan eval`: the concentration detector scored on a simulated city
-//! with planted spikes and rises, beside tests that know the truth.
+//! `yanpan eval`: the concentration and subtree detectors scored on
+//! simulated cities with planted spikes, rises and cluster rises, beside
+//! tests that know the truth, and judged against the decided targets.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 
 use super::UsageError;
+use crate::eval::targets::SeedResult;
 use crate::store::csv::records;
+use crate::synth::panel::{PanelSpec, Planted, Simulated, simulate};
 
-/// `yanpan eval`: the evaluation table (Markdown); with `out`, also the
-/// simulated counts, the planted signals and these rows as CSV.
-pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Result<String> {
-    use crate::synth::panel::{PanelSpec, Planted, simulate};
+/// `yanpan eval`: each seed's evaluation tables (Markdown), then the
+/// targets over the seeds; with `out`, also each city's counts, planted
+/// signals and rows as CSV (in `out`, or `out/seed-N` for several seeds).
+pub fn eval(seeds: &[u64], units: usize, quarters: usize, out: Option<&Path>) -> Result<String> {
     if quarters < 24 {
         return Err(UsageError("eval needs at least 24 quarters (20 of history)".into()).into());
     }
-    let spec = PanelSpec {
+    let mut text = String::new();
+    let mut results = Vec::new();
+    for &seed in seeds {
+        let (sim, result) = seed_result(seed, units, quarters);
+        if let Some(dir) = out {
+            let dir = if seeds.len() > 1 {
+                dir.join(format!("seed-{seed}"))
+            } else {
+                dir.to_path_buf()
+            };
+            write_out(&dir, &sim, &result.rows)?;
+        }
+        text.push_str(&describe(&sim, units, quarters, &result));
+        results.push(result);
+    }
+    text.push_str(&crate::eval::targets::markdown(
+        seeds,
+        &crate::eval::targets::judge(&results),
+    ));
+    Ok(text)
+}
+
+/// The scored quarters: after 20 quarters, the longest history evaluated.
+const FROM: usize = 20;
+
+fn spec(seed: u64, units: usize, quarters: usize) -> PanelSpec {
+    PanelSpec {
         seed,
         units,
         quarters,
@@ -25,11 +54,15 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
         spike_share: 0.03,
         rise_share: 0.1,
         cluster_share: 0.25,
-    };
+    }
+}
+
+/// Every row of one seed's city.
+fn seed_result(seed: u64, units: usize, quarters: usize) -> (Simulated, SeedResult) {
+    let spec = spec(seed, units, quarters);
     let sim = simulate(&spec);
     let (panel, planted) = (&sim.panel, &sim.planted);
-    // Scored quarters: after 20 quarters, the longest history evaluated.
-    let from = 20;
+    let from = FROM;
     let base = crate::detect::concentration::ConcentrationSettings::default();
     let mut rows = Vec::new();
     for h in [4u32, 8, 12, 20] {
@@ -68,7 +101,12 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
     ));
     // What the echo cap buys: a window's earlier quarters capped at
     // expectation + c SD, or not at all.
-    for cap in [1.5, 2.0, 3.0, crate::detect::concentration::ECHO_CAP_SD_BOUNDS.1] {
+    for cap in [
+        1.5,
+        2.0,
+        3.0,
+        crate::detect::concentration::ECHO_CAP_SD_BOUNDS.1,
+    ] {
         let capped = crate::detect::concentration::ConcentrationSettings {
             echo_cap_sd: cap,
             ..base.clone()
@@ -78,14 +116,22 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
         } else {
             format!("echo cap {cap} SD")
         };
-        rows.push(crate::eval::evaluate(
+        let row = crate::eval::evaluate(
             &format!("all units, history {}, {what}", base.history_quarters),
             panel,
             planted,
             from,
             &capped,
             None,
-        ));
+        );
+        rows.push(crate::eval::EvalRow {
+            role: if what == "no echo cap" {
+                "no_echo_cap"
+            } else {
+                "other"
+            },
+            ..row
+        });
     }
     // Tests knowing the truth: over the one quarter (spikes), over the
     // detector's windows, and for rises caught within 2 quarters (most of
@@ -144,20 +190,55 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
             e.sort_by(f64::total_cmp);
             e.get(e.len() / 2).copied().unwrap_or(0.0)
         };
-        rows.push(crate::eval::evaluate(
-            &format!(
-                "{level} ({} units, median headcount {median:.0}), history {}",
-                set.len(),
-                base.history_quarters
-            ),
-            panel,
-            planted,
-            from,
-            &base,
-            Some(&set),
-        ));
+        rows.push(crate::eval::EvalRow {
+            role: "level",
+            level: Some(level.to_string()),
+            ..crate::eval::evaluate(
+                &format!(
+                    "{level} ({} units, median headcount {median:.0}), history {}",
+                    set.len(),
+                    base.history_quarters
+                ),
+                panel,
+                planted,
+                from,
+                &base,
+                Some(&set),
+            )
+        });
+        rows.push(crate::eval::EvalRow {
+            role: "ceiling_level",
+            level: Some(level.to_string()),
+            ..crate::eval::ceiling(
+                &format!("{level}: ceiling, one-quarter window"),
+                &sim,
+                from,
+                &base,
+                (&[1], &[1.0]),
+                Some(&set),
+            )
+        });
     }
-    if let Some(dir) = out {
+    let subtree = crate::eval::subtree::evaluate(
+        &sim,
+        from,
+        &base,
+        &crate::detect::subtree_rise::SubtreeSettings::default(),
+    );
+    (
+        sim,
+        SeedResult {
+            seed,
+            rows,
+            subtree,
+        },
+    )
+}
+
+/// Writes one city's counts, planted signals and rows as CSV.
+fn write_out(dir: &Path, sim: &Simulated, rows: &[crate::eval::EvalRow]) -> Result<()> {
+    let (panel, planted) = (&sim.panel, &sim.planted);
+    {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let header = [
             "unit_id",
@@ -222,35 +303,25 @@ pub fn eval(seed: u64, units: usize, quarters: usize, out: Option<&Path>) -> Res
             |rows: &[Vec<String>]| records(rows.iter().map(|r| r.iter().map(String::as_str)));
         std::fs::write(dir.join("counts.csv"), as_csv(&counts)?)?;
         std::fs::write(dir.join("planted.csv"), as_csv(&truth)?)?;
-        std::fs::write(dir.join("yanpan_eval.csv"), crate::eval::csv(&rows)?)?;
+        std::fs::write(dir.join("yanpan_eval.csv"), crate::eval::csv(rows)?)?;
     }
-    Ok(format!(
-        "Simulated city: {} units x {} quarters (seed {seed}); signals planted from quarter {} on: {} spikes, {} rises; quarters {from}..{} scored; nominal BH q = {}.\n\n{}",
-        units,
-        quarters,
-        spec.first_signal,
-        planted
-            .iter()
-            .filter(|p| matches!(p, Planted::Spike { .. }))
-            .count(),
-        planted
-            .iter()
-            .filter(|p| matches!(p, Planted::Rise { .. }))
-            .count(),
+    Ok(())
+}
+
+/// One seed's tables as Markdown.
+fn describe(sim: &Simulated, units: usize, quarters: usize, r: &SeedResult) -> String {
+    let count = |f: fn(&Planted) -> bool| sim.planted.iter().filter(|p| f(p)).count();
+    let base = crate::detect::concentration::ConcentrationSettings::default();
+    format!(
+        "Simulated city: {units} units x {quarters} quarters (seed {}); signals planted from quarter {} on: {} spikes, {} rises, {} cluster rises; quarters {FROM}..{} scored; nominal BH q = {}.\n\n{}\nSubtree rises (default settings):\n\n{}\n",
+        r.seed,
+        spec(r.seed, units, quarters).first_signal,
+        count(|p| matches!(p, Planted::Spike { .. })),
+        count(|p| matches!(p, Planted::Rise { .. })),
+        count(|p| matches!(p, Planted::Cluster { .. })),
         quarters - 1,
         base.q.get(),
-        crate::eval::markdown(&rows)
-    ) + &format!(
-        "\nSubtree rises ({} cluster rises planted; default settings):\n\n{}",
-        planted
-            .iter()
-            .filter(|p| matches!(p, Planted::Cluster { .. }))
-            .count(),
-        crate::eval::subtree::markdown(&crate::eval::subtree::evaluate(
-            &sim,
-            from,
-            &base,
-            &crate::detect::subtree_rise::SubtreeSettings::default()
-        ))
-    ))
+        crate::eval::markdown(&r.rows),
+        crate::eval::subtree::markdown(&r.subtree),
+    )
 }

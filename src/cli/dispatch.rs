@@ -103,7 +103,7 @@ pub fn execute(cli: Cli) -> Result<u8> {
         } => {
             let table = match (matters, truth) {
                 (Some(store), Some(truth)) => app::eval_matters(&store, &truth)?,
-                _ => app::eval(seed, units, quarters, out.as_deref())?,
+                _ => app::eval(&seed, units, quarters, out.as_deref())?,
             };
             println!("{table}");
             Ok(exit::OK)

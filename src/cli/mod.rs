@@ -122,9 +122,10 @@ pub enum Command {
     /// spikes and sustained rises: calibration, power, false discoveries,
     /// speed; by history length and by level.
     Eval {
-        /// Random seed of the simulation.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        /// Random seeds of the simulated cities (comma-separated, e.g.
+        /// 1,2,3,4,5): each city's tables, then the targets over them.
+        #[arg(long, value_delimiter = ',', default_values_t = [1])]
+        seed: Vec<u64>,
         /// Units in the simulated city.
         #[arg(long, default_value_t = 1000)]
         units: usize,

@@ -128,6 +128,7 @@ impl Pipeline {
             concentration: crate::report::petitions::Concentration {
                 q: self.concentration.q.get(),
                 windows: self.concentration.windows.clone(),
+                child_cap_sd: self.subtree_rise.child_cap_sd,
             },
             deadline_days: self.top_leader_clue_deadline_days.get(),
         }

@@ -207,6 +207,18 @@ pub enum NotTested {
 }
 
 impl NotTested {
+    pub const ALL: [NotTested; 4] = [
+        NotTested::NoHeadcount,
+        NotTested::FewPeers,
+        NotTested::NoHistory,
+        NotTested::TooSmall,
+    ];
+
+    /// The reason of a code of `scores.parquet`.
+    pub fn from_code(code: &str) -> Option<NotTested> {
+        NotTested::ALL.into_iter().find(|x| x.code() == code)
+    }
+
     /// The code written to `scores.parquet`.
     pub fn code(self) -> &'static str {
         match self {
@@ -359,7 +371,8 @@ fn test_level(
             .collect();
         // The minimum-expectation rule, on the one-quarter window.
         if windows[0].expected_history < s.min_expected {
-            out.untested.push((i, NotTested::TooSmall, Some(windows[0])));
+            out.untested
+                .push((i, NotTested::TooSmall, Some(windows[0])));
             continue;
         }
         let (decisive, smallest) = windows
@@ -478,8 +491,9 @@ fn untested_score(
     why: NotTested,
     one: Option<WindowTest>,
 ) -> Score {
-    let (expected_peer, expected_history) =
-        one.map_or((f64::NAN, f64::NAN), |w| (w.expected_peer, w.expected_history));
+    let (expected_peer, expected_history) = one.map_or((f64::NAN, f64::NAN), |w| {
+        (w.expected_peer, w.expected_history)
+    });
     Score {
         detector: NAME,
         unit_id: unit.id.clone(),
@@ -577,9 +591,12 @@ impl Detector for Concentration {
         let threshold = s.q.get();
         let mut outcome = Outcome::default();
         for &(i, why, one) in &tests.untested {
-            outcome
-                .scores
-                .push(untested_score(&panel.units[i], (input.quarter, t), why, one));
+            outcome.scores.push(untested_score(
+                &panel.units[i],
+                (input.quarter, t),
+                why,
+                one,
+            ));
         }
         let tests = tests.tested;
         let mut per_group: HashMap<&str, usize> = HashMap::new();

@@ -401,6 +401,35 @@ mod tests {
     }
 
     #[test]
+    fn a_past_spike_is_not_echoed_by_the_longer_window_but_a_rise_is_seen() {
+        let fit = GroupFit {
+            rate: vec![0.1; 14],
+            alpha: f64::INFINITY,
+            size: f64::INFINITY,
+        };
+        let mut spike = vec![10.0; 14];
+        spike[12] = 40.0;
+        // The two-quarter window after a spike: uncapped, it flags the calm
+        // quarter; capped at 2.5 SD, the spike adds at most that.
+        let echo = test_window(&spike, 100.0, &fit, 0..12, 12..14);
+        let capped = test_window_capped(&spike, 100.0, &fit, 0..12, 12..14, 2.5);
+        assert!(echo.p_history < 1e-4, "{echo:?}");
+        assert!(capped.p_history > 0.05, "{capped:?}");
+        // 10 + 2.5 x sqrt(10) = 17.9, cut to 17, plus the mean the line
+        // takes off a Poisson(10).
+        assert!(
+            capped.observed > 27.0 && capped.observed < 27.1,
+            "{capped:?}"
+        );
+        // A rise in both quarters (1.9 SD each) stays in full.
+        let mut rise = vec![10.0; 14];
+        (rise[12], rise[13]) = (16.0, 16.0);
+        let capped = test_window_capped(&rise, 100.0, &fit, 0..12, 12..14, 2.5);
+        assert_eq!(capped.observed, 32.0);
+        assert!(capped.p_history < 0.01, "{capped:?}");
+    }
+
+    #[test]
     fn a_unit_at_its_peers_rate_is_not_surprising_and_a_spike_is() {
         let rate = vec![0.1; 5];
         let fit = GroupFit {

@@ -239,6 +239,17 @@ pub fn check_span(
 pub type Detected = Outcome;
 
 impl Outcome {
+    /// How many units `detector` did not test, by the reason's code.
+    pub fn not_tested(&self, detector: &str) -> std::collections::BTreeMap<&'static str, usize> {
+        let mut per = std::collections::BTreeMap::new();
+        for s in self.scores.iter().filter(|s| s.detector == detector) {
+            if let Some(why) = s.not_tested {
+                *per.entry(why).or_default() += 1;
+            }
+        }
+        per
+    }
+
     /// How many flags each detector raised.
     pub fn flags_per_detector(&self) -> std::collections::BTreeMap<String, usize> {
         let mut per = std::collections::BTreeMap::new();

@@ -228,6 +228,20 @@ mod tests {
     }
 
     #[test]
+    fn capping_earlier_quarters_makes_small_minima_rarer_not_commoner() {
+        let (w, weights) = ([1, 2, 4], [0.6, 0.3, 0.1]);
+        let plain = MinP::new(&w, &weights);
+        let capped = MinP::with_echo_cap(&w, &weights, 2.5);
+        for x in [0.001, 0.01, 0.05] {
+            let (a, b) = (plain.calibrate(x), capped.calibrate(x));
+            // Above the one-quarter window's own share, below the plain.
+            assert!(b <= a + 1e-9 && b >= 0.6 * x - 1e-3, "{x}: {a} vs {b}");
+        }
+        let off = MinP::with_echo_cap(&w, &weights, f64::INFINITY);
+        assert_eq!(off.calibrate(0.01), plain.calibrate(0.01));
+    }
+
+    #[test]
     fn min_p_calibration_lies_between_one_window_and_bonferroni() {
         let one = MinP::new(&[1], &[1.0]);
         assert!(

@@ -157,7 +157,11 @@ pub fn test_parents(
         .collect();
     let mut children: BTreeMap<usize, Vec<&UnitTest>> = BTreeMap::new();
     for u in tests {
-        if let Some(&p) = panel.units[u.unit].parent.as_deref().and_then(|p| at.get(p)) {
+        if let Some(&p) = panel.units[u.unit]
+            .parent
+            .as_deref()
+            .and_then(|p| at.get(p))
+        {
             children.entry(p).or_default().push(u);
         }
     }
@@ -252,13 +256,14 @@ fn pooled(
     // parent's children.
     let mut own: HashMap<&str, (f64, f64)> = HashMap::new();
     for (u, x) in &of_w {
-        let e = own
-            .entry(panel.units[u.unit].group.as_str())
-            .or_default();
+        let e = own.entry(panel.units[u.unit].group.as_str()).or_default();
         *e = (e.0 + x.observed, e.1 + x.expected_history);
     }
     let scale = |group: &str| {
-        let (o, e) = level.get(&(group.to_string(), w)).copied().unwrap_or_default();
+        let (o, e) = level
+            .get(&(group.to_string(), w))
+            .copied()
+            .unwrap_or_default();
         let (mo, me) = own.get(group).copied().unwrap_or_default();
         let (o, e) = (o - mo, e - me);
         if o > 0.0 && e > 0.0 { o / e } else { 1.0 }
@@ -380,7 +385,8 @@ impl Detector for SubtreeRise {
                     .get(panel.units[t.unit].group.as_str())
                     .copied()
                     .unwrap_or(0);
-                out.flags.push(self.flag(&panel, t, input.quarter, n_tested));
+                out.flags
+                    .push(self.flag(&panel, t, input.quarter, n_tested));
             }
         }
         out.flags.sort_by(|a, b| {
@@ -476,9 +482,112 @@ impl SubtreeRise {
                 n_tested,
                 rule: format!(
                     "the units directly below (at least {}), each against its concentration expectation scaled by the rest of its level; standardised excesses capped at {} SD, pooled with each child's own dispersion; smallest p / weight of windows {:?} (weights {:?}), calibrated; BH q < {threshold} within the level; statistic: the share of children above expectation",
-                    self.settings.min_children, self.settings.child_cap_sd, c.windows, c.window_weights
+                    self.settings.min_children,
+                    self.settings.child_cap_sd,
+                    c.windows,
+                    c.window_weights
                 ),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::concentration::test_quarter;
+    use crate::detect::panel::PanelUnit;
+
+    /// Three districts of twelve streets, 16 quarters of 10 petitions a
+    /// quarter give or take one; `last(district, street)` is the last
+    /// quarter's count.
+    fn city(last: impl Fn(usize, usize) -> f64) -> Panel {
+        let quarters: Vec<Quarter> = "2021Q1".parse::<Quarter>().expect("q").range(16).collect();
+        let mut units = Vec::new();
+        for d in 0..3 {
+            units.push(PanelUnit {
+                id: format!("D{d}"),
+                name: format!("第{d}区"),
+                group: "district".into(),
+                parent: None,
+                exposure: 1200.0,
+                counts: vec![120.0; 16],
+            });
+            for s in 0..12 {
+                let mut counts: Vec<f64> =
+                    (0..16).map(|t| 9.0 + ((s + t + d) % 3) as f64).collect();
+                counts[15] = last(d, s);
+                units.push(PanelUnit {
+                    id: format!("D{d}S{s:02}"),
+                    name: format!("第{d}区{s}街道"),
+                    group: "street".into(),
+                    parent: Some(format!("D{d}")),
+                    exposure: 100.0,
+                    counts,
+                });
+            }
+        }
+        Panel { quarters, units }
+    }
+
+    fn flagged(panel: &Panel) -> Vec<(String, usize, usize)> {
+        let c = ConcentrationSettings::default();
+        let s = SubtreeSettings::default();
+        let units = test_quarter(panel, 15, &c, &c.min_p());
+        let parents = test_parents(panel, &units.tested, &s, &c, &c.min_p());
+        assert!(parents.untested.is_empty(), "{:?}", parents.untested);
+        assert_eq!(parents.tested.len(), 3, "every district tested");
+        parents
+            .tested
+            .iter()
+            .filter(|t| t.q < s.q.get())
+            .map(|t| {
+                let b = t.best();
+                (panel.units[t.unit].id.clone(), b.above, b.children)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_district_whose_streets_all_rise_a_little_is_flagged_with_their_count() {
+        // Each of D0's streets at 14 (about 1.2 SD each): none stands out.
+        let panel = city(|d, s| {
+            if d == 0 {
+                14.0
+            } else {
+                9.0 + ((s + 15 + d) % 3) as f64
+            }
+        });
+        assert_eq!(flagged(&panel), [("D0".to_string(), 12, 12)]);
+    }
+
+    #[test]
+    fn one_streets_spike_does_not_make_its_district_a_cluster() {
+        let panel = city(|d, s| {
+            if d == 1 && s == 0 {
+                60.0
+            } else {
+                9.0 + ((s + 15 + d) % 3) as f64
+            }
+        });
+        assert!(flagged(&panel).is_empty());
+    }
+
+    #[test]
+    fn a_rise_of_every_street_of_the_city_is_no_one_districts() {
+        let panel = city(|_, _| 14.0);
+        assert!(flagged(&panel).is_empty());
+    }
+
+    #[test]
+    fn settings_keep_their_bounds() {
+        assert_eq!(
+            SubtreeSettings::configured(None, None, None),
+            Ok(SubtreeSettings::default())
+        );
+        for (min, cap) in [(Some(1), None), (None, Some(0.1)), (None, Some(20.0))] {
+            assert!(SubtreeSettings::configured(None, min, cap).is_err());
+        }
+        assert!(SubtreeSettings::configured(Some(1.5), None, None).is_err());
     }
 }

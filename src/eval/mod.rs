@@ -8,6 +8,7 @@
 //! detection counts every planted signal, tested or not.
 
 pub mod subtree;
+pub mod targets;
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -23,9 +24,13 @@ pub struct EvalRow {
     pub label: String,
     /// What the row is, for the reference script: `default` (the default
     /// settings over all units), `ceiling_one_quarter`, `ceiling_windows`,
-    /// `ceiling_rises` (a truth-knowing test weighted for rises), or
-    /// `other`.
+    /// `ceiling_rises` (a truth-knowing test weighted for rises),
+    /// `no_echo_cap` (the default without the echo cap), `level` (the
+    /// default over one level's units), `ceiling_level` (the one-quarter
+    /// ceiling over one level's units), or `other`.
     pub role: &'static str,
+    /// The level, for `level` and `ceiling_level` rows.
+    pub level: Option<String>,
     pub null_tested: usize,
     /// Share of tested null unit-quarters with p < 0.01 (clean nulls: no
     /// signal in the quarter or the 3 before).
@@ -288,6 +293,7 @@ fn score(
     EvalRow {
         label: label.to_string(),
         role: "other",
+        level: None,
         null_tested,
         fpr_at_nominal_1pct: rate(null_p.iter().filter(|p| **p < 0.01).count(), null_tested),
         post_spike_tested: post_spike_p.len(),

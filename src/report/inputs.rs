@@ -96,6 +96,9 @@ pub struct Inputs<'a> {
     /// What became of each unit's petitions, by petition quarter (the
     /// units in scope).
     pub chain: &'a [crate::aggregate::chain::ChainRow],
+    /// Units the concentration detector did not test, by reason code
+    /// (citywide).
+    pub not_tested: &'a BTreeMap<&'static str, usize>,
 }
 
 impl Inputs<'_> {

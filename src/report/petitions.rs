@@ -24,6 +24,8 @@ pub struct Concentration {
     pub q: f64,
     /// The windows, in quarters.
     pub windows: Vec<usize>,
+    /// The subtree test's cap on a child's standardised excess.
+    pub child_cap_sd: f64,
 }
 
 /// Characters of a summary the list shows.
@@ -302,6 +304,33 @@ fn top_units(i: &Inputs<'_>, rows: &[UnitRow]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// "另有12个单位未作检验：预期信访举报量过少11个、同层级单位不足3个1个。"
+/// Citywide only: a packet's scope does not hold the whole level.
+fn not_tested_sentence(i: &Inputs<'_>) -> Option<String> {
+    use crate::detect::concentration::NotTested;
+    let total: usize = i.not_tested.values().sum();
+    if total == 0 || !i.scope.is_empty() {
+        return None;
+    }
+    let reasons: Vec<String> = i
+        .not_tested
+        .iter()
+        .map(|(code, n)| {
+            let why = NotTested::from_code(code);
+            match (why, i.zh()) {
+                (Some(w), true) => format!("{}{n}个", w.zh()),
+                (Some(w), false) => format!("{} {n}", w.en()),
+                (None, _) => format!("{code} {n}"),
+            }
+        })
+        .collect();
+    let sep = if i.zh() { "、" } else { ", " };
+    Some(i.wording.t(
+        "petitions.not_tested",
+        &[("units", &total), ("reasons", &reasons.join(sep))],
+    ))
+}
+
 /// Builds the report.
 pub fn build(
     i: &Inputs<'_>,
@@ -331,6 +360,7 @@ pub fn build(
     let prev = at(q.prev()).map(|v| v[0]);
     let year = at(q.year_before()).map(|v| v[0]);
     let concentrated = i.flags_of(concentration::NAME);
+    let subtrees = i.flags_of(crate::detect::subtree_rise::NAME);
     let leaders = i.flags_of(prominent::NAME);
     let sep = if i.zh() { "、" } else { ", " };
     let names: Vec<&str> = concentrated
@@ -356,13 +386,20 @@ pub fn build(
                 ("clues", &n(clues)),
             ],
         ),
-        if concentrated.is_empty() {
-            w.s("petitions.summary_no_concentration")
-        } else {
-            w.t(
-                "petitions.summary_concentration",
-                &[("units", &concentrated.len()), ("names", &names.join(sep))],
-            )
+        {
+            let mut s = if concentrated.is_empty() {
+                w.s("petitions.summary_no_concentration")
+            } else {
+                w.t(
+                    "petitions.summary_concentration",
+                    &[("units", &concentrated.len()), ("names", &names.join(sep))],
+                )
+            };
+            if !subtrees.is_empty() {
+                let areas: Vec<&str> = subtrees.iter().map(|f| f.unit_name.as_str()).collect();
+                s.push_str(&w.t("petitions.summary_subtree", &[("names", &areas.join(sep))]));
+            }
+            s
         },
         if leaders.is_empty() {
             w.s("petitions.summary_no_prominent")
@@ -422,6 +459,19 @@ pub fn build(
                 &[("windows", &w.list(&concentration.windows))],
             ));
             p.extend(concentrated.iter().map(|f| i.sentence(f)));
+            p.push(if subtrees.is_empty() {
+                w.s("petitions.subtree_none")
+            } else {
+                w.t(
+                    "petitions.subtree_found",
+                    &[
+                        ("units", &subtrees.len()),
+                        ("cap", &concentration.child_cap_sd),
+                    ],
+                )
+            });
+            p.extend(subtrees.iter().map(|f| i.sentence(f)));
+            p.extend(not_tested_sentence(i));
             p
         },
         table: (!concentrated.is_empty()).then(|| Table {

@@ -60,6 +60,8 @@ pub struct Sources<'a> {
     pub chain: &'a [crate::aggregate::chain::ChainRow],
     /// The year's supervision coverage, when the store holds activities.
     pub supervision: Option<&'a crate::aggregate::supervision::SupervisionCheck>,
+    /// Units the concentration detector did not test, by reason code.
+    pub not_tested: &'a BTreeMap<&'static str, usize>,
 }
 
 /// Every report, for the whole city or (with `scope`) for some units.
@@ -94,6 +96,7 @@ fn reports(
         tenures,
         rotation: p.rotation,
         chain: &chain,
+        not_tested: s.not_tested,
     };
     let repeats: Vec<RepeatPetition> = s
         .repeats

@@ -284,6 +284,7 @@ fn compose(
         portfolios: &t.facts.portfolios,
         supervision: t.facts.supervision.as_ref(),
         chain: &t.facts.chain,
+        not_tested: &detected.not_tested(crate::detect::concentration::NAME),
     })?;
     log::info!(target: "compose", "{} report and packet files", files.len());
     files.extend(charts.files.clone());

@@ -188,7 +188,9 @@ pub fn simulate(spec: &PanelSpec) -> Simulated {
 /// each.
 fn link_tree(units: &mut [PanelUnit]) {
     let of = |level: &str| -> Vec<usize> {
-        (0..units.len()).filter(|&i| units[i].group == level).collect()
+        (0..units.len())
+            .filter(|&i| units[i].group == level)
+            .collect()
     };
     let (districts, streets, communities) = (of("district"), of("street"), of("community"));
     for (k, &s) in streets.iter().enumerate() {
