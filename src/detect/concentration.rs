@@ -275,6 +275,19 @@ pub fn test_quarter(
     s: &ConcentrationSettings,
     min_p: &stats::MinP,
 ) -> QuarterTests {
+    test_quarter_knowing(panel, t, s, min_p, None)
+}
+
+/// [`test_quarter`] with the within-unit negative-binomial size known
+/// rather than estimated (`yanpan eval`'s measure of what estimating it
+/// costs).
+pub fn test_quarter_knowing(
+    panel: &Panel,
+    t: usize,
+    s: &ConcentrationSettings,
+    min_p: &stats::MinP,
+    known_size: Option<f64>,
+) -> QuarterTests {
     let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut out = QuarterTests::default();
     for (i, u) in panel.units.iter().enumerate() {
@@ -290,7 +303,7 @@ pub fn test_quarter(
     // core each, the tests in the levels' order.
     let levels: Vec<QuarterTests> = names
         .par_iter()
-        .map(|g| test_level(panel, &groups[**g], t, s, min_p))
+        .map(|g| test_level(panel, &groups[**g], t, s, min_p, known_size))
         .collect();
     for l in levels {
         out.tested.extend(l.tested);
@@ -306,6 +319,7 @@ fn test_level(
     t: usize,
     s: &ConcentrationSettings,
     min_p: &stats::MinP,
+    known_size: Option<f64>,
 ) -> QuarterTests {
     let all_untested = |why| QuarterTests {
         tested: Vec::new(),
@@ -336,8 +350,11 @@ fn test_level(
     let fits: Vec<WindowFit> = looked
         .into_par_iter()
         .map(|(w, hist)| {
-            let (fit, capped) =
+            let (mut fit, capped) =
                 expectation::fit_robust(&counts, &exposure, hist.clone(), t + 1, &season);
+            if let Some(k) = known_size {
+                fit.size = k;
+            }
             (w, hist, fit, capped)
         })
         .collect();

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use crate::detect::concentration::ConcentrationSettings;
-use crate::detect::concentration::test_quarter;
+use crate::detect::concentration::test_quarter_knowing;
 use crate::detect::panel::Panel;
 use crate::synth::panel::{Planted, Simulated};
 
@@ -87,11 +87,24 @@ pub fn evaluate(
     s: &ConcentrationSettings,
     units: Option<&HashSet<usize>>,
 ) -> EvalRow {
+    evaluate_knowing(label, panel, planted, from, s, units, None)
+}
+
+/// [`evaluate`] with the within-unit size known (the simulation's).
+pub fn evaluate_knowing(
+    label: &str,
+    panel: &Panel,
+    planted: &[Planted],
+    from: usize,
+    s: &ConcentrationSettings,
+    units: Option<&HashSet<usize>>,
+    known_size: Option<f64>,
+) -> EvalRow {
     let started = Instant::now();
     let min_p = s.min_p();
     let mut tested: Vec<Tested> = Vec::new();
     for t in from..panel.quarters.len() {
-        for u in test_quarter(panel, t, s, &min_p).tested {
+        for u in test_quarter_knowing(panel, t, s, &min_p, known_size).tested {
             tested.push(Tested {
                 unit: u.unit,
                 t,
