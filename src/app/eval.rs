@@ -99,6 +99,24 @@ fn seed_result(seed: u64, units: usize, quarters: usize) -> (Simulated, SeedResu
         &equal,
         None,
     ));
+    // What estimating the within-unit dispersion costs: the same tests
+    // with the simulation's size known.
+    rows.push(crate::eval::EvalRow {
+        role: "known_size",
+        ..crate::eval::evaluate_knowing(
+            &format!(
+                "all units, history {}, within-unit size known ({})",
+                base.history_quarters,
+                crate::synth::panel::NB_SIZE
+            ),
+            panel,
+            planted,
+            from,
+            &base,
+            None,
+            Some(crate::synth::panel::NB_SIZE),
+        )
+    });
     // What the echo cap buys: a window's earlier quarters capped at
     // expectation + c SD, or not at all.
     for cap in [

@@ -25,7 +25,8 @@ pub struct EvalRow {
     /// What the row is, for the reference script: `default` (the default
     /// settings over all units), `ceiling_one_quarter`, `ceiling_windows`,
     /// `ceiling_rises` (a truth-knowing test weighted for rises),
-    /// `no_echo_cap` (the default without the echo cap), `level` (the
+    /// `no_echo_cap` (the default without the echo cap), `known_size` (the
+    /// default with the simulation's within-unit size known), `level` (the
     /// default over one level's units), `ceiling_level` (the one-quarter
     /// ceiling over one level's units), or `other`.
     pub role: &'static str,
