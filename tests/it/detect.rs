@@ -189,9 +189,18 @@ fn explain_prints_the_settings_in_force_and_refuses_an_unknown_detector() {
             "[detect.concentration] history_quarters = 12",
             "[detect.concentration] windows = [1, 2, 4]",
             "[detect.concentration] window_weights = [0.6, 0.3, 0.1]",
+            "[detect.concentration] echo_cap_sd = 2.5",
             "quarters read (longest window + history) = 16",
             "peer expectation 10.0",
             "Benjamini-Hochberg",
+        ],
+    );
+    explained(
+        "subtree_rise",
+        &[
+            "[detect.subtree_rise] min_children = 5",
+            "[detect.subtree_rise] child_cap_sd = 2",
+            "pooled Z = 3.83",
         ],
     );
     let bad = yanpan(&["explain", "no_such_detector"]);
@@ -199,6 +208,7 @@ fn explain_prints_the_settings_in_force_and_refuses_an_unknown_detector() {
     let listed = String::from_utf8_lossy(&bad.stderr).into_owned();
     for name in [
         "concentration",
+        "subtree_rise",
         "common_problem",
         "top_leader_clues",
         "rectification",
@@ -275,6 +285,23 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
     let all = eval_row(&table, "parents: all levels");
     assert!(all[0] > 500.0 && all[1] < 1.5, "{all:?}");
     assert!(all[2] >= 3.0 && all[3] >= 0.6, "{all:?}");
+    // The decided targets close the output, each met or not.
+    let targets = table
+        .split("Targets (seeds 3;")
+        .nth(1)
+        .expect("the targets table");
+    assert_eq!(
+        targets
+            .lines()
+            .filter(|l| l.ends_with("| yes |") || l.ends_with("| no |"))
+            .count(),
+        9,
+        "{targets}"
+    );
+    assert!(
+        targets.contains("| FPR at nominal 1% just after a spike <= 1.5% |"),
+        "{targets}"
+    );
 }
 
 /// `eval --out` leaves what other tools need to be scored on the same city
