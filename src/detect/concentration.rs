@@ -165,6 +165,11 @@ impl Default for ConcentrationSettings {
     }
 }
 
+/// A unit without a single petition over a history in which its peers'
+/// rate expects at least this many (a chance below 1 in 20,000 for a
+/// Poisson count) is taken as new to the tables, and not tested.
+pub const NEW_UNIT_EXPECTED: f64 = 10.0;
+
 /// Levels with fewer units than this are not tested: a unit needs peers.
 pub const MIN_PEERS: usize = 3;
 
@@ -200,7 +205,9 @@ pub enum NotTested {
     NoHeadcount,
     /// Fewer than [`MIN_PEERS`] units of its level: no peers.
     FewPeers,
-    /// The data begin too late for 2 quarters of history.
+    /// The data begin too late for 2 quarters of history, or the unit has
+    /// no petition in a history where its peers expect at least
+    /// [`NEW_UNIT_EXPECTED`] (new to the tables).
     NoHistory,
     /// Expecting fewer petitions than `min_expected`.
     TooSmall,
@@ -234,7 +241,7 @@ impl NotTested {
         match self {
             NotTested::NoHeadcount => "缺少干部职工人数",
             NotTested::FewPeers => "同层级单位不足3个",
-            NotTested::NoHistory => "历史数据不足2个季度",
+            NotTested::NoHistory => "缺少历史数据（新设单位或此前无记录）",
             NotTested::TooSmall => "预期信访举报量过少",
         }
     }
@@ -243,7 +250,7 @@ impl NotTested {
         match self {
             NotTested::NoHeadcount => "no headcount",
             NotTested::FewPeers => "fewer than 3 units in the level",
-            NotTested::NoHistory => "fewer than 2 quarters of history",
+            NotTested::NoHistory => "no history (a new unit, or none recorded before)",
             NotTested::TooSmall => "too few petitions expected",
         }
     }
@@ -386,6 +393,17 @@ fn test_level(
                 )
             })
             .collect();
+        // Not one petition in a history where its peers' rate expects
+        // many: a unit new to the tables (or not reporting), not a calm
+        // one; its first petitions are not a rise.
+        let (_, hist, fit, _) = &fits[0];
+        let before: f64 = hist.clone().map(|q| counts[k][q]).sum();
+        let peers: f64 = hist.clone().map(|q| exposure[k] * fit.rate[q]).sum();
+        if before == 0.0 && peers >= NEW_UNIT_EXPECTED {
+            out.untested
+                .push((i, NotTested::NoHistory, Some(windows[0])));
+            continue;
+        }
         // The minimum-expectation rule, on the one-quarter window.
         if windows[0].expected_history < s.min_expected {
             out.untested
@@ -731,5 +749,59 @@ impl Detector for Concentration {
                 .then_with(|| a.unit_id.cmp(&b.unit_id))
         });
         Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(id: &str, group: &str, exposure: f64, counts: Vec<f64>) -> PanelUnit {
+        PanelUnit {
+            id: id.into(),
+            name: id.into(),
+            group: group.into(),
+            parent: None,
+            exposure,
+            counts,
+        }
+    }
+
+    #[test]
+    fn every_unit_is_tested_or_said_why_not() {
+        let quarters: Vec<Quarter> = "2021Q1".parse::<Quarter>().expect("q").range(16).collect();
+        let steady =
+            |k: usize| -> Vec<f64> { (0..16).map(|t| 9.0 + ((k + t) % 3) as f64).collect() };
+        let mut units: Vec<PanelUnit> = (0..10)
+            .map(|k| unit(&format!("S{k}"), "street", 100.0, steady(k)))
+            .collect();
+        let mut new = vec![0.0; 16];
+        new[15] = 12.0;
+        units.push(unit("NEW", "street", 100.0, new));
+        units.push(unit("TINY", "street", 1.0, vec![0.0; 16]));
+        units.push(unit("NOHC", "street", 0.0, steady(1)));
+        units.push(unit("CITY", "city", 1000.0, steady(2)));
+        let panel = Panel { quarters, units };
+        let s = ConcentrationSettings::default();
+        let tests = test_quarter(&panel, 15, &s, &s.min_p());
+        let mut why: Vec<(&str, NotTested)> = tests
+            .untested
+            .iter()
+            .map(|(i, w, _)| (panel.units[*i].id.as_str(), *w))
+            .collect();
+        why.sort();
+        assert_eq!(
+            why,
+            [
+                ("CITY", NotTested::FewPeers),
+                ("NEW", NotTested::NoHistory),
+                ("NOHC", NotTested::NoHeadcount),
+                ("TINY", NotTested::TooSmall),
+            ]
+        );
+        assert_eq!(tests.tested.len(), 10, "the steady streets");
+        for w in NotTested::ALL {
+            assert_eq!(NotTested::from_code(w.code()), Some(w));
+        }
     }
 }
