@@ -99,6 +99,7 @@ fn main() {
         first_signal: 20,
         spike_share: 0.01,
         rise_share: 0.02,
+        cluster_share: 0.0,
     };
     let sim = simulate(&spec);
     let settings = ConcentrationSettings::default();

@@ -275,7 +275,7 @@ fn pooled(
     for (u, x) in &of_w {
         let e = x.expected_history * scale(&panel.units[u.unit].group);
         let sd = x.variance_history.max(e).sqrt();
-        if !(sd > 0.0) {
+        if sd.is_nan() || sd <= 0.0 {
             continue;
         }
         let z = (x.observed - e) / sd;
