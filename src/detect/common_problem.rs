@@ -214,6 +214,7 @@ impl Detector for CommonProblem {
                 unit_name: root.name.clone(),
                 person_id: None,
                 field: Some(test.field),
+                subject: None,
                 quarter: input.quarter,
                 window: 1,
                 severity: if p_adj < self.alpha / 10.0 { Severity::High } else { Severity::Medium },

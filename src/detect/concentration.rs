@@ -722,6 +722,7 @@ impl Detector for Concentration {
                 unit_name: unit.name.clone(),
                 person_id: None,
                 field: None,
+                subject: None,
                 quarter: input.quarter,
                 window: b.window as u8,
                 severity: severity(u.q, threshold),

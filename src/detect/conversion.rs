@@ -172,6 +172,7 @@ impl Detector for LowConversion {
                     unit_name: name.clone(),
                     person_id: None,
                     field: None,
+                    subject: None,
                     quarter: input.quarter,
                     window: self.window_quarters as u8,
                     severity: if qs[k] < self.q / 10.0 { Severity::High } else { Severity::Medium },

@@ -317,6 +317,7 @@ impl Detector for KeyFieldRisk {
                 unit_name: name.to_string(),
                 person_id: None,
                 field: Some(t.field),
+                subject: Some(SOURCES[t.source].0),
                 quarter: input.quarter,
                 window: self.window_quarters as u8,
                 severity: if q < self.q / 10.0 { Severity::High } else { Severity::Medium },

@@ -4,6 +4,7 @@
 
 pub mod common_problem;
 pub mod concentration;
+pub mod continuity;
 pub mod conversion;
 pub mod expectation;
 pub mod key_field;
@@ -235,10 +236,16 @@ pub fn check_span(
     ))
 }
 
-/// The detect stage's output: every score, and the flags among them.
-pub type Detected = Outcome;
+/// The detect stage's output: every score, the flags among them, and
+/// each flag's standing against the flags published before.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Detected {
+    pub scores: Vec<Score>,
+    pub flags: Vec<Flag>,
+    pub history: continuity::FlagHistory,
+}
 
-impl Outcome {
+impl Detected {
     /// How many units `detector` did not test, by the reason's code.
     pub fn not_tested(&self, detector: &str) -> std::collections::BTreeMap<&'static str, usize> {
         let mut per = std::collections::BTreeMap::new();
@@ -260,12 +267,14 @@ impl Outcome {
     }
 }
 
-/// The detect stage: every detector over the tables for their quarter.
+/// The detect stage: every detector over the tables for their quarter,
+/// each flag set against `record`, the flags published before.
 pub fn detect_stage(
     s: &DetectSettings,
     tables: &crate::aggregate::Tables,
+    record: &[continuity::RecordedFlag],
 ) -> PolarsResult<Detected> {
-    detect(
+    let o = detect(
         s,
         &DetectInput {
             unit_quarter: &tables.unit_quarter,
@@ -273,7 +282,12 @@ pub fn detect_stage(
             person_quarter: &tables.person_quarter,
             quarter: tables.quarter,
         },
-    )
+    )?;
+    Ok(Detected {
+        history: continuity::history(&o.flags, tables.quarter, record),
+        scores: o.scores,
+        flags: o.flags,
+    })
 }
 
 /// Runs every detector, then the risk score over their flags.

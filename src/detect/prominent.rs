@@ -260,6 +260,7 @@ impl Detector for ProminentComplaints {
                     unit_name: unit_name.clone(),
                     person_id: Some(l.person.clone()),
                     field: None,
+                    subject: None,
                     quarter: input.quarter,
                     window: self.window_quarters as u8,
                     severity: if *q < self.q / 10.0 || weighty { Severity::High } else { Severity::Medium },

@@ -77,6 +77,7 @@ impl MustBeZero {
                 unit_name: unit_name.clone(),
                 person_id: None,
                 field: None,
+                subject: None,
                 quarter: input.quarter,
                 window: 1,
                 severity: if count >= self.high_from {

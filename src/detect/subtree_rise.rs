@@ -461,6 +461,7 @@ impl SubtreeRise {
             unit_name: unit.name.clone(),
             person_id: None,
             field: None,
+            subject: None,
             quarter,
             window: b.window as u8,
             severity: severity(t.q, threshold),

@@ -148,7 +148,8 @@ pub fn contributions_frame(c: &[super::risk_score::Contribution]) -> PolarsResul
 }
 
 /// The column names of [`flags_frame`], in order.
-pub const FLAG_COLUMNS: [&str; 19] = [
+pub const FLAG_COLUMNS: [&str; 24] = [
+    "flag_id",
     "detector",
     "unit_id",
     "unit_name",
@@ -168,10 +169,18 @@ pub const FLAG_COLUMNS: [&str; 19] = [
     "rule",
     "severity_zh",
     "field",
+    "continuity",
+    "continuity_zh",
+    "quarters_running",
+    "subject",
 ];
 
-/// The flags with their evidence and sentences.
-pub fn flags_frame(flags: &[Flag]) -> PolarsResult<DataFrame> {
+/// The flags with their ids, evidence, sentences and standing against the
+/// flags published before.
+pub fn flags_frame(
+    flags: &[Flag],
+    history: &super::continuity::FlagHistory,
+) -> PolarsResult<DataFrame> {
     let s = flags;
     let text = |name: &str, v: Vec<String>| Column::new(name.into(), v);
     let num = |name: &str, v: Vec<f64>| Column::new(name.into(), v);
@@ -179,46 +188,62 @@ pub fn flags_frame(flags: &[Flag]) -> PolarsResult<DataFrame> {
     DataFrame::new(
         s.len(),
         vec![
-            text(c[0], s.iter().map(|x| x.detector.to_string()).collect()),
-            text(c[1], s.iter().map(|x| x.unit_id.clone()).collect()),
-            text(c[2], s.iter().map(|x| x.unit_name.clone()).collect()),
+            text(c[0], s.iter().map(super::continuity::flag_id).collect()),
+            text(c[1], s.iter().map(|x| x.detector.to_string()).collect()),
+            text(c[2], s.iter().map(|x| x.unit_id.clone()).collect()),
+            text(c[3], s.iter().map(|x| x.unit_name.clone()).collect()),
             Column::new(
-                c[3].into(),
+                c[4].into(),
                 s.iter().map(|x| x.person_id.clone()).collect::<Vec<_>>(),
             ),
-            text(c[4], s.iter().map(|x| x.quarter.to_string()).collect()),
+            text(c[5], s.iter().map(|x| x.quarter.to_string()).collect()),
             Column::new(
-                c[5].into(),
+                c[6].into(),
                 s.iter().map(|x| u32::from(x.window)).collect::<Vec<_>>(),
             ),
             text(
-                c[6],
+                c[7],
                 s.iter().map(|x| x.severity.code().to_string()).collect(),
             ),
-            text(c[7], s.iter().map(|x| x.sentence_zh.clone()).collect()),
-            text(c[8], s.iter().map(|x| x.sentence_en.clone()).collect()),
-            num(c[9], s.iter().map(|x| x.evidence.observed).collect()),
-            num(c[10], s.iter().map(|x| x.evidence.expected).collect()),
-            num(c[11], s.iter().map(|x| x.evidence.statistic).collect()),
-            num(c[12], s.iter().map(|x| x.evidence.p_value).collect()),
-            num(c[13], s.iter().map(|x| x.evidence.q_value).collect()),
-            num(c[14], s.iter().map(|x| x.evidence.threshold).collect()),
+            text(c[8], s.iter().map(|x| x.sentence_zh.clone()).collect()),
+            text(c[9], s.iter().map(|x| x.sentence_en.clone()).collect()),
+            num(c[10], s.iter().map(|x| x.evidence.observed).collect()),
+            num(c[11], s.iter().map(|x| x.evidence.expected).collect()),
+            num(c[12], s.iter().map(|x| x.evidence.statistic).collect()),
+            num(c[13], s.iter().map(|x| x.evidence.p_value).collect()),
+            num(c[14], s.iter().map(|x| x.evidence.q_value).collect()),
+            num(c[15], s.iter().map(|x| x.evidence.threshold).collect()),
             Column::new(
-                c[15].into(),
+                c[16].into(),
                 s.iter()
                     .map(|x| x.evidence.n_tested as u32)
                     .collect::<Vec<_>>(),
             ),
-            text(c[16], s.iter().map(|x| x.evidence.rule.clone()).collect()),
+            text(c[17], s.iter().map(|x| x.evidence.rule.clone()).collect()),
             text(
-                c[17],
+                c[18],
                 s.iter().map(|x| x.severity.zh().to_string()).collect(),
             ),
             Column::new(
-                c[18].into(),
+                c[19].into(),
                 s.iter()
                     .map(|x| x.field.map(|f| f.code()))
                     .collect::<Vec<_>>(),
+            ),
+            text(
+                c[20],
+                s.iter().map(|x| history.of(x).code().to_string()).collect(),
+            ),
+            text(c[21], s.iter().map(|x| history.of(x).zh()).collect()),
+            Column::new(
+                c[22].into(),
+                s.iter()
+                    .map(|x| history.of(x).quarters_running())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                c[23].into(),
+                s.iter().map(|x| x.subject).collect::<Vec<_>>(),
             ),
         ],
     )

@@ -58,6 +58,9 @@ pub struct Flag {
     pub person_id: Option<String>,
     /// The key field the flag is about (key-field and common-problem flags).
     pub field: Option<super::KeyField>,
+    /// What else within the unit the flag is about, e.g. the key-field
+    /// detector's source (`petitions`, `findings`, `cases`).
+    pub subject: Option<&'static str>,
     pub quarter: Quarter,
     /// Quarters in the window that ends at `quarter`.
     pub window: u8,

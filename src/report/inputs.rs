@@ -99,6 +99,8 @@ pub struct Inputs<'a> {
     /// Units the concentration detector did not test, by reason code
     /// (citywide).
     pub not_tested: &'a BTreeMap<&'static str, usize>,
+    /// Each flag's id and standing against the flags published before.
+    pub history: &'a crate::detect::continuity::FlagHistory,
 }
 
 impl Inputs<'_> {
@@ -146,11 +148,15 @@ impl Inputs<'_> {
             .filter(|f| f.detector == detector && f.quarter == self.quarter)
             .collect()
     }
+    /// The flag's sentence, its id and its standing: "…。（编号
+    /// 2024Q4-3f9a2c1b7d，连续第2个季度）".
     pub fn sentence(&self, f: &Flag) -> String {
+        let id = crate::detect::continuity::flag_id(f);
+        let standing = self.history.of(f);
         if self.zh() {
-            f.sentence_zh.clone()
+            format!("{}（编号{id}，{}）", f.sentence_zh, standing.zh())
         } else {
-            f.sentence_en.clone()
+            format!("{} (id {id}, {})", f.sentence_en, standing.en())
         }
     }
 }

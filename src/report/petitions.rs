@@ -477,12 +477,14 @@ pub fn build(
         table: (!concentrated.is_empty()).then(|| Table {
             title: w.s("petitions.h_concentration"),
             headers: [
+                "common.flag_id",
                 "common.unit",
                 "petitions.col_observed",
                 "petitions.col_expected",
                 "petitions.col_ratio",
                 "petitions.col_p",
                 "common.q",
+                "common.standing",
             ]
             .map(|k| w.s(k))
             .to_vec(),
@@ -490,13 +492,16 @@ pub fn build(
                 .iter()
                 .map(|f| {
                     let e = &f.evidence;
+                    let standing = i.history.of(f);
                     vec![
+                        crate::detect::continuity::flag_id(f),
                         f.unit_name.clone(),
                         n(e.observed),
                         format!("{:.1}", e.expected),
                         format!("{:.2}", e.statistic),
                         significant(e.p_value),
                         significant(e.q_value),
+                        if i.zh() { standing.zh() } else { standing.en() },
                     ]
                 })
                 .collect(),

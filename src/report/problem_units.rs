@@ -252,6 +252,7 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
         ..Default::default()
     }];
     all_sections.push(rules);
+    all_sections.push(subsided(i));
     Ok(Report {
         zh: i.zh(),
         id: "problem_units".into(),
@@ -291,6 +292,44 @@ pub fn build(i: &Inputs<'_>) -> PolarsResult<Report> {
         ],
         sections: all_sections,
     })
+}
+
+/// Last quarter's flags no longer raised (已回落), in the scope.
+fn subsided(i: &Inputs<'_>) -> Section {
+    let w = i.wording;
+    let in_scope = super::stage::unit_ids(i.own);
+    let paragraphs = match &i.history.subsided {
+        None => vec![w.s("units.subsided_unknown")],
+        Some(gone) => {
+            let gone: Vec<_> = gone
+                .iter()
+                .filter(|r| in_scope.contains(&r.key.1))
+                .collect();
+            let mut p = vec![if gone.is_empty() {
+                w.s("units.subsided_none")
+            } else {
+                w.t("units.subsided", &[("flags", &gone.len())])
+            }];
+            p.extend(gone.iter().map(|r| {
+                let sentence = if i.zh() {
+                    &r.sentence_zh
+                } else {
+                    &r.sentence_en
+                };
+                if i.zh() {
+                    format!("{sentence}（编号{}，本季度已回落）", r.id)
+                } else {
+                    format!("{sentence} (id {}, not raised this quarter)", r.id)
+                }
+            }));
+            p
+        }
+    };
+    Section {
+        heading: w.s("units.h_subsided"),
+        paragraphs,
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

@@ -62,6 +62,8 @@ pub struct Sources<'a> {
     pub supervision: Option<&'a crate::aggregate::supervision::SupervisionCheck>,
     /// Units the concentration detector did not test, by reason code.
     pub not_tested: &'a BTreeMap<&'static str, usize>,
+    /// Each flag's standing against the flags published before.
+    pub history: &'a crate::detect::continuity::FlagHistory,
 }
 
 /// Every report, for the whole city or (with `scope`) for some units.
@@ -97,6 +99,7 @@ fn reports(
         rotation: p.rotation,
         chain: &chain,
         not_tested: s.not_tested,
+        history: s.history,
     };
     let repeats: Vec<RepeatPetition> = s
         .repeats
@@ -148,7 +151,7 @@ fn reports(
 }
 
 /// The unit ids of a unit × quarter table.
-fn unit_ids(own: &DataFrame) -> HashSet<String> {
+pub(crate) fn unit_ids(own: &DataFrame) -> HashSet<String> {
     own.column(uq::UNIT_ID)
         .ok()
         .and_then(|c| c.str().ok().cloned())

@@ -75,7 +75,10 @@ pub fn table_files(
     add(
         &mut files,
         "flags",
-        polars_ctx(tables::flags_frame(&detected.flags), "flags table")?,
+        polars_ctx(
+            tables::flags_frame(&detected.flags, &detected.history),
+            "flags table",
+        )?,
         true,
     )?;
     add(

@@ -12,6 +12,7 @@ mod housekeeping;
 mod plan;
 mod stage;
 
+use crate::detect::continuity::{self, RecordedFlag};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -159,8 +160,9 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
         summary.timings = clock;
         return Ok(summary);
     }
+    let record = flag_record(&stored.store)?;
     let detected = polars_ctx(
-        detect_stage(&pipeline.detect_settings(), &tables),
+        detect_stage(&pipeline.detect_settings(), &tables, &record),
         "detection",
     )?;
     log::info!(target: "detect", "{} flags", detected.flags.len());
@@ -198,6 +200,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
             }
         },
     )?;
+    keep_flag_record(&stored.store, quarter, &record, &detected.flags)?;
     drop(lock);
     summary.packets = pipeline
         .packets
@@ -208,6 +211,40 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
     summary.flags_per_detector = per_detector;
     summary.timings = clock;
     Ok(summary)
+}
+
+/// The flags published before, as the store keeps them (none yet: empty).
+/// A record that cannot be read is set aside with a warning: the flags are
+/// then published without their standing, and the record starts again.
+fn flag_record(store: &Store) -> Result<Vec<RecordedFlag>> {
+    let path = store.derived_path(continuity::RECORD);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let read = crate::store::read_parquet(&path)
+        .map_err(anyhow::Error::from)
+        .and_then(|df| Ok(polars_ctx(continuity::read_record(&df), "flag record")?));
+    Ok(read.unwrap_or_else(|e| {
+        log::warn!(
+            target: "detect",
+            "{} cannot be read ({e:#}): flags are published without their standing this run",
+            path.display()
+        );
+        Vec::new()
+    }))
+}
+
+/// The record with this quarter's published flags in place of any before.
+fn keep_flag_record(
+    store: &Store,
+    quarter: Quarter,
+    record: &[RecordedFlag],
+    flags: &[crate::model::Flag],
+) -> Result<()> {
+    let kept = continuity::recorded(record, quarter, flags);
+    let df = polars_ctx(continuity::record_frame(&kept), "flag record")?;
+    store.write_derived(continuity::RECORD, df)?;
+    Ok(())
 }
 
 /// Ingest, or the store as the last ingest left it.
@@ -285,6 +322,7 @@ fn compose(
         supervision: t.facts.supervision.as_ref(),
         chain: &t.facts.chain,
         not_tested: &detected.not_tested(crate::detect::concentration::NAME),
+        history: &detected.history,
     })?;
     log::info!(target: "compose", "{} report and packet files", files.len());
     files.extend(charts.files.clone());
