@@ -5,6 +5,7 @@ mod charts;
 mod deploy;
 mod detect;
 mod end_to_end;
+mod flag_history;
 mod fuzz;
 mod ingest_rules;
 mod ingest_sample;
