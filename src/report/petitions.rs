@@ -304,7 +304,7 @@ fn top_units(i: &Inputs<'_>, rows: &[UnitRow]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// "另有12个单位未作检验：预期信访举报量过少11个、同层级单位不足3个1个。"
+/// "另有12个单位未作检验：预期信访举报量过少（11个）、同层级单位不足3个（1个）。"
 /// Citywide only: a packet's scope does not hold the whole level.
 fn not_tested_sentence(i: &Inputs<'_>) -> Option<String> {
     use crate::detect::concentration::NotTested;
@@ -318,8 +318,8 @@ fn not_tested_sentence(i: &Inputs<'_>) -> Option<String> {
         .map(|(code, n)| {
             let why = NotTested::from_code(code);
             match (why, i.zh()) {
-                (Some(w), true) => format!("{}{n}个", w.zh()),
-                (Some(w), false) => format!("{} {n}", w.en()),
+                (Some(w), true) => format!("{}（{n}个）", w.zh()),
+                (Some(w), false) => format!("{} ({n})", w.en()),
                 (None, _) => format!("{code} {n}"),
             }
         })

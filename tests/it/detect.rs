@@ -731,7 +731,7 @@ fn the_sample_cluster_rise_is_flagged_and_every_window_is_in_the_scores() {
         .expect("report");
     assert!(
         report.contains(&format!(
-            "另有{}个单位未作检验：同层级单位不足3个",
+            "另有{}个单位未作检验：同层级单位不足3个（",
             untested.height()
         )),
         "{report}"
