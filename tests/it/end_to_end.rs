@@ -237,7 +237,11 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         let unit = planted.split(',').nth(1).expect("unit");
         let flag = flags
             .lines()
-            .find(|l| l.starts_with(&format!("{detector},{unit},")))
+            // After the flag's id.
+            .find(|l| {
+                l.split_once(',')
+                    .is_some_and(|(_, rest)| rest.starts_with(&format!("{detector},{unit},")))
+            })
             .unwrap_or_else(|| panic!("{detector} does not flag {unit}:\n{flags}"));
         let own = cell(
             &files["tables/unit_quarter.parquet"],
@@ -253,7 +257,8 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         assert!(flag.contains(&format!("末有{own}{words}")), "{flag}");
     }
     for f in flags.lines().skip(1) {
-        let id = f.split(',').nth(1).expect("unit id");
+        // flag_id, detector, unit_id, …
+        let id = f.split(',').nth(2).expect("unit id");
         assert!(
             units.lines().any(|l| l.starts_with(&format!("{id},"))),
             "flag on unknown unit {id}"

@@ -96,6 +96,7 @@ fn the_planted_oversight_signals_are_found_and_reported() {
     assert!(
         flags
             .lines()
+            .filter_map(|l| l.split_once(',').map(|(_id, rest)| rest))
             .any(|l| l.starts_with(&format!("conversion,{},", low[0][1]))),
         "{} not flagged for low conversion",
         low[0][1]
