@@ -223,7 +223,7 @@ fn flag_record(store: &Store) -> Result<Vec<RecordedFlag>> {
     }
     let read = crate::store::read_parquet(&path)
         .map_err(anyhow::Error::from)
-        .and_then(|df| Ok(polars_ctx(continuity::read_record(&df), "flag record")?));
+        .and_then(|df| polars_ctx(continuity::read_record(&df), "flag record"));
     Ok(read.unwrap_or_else(|e| {
         log::warn!(
             target: "detect",
