@@ -165,10 +165,11 @@ impl Default for ConcentrationSettings {
     }
 }
 
-/// A unit without a single petition over a history in which its peers'
-/// rate expects at least this many (a chance below 1 in 20,000 for a
-/// Poisson count) is taken as new to the tables, and not tested.
-pub const NEW_UNIT_EXPECTED: f64 = 10.0;
+/// A unit without a single petition over a history in which a unit of its
+/// level would have some with at least this probability (its peers'
+/// expectation, with the level's spread between units) is taken as new to
+/// the tables, and not tested.
+pub const NEW_UNIT_CHANCE: f64 = 0.999;
 
 /// Levels with fewer units than this are not tested: a unit needs peers.
 pub const MIN_PEERS: usize = 3;
@@ -206,8 +207,8 @@ pub enum NotTested {
     /// Fewer than [`MIN_PEERS`] units of its level: no peers.
     FewPeers,
     /// The data begin too late for 2 quarters of history, or the unit has
-    /// no petition in a history where its peers expect at least
-    /// [`NEW_UNIT_EXPECTED`] (new to the tables).
+    /// no petition in a history where a unit of its level would have some
+    /// with probability [`NEW_UNIT_CHANCE`] (new to the tables).
     NoHistory,
     /// Expecting fewer petitions than `min_expected`.
     TooSmall,
@@ -393,13 +394,19 @@ fn test_level(
                 )
             })
             .collect();
-        // Not one petition in a history where its peers' rate expects
-        // many: a unit new to the tables (or not reporting), not a calm
-        // one; its first petitions are not a rise.
+        // Not one petition in a history where almost every unit of its
+        // level would have had some: a unit new to the tables (or not
+        // reporting), not a calm one; its first petitions are not a rise.
         let (_, hist, fit, _) = &fits[0];
         let before: f64 = hist.clone().map(|q| counts[k][q]).sum();
         let peers: f64 = hist.clone().map(|q| exposure[k] * fit.rate[q]).sum();
-        if before == 0.0 && peers >= NEW_UNIT_EXPECTED {
+        // P(no petition) with the unit's rate drawn from the level's gamma.
+        let none = if fit.alpha.is_finite() {
+            (fit.alpha / (fit.alpha + peers)).powf(fit.alpha)
+        } else {
+            (-peers).exp()
+        };
+        if before == 0.0 && none < 1.0 - NEW_UNIT_CHANCE {
             out.untested
                 .push((i, NotTested::NoHistory, Some(windows[0])));
             continue;

@@ -222,18 +222,7 @@ fn score(
     let signal_near = |u: usize, t: usize| {
         planted.iter().any(|p| match *p {
             Planted::Spike { unit, quarter, .. } => unit == u && quarter <= t && t < quarter + 4,
-            Planted::Rise {
-                unit,
-                start,
-                quarters,
-                ..
-            }
-            | Planted::InCluster {
-                unit,
-                start,
-                quarters,
-            } => unit == u && start <= t && t < start + quarters + 3,
-            Planted::Cluster { .. } => false,
+            _ => p.rise_near(u, t),
         })
     };
     // Each tested unit-quarter's null-ness, decided once.
@@ -346,17 +335,7 @@ fn post_spike(planted: &[Planted], u: usize, t: usize) -> bool {
                 }
                 before |= quarter < t && t <= quarter + 3;
             }
-            Planted::Rise {
-                unit,
-                start,
-                quarters,
-                ..
-            }
-            | Planted::InCluster {
-                unit,
-                start,
-                quarters,
-            } if unit == u && start <= t && t < start + quarters + 3 => return false,
+            _ if p.rise_near(u, t) => return false,
             _ => {}
         }
     }

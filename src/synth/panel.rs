@@ -47,6 +47,27 @@ pub enum Planted {
     },
 }
 
+impl Planted {
+    /// Whether this is a rise of unit `u` (its own or its parent's
+    /// cluster's) active in quarter `t` or the 3 quarters before.
+    pub fn rise_near(&self, u: usize, t: usize) -> bool {
+        match *self {
+            Planted::Rise {
+                unit,
+                start,
+                quarters,
+                ..
+            }
+            | Planted::InCluster {
+                unit,
+                start,
+                quarters,
+            } => unit == u && start <= t && t < start + quarters + 3,
+            Planted::Spike { .. } | Planted::Cluster { .. } => false,
+        }
+    }
+}
+
 /// The simulation's settings.
 #[derive(Debug, Clone)]
 pub struct PanelSpec {
