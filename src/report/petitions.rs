@@ -626,7 +626,15 @@ pub fn build(
             },
             Figure {
                 label: w.s("petitions.fig_concentrated"),
-                value: concentrated.len().to_string(),
+                // Units where petitions concentrate and areas whose units
+                // rose together (比较集中的单位和地区).
+                value: concentrated
+                    .iter()
+                    .chain(&subtrees)
+                    .map(|f| f.unit_id.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len()
+                    .to_string(),
             },
         ],
         sections: vec![
