@@ -533,29 +533,13 @@ fn untested_score(
     why: NotTested,
     one: Option<WindowTest>,
 ) -> Score {
-    let (expected_peer, expected_history) = one.map_or((f64::NAN, f64::NAN), |w| {
-        (w.expected_peer, w.expected_history)
-    });
     Score {
-        detector: NAME,
-        unit_id: unit.id.clone(),
-        unit_name: unit.name.clone(),
         group: unit.group.clone(),
-        quarter,
-        window: 1,
         observed: unit.counts.get(t).copied().unwrap_or(f64::NAN),
-        expected_peer,
-        expected_history,
-        rr: f64::NAN,
-        rr_lo: f64::NAN,
-        rr_hi: f64::NAN,
-        p_peer: f64::NAN,
-        p: f64::NAN,
-        q: f64::NAN,
-        rank: 0,
-        flagged: false,
-        windows: Vec::new(),
+        expected_peer: one.map_or(f64::NAN, |w| w.expected_peer),
+        expected_history: one.map_or(f64::NAN, |w| w.expected_history),
         not_tested: Some(why.code()),
+        ..Score::blank(NAME, &unit.id, &unit.name, quarter)
     }
 }
 

@@ -82,6 +82,37 @@ pub struct WindowScore {
 }
 
 impl Score {
+    /// A unit's score with nothing measured yet: every figure empty (NaN),
+    /// a one-quarter window, not flagged; detectors fill in what they have.
+    pub fn blank(
+        detector: &'static str,
+        unit_id: &str,
+        unit_name: &str,
+        quarter: Quarter,
+    ) -> Score {
+        Score {
+            detector,
+            unit_id: unit_id.to_string(),
+            unit_name: unit_name.to_string(),
+            group: String::new(),
+            quarter,
+            window: 1,
+            observed: f64::NAN,
+            expected_peer: f64::NAN,
+            expected_history: f64::NAN,
+            rr: f64::NAN,
+            rr_lo: f64::NAN,
+            rr_hi: f64::NAN,
+            p_peer: f64::NAN,
+            p: f64::NAN,
+            q: f64::NAN,
+            rank: 0,
+            flagged: false,
+            windows: Vec::new(),
+            not_tested: None,
+        }
+    }
+
     /// The score of a rule (no test): the count it saw against the level
     /// it is held to, no p or q.
     pub fn rule(
@@ -94,25 +125,11 @@ impl Score {
         flagged: bool,
     ) -> Score {
         Score {
-            detector,
-            unit_id: unit_id.to_string(),
-            unit_name: unit_name.to_string(),
-            group: String::new(),
-            quarter,
-            window: 1,
             observed,
             expected_peer: threshold,
             expected_history: threshold,
-            rr: f64::NAN,
-            rr_lo: f64::NAN,
-            rr_hi: f64::NAN,
-            p_peer: f64::NAN,
-            p: f64::NAN,
-            q: f64::NAN,
-            rank: 0,
             flagged,
-            windows: Vec::new(),
-            not_tested: None,
+            ..Score::blank(detector, unit_id, unit_name, quarter)
         }
     }
 }

@@ -402,37 +402,31 @@ impl Detector for SubtreeRise {
 /// A parent's score: its pooled windows, or (untested) nothing but its name.
 fn score(panel: &Panel, i: usize, quarter: Quarter, t: Option<&ParentTest>) -> Score {
     let unit = &panel.units[i];
-    let b = t.map(ParentTest::best);
-    Score {
-        detector: NAME,
-        unit_id: unit.id.clone(),
-        unit_name: unit.name.clone(),
+    let blank = Score {
         group: unit.group.clone(),
-        quarter,
-        window: b.map_or(1, |b| b.window as u8),
-        observed: b.map_or(f64::NAN, |b| b.observed),
-        expected_peer: f64::NAN,
-        expected_history: b.map_or(f64::NAN, |b| b.expected),
-        rr: f64::NAN,
-        rr_lo: f64::NAN,
-        rr_hi: f64::NAN,
-        p_peer: f64::NAN,
-        p: t.map_or(f64::NAN, |t| t.p),
-        q: t.map_or(f64::NAN, |t| t.q),
-        rank: 0,
-        flagged: false,
-        windows: t.map_or_else(Vec::new, |t| {
-            t.windows
-                .iter()
-                .map(|w| WindowScore {
-                    quarters: w.window as u8,
-                    observed: w.observed,
-                    expected: w.expected,
-                    p: w.p,
-                })
-                .collect()
-        }),
-        not_tested: None,
+        ..Score::blank(NAME, &unit.id, &unit.name, quarter)
+    };
+    let Some(t) = t else {
+        return blank;
+    };
+    let b = t.best();
+    Score {
+        window: b.window as u8,
+        observed: b.observed,
+        expected_history: b.expected,
+        p: t.p,
+        q: t.q,
+        windows: t
+            .windows
+            .iter()
+            .map(|w| WindowScore {
+                quarters: w.window as u8,
+                observed: w.observed,
+                expected: w.expected,
+                p: w.p,
+            })
+            .collect(),
+        ..blank
     }
 }
 
