@@ -69,13 +69,14 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
     if !KINDS.contains(&a.kind.as_str()) {
         return usage(format!("no chart {}; charts: {}", a.kind, KINDS.join(", ")));
     }
-    if !METRICS.iter().any(|m| m.0 == a.metric) {
+    refuse_unused(a)?;
+    let (level, metric) = (
+        a.level.as_deref().unwrap_or("district"),
+        a.metric.as_deref().unwrap_or("petitions"),
+    );
+    if !METRICS.iter().any(|m| m.0 == metric) {
         let names: Vec<&str> = METRICS.iter().map(|m| m.0).collect();
-        return usage(format!(
-            "no metric {}; metrics: {}",
-            a.metric,
-            names.join(", ")
-        ));
+        return usage(format!("no metric {metric}; metrics: {}", names.join(", ")));
     }
     let pipeline = Pipeline::load(&a.pipeline)?;
     let quarter = match a.quarter {
@@ -149,18 +150,17 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         }
         "funnel" | "heatmap" => {
             let levels = polars_ctx(render::quarterly::levels(&set), "levels")?;
-            if !levels.contains(&a.level) {
+            if !levels.iter().any(|l| l == level) {
                 return usage(format!(
-                    "level {}: charts exist for {}",
-                    a.level,
+                    "level {level}: charts exist for {}",
                     levels.join(", ")
                 ));
             }
             polars_ctx(
                 if a.kind == "funnel" {
-                    render::quarterly::funnel_of(&set, &a.level, &a.metric)
+                    render::quarterly::funnel_of(&set, level, metric)
                 } else {
-                    render::quarterly::heatmap_of(&set, &a.level, &a.metric)
+                    render::quarterly::heatmap_of(&set, level, metric)
                 },
                 "chart",
             )?
@@ -175,6 +175,41 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         render::draw::png(&chart, &a.out)?;
     }
     Ok(a.out.clone())
+}
+
+/// Options the chart kind cannot use are refused, all named in one
+/// message: a chart is never drawn as if an option had been heeded.
+fn refuse_unused(a: &ChartArgs) -> Result<()> {
+    let usable: &[&str] = match a.kind.as_str() {
+        "profile" => &["--unit"],
+        "field" => &["--field"],
+        "funnel" | "heatmap" => &["--level", "--metric"],
+        _ => &[],
+    };
+    let given = [
+        ("--unit", a.unit.is_some()),
+        ("--field", a.field.is_some()),
+        ("--level", a.level.is_some()),
+        ("--metric", a.metric.is_some()),
+    ];
+    let unused: Vec<&str> = given
+        .iter()
+        .filter(|(name, set)| *set && !usable.contains(name))
+        .map(|(name, _)| *name)
+        .collect();
+    if unused.is_empty() {
+        return Ok(());
+    }
+    let takes = if usable.is_empty() {
+        "none of --unit, --field, --level, --metric (it is drawn for the whole city)".to_string()
+    } else {
+        usable.join(" and ")
+    };
+    usage(format!(
+        "chart {} does not use {}; it takes {takes}",
+        a.kind,
+        unused.join(", "),
+    ))
 }
 
 fn field_hint(lead: &str) -> String {

@@ -220,12 +220,13 @@ pub struct ChartArgs {
     #[arg(long)]
     pub quarters: Option<usize>,
     /// The level of the unit tree for funnel and heatmap (district,
-    /// street, community, bureau, soe, university).
-    #[arg(long, default_value = "district")]
-    pub level: String,
-    /// What funnel and heatmap count: petitions, clues, findings or cases.
-    #[arg(long, default_value = "petitions")]
-    pub metric: String,
+    /// street, community, bureau, soe, university; default district).
+    #[arg(long)]
+    pub level: Option<String>,
+    /// What funnel and heatmap count: petitions, clues, findings or cases
+    /// (default petitions).
+    #[arg(long)]
+    pub metric: Option<String>,
     /// The unit of a profile (its unit_id).
     #[arg(long)]
     pub unit: Option<String>,

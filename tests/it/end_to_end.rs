@@ -388,6 +388,24 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
             vec!["funnel", "--metric", "leaves", "--out", "x.svg"],
             "findings",
         ),
+        // Options a chart cannot use are refused, all named at once,
+        // rather than a citywide chart drawn as if they were heeded.
+        (
+            vec!["trend", "--unit", "D03", "--out", "x.svg"],
+            "chart trend does not use --unit; it takes none of",
+        ),
+        (
+            vec![
+                "funnel", "--unit", "D03", "--field", "land", "--out", "x.svg",
+            ],
+            "chart funnel does not use --unit, --field; it takes --level and --metric",
+        ),
+        (
+            vec![
+                "profile", "--unit", "B017", "--level", "street", "--out", "x.svg",
+            ],
+            "does not use --level",
+        ),
     ] {
         let out = chart(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
