@@ -79,22 +79,28 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         return usage(format!("no metric {metric}; metrics: {}", names.join(", ")));
     }
     let pipeline = Pipeline::load(&a.pipeline)?;
-    let quarter = match a.quarter {
-        QuarterArg::Auto => Quarter::last_closed(today_of(a.today, &pipeline)),
-        QuarterArg::Given(q) => q,
-    };
     let ext = a.out.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext != "svg" && ext != "png" {
         return usage(format!("{}: name an .svg or .png file", a.out.display()));
     }
     let store = Store::open(&pipeline.store)?;
+    let quarter = match a.quarter {
+        QuarterArg::Given(q) => q,
+        // With a date to go by, the last closed quarter, as `run` does.
+        QuarterArg::Auto if a.today.is_some() || pipeline.today.is_some() => {
+            Quarter::last_closed(today_of(a.today, &pipeline))
+        }
+        // Otherwise the last quarter the store's tables hold.
+        QuarterArg::Auto => last_aggregated(&store, &a.pipeline)?,
+    };
     let n = a
         .quarters
         .unwrap_or(pipeline.report_history_quarters.get() as usize)
         .max(1);
     let quarters: Vec<Quarter> = quarter.offset(1 - n as i32).through(quarter).collect();
     let remedy = format!(
-        "run `yanpan aggregate {} --quarter {quarter}` first",
+        "the chart shows {}–{quarter}; run `yanpan aggregate {} --quarter {quarter}` first",
+        quarters.first().copied().unwrap_or(quarter),
         a.pipeline.display()
     );
     let [own, rollup] = read_derived(
@@ -175,6 +181,23 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         render::draw::png(&chart, &a.out)?;
     }
     Ok(a.out.clone())
+}
+
+/// The last quarter of the store's derived tables (`auto` without a date).
+fn last_aggregated(store: &Store, pipeline: &std::path::Path) -> Result<Quarter> {
+    let path = store.derived_path("unit_quarter");
+    let held = if path.is_file() {
+        store::frame::text_set(&store::read_parquet(&path)?, "quarter")?
+    } else {
+        Default::default()
+    };
+    match held.iter().filter_map(|q| q.parse::<Quarter>().ok()).max() {
+        Some(q) => Ok(q),
+        None => usage(format!(
+            "the store holds no aggregated quarter: run `yanpan run {} --quarter QUARTER` (or `yanpan aggregate`) first",
+            pipeline.display()
+        )),
+    }
 }
 
 /// Options the chart kind cannot use are refused, all named in one

@@ -213,7 +213,9 @@ pub struct ChartArgs {
     pub kind: String,
     /// The pipeline file (TOML): the store, the language, the site.
     pub pipeline: PathBuf,
-    /// The last quarter shown, e.g. 2024Q4, or `auto`.
+    /// The last quarter shown, e.g. 2024Q4, or `auto`: the last closed
+    /// quarter when `--today` or the pipeline's `today` gives a date,
+    /// otherwise the last quarter the store's tables hold.
     #[arg(long, default_value = "auto")]
     pub quarter: QuarterArg,
     /// Quarters shown (default: the pipeline's [report] history_quarters).

@@ -414,6 +414,42 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
             "{args:?}"
         );
     }
+    // `--quarter auto` without a date to go by: the last quarter the
+    // store's tables hold, the chart the run published for it.
+    let auto = dir.path().join("auto.svg");
+    let out = Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args(["chart", "trend", pipeline.to_str().expect("utf-8"), "--out"])
+        .arg(&auto)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(&auto).expect("chart"),
+        second["charts/trend.svg"]
+    );
+    // A quarter the tables do not hold: one range and the command.
+    let out = Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args([
+            "chart",
+            "trend",
+            pipeline.to_str().expect("utf-8"),
+            "--quarter",
+            "2026Q3",
+            "--out",
+            "x.svg",
+        ])
+        .output()
+        .expect("runs");
+    let says = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        says.contains("the chart shows 2024Q4–2026Q3; run `yanpan aggregate")
+            && says.contains("--quarter 2026Q3` first"),
+        "{says}"
+    );
 }
 
 #[test]
