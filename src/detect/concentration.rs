@@ -448,7 +448,8 @@ fn excess_pct(observed: f64, expected: f64) -> f64 {
     }
 }
 
-fn severity(q: f64, threshold: f64) -> Severity {
+/// High when q is below a tenth of the flagging threshold.
+pub(super) fn severity(q: f64, threshold: f64) -> Severity {
     if q < threshold / 10.0 {
         Severity::High
     } else {

@@ -24,7 +24,7 @@ use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 use super::concentration::{self, ConcentrationSettings, UnitTest};
 use super::panel::Panel;
 use super::{DetectInput, Detector, Explanation, Outcome, Score, WindowScore, stats};
-use crate::model::{Evidence, Flag, Quarter, Ratio, Severity, setting};
+use crate::model::{Evidence, Flag, Quarter, Ratio, setting};
 
 pub const NAME: &str = "subtree_rise";
 /// Benjamini–Hochberg q below which a parent is flagged, by default.
@@ -175,6 +175,9 @@ pub fn test_parents(
         }
     }
     let mut out = ParentTests::default();
+    // Early quarters lack history for the long windows: one calibration
+    // per set of windows looked at (each is a 200,000-draw simulation).
+    let mut fewer: HashMap<Vec<usize>, stats::MinP> = HashMap::new();
     for (parent, kids) in children {
         if kids.len() < s.min_children.get() as usize {
             out.untested.push((parent, kids.len()));
@@ -205,8 +208,13 @@ pub fn test_parents(
             min_p.calibrate(smallest)
         } else {
             let looked: Vec<usize> = windows.iter().map(|w| w.window).collect();
-            let weights: Vec<f64> = looked.iter().map(|&w| weight(w)).collect();
-            stats::MinP::with_echo_cap(&looked, &weights, c.echo_cap_sd).calibrate(smallest)
+            fewer
+                .entry(looked)
+                .or_insert_with_key(|looked| {
+                    let weights: Vec<f64> = looked.iter().map(|&w| weight(w)).collect();
+                    stats::MinP::with_echo_cap(looked, &weights, c.echo_cap_sd)
+                })
+                .calibrate(smallest)
         };
         out.tested.push(ParentTest {
             unit: parent,
@@ -299,14 +307,6 @@ fn pooled(
         children: of_w.len(),
         p: normal.sf(z),
     })
-}
-
-fn severity(q: f64, threshold: f64) -> Severity {
-    if q < threshold / 10.0 {
-        Severity::High
-    } else {
-        Severity::Medium
-    }
 }
 
 impl Detector for SubtreeRise {
@@ -458,7 +458,7 @@ impl SubtreeRise {
             subject: None,
             quarter,
             window: b.window as u8,
-            severity: severity(t.q, threshold),
+            severity: concentration::severity(t.q, threshold),
             sentence_zh: format!(
                 "{}{}{}下辖{}个单位中{}个信访举报高于预期，合计{:.0}件，预期{:.1}件，高出{:.0}%，q={:.3}。",
                 unit.name, quarter, span_zh, b.children, b.above, b.observed, b.expected, pct, t.q

@@ -128,6 +128,7 @@ fn score(label: &str, sim: &Simulated, from: usize, tested: &[&Tested]) -> Subtr
     };
     let below = |x: &Tested| x.p < threshold;
     let flagged = |x: &Tested| x.flagged;
+    let (caught_rr2, clusters_rr2) = caught(2.0, &below);
     let flags = tested.iter().filter(|x| x.flagged).count();
     let false_flags = tested
         .iter()
@@ -141,8 +142,8 @@ fn score(label: &str, sim: &Simulated, from: usize, tested: &[&Tested]) -> Subtr
             null_p.iter().filter(|p| **p < 0.01).count(),
             null_p.len(),
         ),
-        caught_rr2: caught(2.0, &below).0,
-        clusters_rr2: caught(2.0, &below).1,
+        caught_rr2,
+        clusters_rr2,
         caught_rr15: caught(1.5, &below).0,
         flagged_rr2: caught(2.0, &flagged).0,
         fdp_bh: if flags == 0 {

@@ -124,6 +124,8 @@ pub fn judge(seeds: &[SeedResult]) -> Vec<Judged> {
             )
         })
         .collect();
+    let (rises_capped, rises_uncapped): (Vec<f64>, Vec<f64>) = rises.iter().copied().unzip();
+    let (rises_capped, rises_uncapped) = (mean(&rises_capped), mean(&rises_uncapped));
     let clusters: Vec<(f64, usize, f64)> = seeds
         .iter()
         .map(|s| {
@@ -197,14 +199,8 @@ pub fn judge(seeds: &[SeedResult]) -> Vec<Judged> {
                 .iter()
                 .map(|(a, b)| format!("{a:.2} vs {b:.2}"))
                 .collect(),
-            overall: {
-                let (a, b): (Vec<f64>, Vec<f64>) = rises.iter().copied().unzip();
-                format!("{:.2} vs {:.2}", mean(&a), mean(&b))
-            },
-            met: {
-                let (a, b): (Vec<f64>, Vec<f64>) = rises.iter().copied().unzip();
-                mean(&a) >= mean(&b) - 0.02
-            },
+            overall: format!("{rises_capped:.2} vs {rises_uncapped:.2}"),
+            met: rises_capped >= rises_uncapped - 0.02,
         },
         Judged {
             target: "cluster rises over >= 10 children at RR 2 caught within 2 quarters >= 0.80 (pooled)",
