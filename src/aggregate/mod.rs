@@ -11,6 +11,7 @@ pub mod chain;
 pub mod chain_read;
 pub mod follow_up;
 pub mod labels;
+pub mod ledger_read;
 pub mod link;
 pub mod link_read;
 pub mod metrics;

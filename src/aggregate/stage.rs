@@ -2,7 +2,8 @@
 //! stage reads (unit × quarter, roll-up, citywide, person × quarter, with
 //! rates and changes) and the quarter's facts read from the store (leaders
 //! in office, repeat petitions and their matters, the petition-to-case
-//! chain, supervision coverage, top-leader clue ages, portfolios).
+//! chain, supervision coverage, top-leader clue ages, portfolios, the
+//! dispositions and recommendations ledgers).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -13,7 +14,8 @@ use polars::prelude::*;
 use super::chain::{ChainRow, ChainRules};
 use super::link::{Agreement, LinkRules};
 use super::supervision::{SupervisionCheck, SupervisionRules};
-use super::{Facts, Settings, UnitQuarter, chain_read, link_read, supervision_read};
+use super::{Facts, Settings, UnitQuarter, chain_read, ledger_read, link_read, supervision_read};
+use crate::model::ledger::Ledger;
 use crate::model::{ClueDays, Dataset, Quarter, RepeatPetition, Tenure};
 use crate::store::frame::polars_ctx;
 use crate::store::{Store, queries};
@@ -59,6 +61,8 @@ pub struct QuarterFacts {
     pub supervision: Option<SupervisionCheck>,
     /// Top-leader clues disposed in the quarter or open at its end.
     pub clue_days: Vec<ClueDays>,
+    /// The dispositions and recommendations through the quarter.
+    pub ledger: Ledger,
 }
 
 /// Everything the detect, render and compose stages read.
@@ -213,6 +217,7 @@ fn quarter_facts(
         chain: chain_read::chain_rows(store, quarter, settings.chain)?,
         supervision: supervision_read::check(store, &settings.supervision, quarter)?,
         clue_days: queries::clue_days(store, quarter)?,
+        ledger: ledger_read::ledger(store, quarter)?,
     })
 }
 

@@ -129,6 +129,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         marked: Marked::published(&pipeline, quarter)?,
         clue_days: &clues,
         profiles: Vec::new(),
+        follow_up: None,
     })?;
     let chart = match a.kind.as_str() {
         "trend" => render::Chart::Line(set.trend.clone()),

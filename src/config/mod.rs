@@ -55,6 +55,8 @@ pub struct Pipeline {
     pub supervision: crate::aggregate::supervision::SupervisionRules,
     /// How cases are traced back to their petitions.
     pub chain: crate::aggregate::chain::ChainRules,
+    /// `[loop]`: following flags and recommendations up.
+    pub loop_rules: crate::detect::loop_rules::LoopSettings,
 }
 
 /// Defaults, named in one place.
@@ -89,6 +91,7 @@ impl Pipeline {
             conversion: self.conversion.clone(),
             deadline_days: self.top_leader_clue_deadline_days.get(),
             risk_score: self.risk_score.clone(),
+            loop_rules: self.loop_rules.clone(),
         }
     }
 
@@ -374,6 +377,16 @@ fn validate(
         chain: crate::aggregate::chain::ChainRules::configured(
             raw.chain.as_ref().and_then(|c| c.window_days),
         )?,
+        loop_rules: {
+            let l = raw.follow.as_ref();
+            crate::detect::loop_rules::LoopSettings::configured(
+                l.and_then(|l| l.action_days),
+                l.and_then(|l| l.return_visit_days),
+                l.and_then(|l| l.lookback_quarters),
+                l.and_then(|l| l.high_from_days),
+                l.and_then(|l| l.detectors.as_deref()),
+            )?
+        },
         rotation: crate::report::rotation::RotationRules::configured(
             raw.rotation.as_ref().and_then(|r| r.due_years),
             raw.rotation.as_ref().and_then(|r| r.overdue_years),

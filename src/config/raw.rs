@@ -28,6 +28,19 @@ pub(crate) struct RawPipeline {
     pub link: Option<RawLink>,
     pub supervision: Option<crate::aggregate::supervision::SupervisionSection>,
     pub chain: Option<RawChain>,
+    #[serde(rename = "loop")]
+    pub follow: Option<RawLoop>,
+}
+
+/// `[loop]`: following flags and recommendations up.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLoop {
+    pub action_days: Option<u32>,
+    pub return_visit_days: Option<u32>,
+    pub lookback_quarters: Option<u32>,
+    pub high_from_days: Option<u32>,
+    pub detectors: Option<Vec<String>>,
 }
 
 /// `[chain]`: how cases are traced back to their petitions.

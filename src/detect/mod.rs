@@ -7,7 +7,11 @@ pub mod concentration;
 pub mod continuity;
 pub mod conversion;
 pub mod expectation;
+pub mod follow;
+pub mod follow_status;
+pub mod follow_tables;
 pub mod key_field;
+pub mod loop_rules;
 pub mod panel;
 pub mod prominent;
 pub mod rectification;
@@ -168,6 +172,8 @@ pub struct DetectSettings {
     pub conversion: conversion::LowConversion,
     pub deadline_days: u32,
     pub risk_score: risk_score::RiskScore,
+    /// `[loop]`: the rules that follow flags and recommendations.
+    pub loop_rules: loop_rules::LoopSettings,
 }
 
 impl DetectSettings {
@@ -182,7 +188,7 @@ impl DetectSettings {
 
 /// The detectors whose flags the risk score weighs, in the order a run
 /// applies them.
-pub const FLAGGING_DETECTORS: [&str; 8] = [
+pub const FLAGGING_DETECTORS: [&str; 14] = [
     concentration::NAME,
     subtree_rise::NAME,
     key_field::NAME,
@@ -191,6 +197,12 @@ pub const FLAGGING_DETECTORS: [&str; 8] = [
     top_leader_clues::NAME,
     rectification::NAME,
     conversion::NAME,
+    "reply_overdue",
+    "no_action",
+    "feedback_overdue",
+    "return_visit_missing",
+    "not_copied",
+    "not_assessed",
 ];
 
 /// The detectors, in order (the risk score comes after them: it reads
@@ -253,13 +265,15 @@ pub fn check_span(
     ))
 }
 
-/// The detect stage's output: every score, the flags among them, and
-/// each flag's standing against the flags published before.
+/// The detect stage's output: every score, the flags among them, each
+/// flag's standing against the flags published before, and the follow-up
+/// of the flags and recommendations of the quarters before.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Detected {
     pub scores: Vec<Score>,
     pub flags: Vec<Flag>,
     pub history: continuity::FlagHistory,
+    pub follow_up: follow::FollowUp,
 }
 
 impl Detected {
@@ -285,13 +299,14 @@ impl Detected {
 }
 
 /// The detect stage: every detector over the tables for their quarter,
+/// the loop rules over the ledgers, the risk score over all their flags,
 /// each flag set against `record`, the flags published before.
 pub fn detect_stage(
     s: &DetectSettings,
     tables: &crate::aggregate::Tables,
     record: &[continuity::RecordedFlag],
 ) -> PolarsResult<Detected> {
-    let o = detect(
+    let mut o = detect_each(
         s,
         &DetectInput {
             unit_quarter: &tables.unit_quarter,
@@ -300,24 +315,37 @@ pub fn detect_stage(
             quarter: tables.quarter,
         },
     )?;
+    let (looped, follow_up) = follow::follow(s, tables, record)?;
+    o.scores.extend(looped.scores);
+    o.flags.extend(looped.flags);
+    let risk = s.risk_score.score(&o.flags, tables.quarter);
+    o.scores.extend(risk.scores);
+    o.flags.extend(risk.flags);
     Ok(Detected {
         history: continuity::history(&o.flags, tables.quarter, record),
         scores: o.scores,
         flags: o.flags,
+        follow_up,
     })
 }
 
 /// Runs every detector, then the risk score over their flags.
 pub fn detect(s: &DetectSettings, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
+    let mut all = detect_each(s, input)?;
+    let risk = s.risk_score.score(&all.flags, input.quarter);
+    all.scores.extend(risk.scores);
+    all.flags.extend(risk.flags);
+    Ok(all)
+}
+
+/// Every detector over the tables, without the risk score.
+fn detect_each(s: &DetectSettings, input: &DetectInput<'_>) -> PolarsResult<Outcome> {
     let mut all = Outcome::default();
     for d in detectors(s) {
         let o = d.detect(input)?;
         all.scores.extend(o.scores);
         all.flags.extend(o.flags);
     }
-    let risk = s.risk_score.score(&all.flags, input.quarter);
-    all.scores.extend(risk.scores);
-    all.flags.extend(risk.flags);
     Ok(all)
 }
 
@@ -325,6 +353,9 @@ pub fn detect(s: &DetectSettings, input: &DetectInput<'_>) -> PolarsResult<Outco
 pub fn explain(s: &DetectSettings, name: &str) -> Option<Explanation> {
     if name == risk_score::NAME {
         return Some(s.risk_score.explain());
+    }
+    if let Some(rule) = loop_rules::RULES.iter().find(|r| r.code() == name) {
+        return Some(loop_rules::explain(&s.loop_rules, *rule));
     }
     detectors(s)
         .iter()

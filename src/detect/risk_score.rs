@@ -29,6 +29,14 @@ impl Default for RiskScore {
             ("prominent_complaints", 3.0),
             ("top_leader_clues", 4.0),
             ("rectification", 1.0),
+            // The loop rules weigh little: a late reply is the unit's
+            // follow-through, not evidence of a problem in itself.
+            ("reply_overdue", 0.5),
+            ("no_action", 0.0),
+            ("feedback_overdue", 0.5),
+            ("return_visit_missing", 0.5),
+            ("not_copied", 0.0),
+            ("not_assessed", 0.0),
         ];
         RiskScore {
             weights: weights.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
@@ -219,18 +227,10 @@ impl RiskScore {
 
 /// The Chinese name of a detector, for sentences.
 pub fn detector_zh(name: &str) -> &'static str {
-    match name {
-        "conversion" => "信访举报转化率偏低",
-        "concentration" => "信访举报比较集中",
-        "subtree_rise" => "辖区信访举报普遍上升",
-        "key_field" => "重点领域风险",
-        "common_problem" => "普遍性问题",
-        "prominent_complaints" => "社会反映突出",
-        "top_leader_clues" => "一把手问题线索超期",
-        "rectification" => "整改逾期",
-        NAME => "政治生态风险",
-        _ => "其他",
-    }
+    crate::model::FlagKind::ALL
+        .iter()
+        .find(|k| k.code() == name)
+        .map_or("其他", |k| k.label_zh())
 }
 
 #[cfg(test)]

@@ -41,6 +41,11 @@ pub enum Reason {
     RectifiedMissing,
     /// A talk (谈心谈话, 任职廉政谈话) that names no one.
     TalkWithoutPerson,
+    /// A disposition that names neither a flag id nor the flag's type and
+    /// quarter.
+    FlagUnidentified,
+    /// Not a quarter such as `2024Q3`.
+    BadQuarter,
     FieldCount {
         expected: usize,
         found: usize,
@@ -66,6 +71,8 @@ impl Reason {
             Reason::DateOrder { .. } => "date_order",
             Reason::RectifiedMissing => "rectified_missing",
             Reason::TalkWithoutPerson => "talk_without_person",
+            Reason::FlagUnidentified => "flag_unidentified",
+            Reason::BadQuarter => "bad_quarter",
             Reason::FieldCount { .. } => "field_count",
         }
     }
@@ -89,6 +96,8 @@ impl Reason {
             Reason::DateOrder { before } => format!("日期早于{before}"),
             Reason::RectifiedMissing => "整改状态为已完成但缺少整改完成日期".into(),
             Reason::TalkWithoutPerson => "谈话类活动缺少谈话对象".into(),
+            Reason::FlagUnidentified => "既无预警编号，也无预警类型和预警季度".into(),
+            Reason::BadQuarter => "应为季度，如2024Q3".into(),
             Reason::FieldCount { expected, found } => {
                 format!("本行有{found}列，表头有{expected}列")
             }
@@ -120,6 +129,10 @@ impl Reason {
             Reason::DateOrder { before } => format!("date is before {before}"),
             Reason::RectifiedMissing => "status is done but rectified_on is empty".into(),
             Reason::TalkWithoutPerson => "a talk without the person talked to".into(),
+            Reason::FlagUnidentified => {
+                "names neither a flag id nor the flag's type and quarter".into()
+            }
+            Reason::BadQuarter => "not a quarter such as 2024Q3".into(),
             Reason::FieldCount { expected, found } => {
                 format!("row has {found} fields, the header has {expected}")
             }

@@ -337,6 +337,52 @@ fn row_rules(
                 }
             }
         }
+        Dataset::Dispositions => out.extend(disposition_rules(r, dates)?),
+        Dataset::Recommendations => {
+            out.extend(plausible(
+                r,
+                &["issued_on", "feedback_on", "return_visit_on"],
+                dates,
+            )?);
+            for later in ["due_on", "feedback_on", "return_visit_on"] {
+                out.extend(order(dataset, r, later, "issued_on")?);
+            }
+            out.extend(order(dataset, r, "return_visit_on", "feedback_on")?);
+        }
+    }
+    Ok(out)
+}
+
+/// A disposition names its flag (by id, or by type and quarter), and its
+/// reply comes after its notice.
+fn disposition_rules(r: &Rows<'_>, dates: DateBounds) -> PolarsResult<Vec<Broken>> {
+    let d = Dataset::Dispositions;
+    let mut out = plausible(r, &["sent_on", "replied_on"], dates)?;
+    out.extend(order(d, r, "replied_on", "sent_on")?);
+    out.extend(order(d, r, "reply_due", "sent_on")?);
+    let (ids, kinds, quarters) = (
+        r.strs("flag_id")?,
+        r.strs("detector")?,
+        r.strs("flag_quarter")?,
+    );
+    for (i, ((id, kind), quarter)) in ids.iter().zip(&kinds).zip(&quarters).enumerate() {
+        if let Some(q) = quarter
+            && q.trim().parse::<crate::model::Quarter>().is_err()
+        {
+            out.push(Broken {
+                row: i,
+                column: "flag_quarter",
+                value: q.to_string(),
+                reason: Reason::BadQuarter,
+            });
+        } else if id.is_none() && (kind.is_none() || quarter.is_none()) {
+            out.push(Broken {
+                row: i,
+                column: "flag_id",
+                value: String::new(),
+                reason: Reason::FlagUnidentified,
+            });
+        }
     }
     Ok(out)
 }

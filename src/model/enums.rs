@@ -284,6 +284,61 @@ contract_enum! {
     }
 }
 
+contract_enum! {
+    /// 预警类型: the detector that raised a flag, as the disposition
+    /// ledger names it (the codes are the detectors' names).
+    FlagKind {
+        Concentration => "concentration", "信访举报比较集中", "petitions concentrate", ["信访举报集中"];
+        SubtreeRise => "subtree_rise", "辖区信访举报普遍上升", "petitions rise across an area";
+        KeyField => "key_field", "重点领域风险", "key-field risk";
+        CommonProblem => "common_problem", "普遍性问题", "common problem";
+        Prominent => "prominent_complaints", "社会反映突出", "prominent complaints";
+        TopLeaderClues => "top_leader_clues", "一把手问题线索超期", "top-leader clues overdue";
+        Rectification => "rectification", "整改逾期", "rectification overdue";
+        Conversion => "conversion", "信访举报转化率偏低", "low conversion";
+        RiskScore => "risk_score", "政治生态风险", "political-ecology risk";
+        ReplyOverdue => "reply_overdue", "督促回复逾期", "reply overdue";
+        NoAction => "no_action", "预警未处置", "flag not acted on";
+        FeedbackOverdue => "feedback_overdue", "建议反馈逾期", "recommendation feedback overdue";
+        ReturnVisitMissing => "return_visit_missing", "建议未回访", "return visit missing";
+        NotCopied => "not_copied", "建议未抄送分管市领导", "not copied to the leader in charge";
+        NotAssessed => "not_assessed", "建议落实未纳入考核", "not counted in the assessment";
+    }
+}
+
+contract_enum! {
+    /// 处置措施: what was done about a flag (one ledger row per action).
+    FlagAction {
+        Notice => "notice", "督促查找原因", "notice to find causes", ["督促查找分析原因", "督促"];
+        Talk => "talk", "谈心谈话", "talk";
+        Admonish => "admonish", "约谈", "admonishing talk";
+        Inquiry => "inquiry", "函询", "written inquiry";
+        Verify => "verify", "初步核实", "preliminary verification", ["核实"];
+        Case => "case", "立案审查", "case opened", ["立案"];
+        Close => "close", "了结", "closed", ["予以了结"];
+        Hold => "hold", "暂存待查", "held", ["暂存"];
+        Clarify => "clarify", "予以澄清", "cleared", ["澄清", "澄清正名"];
+    }
+}
+
+contract_enum! {
+    /// 核实结论: what checking a flag found.
+    Verdict {
+        True => "true", "属实", "borne out";
+        Partly => "partly", "部分属实", "partly borne out";
+        Untrue => "untrue", "不属实", "not borne out";
+        Normal => "normal", "正常波动", "normal fluctuation";
+        Unknown => "unknown", "尚未查明", "not yet known", ["未查明"];
+    }
+}
+
+impl Verdict {
+    /// Borne out in full or in part.
+    pub fn borne_out(self) -> bool {
+        matches!(self, Verdict::True | Verdict::Partly)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +369,9 @@ mod tests {
             Sanction::VALUES,
             ActivityKind::VALUES,
             SupervisingBody::VALUES,
+            FlagKind::VALUES,
+            FlagAction::VALUES,
+            Verdict::VALUES,
         ] {
             check(values);
         }

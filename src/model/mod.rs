@@ -4,15 +4,16 @@ pub mod enums;
 mod explanation;
 mod facts;
 mod flag;
+pub mod ledger;
 mod quarter;
 pub mod schema;
 pub mod setting;
 mod values;
 
 pub use enums::{
-    ActivityKind, CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind,
-    KeyField, LeaderRole, PersonRole, PetitionClass, Rank, RectificationStatus, Sanction,
-    SupervisingBody, UnitLevel,
+    ActivityKind, CaseSource, Channel, Discipline, Disposition, EnumValue, FlagAction, FlagKind,
+    InspectionKind, KeyField, LeaderRole, PersonRole, PetitionClass, Rank, RectificationStatus,
+    Sanction, SupervisingBody, UnitLevel, Verdict,
 };
 pub use explanation::Explanation;
 pub use facts::{ClueDays, RepeatPetition, Tenure};

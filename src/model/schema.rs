@@ -4,9 +4,9 @@
 use polars::prelude::{DataType, Field, Schema};
 
 use super::enums::{
-    ActivityKind, CaseSource, Channel, Discipline, Disposition, EnumValue, InspectionKind,
-    KeyField, LeaderRole, PersonRole, PetitionClass, Rank, RectificationStatus, Sanction,
-    SupervisingBody, UnitLevel,
+    ActivityKind, CaseSource, Channel, Discipline, Disposition, EnumValue, FlagAction, FlagKind,
+    InspectionKind, KeyField, LeaderRole, PersonRole, PetitionClass, Rank, RectificationStatus,
+    Sanction, SupervisingBody, UnitLevel, Verdict,
 };
 
 /// What a column holds and how a raw cell becomes a value.
@@ -81,7 +81,7 @@ pub mod col {
     pub const QUARTER: &str = "quarter";
 }
 
-/// The six datasets of the contract.
+/// The datasets of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Dataset {
     Units,
@@ -91,6 +91,11 @@ pub enum Dataset {
     Cases,
     /// Supervision activities (谈心谈话, 列席, 民主生活会, 任职廉政谈话): optional.
     Supervision,
+    /// The ledger of actions on published flags (研判结果处置台账): optional.
+    Dispositions,
+    /// The ledger of discipline-inspection recommendations (纪检监察建议台账):
+    /// optional.
+    Recommendations,
 }
 
 const UNITS: &[ColumnSpec] = &[
@@ -295,6 +300,84 @@ const SUPERVISION: &[ColumnSpec] = &[
     alias(col("note", "备注", Kind::Text, false), &["情况说明"]),
 ];
 
+const DISPOSITIONS: &[ColumnSpec] = &[
+    alias(col("action_id", "处置编号", Kind::Id, true), &["编号"]),
+    alias(col("flag_id", "预警编号", Kind::Id, false), &["研判编号"]),
+    alias(
+        col("unit_id", "单位编码", Kind::Id, true),
+        &["被处置单位编码", "被预警单位"],
+    ),
+    alias(
+        col("detector", "预警类型", Kind::Enum(FlagKind::VALUES), false),
+        &["预警事项", "研判类型"],
+    ),
+    alias(
+        col("flag_quarter", "预警季度", Kind::Text, false),
+        &["研判季度"],
+    ),
+    alias(
+        col("action", "处置措施", Kind::Enum(FlagAction::VALUES), true),
+        &["处置方式"],
+    ),
+    alias(
+        col("sent_on", "通知日期", Kind::Date, true),
+        &["处置日期", "发出日期"],
+    ),
+    alias(
+        col("reply_due", "回复期限", Kind::Date, false),
+        &["要求回复日期"],
+    ),
+    alias(
+        col("replied_on", "回复日期", Kind::Date, false),
+        &["实际回复日期"],
+    ),
+    alias(
+        col("verdict", "核实结论", Kind::Enum(Verdict::VALUES), false),
+        &["核实结果", "处置结果"],
+    ),
+    alias(col("note", "备注", Kind::Text, false), &["情况说明"]),
+];
+
+const RECOMMENDATIONS: &[ColumnSpec] = &[
+    alias(
+        col("recommendation_id", "建议编号", Kind::Id, true),
+        &["编号", "建议书编号"],
+    ),
+    alias(
+        col("unit_id", "被建议单位", Kind::Id, true),
+        &["被建议单位编码", "单位编码"],
+    ),
+    alias(
+        col("issued_on", "提出日期", Kind::Date, true),
+        &["发出日期", "印发日期"],
+    ),
+    alias(
+        col("subject", "建议事项", Kind::Text, false),
+        &["问题类型", "事项"],
+    ),
+    col("field", "重点领域", Kind::Enum(KeyField::VALUES), false),
+    alias(
+        col("copied_to", "抄送市领导", Kind::Text, false),
+        &["抄送", "抄送分管市领导"],
+    ),
+    alias(
+        col("due_on", "反馈期限", Kind::Date, false),
+        &["要求反馈日期"],
+    ),
+    alias(
+        col("feedback_on", "反馈日期", Kind::Date, false),
+        &["实际反馈日期"],
+    ),
+    alias(
+        col("return_visit_on", "回访日期", Kind::Date, false),
+        &["回访"],
+    ),
+    alias(
+        col("assessed", "纳入考核", Kind::Bool, false),
+        &["是否纳入考核"],
+    ),
+];
+
 impl Dataset {
     pub const ALL: &'static [Dataset] = &[
         Dataset::Units,
@@ -303,6 +386,8 @@ impl Dataset {
         Dataset::Findings,
         Dataset::Cases,
         Dataset::Supervision,
+        Dataset::Dispositions,
+        Dataset::Recommendations,
     ];
 
     /// The name used in pipeline files and store folders.
@@ -314,6 +399,8 @@ impl Dataset {
             Dataset::Findings => "findings",
             Dataset::Cases => "cases",
             Dataset::Supervision => "supervision",
+            Dataset::Dispositions => "dispositions",
+            Dataset::Recommendations => "recommendations",
         }
     }
 
@@ -325,6 +412,8 @@ impl Dataset {
             Dataset::Findings => "巡视巡察发现问题",
             Dataset::Cases => "案件",
             Dataset::Supervision => "监督活动",
+            Dataset::Dispositions => "研判结果处置台账",
+            Dataset::Recommendations => "纪检监察建议台账",
         }
     }
 
@@ -340,6 +429,8 @@ impl Dataset {
             Dataset::Findings => FINDINGS,
             Dataset::Cases => CASES,
             Dataset::Supervision => SUPERVISION,
+            Dataset::Dispositions => DISPOSITIONS,
+            Dataset::Recommendations => RECOMMENDATIONS,
         }
     }
 
@@ -361,6 +452,8 @@ impl Dataset {
             Dataset::Findings => Some("reported_on"),
             Dataset::Cases => Some("filed_on"),
             Dataset::Supervision => Some("held_on"),
+            Dataset::Dispositions => Some("sent_on"),
+            Dataset::Recommendations => Some("issued_on"),
         }
     }
 

@@ -102,6 +102,8 @@ pub struct SetSources<'a> {
     pub marked: Marked,
     pub clue_days: &'a [ClueDays],
     pub profiles: Vec<String>,
+    /// What became of earlier flags (a chart when there is a ledger).
+    pub follow_up: Option<&'a crate::detect::follow::FollowUp>,
 }
 
 pub fn set_inputs<'a>(s: SetSources<'a>) -> PolarsResult<SetInputs<'a>> {
@@ -122,6 +124,7 @@ pub fn set_inputs<'a>(s: SetSources<'a>) -> PolarsResult<SetInputs<'a>> {
         clue_days: s.clue_days,
         deadline_days: p.deadline_days,
         profiles: s.profiles,
+        follow_up: s.follow_up,
         trend,
         source_note: labels.footnote,
     })

@@ -33,6 +33,8 @@ pub struct SetInputs<'a> {
     pub deadline_days: u32,
     /// Units drawn a one-unit profile in the run.
     pub profiles: Vec<String>,
+    /// What became of earlier flags (a chart when there is a ledger).
+    pub follow_up: Option<&'a crate::detect::follow::FollowUp>,
     /// The trend chart, built as before.
     pub trend: LineChart,
     /// "数据来源：…" / "Source: …".
@@ -397,5 +399,60 @@ pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
     for unit in &i.profiles {
         charts.extend(super::unit_charts::profile(&i, unit)?);
     }
+    charts.extend(follow_up(&i));
     Ok(charts)
+}
+
+/// The follow-up funnel of the followed quarters: flags raised, acted on,
+/// answered in time and borne out, one series per detector (none without
+/// a dispositions ledger).
+pub fn follow_up(i: &SetInputs<'_>) -> Option<Chart> {
+    let up = i.follow_up.filter(|u| u.has_dispositions)?;
+    let rows: Vec<_> = up.per_detector.iter().filter(|y| y.raised > 0).collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let zh = i.zh;
+    let stages: [(
+        &str,
+        &str,
+        fn(&crate::detect::follow_status::Yield) -> usize,
+    ); 4] = [
+        ("提示", "flags", |y| y.raised),
+        ("已处置", "acted on", |y| y.acted_on),
+        ("按期回复", "answered in time", |y| y.answered_in_time),
+        ("属实或部分属实", "borne out", |y| y.borne_out()),
+    ];
+    let n = up.followed.len();
+    Some(Chart::Bars(BarChart {
+        id: crate::report::dispositions::CHART.into(),
+        title: if zh {
+            format!("研判预警处置情况（近{n}个季度，按预警类型）")
+        } else {
+            format!("Flags and what became of them (last {n} quarters)")
+        },
+        y_label: if zh { "条".into() } else { "flags".into() },
+        x_labels: stages
+            .iter()
+            .map(|(zh_name, en_name, _)| if zh { zh_name } else { en_name }.to_string())
+            .collect(),
+        series: rows
+            .iter()
+            .map(|y| BarSeries {
+                name: crate::model::FlagKind::parse(&y.detector).map_or(y.detector.clone(), |k| {
+                    if zh { k.label_zh() } else { k.label_en() }.to_string()
+                }),
+                values: stages.iter().map(|(_, _, f)| f(y) as f64).collect(),
+                muted: false,
+            })
+            .collect(),
+        stacked: false,
+        x_label: String::new(),
+        marker: None,
+        footnote: if zh {
+            "数据来源：研判结果处置台账。按期回复指督促通知在回复期限内回复。".into()
+        } else {
+            "Source: the dispositions ledger. Answered in time: the notice was answered by its reply deadline.".into()
+        },
+    }))
 }

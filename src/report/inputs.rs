@@ -101,6 +101,10 @@ pub struct Inputs<'a> {
     pub not_tested: &'a BTreeMap<&'static str, usize>,
     /// Each flag's id and standing against the flags published before.
     pub history: &'a crate::detect::continuity::FlagHistory,
+    /// What became of earlier flags, and the overdue ledger records.
+    pub followed: &'a crate::detect::follow::FollowUp,
+    /// Each unit's portfolio (分管领导).
+    pub portfolios: &'a BTreeMap<String, String>,
 }
 
 impl Inputs<'_> {

@@ -2,6 +2,7 @@
 //! the packets by recipient, and the writers (Markdown, HTML, PDF).
 
 pub mod clues;
+pub mod dispositions;
 pub mod html;
 pub mod inputs;
 pub mod key_field;
@@ -11,6 +12,7 @@ pub mod packet;
 pub mod pdf;
 pub mod petitions;
 pub mod problem_units;
+pub mod recommendations;
 pub mod rectification;
 pub mod rotation;
 mod stage;

@@ -27,7 +27,13 @@ pub enum RecipientKind {
 
 /// The one-page overview: the figures of the reports and the first
 /// sentence of each, with the list of what follows.
-pub fn overview(w: &Wording, quarter_label: &str, recipient: &str, reports: &[Report]) -> Report {
+pub fn overview(
+    w: &Wording,
+    quarter_label: &str,
+    recipient: &str,
+    reports: &[Report],
+    follow_up: Option<Table>,
+) -> Report {
     let first = |r: &Report| r.summary.first().cloned().unwrap_or_default();
     // The headline of the quarter: (report, figure) by position.
     const HEADLINE: [(&str, usize); 7] = [
@@ -69,7 +75,7 @@ pub fn overview(w: &Wording, quarter_label: &str, recipient: &str, reports: &[Re
             &[("recipient", &recipient), ("reports", &reports.len())],
         )],
         figures,
-        sections: vec![Section {
+        sections: std::iter::once(Section {
             heading: w.s("packet.h_contents"),
             table: Some(Table {
                 title: w.s("packet.h_contents"),
@@ -80,6 +86,12 @@ pub fn overview(w: &Wording, quarter_label: &str, recipient: &str, reports: &[Re
                     .collect(),
             }),
             ..Default::default()
-        }],
+        })
+        .chain(follow_up.map(|t| Section {
+            heading: t.title.clone(),
+            table: Some(t),
+            ..Default::default()
+        }))
+        .collect(),
     }
 }

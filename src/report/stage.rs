@@ -64,6 +64,10 @@ pub struct Sources<'a> {
     pub not_tested: &'a BTreeMap<&'static str, usize>,
     /// Each flag's standing against the flags published before.
     pub history: &'a crate::detect::continuity::FlagHistory,
+    /// What became of earlier flags, and the overdue ledger records.
+    pub follow_up: &'a crate::detect::follow::FollowUp,
+    /// The recommendations ledger (empty without one).
+    pub recommendations: &'a [crate::model::ledger::Recommendation],
 }
 
 /// Every report, for the whole city or (with `scope`) for some units.
@@ -100,6 +104,8 @@ fn reports(
         chain: &chain,
         not_tested: s.not_tested,
         history: s.history,
+        followed: s.follow_up,
+        portfolios: s.portfolios,
     };
     let repeats: Vec<RepeatPetition> = s
         .repeats
@@ -107,7 +113,7 @@ fn reports(
         .filter(|r| scope.is_empty() || in_scope.contains(r.unit_id.as_str()))
         .cloned()
         .collect();
-    let mut out = vec![polars_ctx(
+    let mut petition_report = polars_ctx(
         petitions::build(
             &inputs,
             &repeats,
@@ -115,7 +121,11 @@ fn reports(
             scope.is_empty().then_some((s.linking, p.link)),
         ),
         "petition report",
-    )?];
+    )?;
+    petition_report
+        .sections
+        .push(report::dispositions::section(&inputs));
+    let mut out = vec![petition_report];
     out.push(polars_ctx(
         report::clues::build(&inputs),
         "top-leader clue report",
@@ -135,6 +145,7 @@ fn reports(
         "rectification report",
     )?);
     out.push(rotation::build(&inputs));
+    out.extend(report::recommendations::build(&inputs, s.recommendations));
     if let Some(check) = s.supervision.filter(|_| scope.is_empty()) {
         // The minimums are the supervising bodies' own: reported citywide.
         out.push(report::supervision::build(&inputs, check));
@@ -311,7 +322,13 @@ fn packet_reports(
 ) -> Result<Vec<Report>> {
     Ok(match &r.kind {
         RecipientKind::CommitteeHead => {
-            let mut list = vec![report::packet::overview(w, q, &r.name, city)];
+            let mut list = vec![report::packet::overview(
+                w,
+                q,
+                &r.name,
+                city,
+                report::dispositions::yield_table(w, s.follow_up),
+            )];
             list.extend(city.iter().cloned());
             list
         }
@@ -353,7 +370,7 @@ fn packet_reports(
                 .cloned()
                 .collect();
             let mut list = reports(s, w, &own, &flags, &scope, &tenures)?;
-            list.insert(0, report::packet::overview(w, q, &r.name, &list));
+            list.insert(0, report::packet::overview(w, q, &r.name, &list, None));
             list
         }
     })

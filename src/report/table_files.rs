@@ -8,7 +8,8 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::aggregate::{Tables, chain_read, supervision_read};
-use crate::detect::{Detected, risk_score::RiskScore, tables};
+use crate::detect::follow::FollowUp;
+use crate::detect::{Detected, follow_tables, risk_score::RiskScore, tables};
 use crate::model::Quarter;
 use crate::store::csv::frame_csv;
 use crate::store::frame::polars_ctx;
@@ -81,6 +82,7 @@ pub fn table_files(
         )?,
         true,
     )?;
+    follow_up_tables(&mut files, &detected.follow_up)?;
     add(
         &mut files,
         "scores",
@@ -88,6 +90,45 @@ pub fn table_files(
         false,
     )?;
     Ok(files)
+}
+
+/// The follow-up's tables, when the pipeline gives a ledger.
+fn follow_up_tables(files: &mut BTreeMap<String, Vec<u8>>, up: &FollowUp) -> Result<()> {
+    if !(up.has_dispositions || up.has_recommendations) {
+        return Ok(());
+    }
+    add(
+        files,
+        "follow_up_items",
+        polars_ctx(follow_tables::items_frame(up), "follow-up items")?,
+        true,
+    )?;
+    if up.has_dispositions {
+        add(
+            files,
+            "flag_status",
+            polars_ctx(follow_tables::status_frame(up), "flag status")?,
+            true,
+        )?;
+        let mut rows = up.per_quarter.clone();
+        rows.extend(up.per_detector.iter().cloned());
+        add(
+            files,
+            "detector_yield",
+            polars_ctx(follow_tables::yield_frame(&rows), "detector yield")?,
+            true,
+        )?;
+        add(
+            files,
+            "dispositions_unmatched",
+            polars_ctx(
+                follow_tables::unmatched_frame(&up.unmatched),
+                "unmatched dispositions",
+            )?,
+            true,
+        )?;
+    }
+    Ok(())
 }
 
 /// The three tables for the report's quarters, so the workbook stays

@@ -81,13 +81,15 @@ pub fn quarter_of(arg: QuarterArg, today: NaiveDate) -> Quarter {
 
 /// How many quarters the tables hold, ending at the reported one: the
 /// report's trend and the concentration history each with the year before
-/// them (for the year-on-year changes), and every quarter a detector reads.
-pub fn table_span(report_quarters: usize, detect: &DetectSettings) -> usize {
+/// them (for the year-on-year changes), and every quarter a detector reads
+/// (for the quarters whose flags the loop follows too, when `followed`
+/// quarters are recomputed: see `detect::follow`).
+pub fn table_span(report_quarters: usize, detect: &DetectSettings, followed: usize) -> usize {
     const YEAR: usize = 4;
     [
         report_quarters + YEAR,
         detect.concentration.history_quarters.get() as usize + 1 + YEAR,
-        detect.quarters_read(),
+        detect.quarters_read() + followed,
     ]
     .into_iter()
     .max()
@@ -96,9 +98,19 @@ pub fn table_span(report_quarters: usize, detect: &DetectSettings) -> usize {
 
 /// The quarters the tables hold, ending at `quarter` (see [`table_span`]).
 pub fn table_quarters(p: &Pipeline, quarter: Quarter) -> Vec<Quarter> {
+    let follows = p
+        .ingest
+        .sources
+        .iter()
+        .any(|s| s.dataset == crate::model::Dataset::Dispositions);
     let span = table_span(
         p.report_history_quarters.get() as usize,
         &p.detect_settings(),
+        if follows {
+            p.loop_rules.lookback_quarters as usize
+        } else {
+            0
+        },
     );
     quarter.offset(1 - span as i32).through(quarter).collect()
 }
@@ -293,6 +305,7 @@ fn render(p: &Pipeline, t: &Tables, detected: &Detected, shown: &[Quarter]) -> R
         marked: Marked::of(&detected.flags),
         clue_days: &t.facts.clue_days,
         profiles: problem_units(&detected.flags),
+        follow_up: Some(&detected.follow_up),
     })?;
     log::info!(target: "render", "{} charts", charts.svgs.len());
     Ok(charts)
@@ -323,6 +336,13 @@ fn compose(
         chain: &t.facts.chain,
         not_tested: &detected.not_tested(crate::detect::concentration::NAME),
         history: &detected.history,
+        follow_up: &detected.follow_up,
+        recommendations: t
+            .facts
+            .ledger
+            .recommendations
+            .as_deref()
+            .unwrap_or_default(),
     })?;
     log::info!(target: "compose", "{} report and packet files", files.len());
     files.extend(charts.files.clone());

@@ -453,6 +453,54 @@ impl Sink for ExportSink {
         self.write_csv("supervision.csv", &labels(Dataset::Supervision), rows)
     }
 
+    fn ledgers(&mut self, world: &World, l: &super::ledger::Ledgers) -> Result<()> {
+        let id = |u: usize| world.units[u].id.clone();
+        let day = |d: NaiveDate| date(d, Flavour::Utf8);
+        let actions = l
+            .actions
+            .iter()
+            .map(|a| {
+                vec![
+                    a.id.clone(),
+                    String::new(),
+                    id(a.unit),
+                    crate::model::FlagKind::Concentration.label_zh().to_string(),
+                    a.flag_quarter.to_string(),
+                    a.action.label_zh().to_string(),
+                    day(a.sent),
+                    opt(a.due, day),
+                    opt(a.replied, day),
+                    opt(a.verdict, |v| v.label_zh().to_string()),
+                    a.note.clone(),
+                ]
+            })
+            .collect();
+        self.write_csv("dispositions.csv", &labels(Dataset::Dispositions), actions)?;
+        let recs = l
+            .recommendations
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id.clone(),
+                    id(r.unit),
+                    day(r.issued),
+                    format!("{}领域廉政风险防控", r.field.label_zh()),
+                    r.field.label_zh().to_string(),
+                    r.copied_to.unwrap_or_default().to_string(),
+                    day(r.due),
+                    opt(r.feedback, day),
+                    opt(r.visit, day),
+                    yes_no(r.assessed).to_string(),
+                ]
+            })
+            .collect();
+        self.write_csv(
+            "recommendations.csv",
+            &labels(Dataset::Recommendations),
+            recs,
+        )
+    }
+
     fn matters(&mut self, truth: &[(String, String)]) -> Result<()> {
         let rows = truth
             .iter()

@@ -8,6 +8,7 @@
 mod cases;
 mod export;
 mod findings;
+pub mod ledger;
 mod matters;
 mod names;
 mod oversight;
@@ -63,6 +64,10 @@ pub trait Sink {
     fn matters(&mut self, _truth: &[(String, String)]) -> Result<(), Self::Error> {
         Ok(())
     }
+    /// The dispositions and recommendations ledgers, before `finish`.
+    fn ledgers(&mut self, _world: &World, _ledgers: &ledger::Ledgers) -> Result<(), Self::Error> {
+        Ok(())
+    }
     fn finish(&mut self, world: &World, truth: &[Truth]) -> Result<(), Self::Error>;
 }
 
@@ -71,6 +76,8 @@ pub trait Sink {
 const OVERSIGHT_STREAM: u64 = 0x6f76_6572_7369_6768;
 /// The planted matters draw from their own stream.
 const MATTER_STREAM: u64 = 0x6d61_7474_6572_7321;
+/// The ledgers draw from their own stream.
+const LEDGER_STREAM: u64 = 0x6c65_6467_6572_7321;
 
 /// Builds the world: unit tree, leaders and planted signals.
 pub fn world(spec: &SynthSpec, rng: &mut ChaCha8Rng) -> World {
@@ -104,6 +111,7 @@ pub fn generate<S: Sink>(spec: &SynthSpec, sink: &mut S) -> Result<(), S::Error>
     let mut pending: Vec<cases::PendingCase> = Vec::new();
     let mut book = matters::MatterBook::default();
     let mut for_matters = ChaCha8Rng::seed_from_u64(spec.seed ^ MATTER_STREAM);
+    let mut counts = ledger::Counts::default();
     for q in spec.first.range(spec.quarters) {
         if q.number() == 1 {
             (p_seq, f_seq, c_seq) = (0, 0, 0);
@@ -118,6 +126,7 @@ pub fn generate<S: Sink>(spec: &SynthSpec, sink: &mut S) -> Result<(), S::Error>
         let mut cases = cases::in_quarter(&mut rng, &world, q, &pending, &mut c_seq);
         oversight::drop_cases(&world, q, &mut cases);
         pending.retain(|c| c.filed > q.last_day());
+        counts.add(&world, q, &petitions);
         sink.quarter(&world, q, &petitions, &findings, &cases)?;
     }
     sink.supervision(&world, &oversight::supervision(&mut own, &world))?;
@@ -131,5 +140,9 @@ pub fn generate<S: Sink>(spec: &SynthSpec, sink: &mut S) -> Result<(), S::Error>
     for (k, ids) in groups {
         truth[k].note = format!("{}: {}", truth[k].note, ids.join(" "));
     }
+    let mut for_ledgers = ChaCha8Rng::seed_from_u64(spec.seed ^ LEDGER_STREAM);
+    let ledgers = ledger::ledgers(&mut for_ledgers, &world, &counts);
+    sink.ledgers(&world, &ledgers)?;
+    truth.extend(ledgers.truth);
     sink.finish(&world, &truth)
 }

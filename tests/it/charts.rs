@@ -240,6 +240,7 @@ fn inputs<'a>(own: &'a DataFrame, qs: &'a [Quarter], clues: &'a [ClueDays]) -> S
         clue_days: clues,
         deadline_days: 30,
         profiles: vec!["D0".into()],
+        follow_up: None,
         trend: yanpan::render::LineChart {
             id: "trend".into(),
             title: "趋势".into(),

@@ -178,6 +178,37 @@ rule_tests! {
     rule_supervised_units_exist: "supervision", "supervision.csv", row 5, "unknown_unit";
     rule_activities_not_in_the_future: "supervision", "supervision.csv", row 6, "future_date";
     rule_activity_kind_is_a_known_value: "supervision", "supervision.csv", row 7, "unknown_value";
+    rule_a_disposition_names_its_flag: "dispositions", "dispositions.csv", row 4, "flag_unidentified";
+    rule_a_flag_quarter_is_a_quarter: "dispositions", "dispositions.csv", row 5, "bad_quarter";
+    rule_a_reply_comes_after_its_notice: "dispositions", "dispositions.csv", row 6, "date_order";
+    rule_dispositions_name_a_known_unit: "dispositions", "dispositions.csv", row 7, "unknown_unit";
+    rule_an_action_is_a_known_measure: "dispositions", "dispositions.csv", row 8, "unknown_value";
+    rule_a_finding_is_a_known_verdict: "dispositions", "dispositions.csv", row 9, "unknown_value";
+    rule_feedback_comes_after_the_recommendation: "recommendations", "recommendations.csv", row 4, "date_order";
+    rule_a_return_visit_comes_after_feedback: "recommendations", "recommendations.csv", row 5, "date_order";
+    rule_recommendations_name_a_known_unit: "recommendations", "recommendations.csv", row 6, "unknown_unit";
+    rule_assessed_is_yes_or_no: "recommendations", "recommendations.csv", row 7, "bad_bool";
+    rule_recommendation_ids_are_unique: "recommendations", "recommendations.csv", row 8, "duplicate_id";
+}
+
+#[test]
+fn ledgers_load_by_their_aliases() {
+    let ing = load(&[
+        ("dispositions", "dispositions.csv", ""),
+        ("recommendations", "recommendations.csv", ""),
+    ]);
+    assert_eq!(ids(&ing, Dataset::Dispositions), ["CZ1", "CZ2"]);
+    assert_eq!(
+        texts(&ing, Dataset::Dispositions, "action"),
+        ["notice", "admonish"]
+    );
+    assert_eq!(
+        texts(&ing, Dataset::Dispositions, "detector"),
+        ["concentration"]
+    );
+    assert_eq!(texts(&ing, Dataset::Dispositions, "verdict"), ["true"]);
+    assert_eq!(ids(&ing, Dataset::Recommendations), ["JY1", "JY2"]);
+    crate::accounted(&ing);
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod deploy;
 mod detect;
 mod end_to_end;
 mod flag_history;
+mod follow_up;
 mod fuzz;
 mod ingest_rules;
 mod ingest_sample;

@@ -87,8 +87,13 @@ fn every_wording_key_a_report_uses_exists_in_both_languages() {
     // overview in both languages and look for one.
     for lang in [Language::Zh, Language::En] {
         let w = Wording::builtin(lang);
-        let o =
-            yanpan::report::packet::overview(&w, "2024Q4", "委主要负责同志", &[hostile_report()]);
+        let o = yanpan::report::packet::overview(
+            &w,
+            "2024Q4",
+            "委主要负责同志",
+            &[hostile_report()],
+            None,
+        );
         assert!(
             !o.title.contains('[') && !o.summary[0].contains("[packet."),
             "{o:?}"

@@ -1,0 +1,164 @@
+//! Closing the loop on the sample: every overdue record `yanpan synth`
+//! planted in the two ledgers is flagged and nothing else; the next
+//! quarter's report says what became of the flags published before.
+
+use std::collections::BTreeSet;
+
+use polars::prelude::*;
+
+fn table(dir: &std::path::Path, quarter: &str, name: &str) -> DataFrame {
+    yanpan::store::read_parquet(&dir.join(format!("reports/{quarter}/tables/{name}.parquet")))
+        .expect(name)
+}
+
+fn texts(df: &DataFrame, c: &str) -> Vec<String> {
+    df.column(c)
+        .expect(c)
+        .str()
+        .expect("text")
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The record ids `ground_truth.csv` plants for `kind` (its note starts
+/// with the id).
+fn planted(kind: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(crate::root().join("sample_data/ground_truth.csv"))
+        .expect("ground truth");
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{kind},")))
+        .filter_map(|l| l.rsplit(',').next()?.split(':').next().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn every_planted_overdue_record_is_flagged_and_nothing_else() {
+    let p = crate::published_sample();
+    let items = table(&p.dir, "2024Q4", "follow_up_items");
+    let (rules, ids) = (texts(&items, "rule"), texts(&items, "record_id"));
+    let mut checked = 0;
+    for kind in [
+        "reply_overdue",
+        "feedback_overdue",
+        "return_visit_missing",
+        "not_copied",
+        "not_assessed",
+    ] {
+        let truth = planted(kind);
+        let found: BTreeSet<String> = rules
+            .iter()
+            .zip(&ids)
+            .filter(|(r, _)| *r == kind)
+            .map(|(_, id)| id.clone())
+            .collect();
+        assert_eq!(found, truth, "{kind}: flagged against planted");
+        checked += truth.len();
+    }
+    assert!(checked >= 10, "the sample plants {checked} overdue records");
+    // A reply that came late is answered: not overdue, but not in time.
+    let late = planted("late_reply");
+    assert!(!late.is_empty());
+    assert!(ids.iter().all(|id| !late.contains(id)));
+    // Each rule's flag names its unit's records, and counts in the scores.
+    let flags = table(&p.dir, "2024Q4", "flags");
+    let sentences: Vec<String> = texts(&flags, "sentence_zh");
+    for id in planted("feedback_overdue") {
+        assert!(
+            sentences
+                .iter()
+                .any(|s| s.contains(&id) && s.contains("逾期未反馈")),
+            "{id} named in a feedback_overdue flag"
+        );
+    }
+}
+
+#[test]
+fn the_petition_report_says_what_became_of_earlier_flags() {
+    let p = crate::published_sample();
+    let md = std::fs::read_to_string(p.publication().join("thematic/petitions.md")).expect("md");
+    let status = table(&p.dir, "2024Q4", "flag_status");
+    let detectors = texts(&status, "detector");
+    let raised = detectors.iter().filter(|d| *d == "concentration").count();
+    let acted = status
+        .column("actions")
+        .expect("actions")
+        .u32()
+        .expect("u32")
+        .iter()
+        .zip(&detectors)
+        .filter(|(n, d)| *d == "concentration" && n.unwrap_or(0) > 0)
+        .count();
+    assert!(raised > 0 && acted > 0, "{raised} raised, {acted} acted on");
+    let sentence = format!("信访举报比较集中的提示{raised}条，已处置{acted}条");
+    assert!(md.contains("上期研判发现问题处置情况"), "{md}");
+    assert!(md.contains(&sentence), "{sentence} in the report");
+    // Overdue flags head the table.
+    let standing = texts(&status, "standing");
+    let first_fine = standing
+        .iter()
+        .position(|s| !s.starts_with("逾期"))
+        .unwrap_or(standing.len());
+    assert!(
+        standing[first_fine..]
+            .iter()
+            .all(|s| !s.starts_with("逾期"))
+    );
+    // The yield table and the committee head's overview agree.
+    let y = table(&p.dir, "2024Q4", "detector_yield");
+    assert!(texts(&y, "detector").contains(&"concentration".to_string()));
+    let overview =
+        std::fs::read_to_string(p.publication().join("packets/committee-head/index.html"))
+            .expect("packet");
+    assert!(overview.contains("研判预警处置成效"));
+    // The recommendations report lists the overdue ones.
+    let recs = std::fs::read_to_string(p.publication().join("thematic/recommendations.md"))
+        .expect("recommendations report");
+    for id in planted("feedback_overdue") {
+        assert!(recs.contains(&id), "{id} in the recommendations report");
+    }
+}
+
+#[test]
+fn the_next_quarter_follows_the_flags_published_before() {
+    let dir = crate::published_copy();
+    let pipeline = dir.path().join("quarterly.toml");
+    for q in ["2024Q3", "2024Q4"] {
+        let out = crate::yanpan(&[
+            "run",
+            pipeline.to_str().expect("utf-8"),
+            "--quarter",
+            q,
+            "--today",
+            "2025-01-15",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let published: BTreeSet<String> = texts(&table(dir.path(), "2024Q3", "flags"), "flag_id")
+        .into_iter()
+        .filter(|id| id.starts_with("2024Q3"))
+        .collect();
+    let status = table(dir.path(), "2024Q4", "flag_status");
+    let q3: Vec<usize> = texts(&status, "quarter")
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| *q == "2024Q3")
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!q3.is_empty());
+    let ids = texts(&status, "flag_id");
+    let recomputed = status
+        .column("recomputed")
+        .expect("r")
+        .bool()
+        .expect("b")
+        .clone();
+    for i in q3 {
+        assert!(published.contains(&ids[i]), "{} was published", ids[i]);
+        assert_eq!(recomputed.get(i), Some(false), "read from the record");
+    }
+}
