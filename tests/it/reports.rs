@@ -287,7 +287,7 @@ fn english_reports_are_complete_and_numbered_in_english() {
         });
         assert!(!missing, "{}: a wording key is missing", path.display());
     }
-    assert_eq!(seen, 12);
+    assert_eq!(seen, 13);
     let petitions = std::fs::read_to_string(thematic.join("petitions.md")).expect("md");
     assert!(
         petitions.starts_with("# Petition analysis, 2024Q4"),

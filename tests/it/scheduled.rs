@@ -267,7 +267,7 @@ fn only_changed_inputs_are_read_again_and_the_result_equals_a_fresh_ingest() {
     assert!(again.status.success(), "{}", stderr(&again));
     let log = stderr(&again);
     assert!(
-        log.contains("9 of 10 inputs unchanged since the last ingest"),
+        log.contains("11 of 12 inputs unchanged since the last ingest"),
         "{log}"
     );
     assert!(log.contains("petitions inserted 1, changed 0"), "{log}");
@@ -281,7 +281,7 @@ fn only_changed_inputs_are_read_again_and_the_result_equals_a_fresh_ingest() {
     .expect("json");
     assert_eq!(
         manifest["inputs"].as_array().map(Vec::len),
-        Some(10),
+        Some(12),
         "every input is listed"
     );
     // Fresh: the changed data ingested at once.
