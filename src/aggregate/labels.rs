@@ -44,6 +44,15 @@ const BASE: &[(&str, &str)] = &[
     ("findings_repeated_at_follow_up", "回头看再次发现同类问题数"),
     ("rectification_completion_rate", "到期整改完成率"),
     ("amount_yuan", "涉案金额(元)"),
+    ("flag_id", "预警编号"),
+    ("detector", "预警类型"),
+    ("dataset", "数据集"),
+    ("record_id", "记录编号"),
+    ("date", "日期"),
+    ("field", "重点领域"),
+    ("class", "类别"),
+    ("reporter_key", "举报人（化名）"),
+    ("summary", "内容摘要"),
 ];
 
 const GROUPS: &[(&str, &str, &[EnumValue])] = &[
@@ -97,6 +106,14 @@ pub fn value_zh(column: &str, value: &str) -> Option<&'static str> {
     match column {
         "level" => crate::model::UnitLevel::parse(value).map(|l| l.label_zh()),
         "role" => LeaderRole::parse(value).map(|r| r.label_zh()),
+        "field" => KeyField::parse(value).map(|f| f.label_zh()),
+        "detector" => crate::model::FlagKind::parse(value).map(|k| k.label_zh()),
+        "dataset" => crate::model::Dataset::parse(value).map(|d| d.label_zh()),
+        "class" => PetitionClass::parse(value)
+            .map(|c| c.label_zh())
+            .or_else(|| crate::model::InspectionKind::parse(value).map(|k| k.label_zh()))
+            .or_else(|| Discipline::parse(value).map(|d| d.label_zh()))
+            .or_else(|| crate::model::FlagAction::parse(value).map(|a| a.label_zh())),
         _ => None,
     }
 }

@@ -16,6 +16,7 @@ pub mod link;
 pub mod link_read;
 pub mod metrics;
 pub mod person;
+pub mod records_read;
 pub mod rollup;
 mod stage;
 pub mod stocks;

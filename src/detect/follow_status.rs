@@ -170,7 +170,26 @@ pub struct Yield {
     pub findings: [usize; 5],
 }
 
+/// The stages a flag goes through, in Chinese and English, as
+/// [`Yield::stages`] counts them.
+pub const STAGES: [(&str, &str); 4] = [
+    ("提示", "flags"),
+    ("已处置", "acted on"),
+    ("按期回复", "answered in time"),
+    ("属实或部分属实", "borne out"),
+];
+
 impl Yield {
+    /// Raised, acted on, answered in time, borne out ([`STAGES`]).
+    pub fn stages(&self) -> [usize; 4] {
+        [
+            self.raised,
+            self.acted_on,
+            self.answered_in_time,
+            self.borne_out(),
+        ]
+    }
+
     /// Borne out in full or in part.
     pub fn borne_out(&self) -> usize {
         self.findings[0] + self.findings[1]

@@ -44,7 +44,7 @@ pub fn status_frame(up: &FollowUp) -> PolarsResult<DataFrame> {
     let st = &up.statuses;
     let last = |f: &dyn Fn(&Action) -> Option<String>| -> Vec<Option<String>> {
         st.iter()
-            .map(|s| s.actions.iter().rev().find_map(|a| f(a)))
+            .map(|s| s.actions.iter().rev().find_map(f))
             .collect()
     };
     DataFrame::new(

@@ -2,6 +2,7 @@
 //! tested. One file per detector behind the [`Detector`] trait; the list of
 //! detectors is [`detectors`].
 
+pub mod behind;
 pub mod common_problem;
 pub mod concentration;
 pub mod continuity;

@@ -413,16 +413,7 @@ pub fn follow_up(i: &SetInputs<'_>) -> Option<Chart> {
         return None;
     }
     let zh = i.zh;
-    let stages: [(
-        &str,
-        &str,
-        fn(&crate::detect::follow_status::Yield) -> usize,
-    ); 4] = [
-        ("提示", "flags", |y| y.raised),
-        ("已处置", "acted on", |y| y.acted_on),
-        ("按期回复", "answered in time", |y| y.answered_in_time),
-        ("属实或部分属实", "borne out", |y| y.borne_out()),
-    ];
+    let stages = crate::detect::follow_status::STAGES;
     let n = up.followed.len();
     Some(Chart::Bars(BarChart {
         id: crate::report::dispositions::CHART.into(),
@@ -434,7 +425,7 @@ pub fn follow_up(i: &SetInputs<'_>) -> Option<Chart> {
         y_label: if zh { "条".into() } else { "flags".into() },
         x_labels: stages
             .iter()
-            .map(|(zh_name, en_name, _)| if zh { zh_name } else { en_name }.to_string())
+            .map(|(zh_name, en_name)| if zh { zh_name } else { en_name }.to_string())
             .collect(),
         series: rows
             .iter()
@@ -442,7 +433,7 @@ pub fn follow_up(i: &SetInputs<'_>) -> Option<Chart> {
                 name: crate::model::FlagKind::parse(&y.detector).map_or(y.detector.clone(), |k| {
                     if zh { k.label_zh() } else { k.label_en() }.to_string()
                 }),
-                values: stages.iter().map(|(_, _, f)| f(y) as f64).collect(),
+                values: y.stages().iter().map(|v| *v as f64).collect(),
                 muted: false,
             })
             .collect(),

@@ -34,14 +34,36 @@ section.report:first-of-type{page-break-before:auto}
   table,figure,.figures{page-break-inside:avoid}h2,h3,h4{page-break-after:avoid}}
 ";
 
+/// Where a page finds its charts and the records behind its flags.
+pub struct Links<'a> {
+    /// Each chart path's SVG.
+    pub charts: &'a dyn Fn(&str) -> Option<Vec<u8>>,
+    /// The flag records page, relative to this one, and its quarter: the
+    /// quarter's flag ids link there.
+    pub records: Option<(&'a str, String)>,
+}
+
+impl std::fmt::Debug for Links<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Links")
+            .field("records", &self.records)
+            .finish()
+    }
+}
+
+impl Links<'_> {
+    /// Escaped text, its flag ids linked.
+    fn text(&self, s: &str) -> String {
+        match &self.records {
+            Some((href, quarter)) => super::flag_records::link_ids(&h(s), href, quarter),
+            None => h(s),
+        }
+    }
+}
+
 /// `reports` as one page titled `title`; `lang` is the page's language
-/// (zh-CN or en); `charts` gives each chart path its SVG.
-pub fn write(
-    title: &str,
-    lang: &str,
-    reports: &[&Report],
-    charts: &dyn Fn(&str) -> Option<Vec<u8>>,
-) -> String {
+/// (zh-CN or en).
+pub fn write(title: &str, lang: &str, reports: &[&Report], links: &Links<'_>) -> String {
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n");
     out.push_str(&format!(
@@ -103,7 +125,7 @@ pub fn write(
                 0,
                 i + 1,
                 &format!("r{k}-s{}", i + 1),
-                charts,
+                links,
             );
         }
         out.push_str("</section>\n");
@@ -119,7 +141,7 @@ fn section(
     depth: usize,
     n: usize,
     id: &str,
-    charts: &dyn Fn(&str) -> Option<Vec<u8>>,
+    links: &Links<'_>,
 ) {
     let tag = format!("h{}", (depth + 2).min(6));
     out.push_str(&format!(
@@ -128,10 +150,10 @@ fn section(
         h(&s.heading)
     ));
     for p in &s.paragraphs {
-        out.push_str(&format!("<p>{}</p>\n", h(p)));
+        out.push_str(&format!("<p>{}</p>\n", links.text(p)));
     }
     if let Some(c) = &s.chart {
-        let img = charts(&c.path).map_or(String::new(), |svg| {
+        let img = (links.charts)(&c.path).map_or(String::new(), |svg| {
             format!(
                 "<img alt=\"{}\" src=\"data:image/svg+xml;base64,{}\">",
                 h(&c.caption),
@@ -152,7 +174,7 @@ fn section(
         for row in &t.rows {
             out.push_str("<tr>");
             for c in row {
-                out.push_str(&format!("<td>{}</td>", h(c)));
+                out.push_str(&format!("<td>{}</td>", links.text(c)));
             }
             out.push_str("</tr>\n");
         }
@@ -166,7 +188,7 @@ fn section(
             depth + 1,
             i + 1,
             &format!("{id}-{}", i + 1),
-            charts,
+            links,
         );
     }
 }

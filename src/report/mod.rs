@@ -3,6 +3,7 @@
 
 pub mod clues;
 pub mod dispositions;
+pub mod flag_records;
 pub mod html;
 pub mod inputs;
 pub mod key_field;

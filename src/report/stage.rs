@@ -68,6 +68,8 @@ pub struct Sources<'a> {
     pub follow_up: &'a crate::detect::follow::FollowUp,
     /// The recommendations ledger (empty without one).
     pub recommendations: &'a [crate::model::ledger::Recommendation],
+    /// The publication holds `tables/flag_records.html`: flag ids link there.
+    pub has_records: bool,
 }
 
 /// Every report, for the whole city or (with `scope`) for some units.
@@ -274,7 +276,18 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
             files.insert(format!("thematic/{}.md", r.id), md);
             files.insert(
                 format!("thematic/{}.html", r.id),
-                report::html::write(&r.title, lang, &[r], &charts).into_bytes(),
+                report::html::write(
+                    &r.title,
+                    lang,
+                    &[r],
+                    &report::html::Links {
+                        charts: &charts,
+                        records: s
+                            .has_records
+                            .then(|| (report::flag_records::FROM_THEMATIC, s.quarter.to_string())),
+                    },
+                )
+                .into_bytes(),
             );
             files.insert(
                 format!("thematic/{}.pdf", r.id),
@@ -303,7 +316,18 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
         let title = refs.first().map_or(String::new(), |r| r.title.clone());
         files.insert(
             format!("{dir}/index.html"),
-            report::html::write(&title, lang, &refs, &charts).into_bytes(),
+            report::html::write(
+                &title,
+                lang,
+                &refs,
+                &report::html::Links {
+                    charts: &charts,
+                    records: s
+                        .has_records
+                        .then(|| (report::flag_records::FROM_PACKET, s.quarter.to_string())),
+                },
+            )
+            .into_bytes(),
         );
         files.insert(
             format!("{dir}/packet.pdf"),

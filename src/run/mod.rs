@@ -225,6 +225,25 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
     Ok(summary)
 }
 
+/// The records behind each flag, read from the store (edge), as a
+/// workbook and a page.
+fn flag_records(
+    p: &Pipeline,
+    store: &Store,
+    quarter: Quarter,
+    detected: &Detected,
+) -> Result<Composed> {
+    let selectors = crate::detect::behind::selectors(
+        &detected.flags,
+        &detected.follow_up.items,
+        &crate::store::queries::children(store)?,
+        p.top_leader_clue_deadline_days.get(),
+    );
+    let records = crate::aggregate::records_read::records(store, &selectors, quarter.last_day())?;
+    let title = format!("{}{}预警对应记录", p.site_name, quarter.label_zh());
+    crate::report::flag_records::files(&records, &title)
+}
+
 /// The flags published before, as the store keeps them (none yet: empty).
 /// A record that cannot be read is set aside with a warning: the flags are
 /// then published without their standing, and the record starts again.
@@ -343,9 +362,11 @@ fn compose(
             .recommendations
             .as_deref()
             .unwrap_or_default(),
+        has_records: true,
     })?;
     log::info!(target: "compose", "{} report and packet files", files.len());
     files.extend(charts.files.clone());
+    files.extend(flag_records(p, &stored.store, t.quarter, detected)?);
     files.extend(table_files(
         t,
         detected,

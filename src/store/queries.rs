@@ -238,3 +238,28 @@ pub fn clue_days(store: &Store, quarter: Quarter) -> Result<Vec<ClueDays>> {
         })
         .collect())
 }
+
+/// Each unit's direct children, from the store's units.
+pub fn children(store: &Store) -> Result<BTreeMap<String, Vec<String>>> {
+    let units = polars_ctx(
+        store
+            .scan(Dataset::Units)?
+            .select([
+                col("unit_id").cast(DataType::String),
+                col("parent_id").cast(DataType::String),
+            ])
+            .collect(),
+        "unit tree",
+    )?;
+    let (ids, parents) = (
+        text_column(&units, "unit_id")?,
+        text_column(&units, "parent_id")?,
+    );
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (u, p) in ids.iter().zip(parents.iter()) {
+        if let (Some(u), Some(p)) = (u, p) {
+            out.entry(p.to_string()).or_default().push(u.to_string());
+        }
+    }
+    Ok(out)
+}

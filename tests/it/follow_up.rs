@@ -162,3 +162,65 @@ fn the_next_quarter_follows_the_flags_published_before() {
         assert_eq!(recomputed.get(i), Some(false), "read from the record");
     }
 }
+
+#[test]
+fn each_flag_links_to_the_records_it_counted() {
+    let p = crate::published_sample();
+    let page = std::fs::read_to_string(p.publication().join("tables/flag_records.html"))
+        .expect("flag records page");
+    let flags = table(&p.dir, "2024Q4", "flags");
+    let (ids, detectors) = (texts(&flags, "flag_id"), texts(&flags, "detector"));
+    let observed = flags
+        .column("observed")
+        .expect("observed")
+        .f64()
+        .expect("f64")
+        .clone();
+    let mut compared = 0;
+    for (i, (id, d)) in ids.iter().zip(&detectors).enumerate() {
+        // These detectors count records one by one: the page lists them all.
+        if ![
+            "key_field",
+            "prominent_complaints",
+            "top_leader_clues",
+            "reply_overdue",
+        ]
+        .contains(&d.as_str())
+        {
+            continue;
+        }
+        let head = format!("<h2>{id}　");
+        let at = page
+            .find(&head)
+            .unwrap_or_else(|| panic!("{id} on the page"));
+        let rest = &page[at..];
+        let n: f64 = rest
+            [rest.find('（').expect("count") + '（'.len_utf8()..rest.find("条）").expect("count")]
+            .parse()
+            .expect("number");
+        assert_eq!(Some(n), observed.get(i), "{d} {id}");
+        compared += 1;
+    }
+    assert!(compared >= 5, "{compared} flags compared");
+    // The report links each of the quarter's flag ids to its records.
+    let html =
+        std::fs::read_to_string(p.publication().join("thematic/petitions.html")).expect("html");
+    let linked = html
+        .matches("href=\"../tables/flag_records.html#2024Q4-")
+        .count();
+    assert!(linked > 0, "flag ids linked");
+    // Reporter identity stays pseudonymised: no name from the export.
+    let export = std::fs::read_to_string(crate::root().join("sample_data/petitions_2024.csv"))
+        .expect("export");
+    let mut lines = export.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = header.iter().position(|h| *h == "举报人").expect("举报人");
+    let names: Vec<&str> = lines
+        .filter_map(|l| l.split(',').nth(col))
+        .filter(|n| !n.is_empty())
+        .take(200)
+        .collect();
+    assert!(names.len() > 50);
+    assert!(names.iter().all(|n| !page.contains(n)), "a reporter's name");
+    assert!(page.contains("rk_"), "the keyed pseudonym is shown");
+}

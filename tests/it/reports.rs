@@ -58,7 +58,15 @@ fn hostile_text_stays_text_in_markdown_html_and_pdf() {
         !md.contains("<script>") && !md.contains("[点我](") && md.contains(r"\[点我\](javascript"),
         "{md}"
     );
-    let html = yanpan::report::html::write(&r.title, "zh-CN", &[&r], &none);
+    let html = yanpan::report::html::write(
+        &r.title,
+        "zh-CN",
+        &[&r],
+        &yanpan::report::html::Links {
+            charts: &none,
+            records: None,
+        },
+    );
     assert!(!html.contains("<script"), "no live script tag");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(html.contains("Content-Security-Policy"));

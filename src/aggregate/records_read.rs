@@ -1,0 +1,340 @@
+//! The records behind each flag at the edge: the selectors
+//! (`detect::behind`) joined to the stored datasets, in one table of the
+//! same columns whatever the dataset. Reporter identity stays the keyed
+//! pseudonym the store holds; summaries are cut to `SUMMARY_CHARS`.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::detect::behind::{Narrow, Selector};
+use crate::model::{Dataset, PersonRole, RectificationStatus};
+use crate::store::Store;
+use crate::store::frame::{polars_ctx, text_column};
+
+/// Rows listed per flag at most (the most recent first).
+pub const ROWS_PER_FLAG: u32 = 1000;
+/// Characters of a summary kept, as in the reports.
+pub const SUMMARY_CHARS: usize = 60;
+
+/// The table's columns, in order.
+pub const COLUMNS: [&str; 11] = [
+    "flag_id",
+    "detector",
+    "dataset",
+    "record_id",
+    "date",
+    "unit_id",
+    "person_id",
+    "field",
+    "class",
+    "reporter_key",
+    "summary",
+];
+
+/// A dataset's columns under the table's names (null where it has none).
+fn columns(d: Dataset) -> Vec<Expr> {
+    let s = |c: &str| col(c).cast(DataType::String);
+    let none = || lit(NULL).cast(DataType::String);
+    let (id, date, person, field, class, reporter, text) = match d {
+        Dataset::Petitions => (
+            s("petition_id"),
+            col("received_on"),
+            s("person_id"),
+            s("field"),
+            s("class"),
+            s("reporter_key"),
+            s("summary"),
+        ),
+        Dataset::Findings => (
+            s("finding_id"),
+            col("reported_on"),
+            none(),
+            s("field"),
+            s("kind"),
+            none(),
+            s("description"),
+        ),
+        Dataset::Cases => (
+            s("case_id"),
+            col("filed_on"),
+            s("person_id"),
+            s("field"),
+            s("discipline"),
+            none(),
+            s("sanction"),
+        ),
+        Dataset::Dispositions => (
+            s("action_id"),
+            col("sent_on"),
+            none(),
+            none(),
+            s("action"),
+            none(),
+            s("note"),
+        ),
+        _ => (
+            s("recommendation_id"),
+            col("issued_on"),
+            none(),
+            s("field"),
+            none(),
+            none(),
+            s("subject"),
+        ),
+    };
+    vec![
+        lit(d.name()).alias("dataset"),
+        id.clone().alias("record_id"),
+        date.alias("date"),
+        s("unit_id").alias("unit_id"),
+        person.alias("person_id"),
+        field.alias("field"),
+        class.alias("class"),
+        reporter.alias("reporter_key"),
+        text.alias("summary"),
+        s("quarter").alias("quarter"),
+        s("unit_id").alias("r_unit"),
+        s("quarter").alias("r_quarter"),
+        id.alias("r_id"),
+    ]
+}
+
+/// Selectors as rows: one per unit × quarter × id (nulls: any).
+fn keys(sel: &[&Selector]) -> PolarsResult<DataFrame> {
+    let mut flag = Vec::new();
+    let mut detector = Vec::new();
+    let mut unit: Vec<Option<String>> = Vec::new();
+    let mut quarter: Vec<Option<String>> = Vec::new();
+    let mut id: Vec<Option<String>> = Vec::new();
+    let mut field: Vec<Option<&str>> = Vec::new();
+    let mut person: Vec<Option<String>> = Vec::new();
+    for s in sel {
+        let units: Vec<Option<String>> = if s.units.is_empty() {
+            vec![None]
+        } else {
+            s.units.iter().cloned().map(Some).collect()
+        };
+        let quarters: Vec<Option<String>> = if s.quarters.is_empty() {
+            vec![None]
+        } else {
+            s.quarters.iter().cloned().map(Some).collect()
+        };
+        let ids: Vec<Option<String>> = if s.ids.is_empty() {
+            vec![None]
+        } else {
+            s.ids.iter().cloned().map(Some).collect()
+        };
+        for u in &units {
+            for q in &quarters {
+                for i in &ids {
+                    flag.push(s.flag_id.clone());
+                    detector.push(s.detector);
+                    unit.push(u.clone());
+                    quarter.push(q.clone());
+                    id.push(i.clone());
+                    field.push(s.field.map(|f| f.code()));
+                    person.push(s.person_id.clone());
+                }
+            }
+        }
+    }
+    DataFrame::new(
+        flag.len(),
+        vec![
+            Column::new("flag_id".into(), flag),
+            Column::new("detector".into(), detector),
+            Column::new("k_unit".into(), unit),
+            Column::new("k_quarter".into(), quarter),
+            Column::new("k_id".into(), id),
+            Column::new("k_field".into(), field),
+            Column::new("k_person".into(), person),
+        ],
+    )
+}
+
+/// How a selector's keys meet the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Join {
+    Ids,
+    UnitQuarter,
+    Unit,
+    Quarter,
+}
+
+/// The columns each kind of key joins on: (key, row); the row's are
+/// copies (`columns`), which the join drops.
+const JOINS: [(&[(&str, &str)], Join); 4] = [
+    (&[("k_id", "r_id")], Join::Ids),
+    (
+        &[("k_unit", "r_unit"), ("k_quarter", "r_quarter")],
+        Join::UnitQuarter,
+    ),
+    (&[("k_unit", "r_unit")], Join::Unit),
+    (&[("k_quarter", "r_quarter")], Join::Quarter),
+];
+
+fn join_of(s: &Selector) -> Join {
+    match (s.ids.is_empty(), s.units.is_empty(), s.quarters.is_empty()) {
+        (false, _, _) => Join::Ids,
+        (true, false, false) => Join::UnitQuarter,
+        (true, false, true) => Join::Unit,
+        _ => Join::Quarter,
+    }
+}
+
+/// Whether a row matches its key where the key says.
+fn matches(key: &str, column: &str) -> Expr {
+    col(key).is_null().or(col(key).eq(col(column)))
+}
+
+/// The rows `narrow` keeps.
+fn narrowed(d: Dataset, narrow: Narrow, as_of: chrono::NaiveDate) -> Option<Expr> {
+    let day = |x: chrono::NaiveDate| lit(x).cast(DataType::Date);
+    match (d, narrow) {
+        (Dataset::Petitions, Narrow::TopLeaderClues { deadline_days }) => Some(
+            col("clue")
+                .fill_null(lit(false))
+                .and(
+                    col("person_role")
+                        .cast(DataType::String)
+                        .eq(lit(PersonRole::TopLeader.code())),
+                )
+                .and(
+                    col("disposed_on")
+                        .is_null()
+                        .or((col("disposed_on") - col("received_on"))
+                            .dt()
+                            .total_days(false)
+                            .gt(lit(i64::from(deadline_days)))),
+                ),
+        ),
+        (Dataset::Findings, Narrow::OverdueFindings) => Some(
+            col("due_on").lt(day(as_of)).and(
+                col("status")
+                    .cast(DataType::String)
+                    .neq(lit(RectificationStatus::Done.code()))
+                    .or(col("rectified_on").gt(day(as_of))),
+            ),
+        ),
+        _ => None,
+    }
+}
+
+/// Every selector's rows, at most `ROWS_PER_FLAG` per flag, most recent
+/// first; `as_of` is the report's quarter's last day.
+pub fn records(
+    store: &Store,
+    selectors: &[Selector],
+    as_of: chrono::NaiveDate,
+) -> Result<DataFrame> {
+    let mut parts: Vec<LazyFrame> = Vec::new();
+    for d in [
+        Dataset::Petitions,
+        Dataset::Findings,
+        Dataset::Cases,
+        Dataset::Dispositions,
+        Dataset::Recommendations,
+    ] {
+        let mine: Vec<&Selector> = selectors.iter().filter(|s| s.dataset == d).collect();
+        let Some(scan) = store.scan_optional(d)? else {
+            continue;
+        };
+        if mine.is_empty() {
+            continue;
+        }
+        // One narrowing per detector at most: group by it.
+        let mut narrows: Vec<Narrow> = Vec::new();
+        for s in &mine {
+            if !narrows.contains(&s.narrow) {
+                narrows.push(s.narrow);
+            }
+        }
+        for narrow in narrows {
+            let group: Vec<&Selector> = mine
+                .iter()
+                .copied()
+                .filter(|s| s.narrow == narrow)
+                .collect();
+            let mut rows = scan.clone();
+            if let Some(keep) = narrowed(d, narrow, as_of) {
+                rows = rows.filter(keep);
+            }
+            let rows = rows.select(columns(d));
+            for (on, class) in JOINS {
+                let these: Vec<&Selector> = group
+                    .iter()
+                    .copied()
+                    .filter(|s| join_of(s) == class)
+                    .collect();
+                if these.is_empty() {
+                    continue;
+                }
+                let k = polars_ctx(keys(&these), "flag record keys")?.lazy();
+                let left: Vec<Expr> = on.iter().map(|(k, _)| col(*k)).collect();
+                let right: Vec<Expr> = on.iter().map(|(_, r)| col(*r)).collect();
+                parts.push(
+                    k.join(rows.clone(), left, right, JoinArgs::new(JoinType::Inner))
+                        .filter(matches("k_field", "field").and(matches("k_person", "person_id")))
+                        .select(COLUMNS.map(col)),
+                );
+            }
+        }
+    }
+    if parts.is_empty() {
+        return polars_ctx(empty(), "flag records");
+    }
+    let all = concat(parts, UnionArgs::default())?
+        .sort(
+            ["flag_id", "date", "record_id"],
+            SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
+        )
+        .select(COLUMNS.map(col));
+    capped(polars_ctx(all.collect(), "flag records")?)
+}
+
+/// At most `ROWS_PER_FLAG` rows per flag (the table is sorted by flag),
+/// each summary cut to `SUMMARY_CHARS`.
+fn capped(df: DataFrame) -> Result<DataFrame> {
+    let flags = text_column(&df, "flag_id")?;
+    let mut seen: Option<&str> = None;
+    let mut n = 0u32;
+    let keep: Vec<bool> = flags
+        .iter()
+        .map(|f| {
+            if f != seen {
+                seen = f;
+                n = 0;
+            }
+            n += 1;
+            n <= ROWS_PER_FLAG
+        })
+        .collect();
+    let mask = BooleanChunked::from_slice("keep".into(), &keep);
+    let mut df = polars_ctx(df.filter(&mask), "capping flag records")?;
+    let cut: Vec<Option<String>> = text_column(&df, "summary")?
+        .iter()
+        .map(|v| v.map(|s| s.chars().take(SUMMARY_CHARS).collect()))
+        .collect();
+    polars_ctx(
+        df.with_column(Column::new("summary".into(), cut)),
+        "summary",
+    )?;
+    Ok(df)
+}
+
+fn empty() -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        0,
+        COLUMNS
+            .iter()
+            .map(|c| {
+                let t = if *c == "date" {
+                    DataType::Date
+                } else {
+                    DataType::String
+                };
+                Column::new_empty((*c).into(), &t)
+            })
+            .collect(),
+    )
+}

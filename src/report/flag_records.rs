@@ -1,0 +1,156 @@
+//! The records behind each flag, for the analyst: `tables/flag_records.xlsx`
+//! (one sheet, Chinese headers, filterable by flag id) and
+//! `tables/flag_records.html` (one anchored table per flag, the target of
+//! the links beside each flag id in the HTML reports).
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::aggregate::labels::{label_zh, value_zh};
+use crate::aggregate::records_read::COLUMNS;
+use crate::store::frame::{polars_ctx, strings};
+use crate::text::escape_html as h;
+
+/// Rows per flag on the HTML page (all of them are in the workbook).
+pub const HTML_ROWS: usize = 200;
+
+/// The page's path from a thematic report.
+pub const FROM_THEMATIC: &str = "../tables/flag_records.html";
+/// The page's path from a packet's page.
+pub const FROM_PACKET: &str = "../../tables/flag_records.html";
+
+/// Both files, by path in the publication.
+pub fn files(records: &DataFrame, title: &str) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    out.insert(
+        "tables/flag_records.xlsx".into(),
+        super::xlsx::bytes("tables/flag_records.xlsx", &[("预警对应记录", records)])?,
+    );
+    out.insert(
+        "tables/flag_records.html".into(),
+        page(records, title)?.into_bytes(),
+    );
+    Ok(out)
+}
+
+fn page(records: &DataFrame, title: &str) -> Result<String> {
+    let cols: Vec<Vec<String>> = COLUMNS
+        .iter()
+        .map(|c| {
+            let date = *c == "date";
+            let v = if date {
+                polars_ctx(records.column(c).and_then(|x| x.cast(&DataType::String)), c).and_then(
+                    |x| {
+                        Ok(x.str()?
+                            .iter()
+                            .map(|v| v.unwrap_or("").to_string())
+                            .collect())
+                    },
+                )
+            } else {
+                strings(records, c)
+            };
+            v.map(|v: Vec<String>| {
+                v.into_iter()
+                    .map(|x| value_zh(c, &x).map_or(x, str::to_string))
+                    .collect()
+            })
+        })
+        .collect::<Result<_>>()?;
+    let mut by_flag: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, f) in cols[0].iter().enumerate() {
+        by_flag.entry(f.as_str()).or_default().push(i);
+    }
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <title>{t}</title>\n<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:13px}}\
+         td,th{{border:1px solid #999;padding:2px 6px;vertical-align:top}}th{{background:#eee}}h2{{font-size:16px;margin-top:2em}}</style>\n\
+         </head>\n<body>\n<h1>{t}</h1>\n",
+        t = h(title)
+    );
+    let headers: String = COLUMNS[2..]
+        .iter()
+        .map(|c| format!("<th>{}</th>", h(&label_zh(c))))
+        .collect();
+    for (flag, rows) in by_flag {
+        let detector = &cols[1][rows[0]];
+        out.push_str(&format!(
+            "<section id=\"{id}\"><h2>{id}　{d}（{n}条）</h2>\n<table><tr>{headers}</tr>\n",
+            id = h(flag),
+            d = h(detector),
+            n = rows.len()
+        ));
+        for &r in rows.iter().take(HTML_ROWS) {
+            out.push_str("<tr>");
+            for c in &cols[2..] {
+                out.push_str(&format!("<td>{}</td>", h(&c[r])));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+        if rows.len() > HTML_ROWS {
+            out.push_str(&format!(
+                "<p>另有{}条，见 flag_records.xlsx。</p>\n",
+                rows.len() - HTML_ROWS
+            ));
+        }
+        out.push_str("</section>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    Ok(out)
+}
+
+/// `escaped` with every flag id of `quarter` (`2024Q4-` and ten hex
+/// digits) linked to its records on the page at `href` (the page holds
+/// the quarter's flags only).
+pub fn link_ids(escaped: &str, href: &str, quarter: &str) -> String {
+    let b = escaped.as_bytes();
+    let mut out = String::with_capacity(escaped.len());
+    let mut last = 0;
+    let mut i = 0;
+    while i + 17 <= b.len() {
+        let is_id = b[i..i + 4].iter().all(u8::is_ascii_digit)
+            && b[i + 4] == b'Q'
+            && (b'1'..=b'4').contains(&b[i + 5])
+            && b[i + 6] == b'-'
+            && b[i + 7..i + 17]
+                .iter()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(i + 17).is_none_or(|c| !c.is_ascii_alphanumeric())
+            && &escaped[i..i + 6] == quarter;
+        if is_id {
+            let id = &escaped[i..i + 17];
+            out.push_str(&escaped[last..i]);
+            out.push_str(&format!("<a href=\"{href}#{id}\">{id}</a>"));
+            i += 17;
+            last = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&escaped[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_ids_are_linked_and_nothing_else() {
+        let s = "单位（编号2024Q4-3f9a2c1b7d，新出现）；X2024Q4-3f9a2c1b7d 2024Q5-3f9a2c1b7d 2024Q3-3f9a2c1b7d";
+        let linked = link_ids(s, "../tables/flag_records.html", "2024Q4");
+        assert_eq!(
+            linked
+                .matches("<a href=\"../tables/flag_records.html#2024Q4-3f9a2c1b7d\">")
+                .count(),
+            1,
+            "{linked}"
+        );
+        assert!(linked.contains("X2024Q4-3f9a2c1b7d 2024Q5-3f9a2c1b7d 2024Q3"));
+    }
+}
