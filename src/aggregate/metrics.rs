@@ -20,6 +20,40 @@ pub const AMOUNT: &str = "amount_yuan";
 /// leaves them empty.
 pub const NON_ADDITIVE: [&str; 2] = ["clue_days_top_leader_median", "clue_days_top_leader_p90"];
 
+/// The counts of the unit × quarter table (what a funnel plot or an
+/// observed/expected heatmap can show), in table order.
+pub fn count_metrics() -> Vec<String> {
+    use super::stocks;
+    let mut out: Vec<String> = petitions()
+        .into_iter()
+        .chain(findings())
+        .chain(cases())
+        .filter(|m| matches!(m.reduce, Reduce::Len | Reduce::Count))
+        .map(|m| m.name)
+        .collect();
+    out.extend(
+        [
+            stocks::CLUES_OPEN,
+            stocks::TOP_LEADER_OVERDUE,
+            stocks::CASES_CLOSED,
+            stocks::RECT_DUE,
+            stocks::RECT_ON_TIME,
+            stocks::RECT_LATE,
+            stocks::RECT_OVERDUE,
+        ]
+        .map(str::to_string),
+    );
+    out
+}
+
+/// The count metric named by its code or its Chinese header.
+pub fn count_metric(name: &str) -> Option<String> {
+    let name = name.trim();
+    count_metrics()
+        .into_iter()
+        .find(|m| m == name || super::labels::label_zh(m) == name)
+}
+
 /// A named metric: a value per record, reduced per unit and quarter.
 #[derive(Debug, Clone)]
 pub struct Metric {

@@ -63,25 +63,42 @@ fn usage<T>(message: String) -> Result<T> {
     Err(UsageError(message).into())
 }
 
+/// `yanpan chart --list`: the metrics funnel and heatmap count, code and
+/// Chinese name.
+pub fn chart_metrics() -> String {
+    let rows: Vec<String> = aggregate::metrics::count_metrics()
+        .iter()
+        .map(|m| format!("  {m:<40} {}", aggregate::labels::label_zh(m)))
+        .collect();
+    format!(
+        "Metrics for `yanpan chart funnel|heatmap --metric` (code or Chinese name):\n{}",
+        rows.join("\n")
+    )
+}
+
 /// `yanpan chart`: one chart from the store's derived tables to a file.
 pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
-    use render::quarterly::{KINDS, METRICS};
-    if !KINDS.contains(&a.kind.as_str()) {
-        return usage(format!("no chart {}; charts: {}", a.kind, KINDS.join(", ")));
+    use render::quarterly::KINDS;
+    let (Some(kind), Some(pipeline_file), Some(out)) = (&a.kind, &a.pipeline, &a.out) else {
+        return usage("yanpan chart KIND PIPELINE --out FILE, or yanpan chart --list".into());
+    };
+    if !KINDS.contains(&kind.as_str()) {
+        return usage(format!("no chart {kind}; charts: {}", KINDS.join(", ")));
     }
-    refuse_unused(a)?;
-    let (level, metric) = (
-        a.level.as_deref().unwrap_or("district"),
-        a.metric.as_deref().unwrap_or("petitions"),
-    );
-    if !METRICS.iter().any(|m| m.0 == metric) {
-        let names: Vec<&str> = METRICS.iter().map(|m| m.0).collect();
-        return usage(format!("no metric {metric}; metrics: {}", names.join(", ")));
-    }
-    let pipeline = Pipeline::load(&a.pipeline)?;
-    let ext = a.out.extension().and_then(|e| e.to_str()).unwrap_or("");
+    refuse_unused(a, kind)?;
+    let level = a.level.as_deref().unwrap_or("district");
+    let metric = match a.metric.as_deref() {
+        None => "petitions".to_string(),
+        Some(m) => aggregate::metrics::count_metric(m).ok_or_else(|| {
+            UsageError(format!(
+                "no metric {m}: `yanpan chart --list` prints the metrics, by code and Chinese name"
+            ))
+        })?,
+    };
+    let pipeline = Pipeline::load(pipeline_file)?;
+    let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext != "svg" && ext != "png" {
-        return usage(format!("{}: name an .svg or .png file", a.out.display()));
+        return usage(format!("{}: name an .svg or .png file", out.display()));
     }
     let store = Store::open(&pipeline.store)?;
     let quarter = match a.quarter {
@@ -91,7 +108,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
             Quarter::last_closed(today_of(a.today, &pipeline))
         }
         // Otherwise the last quarter the store's tables hold.
-        QuarterArg::Auto => last_aggregated(&store, &a.pipeline)?,
+        QuarterArg::Auto => last_aggregated(&store, pipeline_file)?,
     };
     let n = a
         .quarters
@@ -101,7 +118,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
     let remedy = format!(
         "the chart shows {}–{quarter}; run `yanpan aggregate {} --quarter {quarter}` first",
         quarters.first().copied().unwrap_or(quarter),
-        a.pipeline.display()
+        pipeline_file.display()
     );
     let [own, rollup] = read_derived(
         &store,
@@ -113,7 +130,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         aggregate::citywide(&UnitQuarter(own.clone())),
         "citywide totals",
     )?;
-    let clues = if a.kind == "clue_days" {
+    let clues = if kind == "clue_days" {
         clue_days(&store, quarter)?
     } else {
         Vec::new()
@@ -131,7 +148,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         profiles: Vec::new(),
         follow_up: None,
     })?;
-    let chart = match a.kind.as_str() {
+    let chart = match kind.as_str() {
         "trend" => render::Chart::Line(set.trend.clone()),
         "key_fields" => polars_ctx(render::quarterly::key_fields(&set), "chart")?,
         "rectification" => polars_ctx(render::quarterly::rectification(&set), "chart")?,
@@ -164,10 +181,10 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
                 ));
             }
             polars_ctx(
-                if a.kind == "funnel" {
-                    render::quarterly::funnel_of(&set, level, metric)
+                if kind == "funnel" {
+                    render::quarterly::funnel_of(&set, level, &metric)
                 } else {
-                    render::quarterly::heatmap_of(&set, level, metric)
+                    render::quarterly::heatmap_of(&set, level, &metric)
                 },
                 "chart",
             )?
@@ -176,12 +193,20 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
     };
     render::draw::check_font()?;
     if ext == "svg" {
-        std::fs::write(&a.out, render::draw::svg(&chart)?)
-            .with_context(|| format!("writing {}", a.out.display()))?;
+        std::fs::write(&out, render::draw::svg(&chart)?)
+            .with_context(|| format!("writing {}", out.display()))?;
     } else {
-        render::draw::png(&chart, &a.out)?;
+        render::draw::png(&chart, &out)?;
     }
-    Ok(a.out.clone())
+    // The numbers drawn, beside the chart.
+    let data = out.with_extension("csv");
+    let zh = pipeline.language == crate::model::Language::Zh;
+    std::fs::write(
+        &data,
+        polars_ctx(render::data::csv(&chart, zh), "chart data")?,
+    )
+    .with_context(|| format!("writing {}", data.display()))?;
+    Ok(out.clone())
 }
 
 /// The last quarter of the store's derived tables (`auto` without a date).
@@ -203,8 +228,8 @@ fn last_aggregated(store: &Store, pipeline: &std::path::Path) -> Result<Quarter>
 
 /// Options the chart kind cannot use are refused, all named in one
 /// message: a chart is never drawn as if an option had been heeded.
-fn refuse_unused(a: &ChartArgs) -> Result<()> {
-    let usable: &[&str] = match a.kind.as_str() {
+fn refuse_unused(a: &ChartArgs, kind: &str) -> Result<()> {
+    let usable: &[&str] = match kind {
         "profile" => &["--unit"],
         "field" => &["--field"],
         "funnel" | "heatmap" => &["--level", "--metric"],
@@ -230,8 +255,7 @@ fn refuse_unused(a: &ChartArgs) -> Result<()> {
         usable.join(" and ")
     };
     usage(format!(
-        "chart {} does not use {}; it takes {takes}",
-        a.kind,
+        "chart {kind} does not use {}; it takes {takes}",
         unused.join(", "),
     ))
 }

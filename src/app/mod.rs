@@ -20,7 +20,7 @@ mod eval_matters;
 mod explain;
 mod init;
 mod sample;
-pub use chart::chart;
+pub use chart::{chart, chart_metrics};
 pub use eval::eval;
 pub use eval_matters::eval_matters;
 pub use explain::explain;

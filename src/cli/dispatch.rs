@@ -82,6 +82,10 @@ pub fn execute(cli: Cli) -> Result<u8> {
             aggregate_outcome(&app::aggregate_only(&pipeline, quarter, today)?);
             Ok(exit::OK)
         }
+        Command::Chart(args) if args.list => {
+            println!("{}", app::chart_metrics());
+            Ok(exit::OK)
+        }
         Command::Chart(args) => {
             log::info!("wrote {}", app::chart(&args)?.display());
             Ok(exit::OK)

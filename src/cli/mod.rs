@@ -210,9 +210,15 @@ pub enum Command {
 pub struct ChartArgs {
     /// trend, key_fields, rectification, funnel, heatmap, pareto, field,
     /// clue_days or profile.
-    pub kind: String,
+    #[arg(required_unless_present = "list")]
+    pub kind: Option<String>,
     /// The pipeline file (TOML): the store, the language, the site.
-    pub pipeline: PathBuf,
+    #[arg(required_unless_present = "list")]
+    pub pipeline: Option<PathBuf>,
+    /// Print the metrics funnel and heatmap can count, with their Chinese
+    /// names, and draw nothing.
+    #[arg(long)]
+    pub list: bool,
     /// The last quarter shown, e.g. 2024Q4, or `auto`: the last closed
     /// quarter when `--today` or the pipeline's `today` gives a date,
     /// otherwise the last quarter the store's tables hold.
@@ -225,8 +231,9 @@ pub struct ChartArgs {
     /// street, community, bureau, soe, university; default district).
     #[arg(long)]
     pub level: Option<String>,
-    /// What funnel and heatmap count: petitions, clues, findings or cases
-    /// (default petitions).
+    /// What funnel and heatmap count: any count of the unit × quarter
+    /// table, by its code or Chinese name (`--list` prints them; default
+    /// petitions).
     #[arg(long)]
     pub metric: Option<String>,
     /// The unit of a profile (its unit_id).
@@ -239,7 +246,8 @@ pub struct ChartArgs {
     /// Treat this date as today (YYYY-MM-DD), for `auto`.
     #[arg(long)]
     pub today: Option<NaiveDate>,
-    /// The file to write: .svg or .png.
-    #[arg(long)]
-    pub out: PathBuf,
+    /// The file to write: .svg or .png (the numbers drawn go beside it
+    /// as .csv).
+    #[arg(long, required_unless_present = "list")]
+    pub out: Option<PathBuf>,
 }

@@ -57,6 +57,9 @@ pub struct Pipeline {
     pub chain: crate::aggregate::chain::ChainRules,
     /// `[loop]`: following flags and recommendations up.
     pub loop_rules: crate::detect::loop_rules::LoopSettings,
+    /// `[report] chart_min_expected`: ratio-chart cells expecting fewer are
+    /// left uncoloured.
+    pub chart_min_expected: f64,
 }
 
 /// Defaults, named in one place.
@@ -115,6 +118,7 @@ impl Pipeline {
             language: self.language,
             quarter_labels: self.quarter_labels,
             deadline_days: self.top_leader_clue_deadline_days.get(),
+            min_expected: self.chart_min_expected,
         }
     }
 
@@ -377,6 +381,7 @@ fn validate(
         chain: crate::aggregate::chain::ChainRules::configured(
             raw.chain.as_ref().and_then(|c| c.window_days),
         )?,
+        chart_min_expected: crate::render::inputs::min_expected(raw.report.chart_min_expected)?,
         loop_rules: {
             let l = raw.follow.as_ref();
             crate::detect::loop_rules::LoopSettings::configured(

@@ -203,6 +203,7 @@ pub(crate) struct RawReport {
     /// A folder with the site's wording.zh.toml / wording.en.toml / report.typ.
     pub templates: Option<String>,
     pub follow_up: Option<Vec<super::report::RawFollowUp>>,
+    pub chart_min_expected: Option<f64>,
 }
 
 /// `[detect.conversion]`: units whose petitions lead to far fewer cases.

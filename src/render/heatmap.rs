@@ -20,7 +20,8 @@ use crate::model::Quarter;
 pub struct HeatRow {
     pub unit_id: String,
     pub name: String,
-    /// Observed / expected per quarter (`None`: nothing expected).
+    /// Shrunk observed / expected per quarter (`None`: fewer expected
+    /// than the chart's minimum, drawn as —).
     pub ratios: Vec<Option<f64>>,
     pub flagged: Vec<bool>,
 }
@@ -49,8 +50,32 @@ impl Heatmap {
 /// highest ratio in the last quarter (the footnote says so).
 pub const MAX_ROWS: usize = 30;
 
+/// The relative risk of a cell shrunk toward 1 as the detector's peer
+/// model does (Poisson counts around expectation × a gamma unit effect
+/// of shape `a`): (observed + a) / (expected + a).
+pub fn shrunk(observed: f64, expected: f64, a: f64) -> f64 {
+    (observed + a) / (expected + a)
+}
+
+/// The gamma shape of the level's unit effects in one quarter, by
+/// moments: Σ E² / Σ ((y − E)² − y); with no spread beyond Poisson
+/// noise, a large shape (every ratio shrinks to about 1).
+pub fn gamma_shape(cells: &[(f64, f64)]) -> f64 {
+    const NO_SPREAD: f64 = 1e6;
+    let num: f64 = cells.iter().map(|(_, e)| e * e).sum();
+    let den: f64 = cells.iter().map(|(y, e)| (y - e).powi(2) - y).sum();
+    if den > 0.0 && num > 0.0 {
+        (num / den).min(NO_SPREAD)
+    } else {
+        NO_SPREAD
+    }
+}
+
 /// The heatmap of `level` over `quarters` from a unit × quarter table;
-/// `flagged` holds (unit, quarter) pairs.
+/// `flagged` holds (unit, quarter) pairs. Each cell is the shrunk
+/// relative risk; cells expecting fewer than `min_expected` are empty
+/// (数量过少).
+#[allow(clippy::too_many_arguments)]
 pub fn heatmap(
     table: &DataFrame,
     quarters: &[Quarter],
@@ -59,6 +84,7 @@ pub fn heatmap(
     flagged: &HashSet<(String, String)>,
     title: String,
     footnote: String,
+    min_expected: f64,
 ) -> PolarsResult<Heatmap> {
     let names: Vec<String> = quarters.iter().map(|q| q.to_string()).collect();
     let df = table
@@ -103,6 +129,19 @@ pub fn heatmap(
         cells.insert((u, q), (y, h));
         label.insert(u, unit_names.get(i).unwrap_or(u));
     }
+    let expected = |q: &str, h: f64| -> Option<f64> {
+        let (ty, th) = totals.get(q)?;
+        Some(h * ty / th)
+    };
+    let mut shape: BTreeMap<&str, f64> = BTreeMap::new();
+    for q in &names {
+        let level: Vec<(f64, f64)> = cells
+            .iter()
+            .filter(|((_, cq), _)| cq == q)
+            .filter_map(|(_, (y, h))| Some((*y, expected(q, *h)?)))
+            .collect();
+        shape.insert(q.as_str(), gamma_shape(&level));
+    }
     let mut rows: Vec<HeatRow> = label
         .iter()
         .map(|(u, name)| {
@@ -110,9 +149,8 @@ pub fn heatmap(
                 .iter()
                 .map(|q| {
                     let (y, h) = cells.get(&(*u, q.as_str()))?;
-                    let (ty, th) = totals.get(q.as_str())?;
-                    let expected = h * ty / th;
-                    (expected > 0.0).then(|| y / expected)
+                    let e = expected(q, *h)?;
+                    (e > 0.0 && e >= min_expected).then(|| shrunk(*y, e, shape[q.as_str()]))
                 })
                 .collect();
             HeatRow {
@@ -217,7 +255,7 @@ pub(super) fn paint<DB: DrawingBackend>(
                 ))
                 .map_err(e)?;
             }
-            let text = r.map_or("–".to_string(), |r| format!("{r:.2}"));
+            let text = r.map_or("—".to_string(), |r| format!("{r:.2}"));
             root.draw_text(&text, &value, (x + cell_w / 2, y + cell_h / 2))
                 .map_err(e)?;
         }
@@ -240,5 +278,25 @@ pub fn chart_id(kind: &str, level: &str, metric: &str) -> String {
         format!("{kind}_{level}")
     } else {
         format!("{kind}_{level}_{metric}")
+    }
+}
+
+#[cfg(test)]
+mod shrink_tests {
+    use super::*;
+
+    #[test]
+    fn ratios_shrink_toward_one_by_the_levels_spread() {
+        // Counts scattered far beyond Poisson noise: a small shape.
+        let spread = [(0.0, 10.0), (30.0, 10.0), (2.0, 10.0), (25.0, 10.0)];
+        let a = gamma_shape(&spread);
+        assert!(a > 0.5 && a < 5.0, "{a}");
+        // Counts as Poisson noise alone would give: no effect to see.
+        let noise = [(10.0, 10.0), (12.0, 10.0), (9.0, 10.0), (11.0, 10.0)];
+        let b = gamma_shape(&noise);
+        assert!(b >= 1e5);
+        assert!((shrunk(12.0, 10.0, b) - 1.0).abs() < 1e-3);
+        // One record against a tenth expected is not a ratio of 10.
+        assert!(shrunk(1.0, 0.1, a) < 1.0 / 0.1 / 2.0);
     }
 }

@@ -17,6 +17,29 @@ pub struct RenderSettings {
     pub quarter_labels: QuarterLabels,
     /// 严查快办: the deadline of top-leader clues, marked on their chart.
     pub deadline_days: u32,
+    /// Ratio charts leave cells expecting fewer than this uncoloured
+    /// (`[report] chart_min_expected`, default [`MIN_EXPECTED`], bounds
+    /// [`MIN_EXPECTED_BOUNDS`]).
+    pub min_expected: f64,
+}
+
+/// The default of `[report] chart_min_expected`: a cell expecting fewer
+/// than one record is mostly noise.
+pub const MIN_EXPECTED: f64 = 1.0;
+/// The bounds of `[report] chart_min_expected`.
+pub const MIN_EXPECTED_BOUNDS: (f64, f64) = (0.0, 100.0);
+
+/// `[report] chart_min_expected`, or its default, within its bounds.
+pub fn min_expected(value: Option<f64>) -> Result<f64, String> {
+    let v = value.unwrap_or(MIN_EXPECTED);
+    let (lo, hi) = MIN_EXPECTED_BOUNDS;
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "[report] chart_min_expected = {v}: give an expected count between {lo} and {hi}"
+        ))
+    }
 }
 
 /// The flags the charts mark.
@@ -124,6 +147,7 @@ pub fn set_inputs<'a>(s: SetSources<'a>) -> PolarsResult<SetInputs<'a>> {
         clue_days: s.clue_days,
         deadline_days: p.deadline_days,
         profiles: s.profiles,
+        min_expected: p.min_expected,
         follow_up: s.follow_up,
         trend,
         source_note: labels.footnote,

@@ -33,6 +33,8 @@ pub struct SetInputs<'a> {
     pub deadline_days: u32,
     /// Units drawn a one-unit profile in the run.
     pub profiles: Vec<String>,
+    /// Heatmap cells expecting fewer are drawn as — (数量过少).
+    pub min_expected: f64,
     /// What became of earlier flags (a chart when there is a ledger).
     pub follow_up: Option<&'a crate::detect::follow::FollowUp>,
     /// The trend chart, built as before.
@@ -128,12 +130,23 @@ pub const METRICS: [(&str, &str, &str, &str); 4] = [
     (uq::CASES, "立案", "cases", "件"),
 ];
 
-/// The names of `metric` (one of [`METRICS`]).
-fn metric_words(metric: &str) -> (&'static str, &'static str, &'static str) {
-    METRICS
-        .iter()
-        .find(|m| m.0 == metric)
-        .map_or(("信访举报", "petitions", "件"), |m| (m.1, m.2, m.3))
+/// The names of `metric`: one of [`METRICS`], or any count of the unit ×
+/// quarter table by its Chinese header and code.
+fn metric_words(metric: &str) -> (String, String, &'static str) {
+    METRICS.iter().find(|m| m.0 == metric).map_or_else(
+        || {
+            (
+                crate::aggregate::labels::label_zh(metric),
+                metric.replace('_', " "),
+                if metric.starts_with("findings") || metric.starts_with("rectifications") {
+                    "个"
+                } else {
+                    "件"
+                },
+            )
+        },
+        |m| (m.1.to_string(), m.2.to_string(), m.3),
+    )
 }
 
 /// Petitions by key field per quarter, stacked.
@@ -346,7 +359,27 @@ pub fn heatmap_of(i: &SetInputs<'_>, code: &str, metric: &str) -> PolarsResult<C
             i.source_note
         ),
     };
-    let mut h = heatmap(i.rollup, i.quarters, code, metric, &cells, title, note)?;
+    let note = if zh {
+        format!(
+            "比值按同层级离散程度向1收缩；“—”为预期不足{}件，数量过少不着色。{note}",
+            i.min_expected
+        )
+    } else {
+        format!(
+            "Ratios shrunk toward 1 by the level's spread; —: fewer than {} expected, too few to colour. {note}",
+            i.min_expected
+        )
+    };
+    let mut h = heatmap(
+        i.rollup,
+        i.quarters,
+        code,
+        metric,
+        &cells,
+        title,
+        note,
+        i.min_expected,
+    )?;
     h.x_labels = x_labels(i);
     Ok(Chart::Heatmap(h))
 }

@@ -15,8 +15,11 @@ use super::quarterly::quarterly;
 pub struct Charts {
     /// Each chart's SVG by id (the reports embed them).
     pub svgs: BTreeMap<String, String>,
-    /// `charts/<id>.svg` and `charts/<id>.png`, for publish.
+    /// `charts/<id>.svg`, `.png` and `.csv` (the numbers drawn), for
+    /// publish.
     pub files: BTreeMap<String, Vec<u8>>,
+    /// Each chart's numbers by id (the reports' workbooks hold them).
+    pub data: BTreeMap<String, polars::prelude::DataFrame>,
 }
 
 /// What can stop the render stage.
@@ -31,7 +34,9 @@ pub enum RenderError {
 /// Draws the quarter's chart set.
 pub fn render_stage(sources: SetSources<'_>) -> Result<Charts, RenderError> {
     draw::check_font()?;
-    let charts = quarterly(set_inputs(sources)?)?;
+    let set = set_inputs(sources)?;
+    let zh = set.zh;
+    let charts = quarterly(set)?;
     let drawn: Vec<(String, String, Vec<u8>)> = charts
         .par_iter()
         .map(|c| {
@@ -46,6 +51,14 @@ pub fn render_stage(sources: SetSources<'_>) -> Result<Charts, RenderError> {
             .insert(format!("charts/{id}.svg"), svg.clone().into_bytes());
         out.files.insert(format!("charts/{id}.png"), png);
         out.svgs.insert(id, svg);
+    }
+    for c in &charts {
+        let table = super::data::table(c, zh)?;
+        out.files.insert(
+            format!("charts/{}.csv", c.id()),
+            crate::store::csv::frame_csv(&table)?,
+        );
+        out.data.insert(c.id().to_string(), table);
     }
     Ok(out)
 }

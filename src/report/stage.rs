@@ -48,6 +48,8 @@ pub struct Sources<'a> {
     pub clue_days: &'a [ClueDays],
     /// Each chart's SVG by id.
     pub charts: &'a BTreeMap<String, String>,
+    /// Each chart's numbers by id.
+    pub chart_data: &'a BTreeMap<String, DataFrame>,
     /// The quarter's repeats as linked, against the export's mark.
     pub linking: &'a crate::aggregate::link::Agreement,
     /// Leaders in office at the quarter's end.
@@ -192,9 +194,9 @@ fn chart_svg<'a>(charts: &'a BTreeMap<String, String>) -> impl Fn(&str) -> Optio
     }
 }
 
-/// A report's tables as one workbook, numbers as numbers (none when it has
-/// no table).
-fn workbook(r: &Report) -> Result<Option<Vec<u8>>> {
+/// A report's tables and the numbers of its charts as one workbook,
+/// numbers as numbers (none when it has neither).
+fn workbook(r: &Report, chart_data: &BTreeMap<String, DataFrame>) -> Result<Option<Vec<u8>>> {
     let mut frames: Vec<(String, DataFrame)> = Vec::new();
     let mut used = HashSet::new();
     for (k, t) in r.tables().into_iter().enumerate() {
@@ -235,11 +237,53 @@ fn workbook(r: &Report) -> Result<Option<Vec<u8>>> {
             polars_ctx(DataFrame::new(t.rows.len(), columns), "report table")?,
         ));
     }
+    for (k, c) in r.charts().into_iter().enumerate() {
+        let id = c
+            .path
+            .rsplit('/')
+            .next()
+            .and_then(|f| f.strip_suffix(".png"));
+        if let Some(df) = id.and_then(|id| chart_data.get(id)) {
+            let name: String = format!("图{}{}", k + 1, c.caption)
+                .chars()
+                .filter(|c| !"[]:*?/\\'".contains(*c))
+                .take(28)
+                .collect();
+            if used.insert(name.clone()) {
+                frames.push((name, numeric(df)?));
+            }
+        }
+    }
     if frames.is_empty() {
         return Ok(None);
     }
     let sheets: Vec<(&str, &DataFrame)> = frames.iter().map(|(n, d)| (n.as_str(), d)).collect();
     Ok(Some(super::xlsx::bytes(&r.id, &sheets)?))
+}
+
+/// A chart's numbers with each column that parses as numbers as numbers.
+fn numeric(df: &DataFrame) -> Result<DataFrame> {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| {
+            let text = polars_ctx(c.cast(&DataType::String), "chart data")?;
+            let cells: Vec<Option<&str>> =
+                polars_ctx(text.str().map(|s| s.iter().collect()), "chart data")?;
+            let numbers: Option<Vec<Option<f64>>> = cells
+                .iter()
+                .map(|v| match v {
+                    None | Some("") => Some(None),
+                    Some(v) => v.parse::<f64>().ok().map(Some),
+                })
+                .collect();
+            Ok(match numbers {
+                Some(v) if v.iter().any(Option::is_some) => Column::new(c.name().clone(), v),
+                _ => text.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    polars_ctx(DataFrame::new(df.height(), columns), "chart data")
 }
 
 fn template(p: &ComposeSettings) -> Result<String> {
@@ -293,7 +337,7 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
                 format!("thematic/{}.pdf", r.id),
                 report::pdf::write(&[r], &typst, &charts)?,
             );
-            if let Some(xlsx) = workbook(r)? {
+            if let Some(xlsx) = workbook(r, s.chart_data)? {
                 files.insert(format!("thematic/{}.xlsx", r.id), xlsx);
             }
             Ok(files)

@@ -347,6 +347,7 @@ fn compose(
         flags: &detected.flags,
         clue_days: &t.facts.clue_days,
         charts: &charts.svgs,
+        chart_data: &charts.data,
         repeats: &t.facts.repeats,
         tenures: &t.facts.tenures,
         linking: &t.facts.agreement,

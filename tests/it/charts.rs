@@ -181,13 +181,33 @@ fn the_heatmap_shows_each_ratio_and_outlines_the_flagged_cell() {
         &flagged,
         "比值".into(),
         "注".into(),
+        1.0,
     )
     .expect("heatmap");
     assert_eq!(h.rows.len(), 6);
     let d0 = h.rows.iter().find(|r| r.unit_id == "D0").expect("D0");
-    // 2024Q4: 40 observed, 1,000 x 440 / 21,000 expected.
-    let want = 40.0 / (1000.0 * 440.0 / 21_000.0);
-    assert!((d0.ratios[3].expect("ratio") - want).abs() < 1e-9);
+    // 2024Q4: 40 observed, 1,000 x 440 / 21,000 expected, shrunk toward 1.
+    let raw = 40.0 / (1000.0 * 440.0 / 21_000.0);
+    let want = d0.ratios[3].expect("ratio");
+    assert!(1.0 < want && want <= raw, "{want} between 1 and {raw}");
+    // Too few expected: no colour, whatever the count.
+    let sparse = heatmap(
+        &table(),
+        &quarters(),
+        "district",
+        "petitions",
+        &flagged,
+        "比值".into(),
+        "注".into(),
+        1e9,
+    )
+    .expect("heatmap");
+    assert!(
+        sparse
+            .rows
+            .iter()
+            .all(|r| r.ratios.iter().all(Option::is_none))
+    );
     assert_eq!(d0.flagged, [false, false, false, true]);
     let svg = drawn(&Chart::Heatmap(h));
     assert!(
@@ -240,6 +260,7 @@ fn inputs<'a>(own: &'a DataFrame, qs: &'a [Quarter], clues: &'a [ClueDays]) -> S
         clue_days: clues,
         deadline_days: 30,
         profiles: vec!["D0".into()],
+        min_expected: 1.0,
         follow_up: None,
         trend: yanpan::render::LineChart {
             id: "trend".into(),

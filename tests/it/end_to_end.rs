@@ -341,6 +341,11 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         second["charts/funnel_district.svg"],
         "the on-demand funnel plot is the published one"
     );
+    assert_eq!(
+        std::fs::read(on_demand.with_extension("csv")).expect("chart data"),
+        second["charts/funnel_district.csv"],
+        "its numbers beside it are the published ones"
+    );
     let out = chart(&["heatmap", "--level", "moon", "--out", "x.svg"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("street"));
@@ -367,6 +372,11 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
             std::fs::read(&out_path).expect("chart"),
             second[published],
             "{args:?} is the published chart"
+        );
+        assert_eq!(
+            std::fs::read(out_path.with_extension("csv")).expect("chart data"),
+            second[&published.replace(".svg", ".csv")],
+            "{args:?}: the published numbers"
         );
     }
     let cases = dir.path().join("cases.png");
@@ -468,4 +478,64 @@ fn a_bad_pipeline_file_is_refused_with_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bogus"), "{stderr}");
+}
+
+#[test]
+fn every_chart_has_the_numbers_it_draws_beside_it() {
+    use polars::prelude::*;
+    let p = crate::published_sample();
+    let charts = p.publication().join("charts");
+    let mut pngs = 0;
+    for e in std::fs::read_dir(&charts).expect("charts").flatten() {
+        let path = e.path();
+        if path.extension().is_some_and(|x| x == "png") {
+            pngs += 1;
+            let csv = std::fs::read(path.with_extension("csv")).expect("csv beside");
+            assert!(csv.starts_with("\u{feff}".as_bytes()), "{}", path.display());
+        }
+    }
+    assert!(pngs > 20);
+    // The trend's petitions are the sums of the units' own petitions.
+    let trend = std::fs::read_to_string(charts.join("trend.csv")).expect("trend");
+    let mut lines = trend.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    assert_eq!(header[..2], ["季度", "信访举报"]);
+    let own = yanpan::store::read_parquet(&p.publication().join("tables/unit_quarter.parquet"))
+        .expect("unit_quarter")
+        .lazy()
+        .group_by([col("quarter")])
+        .agg([col("petitions").sum()])
+        .collect()
+        .expect("sums");
+    let sums: std::collections::BTreeMap<String, f64> = own
+        .column("quarter")
+        .expect("q")
+        .str()
+        .expect("s")
+        .iter()
+        .zip(
+            own.column("petitions")
+                .expect("p")
+                .cast(&DataType::Float64)
+                .expect("f")
+                .f64()
+                .expect("f")
+                .iter(),
+        )
+        .filter_map(|(q, v)| Some((q?.to_string(), v?)))
+        .collect();
+    let mut rows = 0;
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let drawn: f64 = cells[1].parse().expect("number");
+        assert_eq!(Some(&drawn), sums.get(cells[0]), "{line}");
+        rows += 1;
+    }
+    assert_eq!(rows, 8, "the report's quarters");
+    // The report's workbook holds the numbers of its charts.
+    use calamine::Reader;
+    let book = calamine::open_workbook_auto(p.publication().join("thematic/petitions.xlsx"))
+        .expect("xlsx");
+    let sheets = book.sheet_names();
+    assert!(sheets.iter().any(|s| s.starts_with("图1")), "{sheets:?}");
 }
