@@ -193,10 +193,10 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
     };
     render::draw::check_font()?;
     if ext == "svg" {
-        std::fs::write(&out, render::draw::svg(&chart)?)
+        std::fs::write(out, render::draw::svg(&chart)?)
             .with_context(|| format!("writing {}", out.display()))?;
     } else {
-        render::draw::png(&chart, &out)?;
+        render::draw::png(&chart, out)?;
     }
     // The numbers drawn, beside the chart.
     let data = out.with_extension("csv");

@@ -378,6 +378,28 @@ pub fn rasterise(id: &str, svg: &str) -> Result<Vec<u8>, DrawError> {
     pixmap.encode_png().map_err(|e| fail(e.to_string()))
 }
 
+/// The SVG with its text drawn as outlines (the embedded font's glyphs):
+/// an SVG shown as an image cannot use the page's fonts, so the HTML
+/// reports embed this form, which needs no font at all.
+pub fn outlined(id: &str, svg: &str) -> Result<String, DrawError> {
+    use resvg::usvg;
+    let options = usvg::Options {
+        fontdb: super::fonts::database(),
+        font_family: FAMILY.to_string(),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| DrawError {
+        chart: id.to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(tree.to_string(&usvg::WriteOptions {
+        preserve_text: false,
+        coordinates_precision: 2,
+        transforms_precision: 4,
+        ..usvg::WriteOptions::default()
+    }))
+}
+
 /// Checks that the chart font is registered and has Chinese glyphs.
 pub fn check_font() -> Result<(), DrawError> {
     let fail = |message: String| DrawError {

@@ -63,14 +63,7 @@ fn page(records: &DataFrame, title: &str) -> Result<String> {
     for (i, f) in cols[0].iter().enumerate() {
         by_flag.entry(f.as_str()).or_default().push(i);
     }
-    let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-         <title>{t}</title>\n<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:13px}}\
-         td,th{{border:1px solid #999;padding:2px 6px;vertical-align:top}}th{{background:#eee}}h2{{font-size:16px;margin-top:2em}}</style>\n\
-         </head>\n<body>\n<h1>{t}</h1>\n",
-        t = h(title)
-    );
+    let mut out = String::new();
     let headers: String = COLUMNS[2..]
         .iter()
         .map(|c| format!("<th>{}</th>", h(&label_zh(c))))
@@ -99,8 +92,17 @@ fn page(records: &DataFrame, title: &str) -> Result<String> {
         }
         out.push_str("</section>\n");
     }
-    out.push_str("</body>\n</html>\n");
-    Ok(out)
+    let head = format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; font-src data:; style-src 'unsafe-inline'\">\n\
+         <title>{t}</title>\n<style>{font}body{{font-family:'{family}',sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:13px}}\
+         td,th{{border:1px solid #999;padding:2px 6px;vertical-align:top}}th{{background:#eee}}h2{{font-size:16px;margin-top:2em}}</style>\n\
+         </head>\n<body>\n<h1>{t}</h1>\n",
+        t = h(title),
+        font = super::web_font::font_face(&format!("{title}{out}")),
+        family = crate::render::fonts::FAMILY,
+    );
+    Ok(format!("{head}{out}</body>\n</html>\n"))
 }
 
 /// `escaped` with every flag id of `quarter` (`2024Q4-` and ten hex

@@ -70,10 +70,10 @@ pub fn write(title: &str, lang: &str, reports: &[&Report], links: &Links<'_>) ->
         "<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n",
         h(lang)
     ));
-    out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">\n");
+    out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     out.push_str(&format!(
-        "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        "<title>{}</title>\n<style>{FONT_MARK}{STYLE}</style>\n</head>\n<body>\n",
         h(title)
     ));
     if reports.len() > 1 {
@@ -131,8 +131,13 @@ pub fn write(title: &str, lang: &str, reports: &[&Report], links: &Links<'_>) ->
         out.push_str("</section>\n");
     }
     out.push_str("</body>\n</html>\n");
-    out
+    // The glyphs of every character on the page, embedded.
+    let face = super::web_font::font_face(&out);
+    out.replacen(FONT_MARK, &face, 1)
 }
+
+/// Where the page's `@font-face` goes, once the page is written.
+const FONT_MARK: &str = "/*yanpan-font*/";
 
 fn section(
     out: &mut String,

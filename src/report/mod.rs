@@ -19,6 +19,7 @@ pub mod rotation;
 mod stage;
 pub mod supervision;
 pub mod table_files;
+pub mod web_font;
 pub mod wording;
 pub mod xlsx;
 

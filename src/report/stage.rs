@@ -309,6 +309,13 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
     } else {
         "en"
     };
+    // The HTML pages show the charts with their text as outlines.
+    let outlined: BTreeMap<String, String> = s
+        .charts
+        .par_iter()
+        .map(|(id, svg)| Ok((id.clone(), crate::render::draw::outlined(id, svg)?)))
+        .collect::<Result<_, crate::render::draw::DrawError>>()?;
+    let html_charts = chart_svg(&outlined);
     let city = reports(s, &w, s.own, s.flags, "", s.tenures)?;
     // Thematic reports: each on its own, in every format.
     let thematic: Vec<Result<Composed>> = city
@@ -325,7 +332,7 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
                     lang,
                     &[r],
                     &report::html::Links {
-                        charts: &charts,
+                        charts: &html_charts,
                         records: s
                             .has_records
                             .then(|| (report::flag_records::FROM_THEMATIC, s.quarter.to_string())),
@@ -365,7 +372,7 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
                 lang,
                 &refs,
                 &report::html::Links {
-                    charts: &charts,
+                    charts: &html_charts,
                     records: s
                         .has_records
                         .then(|| (report::flag_records::FROM_PACKET, s.quarter.to_string())),

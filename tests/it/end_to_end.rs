@@ -507,7 +507,7 @@ fn every_chart_has_the_numbers_it_draws_beside_it() {
         .agg([col("petitions").sum()])
         .collect()
         .expect("sums");
-    let sums: std::collections::BTreeMap<String, f64> = own
+    let sums: BTreeMap<String, f64> = own
         .column("quarter")
         .expect("q")
         .str()
@@ -538,4 +538,50 @@ fn every_chart_has_the_numbers_it_draws_beside_it() {
         .expect("xlsx");
     let sheets = book.sheet_names();
     assert!(sheets.iter().any(|s| s.starts_with("图1")), "{sheets:?}");
+}
+
+#[test]
+fn every_html_page_embeds_the_glyphs_of_its_chinese() {
+    let p = crate::published_sample();
+    for page in [
+        "thematic/petitions.html",
+        "thematic/recommendations.html",
+        "packets/committee-head/index.html",
+        "tables/flag_records.html",
+    ] {
+        let html = std::fs::read_to_string(p.publication().join(page)).expect("page");
+        let start = "src:url(data:font/otf;base64,";
+        let at = html
+            .find(start)
+            .unwrap_or_else(|| panic!("{page}: no embedded font"))
+            + start.len();
+        let b64 = &html[at..at + html[at..].find(')').expect("end of url")];
+        let font = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64)
+            .expect("base64");
+        let face = ttf_parser::Face::parse(&font, 0).expect("a font");
+        let missing: Vec<char> = html
+            .chars()
+            .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+            .filter(|c| face.glyph_index(*c).is_none())
+            .collect();
+        assert!(missing.is_empty(), "{page}: no glyph for {missing:?}");
+        assert!(font.len() < 400_000, "{page}: {} bytes of font", font.len());
+        assert!(
+            html.contains("font-src data:"),
+            "{page}: the policy lets it load"
+        );
+    }
+    // Chart text is drawn as outlines: an SVG image cannot use the page's font.
+    let html =
+        std::fs::read_to_string(p.publication().join("thematic/petitions.html")).expect("page");
+    let svg_b64 = html
+        .split("src=\"data:image/svg+xml;base64,")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a chart");
+    let svg = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, svg_b64)
+        .expect("base64");
+    let svg = String::from_utf8(svg).expect("utf-8");
+    assert!(!svg.contains("<text"), "text as outlines");
+    assert!(svg.contains("<path"));
 }
