@@ -11,7 +11,7 @@ use crate::aggregate::{self, UnitQuarter};
 use crate::cli::ChartArgs;
 use crate::config::Pipeline;
 use crate::detect;
-use crate::model::{KeyField, Quarter, QuarterArg};
+use crate::model::{Quarter, QuarterArg};
 use crate::render::inputs::{Marked, SetSources, set_inputs};
 use crate::render::{self};
 use crate::run::today_of;
@@ -78,23 +78,19 @@ pub fn chart_metrics() -> String {
 
 /// `yanpan chart`: one chart from the store's derived tables to a file.
 pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
-    use render::quarterly::KINDS;
     let (Some(kind), Some(pipeline_file), Some(out)) = (&a.kind, &a.pipeline, &a.out) else {
         return usage("yanpan chart KIND PIPELINE --out FILE, or yanpan chart --list".into());
     };
-    if !KINDS.contains(&kind.as_str()) {
-        return usage(format!("no chart {kind}; charts: {}", KINDS.join(", ")));
-    }
-    refuse_unused(a, kind)?;
-    let level = a.level.as_deref().unwrap_or("district");
-    let metric = match a.metric.as_deref() {
-        None => "petitions".to_string(),
-        Some(m) => aggregate::metrics::count_metric(m).ok_or_else(|| {
-            UsageError(format!(
-                "no metric {m}: `yanpan chart --list` prints the metrics, by code and Chinese name"
-            ))
-        })?,
-    };
+    let request = render::request::ChartRequest::new(
+        "",
+        kind,
+        a.level.as_deref(),
+        a.metric.as_deref(),
+        a.field.as_deref(),
+        a.unit.as_deref(),
+        None,
+    )
+    .map_err(UsageError)?;
     let pipeline = Pipeline::load(pipeline_file)?;
     let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext != "svg" && ext != "png" {
@@ -130,7 +126,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         aggregate::citywide(&UnitQuarter(own.clone())),
         "citywide totals",
     )?;
-    let clues = if kind == "clue_days" {
+    let clues = if request.kind == "clue_days" {
         clue_days(&store, quarter)?
     } else {
         Vec::new()
@@ -148,49 +144,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         profiles: Vec::new(),
         follow_up: None,
     })?;
-    let chart = match kind.as_str() {
-        "trend" => render::Chart::Line(set.trend.clone()),
-        "key_fields" => polars_ctx(render::quarterly::key_fields(&set), "chart")?,
-        "rectification" => polars_ctx(render::quarterly::rectification(&set), "chart")?,
-        "pareto" => polars_ctx(render::unit_charts::pareto(&set), "chart")?,
-        "clue_days" => render::unit_charts::clue_days(&set, set.clue_days, set.deadline_days),
-        "field" => {
-            let Some(raw) = &a.field else {
-                return usage(field_hint("name a key field with --field"));
-            };
-            let Some(field) = KeyField::parse(raw).filter(|f| KeyField::KEY.contains(f)) else {
-                return usage(field_hint(&format!("no key field {raw}")));
-            };
-            polars_ctx(render::unit_charts::field_units(&set, field), "chart")?
-        }
-        "profile" => {
-            let Some(unit) = &a.unit else {
-                return usage("name a unit with --unit (its unit_id)".into());
-            };
-            match polars_ctx(render::unit_charts::profile(&set, unit), "chart")? {
-                Some(c) => c,
-                None => return usage(format!("no unit {unit} in the derived tables")),
-            }
-        }
-        "funnel" | "heatmap" => {
-            let levels = polars_ctx(render::quarterly::levels(&set), "levels")?;
-            if !levels.iter().any(|l| l == level) {
-                return usage(format!(
-                    "level {level}: charts exist for {}",
-                    levels.join(", ")
-                ));
-            }
-            polars_ctx(
-                if kind == "funnel" {
-                    render::quarterly::funnel_of(&set, level, &metric)
-                } else {
-                    render::quarterly::heatmap_of(&set, level, &metric)
-                },
-                "chart",
-            )?
-        }
-        other => return usage(format!("no chart {other}")),
-    };
+    let chart = request.draw(&set).map_err(UsageError)?;
     render::draw::check_font()?;
     if ext == "svg" {
         std::fs::write(out, render::draw::svg(&chart)?)
@@ -224,46 +178,4 @@ fn last_aggregated(store: &Store, pipeline: &std::path::Path) -> Result<Quarter>
             pipeline.display()
         )),
     }
-}
-
-/// Options the chart kind cannot use are refused, all named in one
-/// message: a chart is never drawn as if an option had been heeded.
-fn refuse_unused(a: &ChartArgs, kind: &str) -> Result<()> {
-    let usable: &[&str] = match kind {
-        "profile" => &["--unit"],
-        "field" => &["--field"],
-        "funnel" | "heatmap" => &["--level", "--metric"],
-        _ => &[],
-    };
-    let given = [
-        ("--unit", a.unit.is_some()),
-        ("--field", a.field.is_some()),
-        ("--level", a.level.is_some()),
-        ("--metric", a.metric.is_some()),
-    ];
-    let unused: Vec<&str> = given
-        .iter()
-        .filter(|(name, set)| *set && !usable.contains(name))
-        .map(|(name, _)| *name)
-        .collect();
-    if unused.is_empty() {
-        return Ok(());
-    }
-    let takes = if usable.is_empty() {
-        "none of --unit, --field, --level, --metric (it is drawn for the whole city)".to_string()
-    } else {
-        usable.join(" and ")
-    };
-    usage(format!(
-        "chart {kind} does not use {}; it takes {takes}",
-        unused.join(", "),
-    ))
-}
-
-fn field_hint(lead: &str) -> String {
-    let codes: Vec<String> = KeyField::KEY
-        .iter()
-        .map(|f| format!("{} ({})", f.code(), f.label_zh()))
-        .collect();
-    format!("{lead}; key fields: {}", codes.join(", "))
 }

@@ -60,6 +60,8 @@ pub struct Pipeline {
     /// `[report] chart_min_expected`: ratio-chart cells expecting fewer are
     /// left uncoloured.
     pub chart_min_expected: f64,
+    /// `[[chart]]`: saved charts drawn on every run.
+    pub charts: Vec<crate::render::request::ChartRequest>,
 }
 
 /// Defaults, named in one place.
@@ -119,6 +121,7 @@ impl Pipeline {
             quarter_labels: self.quarter_labels,
             deadline_days: self.top_leader_clue_deadline_days.get(),
             min_expected: self.chart_min_expected,
+            saved: self.charts.clone(),
         }
     }
 
@@ -382,6 +385,7 @@ fn validate(
             raw.chain.as_ref().and_then(|c| c.window_days),
         )?,
         chart_min_expected: crate::render::inputs::min_expected(raw.report.chart_min_expected)?,
+        charts: saved_charts(&raw.chart)?,
         loop_rules: {
             let l = raw.follow.as_ref();
             crate::detect::loop_rules::LoopSettings::configured(
@@ -416,6 +420,40 @@ fn validate(
             }
         },
     })
+}
+
+/// `[[chart]]` entries: each a valid request with its own file name.
+fn saved_charts(
+    raw: &[raw::RawChart],
+) -> Result<Vec<crate::render::request::ChartRequest>, String> {
+    let mut names = std::collections::HashSet::new();
+    raw.iter()
+        .map(|c| {
+            let name = c.name.trim();
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+            {
+                return Err(format!(
+                    "[[chart]] name = \"{name}\": a file name of letters, digits, _ and -"
+                ));
+            }
+            if !names.insert(name.to_string()) {
+                return Err(format!("[[chart]] name = \"{name}\" is used twice"));
+            }
+            crate::render::request::ChartRequest::new(
+                name,
+                &c.kind,
+                c.level.as_deref(),
+                c.metric.as_deref(),
+                c.field.as_deref(),
+                c.unit.as_deref(),
+                c.title.as_deref(),
+            )
+            .map_err(|e| format!("[[chart]] {name}: {e}"))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -30,6 +30,21 @@ pub(crate) struct RawPipeline {
     pub chain: Option<RawChain>,
     #[serde(rename = "loop")]
     pub follow: Option<RawLoop>,
+    #[serde(default)]
+    pub chart: Vec<RawChart>,
+}
+
+/// `[[chart]]`: a saved chart, drawn on every run into `charts/custom/`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawChart {
+    pub name: String,
+    pub kind: String,
+    pub level: Option<String>,
+    pub metric: Option<String>,
+    pub field: Option<String>,
+    pub unit: Option<String>,
+    pub title: Option<String>,
 }
 
 /// `[loop]`: following flags and recommendations up.

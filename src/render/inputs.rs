@@ -21,6 +21,9 @@ pub struct RenderSettings {
     /// (`[report] chart_min_expected`, default [`MIN_EXPECTED`], bounds
     /// [`MIN_EXPECTED_BOUNDS`]).
     pub min_expected: f64,
+    /// The pipeline's saved charts (`[[chart]]`), drawn into
+    /// `charts/custom/` on every run.
+    pub saved: Vec<super::request::ChartRequest>,
 }
 
 /// The default of `[report] chart_min_expected`: a cell expecting fewer

@@ -12,6 +12,7 @@ pub mod inputs;
 pub mod multiples;
 pub mod quarterly;
 pub mod ranked;
+pub mod request;
 pub mod spec;
 mod stage;
 pub mod style;

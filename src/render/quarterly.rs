@@ -410,29 +410,29 @@ pub fn levels(i: &SetInputs<'_>) -> PolarsResult<Vec<String>> {
 }
 
 /// Every chart of the quarterly run.
-pub fn quarterly(i: SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
+pub fn quarterly(i: &SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
     let mut charts = vec![
         Chart::Line(i.trend.clone()),
-        key_fields(&i)?,
-        rectification(&i)?,
+        key_fields(i)?,
+        rectification(i)?,
     ];
-    for code in levels(&i)? {
-        charts.push(funnel_of(&i, &code, uq::PETITIONS)?);
-        charts.push(heatmap_of(&i, &code, uq::PETITIONS)?);
+    for code in levels(i)? {
+        charts.push(funnel_of(i, &code, uq::PETITIONS)?);
+        charts.push(heatmap_of(i, &code, uq::PETITIONS)?);
     }
-    charts.push(super::unit_charts::pareto(&i)?);
+    charts.push(super::unit_charts::pareto(i)?);
     for field in KeyField::KEY {
-        charts.push(super::unit_charts::field_units(&i, *field)?);
+        charts.push(super::unit_charts::field_units(i, *field)?);
     }
     charts.push(super::unit_charts::clue_days(
-        &i,
+        i,
         i.clue_days,
         i.deadline_days,
     ));
     for unit in &i.profiles {
-        charts.extend(super::unit_charts::profile(&i, unit)?);
+        charts.extend(super::unit_charts::profile(i, unit)?);
     }
-    charts.extend(follow_up(&i));
+    charts.extend(follow_up(i));
     Ok(charts)
 }
 

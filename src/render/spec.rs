@@ -41,6 +41,22 @@ impl Chart {
         }
     }
 
+    /// Gives the chart another file stem and, when given, another title.
+    pub fn rename(&mut self, id: &str, title: Option<&str>) {
+        let (i, t) = match self {
+            Chart::Line(c) => (&mut c.id, &mut c.title),
+            Chart::Bars(c) => (&mut c.id, &mut c.title),
+            Chart::Funnel(c) => (&mut c.id, &mut c.title),
+            Chart::Heatmap(c) => (&mut c.id, &mut c.title),
+            Chart::Ranked(c) => (&mut c.id, &mut c.title),
+            Chart::Multiples(c) => (&mut c.id, &mut c.title),
+        };
+        *i = id.to_string();
+        if let Some(title) = title {
+            *t = title.to_string();
+        }
+    }
+
     /// The SVG canvas (CSS pixels); the PNG is `PNG_SCALE` times it.
     pub fn size(&self) -> (u32, u32) {
         match self {

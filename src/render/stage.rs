@@ -34,9 +34,16 @@ pub enum RenderError {
 /// Draws the quarter's chart set.
 pub fn render_stage(sources: SetSources<'_>) -> Result<Charts, RenderError> {
     draw::check_font()?;
+    let saved = sources.settings.saved.clone();
     let set = set_inputs(sources)?;
     let zh = set.zh;
-    let charts = quarterly(set)?;
+    let mut charts = quarterly(&set)?;
+    for r in &saved {
+        match r.draw(&set) {
+            Ok(c) => charts.push(c),
+            Err(why) => log::warn!(target: "render", "saved chart {} not drawn: {why}", r.name),
+        }
+    }
     let drawn: Vec<(String, String, Vec<u8>)> = charts
         .par_iter()
         .map(|c| {

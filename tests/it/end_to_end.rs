@@ -585,3 +585,34 @@ fn every_html_page_embeds_the_glyphs_of_its_chinese() {
     assert!(!svg.contains("<text"), "text as outlines");
     assert!(svg.contains("<path"));
 }
+
+#[test]
+fn saved_charts_are_drawn_every_run_and_a_bad_one_is_refused_by_name() {
+    let p = crate::published_sample();
+    let custom = p.publication().join("charts/custom");
+    for name in ["street_land_heatmap", "district_cases_funnel"] {
+        for ext in ["svg", "png", "csv"] {
+            assert!(
+                custom.join(format!("{name}.{ext}")).is_file(),
+                "{name}.{ext}"
+            );
+        }
+    }
+    let svg = std::fs::read_to_string(custom.join("street_land_heatmap.svg")).expect("svg");
+    assert!(
+        svg.contains("街道乡镇土地规划领域信访举报实际与预期之比"),
+        "its own title"
+    );
+    // An entry with an option its kind cannot use stops the load, named.
+    let dir = crate::TempDir::new();
+    let pipeline = crate::sample_pipeline(dir.path());
+    let mut text = std::fs::read_to_string(&pipeline).expect("pipeline");
+    text.push_str("\n[[chart]]\nname = \"city_trend\"\nkind = \"trend\"\nunit = \"D03\"\n");
+    std::fs::write(&pipeline, text).expect("write");
+    let err = yanpan::config::Pipeline::load(&pipeline).expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("[[chart]] city_trend: chart trend does not use --unit"),
+        "{err}"
+    );
+}

@@ -1,0 +1,186 @@
+//! One chart asked for by kind and options: by `yanpan chart` on the
+//! command line, or by a `[[chart]]` entry of the pipeline file (a saved
+//! chart, drawn on every run into `charts/custom/`). Options a kind
+//! cannot use are refused, never ignored.
+
+use super::quarterly::{self, KINDS, SetInputs};
+use super::spec::Chart;
+use super::unit_charts;
+use crate::model::KeyField;
+
+/// A chart by kind and options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartRequest {
+    /// The file stem of a saved chart under `charts/custom/` (empty on the
+    /// command line).
+    pub name: String,
+    pub kind: String,
+    pub level: Option<String>,
+    /// A count of the unit × quarter table, by code.
+    pub metric: Option<String>,
+    pub field: Option<KeyField>,
+    pub unit: Option<String>,
+    /// The title drawn instead of the kind's own.
+    pub title: Option<String>,
+}
+
+/// The options each kind uses.
+fn usable(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "profile" => &["--unit"],
+        "field" => &["--field"],
+        "funnel" | "heatmap" => &["--level", "--metric"],
+        _ => &[],
+    }
+}
+
+fn key_fields() -> String {
+    KeyField::KEY
+        .iter()
+        .map(|f| format!("{} ({})", f.code(), f.label_zh()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl ChartRequest {
+    /// A request from raw options: the kind known, every option usable by
+    /// it, the metric a count of the table (code or Chinese name), the
+    /// field a key field. The message names what is wrong.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: &str,
+        kind: &str,
+        level: Option<&str>,
+        metric: Option<&str>,
+        field: Option<&str>,
+        unit: Option<&str>,
+        title: Option<&str>,
+    ) -> Result<Self, String> {
+        if !KINDS.contains(&kind) {
+            return Err(format!("no chart {kind}; charts: {}", KINDS.join(", ")));
+        }
+        let given = [
+            ("--unit", unit.is_some()),
+            ("--field", field.is_some()),
+            ("--level", level.is_some()),
+            ("--metric", metric.is_some()),
+        ];
+        let ok = usable(kind);
+        let unused: Vec<&str> = given
+            .iter()
+            .filter(|(o, set)| *set && !ok.contains(o))
+            .map(|(o, _)| *o)
+            .collect();
+        if !unused.is_empty() {
+            let takes = if ok.is_empty() {
+                "none of --unit, --field, --level, --metric (it is drawn for the whole city)"
+                    .to_string()
+            } else {
+                ok.join(" and ")
+            };
+            return Err(format!(
+                "chart {kind} does not use {}; it takes {takes}",
+                unused.join(", ")
+            ));
+        }
+        let metric = metric
+            .map(|m| {
+                crate::aggregate::metrics::count_metric(m).ok_or_else(|| {
+                    format!("no metric {m}: `yanpan chart --list` prints the metrics, by code and Chinese name")
+                })
+            })
+            .transpose()?;
+        let field = field
+            .map(|raw| {
+                KeyField::parse(raw)
+                    .filter(|f| KeyField::KEY.contains(f))
+                    .ok_or_else(|| format!("no key field {raw}; key fields: {}", key_fields()))
+            })
+            .transpose()?;
+        if kind == "field" && field.is_none() {
+            return Err(format!(
+                "name a key field with --field; key fields: {}",
+                key_fields()
+            ));
+        }
+        if kind == "profile" && unit.is_none() {
+            return Err("name a unit with --unit (its unit_id)".into());
+        }
+        Ok(ChartRequest {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            level: level.map(str::to_string),
+            metric,
+            field,
+            unit: unit.map(str::to_string),
+            title: title.map(str::to_string),
+        })
+    }
+
+    /// The chart, or why it cannot be drawn from these tables.
+    pub fn draw(&self, set: &SetInputs<'_>) -> Result<Chart, String> {
+        let e = |x: polars::prelude::PolarsError| x.to_string();
+        let level = self.level.as_deref().unwrap_or("district");
+        let metric = self.metric.as_deref().unwrap_or("petitions");
+        let mut chart = match self.kind.as_str() {
+            "trend" => Chart::Line(set.trend.clone()),
+            "key_fields" => quarterly::key_fields(set).map_err(e)?,
+            "rectification" => quarterly::rectification(set).map_err(e)?,
+            "pareto" => unit_charts::pareto(set).map_err(e)?,
+            "clue_days" => unit_charts::clue_days(set, set.clue_days, set.deadline_days),
+            "field" => {
+                let field = self.field.unwrap_or(KeyField::Construction);
+                unit_charts::field_units(set, field).map_err(e)?
+            }
+            "profile" => {
+                let unit = self.unit.as_deref().unwrap_or_default();
+                unit_charts::profile(set, unit)
+                    .map_err(e)?
+                    .ok_or_else(|| format!("no unit {unit} in the derived tables"))?
+            }
+            _ => {
+                let levels = quarterly::levels(set).map_err(e)?;
+                if !levels.iter().any(|l| l == level) {
+                    return Err(format!(
+                        "level {level}: charts exist for {}",
+                        levels.join(", ")
+                    ));
+                }
+                if self.kind == "funnel" {
+                    quarterly::funnel_of(set, level, metric).map_err(e)?
+                } else {
+                    quarterly::heatmap_of(set, level, metric).map_err(e)?
+                }
+            }
+        };
+        if !self.name.is_empty() {
+            chart.rename(&format!("custom/{}", self.name), self.title.as_deref());
+        }
+        Ok(chart)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_refuses_what_its_kind_cannot_use() {
+        let err = ChartRequest::new("x", "trend", None, None, None, Some("D03"), None)
+            .expect_err("trend has no unit");
+        assert!(err.contains("does not use --unit"), "{err}");
+        let r = ChartRequest::new(
+            "land",
+            "heatmap",
+            Some("street"),
+            Some("信访举报重点领域：土地规划"),
+            None,
+            None,
+            Some("街道土地规划"),
+        )
+        .expect("valid");
+        assert_eq!(r.metric.as_deref(), Some("petitions_field_land"));
+        assert!(ChartRequest::new("x", "field", None, None, None, None, None).is_err());
+        assert!(ChartRequest::new("x", "moon", None, None, None, None, None).is_err());
+    }
+}
