@@ -88,6 +88,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         a.metric.as_deref(),
         a.field.as_deref(),
         a.unit.as_deref(),
+        a.own,
         None,
     )
     .map_err(UsageError)?;

@@ -236,9 +236,13 @@ pub struct ChartArgs {
     /// petitions).
     #[arg(long)]
     pub metric: Option<String>,
-    /// The unit of a profile (its unit_id).
+    /// The unit of a profile or a trend (its unit_id): a trend shows the
+    /// unit with the units below it.
     #[arg(long)]
     pub unit: Option<String>,
+    /// With --unit, a trend of the unit's own records only.
+    #[arg(long)]
+    pub own: bool,
     /// The key field of a field chart: approval, construction, resources,
     /// finance, land or enforcement (or its Chinese name).
     #[arg(long)]

@@ -449,6 +449,7 @@ fn saved_charts(
                 c.metric.as_deref(),
                 c.field.as_deref(),
                 c.unit.as_deref(),
+                c.own.unwrap_or(false),
                 c.title.as_deref(),
             )
             .map_err(|e| format!("[[chart]] {name}: {e}"))

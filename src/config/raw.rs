@@ -44,6 +44,7 @@ pub(crate) struct RawChart {
     pub metric: Option<String>,
     pub field: Option<String>,
     pub unit: Option<String>,
+    pub own: Option<bool>,
     pub title: Option<String>,
 }
 

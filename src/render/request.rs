@@ -20,6 +20,8 @@ pub struct ChartRequest {
     pub metric: Option<String>,
     pub field: Option<KeyField>,
     pub unit: Option<String>,
+    /// With `unit`: the unit's own records, not its subtree's.
+    pub own: bool,
     /// The title drawn instead of the kind's own.
     pub title: Option<String>,
 }
@@ -28,6 +30,7 @@ pub struct ChartRequest {
 fn usable(kind: &str) -> &'static [&'static str] {
     match kind {
         "profile" => &["--unit"],
+        "trend" => &["--unit", "--own"],
         "field" => &["--field"],
         "funnel" | "heatmap" => &["--level", "--metric"],
         _ => &[],
@@ -54,6 +57,7 @@ impl ChartRequest {
         metric: Option<&str>,
         field: Option<&str>,
         unit: Option<&str>,
+        own: bool,
         title: Option<&str>,
     ) -> Result<Self, String> {
         if !KINDS.contains(&kind) {
@@ -64,6 +68,7 @@ impl ChartRequest {
             ("--field", field.is_some()),
             ("--level", level.is_some()),
             ("--metric", metric.is_some()),
+            ("--own", own),
         ];
         let ok = usable(kind);
         let unused: Vec<&str> = given
@@ -106,6 +111,9 @@ impl ChartRequest {
         if kind == "profile" && unit.is_none() {
             return Err("name a unit with --unit (its unit_id)".into());
         }
+        if own && unit.is_none() {
+            return Err("--own is a unit's own records: name the unit with --unit".into());
+        }
         Ok(ChartRequest {
             name: name.to_string(),
             kind: kind.to_string(),
@@ -113,6 +121,7 @@ impl ChartRequest {
             metric,
             field,
             unit: unit.map(str::to_string),
+            own,
             title: title.map(str::to_string),
         })
     }
@@ -123,7 +132,10 @@ impl ChartRequest {
         let level = self.level.as_deref().unwrap_or("district");
         let metric = self.metric.as_deref().unwrap_or("petitions");
         let mut chart = match self.kind.as_str() {
-            "trend" => Chart::Line(set.trend.clone()),
+            "trend" => match &self.unit {
+                None => Chart::Line(set.trend.clone()),
+                Some(unit) => Chart::Line(unit_trend(set, unit, self.own)?),
+            },
             "key_fields" => quarterly::key_fields(set).map_err(e)?,
             "rectification" => quarterly::rectification(set).map_err(e)?,
             "pareto" => unit_charts::pareto(set).map_err(e)?,
@@ -160,15 +172,72 @@ impl ChartRequest {
     }
 }
 
+/// The trend of one unit (with the units below it, or its own records):
+/// the city's trend chart with the unit's figures, titled with its name.
+fn unit_trend(set: &SetInputs<'_>, unit: &str, own: bool) -> Result<super::LineChart, String> {
+    use crate::aggregate::uq;
+    use polars::prelude::*;
+    let table = if own { set.own } else { set.rollup };
+    let e = |x: PolarsError| x.to_string();
+    let rows = table
+        .clone()
+        .lazy()
+        .filter(col(uq::UNIT_ID).eq(lit(unit)))
+        .collect()
+        .map_err(e)?;
+    if rows.height() == 0 {
+        return Err(format!("no unit {unit} in the derived tables"));
+    }
+    let name = rows
+        .column(uq::NAME)
+        .and_then(|c| c.str().map(|s| s.get(0).unwrap_or(unit).to_string()))
+        .map_err(e)?;
+    let value = |column: &str, q: &str| -> Option<f64> {
+        let qs = rows.column(uq::QUARTER).ok()?.str().ok()?;
+        let v = rows.column(column).ok()?.cast(&DataType::Float64).ok()?;
+        let v = v.f64().ok()?;
+        qs.iter().zip(v.iter()).find(|(x, _)| *x == Some(q))?.1
+    };
+    let mut chart = set.trend.clone();
+    let columns = [
+        uq::PETITIONS,
+        uq::PETITIONS,
+        uq::CLUES,
+        uq::FINDINGS,
+        uq::CASES,
+    ];
+    for ((line, column), shift) in chart.lines.iter_mut().zip(columns).zip([0, -4, 0, 0, 0]) {
+        line.values = set
+            .quarters
+            .iter()
+            .map(|q| value(column, &q.offset(shift).to_string()))
+            .collect();
+    }
+    let scope = match (set.zh, own) {
+        (true, true) => "（本单位）",
+        (true, false) => "（含下级单位）",
+        (false, true) => " (its own records)",
+        (false, false) => " (with the units below it)",
+    };
+    chart.title = if set.zh {
+        format!("{name}{}{scope}", chart.title.trim_start_matches("全市"))
+    } else {
+        format!("{name}: {}{scope}", chart.title)
+    };
+    chart.id = format!("trend_{}", unit_charts::sanitize(unit));
+    Ok(chart)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_request_refuses_what_its_kind_cannot_use() {
-        let err = ChartRequest::new("x", "trend", None, None, None, Some("D03"), None)
-            .expect_err("trend has no unit");
+        let err = ChartRequest::new("x", "pareto", None, None, None, Some("D03"), false, None)
+            .expect_err("the Pareto is citywide");
         assert!(err.contains("does not use --unit"), "{err}");
+        assert!(ChartRequest::new("x", "trend", None, None, None, None, true, None).is_err());
         let r = ChartRequest::new(
             "land",
             "heatmap",
@@ -176,11 +245,12 @@ mod tests {
             Some("信访举报重点领域：土地规划"),
             None,
             None,
+            false,
             Some("街道土地规划"),
         )
         .expect("valid");
         assert_eq!(r.metric.as_deref(), Some("petitions_field_land"));
-        assert!(ChartRequest::new("x", "field", None, None, None, None, None).is_err());
-        assert!(ChartRequest::new("x", "moon", None, None, None, None, None).is_err());
+        assert!(ChartRequest::new("x", "field", None, None, None, None, false, None).is_err());
+        assert!(ChartRequest::new("x", "moon", None, None, None, None, false, None).is_err());
     }
 }

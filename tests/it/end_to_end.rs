@@ -396,13 +396,17 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         ),
         (
             vec!["funnel", "--metric", "leaves", "--out", "x.svg"],
-            "findings",
+            "yanpan chart --list",
         ),
         // Options a chart cannot use are refused, all named at once,
         // rather than a citywide chart drawn as if they were heeded.
         (
-            vec!["trend", "--unit", "D03", "--out", "x.svg"],
-            "chart trend does not use --unit; it takes none of",
+            vec!["pareto", "--unit", "D03", "--out", "x.svg"],
+            "chart pareto does not use --unit; it takes none of",
+        ),
+        (
+            vec!["trend", "--own", "--out", "x.svg"],
+            "name the unit with --unit",
         ),
         (
             vec![
@@ -615,4 +619,72 @@ fn saved_charts_are_drawn_every_run_and_a_bad_one_is_refused_by_name() {
             .contains("[[chart]] city_trend: chart trend does not use --unit"),
         "{err}"
     );
+}
+
+#[test]
+fn a_trend_asked_for_a_district_is_that_districts_and_says_so() {
+    use polars::prelude::*;
+    let p = crate::published_sample();
+    let dir = crate::TempDir::new();
+    let out = dir.path().join("d03.svg");
+    let run = Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args(["chart", "trend"])
+        .arg(p.pipeline())
+        .args(["--unit", "D03", "--quarter", "2024Q4", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let svg = std::fs::read_to_string(&out).expect("svg");
+    assert!(
+        svg.contains("含下级单位") && !svg.contains("全市"),
+        "titled with the district"
+    );
+    let rollup =
+        yanpan::store::read_parquet(&p.publication().join("tables/unit_quarter_rollup.parquet"))
+            .expect("rollup")
+            .lazy()
+            .filter(col("unit_id").eq(lit("D03")))
+            .collect()
+            .expect("D03");
+    let name = rollup
+        .column("name")
+        .expect("name")
+        .str()
+        .expect("s")
+        .get(0)
+        .expect("a name")
+        .to_string();
+    assert!(svg.contains(&name), "{name} in the title");
+    let want: BTreeMap<String, f64> = rollup
+        .column("quarter")
+        .expect("q")
+        .str()
+        .expect("s")
+        .iter()
+        .zip(
+            rollup
+                .column("petitions")
+                .expect("p")
+                .cast(&DataType::Float64)
+                .expect("f")
+                .f64()
+                .expect("f")
+                .iter(),
+        )
+        .filter_map(|(q, v)| Some((q?.to_string(), v?)))
+        .collect();
+    let csv = std::fs::read_to_string(out.with_extension("csv")).expect("csv");
+    for line in csv.trim_start_matches('\u{feff}').lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(
+            Some(&cells[1].parse::<f64>().expect("n")),
+            want.get(cells[0]),
+            "{line}"
+        );
+    }
 }
