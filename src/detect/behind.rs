@@ -140,31 +140,14 @@ fn subtree(unit: &str, children: &BTreeMap<String, Vec<String>>) -> Vec<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Evidence, Quarter, Severity};
+    use crate::model::Quarter;
 
     fn flag(detector: &'static str, window: u8) -> Flag {
         Flag {
-            detector,
-            unit_id: "D1".into(),
-            unit_name: "东区".into(),
-            person_id: None,
             field: Some(KeyField::Land),
             subject: Some("cases"),
-            quarter: Quarter::new(2024, 4).expect("q"),
             window,
-            severity: Severity::Medium,
-            sentence_zh: String::new(),
-            sentence_en: String::new(),
-            evidence: Evidence {
-                observed: 1.0,
-                expected: 1.0,
-                statistic: 1.0,
-                p_value: 0.01,
-                q_value: 0.05,
-                threshold: 0.1,
-                n_tested: 3,
-                rule: String::new(),
-            },
+            ..Flag::example(detector, "D1", Quarter::new(2024, 4).expect("q"))
         }
     }
 

@@ -260,31 +260,11 @@ pub fn read_record(df: &DataFrame) -> PolarsResult<Vec<RecordedFlag>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Evidence, Severity};
 
     fn flag(detector: &'static str, unit: &str, quarter: &str) -> Flag {
         Flag {
-            detector,
-            unit_id: unit.into(),
-            unit_name: format!("单位{unit}"),
-            person_id: None,
-            field: None,
-            subject: None,
-            quarter: quarter.parse().expect("quarter"),
-            window: 1,
-            severity: Severity::Medium,
             sentence_zh: format!("{unit}{quarter}"),
-            sentence_en: String::new(),
-            evidence: Evidence {
-                observed: 1.0,
-                expected: 1.0,
-                statistic: 1.0,
-                p_value: 0.01,
-                q_value: 0.05,
-                threshold: 0.1,
-                n_tested: 3,
-                rule: String::new(),
-            },
+            ..Flag::example(detector, unit, quarter.parse().expect("quarter"))
         }
     }
 

@@ -239,27 +239,9 @@ mod tests {
 
     fn flag(unit: &str, detector: &'static str, severity: Severity) -> Flag {
         Flag {
-            detector,
-            unit_id: unit.into(),
             unit_name: format!("{unit}单位"),
-            person_id: None,
-            field: None,
-            subject: None,
-            quarter: Quarter::new(2024, 4).expect("q"),
-            window: 1,
             severity,
-            sentence_zh: String::new(),
-            sentence_en: String::new(),
-            evidence: Evidence {
-                observed: 1.0,
-                expected: 0.0,
-                statistic: 0.0,
-                p_value: 0.0,
-                q_value: 0.0,
-                threshold: 0.0,
-                n_tested: 0,
-                rule: String::new(),
-            },
+            ..Flag::example(detector, unit, Quarter::new(2024, 4).expect("q"))
         }
     }
 

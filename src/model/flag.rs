@@ -70,3 +70,34 @@ pub struct Flag {
     pub sentence_en: String,
     pub evidence: Evidence,
 }
+
+#[cfg(test)]
+impl Flag {
+    /// A medium flag of `detector` on `unit` (named 单位`unit`) in
+    /// `quarter`, one-quarter window, plain evidence: for tests.
+    pub fn example(detector: &'static str, unit: &str, quarter: Quarter) -> Flag {
+        Flag {
+            detector,
+            unit_id: unit.into(),
+            unit_name: format!("单位{unit}"),
+            person_id: None,
+            field: None,
+            subject: None,
+            quarter,
+            window: 1,
+            severity: Severity::Medium,
+            sentence_zh: String::new(),
+            sentence_en: String::new(),
+            evidence: Evidence {
+                observed: 1.0,
+                expected: 1.0,
+                statistic: 1.0,
+                p_value: 0.01,
+                q_value: 0.05,
+                threshold: 0.1,
+                n_tested: 3,
+                rule: String::new(),
+            },
+        }
+    }
+}

@@ -118,6 +118,35 @@ pub fn build(i: &Inputs<'_>, recs: &[Recommendation]) -> Option<Report> {
     })
 }
 
+/// A section holding `rows` under `headers` (wording keys), or the
+/// sentence `none` when there are none.
+fn table_section(
+    i: &Inputs<'_>,
+    heading: &str,
+    none: &str,
+    headers: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Section {
+    let w = i.wording;
+    let heading = w.s(heading);
+    if rows.is_empty() {
+        return Section {
+            heading,
+            paragraphs: vec![w.s(none)],
+            ..Default::default()
+        };
+    }
+    Section {
+        heading: heading.clone(),
+        table: Some(Table {
+            title: heading,
+            headers: headers.iter().map(|k| w.s(k)).collect(),
+            rows,
+        }),
+        ..Default::default()
+    }
+}
+
 fn figure(label: String, n: usize) -> Figure {
     Figure {
         label,
@@ -144,8 +173,6 @@ fn overdue_section(
     by_id: &BTreeMap<&str, &&Recommendation>,
     name: &dyn Fn(&str) -> String,
 ) -> Section {
-    let w = i.wording;
-    let heading = w.s("recs.h_overdue");
     let mut rows: Vec<(&LoopItem, &Recommendation)> = items
         .iter()
         .filter(|it| {
@@ -157,45 +184,33 @@ fn overdue_section(
         .filter_map(|it| Some((*it, **by_id.get(it.record_id.as_str())?)))
         .collect();
     rows.sort_by(|a, b| b.0.days.cmp(&a.0.days).then_with(|| a.1.id.cmp(&b.1.id)));
-    if rows.is_empty() {
-        return Section {
-            heading,
-            paragraphs: vec![w.s("recs.overdue_none")],
-            ..Default::default()
-        };
-    }
-    Section {
-        heading: heading.clone(),
-        table: Some(Table {
-            title: heading,
-            headers: [
-                "recs.col_id",
-                "recs.col_unit",
-                "recs.col_subject",
-                "recs.col_due",
-                "recs.col_feedback",
-                "recs.col_problem",
-                "recs.col_days",
-            ]
-            .map(|k| w.s(k))
-            .to_vec(),
-            rows: rows
-                .iter()
-                .map(|(it, r)| {
-                    vec![
-                        r.id.clone(),
-                        name(&r.unit_id),
-                        r.subject.clone(),
-                        opt_date(r.due_on),
-                        opt_date(r.feedback_on),
-                        rule_label(i, it.rule),
-                        it.days.to_string(),
-                    ]
-                })
-                .collect(),
-        }),
-        ..Default::default()
-    }
+    table_section(
+        i,
+        "recs.h_overdue",
+        "recs.overdue_none",
+        &[
+            "recs.col_id",
+            "recs.col_unit",
+            "recs.col_subject",
+            "recs.col_due",
+            "recs.col_feedback",
+            "recs.col_problem",
+            "recs.col_days",
+        ],
+        rows.iter()
+            .map(|(it, r)| {
+                vec![
+                    r.id.clone(),
+                    name(&r.unit_id),
+                    r.subject.clone(),
+                    opt_date(r.due_on),
+                    opt_date(r.feedback_on),
+                    rule_label(i, it.rule),
+                    it.days.to_string(),
+                ]
+            })
+            .collect(),
+    )
 }
 
 fn units_section(
@@ -204,15 +219,6 @@ fn units_section(
     items: &[&LoopItem],
     name: &dyn Fn(&str) -> String,
 ) -> Section {
-    let w = i.wording;
-    let heading = w.s("recs.h_units");
-    if open.is_empty() {
-        return Section {
-            heading,
-            paragraphs: vec![w.s("recs.units_none")],
-            ..Default::default()
-        };
-    }
     let mut per: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
     for r in open {
         per.entry(r.unit_id.as_str()).or_default()[0] += 1;
@@ -229,34 +235,29 @@ fn units_section(
     }
     let mut rows: Vec<(&str, [usize; 3])> = per.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    Section {
-        heading: heading.clone(),
-        table: Some(Table {
-            title: heading,
-            headers: [
-                "recs.col_unit",
-                "recs.col_open",
-                "recs.col_feedback_overdue",
-                "recs.col_visit_missing",
-                "recs.col_leader",
-            ]
-            .map(|k| w.s(k))
-            .to_vec(),
-            rows: rows
-                .iter()
-                .map(|(u, c)| {
-                    vec![
-                        name(u),
-                        c[0].to_string(),
-                        c[1].to_string(),
-                        c[2].to_string(),
-                        i.portfolios.get(*u).cloned().unwrap_or_default(),
-                    ]
-                })
-                .collect(),
-        }),
-        ..Default::default()
-    }
+    table_section(
+        i,
+        "recs.h_units",
+        "recs.units_none",
+        &[
+            "recs.col_unit",
+            "recs.col_open",
+            "recs.col_feedback_overdue",
+            "recs.col_visit_missing",
+            "recs.col_leader",
+        ],
+        rows.iter()
+            .map(|(u, c)| {
+                vec![
+                    name(u),
+                    c[0].to_string(),
+                    c[1].to_string(),
+                    c[2].to_string(),
+                    i.portfolios.get(*u).cloned().unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    )
 }
 
 fn copies_section(
@@ -265,8 +266,6 @@ fn copies_section(
     by_id: &BTreeMap<&str, &&Recommendation>,
     name: &dyn Fn(&str) -> String,
 ) -> Section {
-    let w = i.wording;
-    let heading = w.s("recs.h_copies");
     let rows: Vec<Vec<String>> = items
         .iter()
         .filter(|it| matches!(it.rule, FlagKind::NotCopied | FlagKind::NotAssessed))
@@ -282,29 +281,18 @@ fn copies_section(
             ])
         })
         .collect();
-    if rows.is_empty() {
-        return Section {
-            heading,
-            paragraphs: vec![w.s("recs.copies_none")],
-            ..Default::default()
-        };
-    }
-    Section {
-        heading: heading.clone(),
-        table: Some(Table {
-            title: heading,
-            headers: [
-                "recs.col_id",
-                "recs.col_unit",
-                "recs.col_issued",
-                "recs.col_problem",
-                "recs.col_leader",
-                "recs.col_copied",
-            ]
-            .map(|k| w.s(k))
-            .to_vec(),
-            rows,
-        }),
-        ..Default::default()
-    }
+    table_section(
+        i,
+        "recs.h_copies",
+        "recs.copies_none",
+        &[
+            "recs.col_id",
+            "recs.col_unit",
+            "recs.col_issued",
+            "recs.col_problem",
+            "recs.col_leader",
+            "recs.col_copied",
+        ],
+        rows,
+    )
 }

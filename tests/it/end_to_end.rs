@@ -611,12 +611,12 @@ fn saved_charts_are_drawn_every_run_and_a_bad_one_is_refused_by_name() {
     let dir = crate::TempDir::new();
     let pipeline = crate::sample_pipeline(dir.path());
     let mut text = std::fs::read_to_string(&pipeline).expect("pipeline");
-    text.push_str("\n[[chart]]\nname = \"city_trend\"\nkind = \"trend\"\nunit = \"D03\"\n");
+    text.push_str("\n[[chart]]\nname = \"city_pareto\"\nkind = \"pareto\"\nunit = \"D03\"\n");
     std::fs::write(&pipeline, text).expect("write");
     let err = yanpan::config::Pipeline::load(&pipeline).expect_err("refused");
     assert!(
         err.to_string()
-            .contains("[[chart]] city_trend: chart trend does not use --unit"),
+            .contains("[[chart]] city_pareto: chart pareto does not use --unit"),
         "{err}"
     );
 }

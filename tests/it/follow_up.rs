@@ -11,16 +11,6 @@ fn table(dir: &std::path::Path, quarter: &str, name: &str) -> DataFrame {
         .expect(name)
 }
 
-fn texts(df: &DataFrame, c: &str) -> Vec<String> {
-    df.column(c)
-        .expect(c)
-        .str()
-        .expect("text")
-        .iter()
-        .map(|v| v.unwrap_or_default().to_string())
-        .collect()
-}
-
 /// The record ids `ground_truth.csv` plants for `kind` (its note starts
 /// with the id).
 fn planted(kind: &str) -> BTreeSet<String> {
@@ -36,7 +26,10 @@ fn planted(kind: &str) -> BTreeSet<String> {
 fn every_planted_overdue_record_is_flagged_and_nothing_else() {
     let p = crate::published_sample();
     let items = table(&p.dir, "2024Q4", "follow_up_items");
-    let (rules, ids) = (texts(&items, "rule"), texts(&items, "record_id"));
+    let (rules, ids) = (
+        crate::texts(&items, "rule"),
+        crate::texts(&items, "record_id"),
+    );
     let mut checked = 0;
     for kind in [
         "reply_overdue",
@@ -62,7 +55,7 @@ fn every_planted_overdue_record_is_flagged_and_nothing_else() {
     assert!(ids.iter().all(|id| !late.contains(id)));
     // Each rule's flag names its unit's records, and counts in the scores.
     let flags = table(&p.dir, "2024Q4", "flags");
-    let sentences: Vec<String> = texts(&flags, "sentence_zh");
+    let sentences: Vec<String> = crate::texts(&flags, "sentence_zh");
     for id in planted("feedback_overdue") {
         assert!(
             sentences
@@ -78,7 +71,7 @@ fn the_petition_report_says_what_became_of_earlier_flags() {
     let p = crate::published_sample();
     let md = std::fs::read_to_string(p.publication().join("thematic/petitions.md")).expect("md");
     let status = table(&p.dir, "2024Q4", "flag_status");
-    let detectors = texts(&status, "detector");
+    let detectors = crate::texts(&status, "detector");
     let raised = detectors.iter().filter(|d| *d == "concentration").count();
     let acted = status
         .column("actions")
@@ -94,7 +87,7 @@ fn the_petition_report_says_what_became_of_earlier_flags() {
     assert!(md.contains("上期研判发现问题处置情况"), "{md}");
     assert!(md.contains(&sentence), "{sentence} in the report");
     // Overdue flags head the table.
-    let standing = texts(&status, "standing");
+    let standing = crate::texts(&status, "standing");
     let first_fine = standing
         .iter()
         .position(|s| !s.starts_with("逾期"))
@@ -106,7 +99,7 @@ fn the_petition_report_says_what_became_of_earlier_flags() {
     );
     // The yield table and the committee head's overview agree.
     let y = table(&p.dir, "2024Q4", "detector_yield");
-    assert!(texts(&y, "detector").contains(&"concentration".to_string()));
+    assert!(crate::texts(&y, "detector").contains(&"concentration".to_string()));
     let overview =
         std::fs::read_to_string(p.publication().join("packets/committee-head/index.html"))
             .expect("packet");
@@ -122,35 +115,21 @@ fn the_petition_report_says_what_became_of_earlier_flags() {
 #[test]
 fn the_next_quarter_follows_the_flags_published_before() {
     let dir = crate::published_copy();
-    let pipeline = dir.path().join("quarterly.toml");
-    for q in ["2024Q3", "2024Q4"] {
-        let out = crate::yanpan(&[
-            "run",
-            pipeline.to_str().expect("utf-8"),
-            "--quarter",
-            q,
-            "--today",
-            "2025-01-15",
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let published: BTreeSet<String> = texts(&table(dir.path(), "2024Q3", "flags"), "flag_id")
-        .into_iter()
-        .filter(|id| id.starts_with("2024Q3"))
-        .collect();
+    crate::publish(dir.path(), &["2024Q3", "2024Q4"]);
+    let published: BTreeSet<String> =
+        crate::texts(&table(dir.path(), "2024Q3", "flags"), "flag_id")
+            .into_iter()
+            .filter(|id| id.starts_with("2024Q3"))
+            .collect();
     let status = table(dir.path(), "2024Q4", "flag_status");
-    let q3: Vec<usize> = texts(&status, "quarter")
+    let q3: Vec<usize> = crate::texts(&status, "quarter")
         .iter()
         .enumerate()
         .filter(|(_, q)| *q == "2024Q3")
         .map(|(i, _)| i)
         .collect();
     assert!(!q3.is_empty());
-    let ids = texts(&status, "flag_id");
+    let ids = crate::texts(&status, "flag_id");
     let recomputed = status
         .column("recomputed")
         .expect("r")
@@ -169,7 +148,10 @@ fn each_flag_links_to_the_records_it_counted() {
     let page = std::fs::read_to_string(p.publication().join("tables/flag_records.html"))
         .expect("flag records page");
     let flags = table(&p.dir, "2024Q4", "flags");
-    let (ids, detectors) = (texts(&flags, "flag_id"), texts(&flags, "detector"));
+    let (ids, detectors) = (
+        crate::texts(&flags, "flag_id"),
+        crate::texts(&flags, "detector"),
+    );
     let observed = flags
         .column("observed")
         .expect("observed")

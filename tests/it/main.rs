@@ -207,6 +207,38 @@ pub fn append_row(dir: &Path, file: &str, line: &str) {
     std::fs::write(&path, text).expect("write");
 }
 
+/// Publishes `quarters` in turn from the pipeline in `dir` (today
+/// 2025-01-15), each run required to succeed.
+pub fn publish(dir: &Path, quarters: &[&str]) {
+    let pipeline = dir.join("quarterly.toml");
+    for q in quarters {
+        let out = yanpan(&[
+            "run",
+            pipeline.to_str().expect("utf-8"),
+            "--quarter",
+            q,
+            "--today",
+            "2025-01-15",
+        ]);
+        assert!(
+            out.status.success(),
+            "{q}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// A text column as strings (a null as "").
+pub fn texts(df: &polars::prelude::DataFrame, c: &str) -> Vec<String> {
+    df.column(c)
+        .expect(c)
+        .str()
+        .expect("text")
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect()
+}
+
 /// Every file's rows are accounted for: read = accepted + quarantined.
 pub fn accounted(ing: &yanpan::ingest::Ingested) {
     for s in &ing.sources {

@@ -25,16 +25,6 @@ fn of_kind<'a>(t: &'a [[String; 6]], kind: &str) -> Vec<&'a [String; 6]> {
     t.iter().filter(|r| r[0] == kind).collect()
 }
 
-fn text_col(df: &polars::prelude::DataFrame, c: &str) -> Vec<String> {
-    df.column(c)
-        .expect(c)
-        .str()
-        .expect("text")
-        .iter()
-        .map(|v| v.unwrap_or_default().to_string())
-        .collect()
-}
-
 fn bool_col(df: &polars::prelude::DataFrame, c: &str) -> Vec<bool> {
     df.column(c)
         .expect(c)
@@ -56,8 +46,8 @@ fn the_planted_oversight_signals_are_found_and_reported() {
     // Repeat groups: each group is one matter; follow-ups the export does
     // not mark are repeats by linking all the same.
     let matters = read_parquet(&publication.join("tables/matters.parquet")).expect("matters");
-    let ids = text_col(&matters, "petition_id");
-    let matter = text_col(&matters, "matter_id");
+    let ids = crate::texts(&matters, "petition_id");
+    let matter = crate::texts(&matters, "matter_id");
     let computed = bool_col(&matters, "repeat_computed");
     let marked = bool_col(&matters, "repeat_marked");
     let at: HashMap<&str, usize> = ids
@@ -108,7 +98,7 @@ fn the_planted_oversight_signals_are_found_and_reported() {
     assert!(line.contains("近8个季度受理信访举报"), "{line}");
     // The chain follows each quarter's petitions to cases, forms and sanctions.
     let chain = read_parquet(&publication.join("tables/chain.parquet")).expect("chain");
-    let cohorts: BTreeSet<String> = text_col(&chain, "quarter").into_iter().collect();
+    let cohorts: BTreeSet<String> = crate::texts(&chain, "quarter").into_iter().collect();
     assert_eq!(cohorts.len(), 8, "{cohorts:?}");
     assert!(petitions.contains("按受理季度跟踪信访举报的处置和立案"));
 
