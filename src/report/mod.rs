@@ -3,6 +3,7 @@
 
 pub mod clues;
 pub mod dispositions;
+pub mod explorer;
 pub mod flag_records;
 pub mod html;
 pub mod inputs;

@@ -368,6 +368,11 @@ fn compose(
     log::info!(target: "compose", "{} report and packet files", files.len());
     files.extend(charts.files.clone());
     files.extend(flag_records(p, &stored.store, t.quarter, detected)?);
+    let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
+    files.insert(
+        "explorer.html".into(),
+        crate::report::explorer::page(&title, &t.rollup.0, shown, &detected.flags)?.into_bytes(),
+    );
     files.extend(table_files(
         t,
         detected,

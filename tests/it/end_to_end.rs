@@ -688,3 +688,26 @@ fn a_trend_asked_for_a_district_is_that_districts_and_says_so() {
         );
     }
 }
+
+#[test]
+fn the_explorer_is_one_self_contained_page() {
+    let p = crate::published_sample();
+    let html = std::fs::read_to_string(p.publication().join("explorer.html")).expect("explorer");
+    assert!(html.contains("default-src 'none'; script-src 'unsafe-inline'"));
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "nothing from the network"
+    );
+    // The data: one JSON script, nothing in it can close it.
+    let start = html
+        .find("<script id=\"data\" type=\"application/json\">")
+        .expect("data")
+        + 43;
+    let json = &html[start..start + html[start..].find("</script>").expect("end")];
+    assert!(!json.contains('<'));
+    let data: serde_json::Value = serde_json::from_str(json).expect("JSON");
+    assert_eq!(data["quarters"].as_array().map(Vec::len), Some(8));
+    assert_eq!(data["metrics"].as_array().map(Vec::len), Some(73));
+    assert!(data["units"].as_array().is_some_and(|u| u.len() > 500));
+    assert!(html.len() < 5_000_000, "{} bytes", html.len());
+}
