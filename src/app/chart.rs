@@ -89,6 +89,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         a.field.as_deref(),
         a.unit.as_deref(),
         a.own,
+        &a.compare,
         None,
     )
     .map_err(UsageError)?;

@@ -240,9 +240,12 @@ pub struct ChartArgs {
     /// unit with the units below it.
     #[arg(long)]
     pub unit: Option<String>,
-    /// With --unit, a trend of the unit's own records only.
+    /// With --unit or --compare, a trend of the units' own records only.
     #[arg(long)]
     pub own: bool,
+    /// A trend of --metric for 2 to 8 units side by side: D01,D03,B017.
+    #[arg(long, value_delimiter = ',')]
+    pub compare: Vec<String>,
     /// The key field of a field chart: approval, construction, resources,
     /// finance, land or enforcement (or its Chinese name).
     #[arg(long)]

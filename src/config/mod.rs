@@ -450,6 +450,7 @@ fn saved_charts(
                 c.field.as_deref(),
                 c.unit.as_deref(),
                 c.own.unwrap_or(false),
+                c.compare.as_deref().unwrap_or_default(),
                 c.title.as_deref(),
             )
             .map_err(|e| format!("[[chart]] {name}: {e}"))

@@ -45,6 +45,7 @@ pub(crate) struct RawChart {
     pub field: Option<String>,
     pub unit: Option<String>,
     pub own: Option<bool>,
+    pub compare: Option<Vec<String>>,
     pub title: Option<String>,
 }
 

@@ -20,8 +20,11 @@ pub struct ChartRequest {
     pub metric: Option<String>,
     pub field: Option<KeyField>,
     pub unit: Option<String>,
-    /// With `unit`: the unit's own records, not its subtree's.
+    /// With `unit` or `compare`: the units' own records, not their
+    /// subtrees'.
     pub own: bool,
+    /// Units drawn side by side on one trend, for `metric`.
+    pub compare: Vec<String>,
     /// The title drawn instead of the kind's own.
     pub title: Option<String>,
 }
@@ -30,7 +33,7 @@ pub struct ChartRequest {
 fn usable(kind: &str) -> &'static [&'static str] {
     match kind {
         "profile" => &["--unit"],
-        "trend" => &["--unit", "--own"],
+        "trend" => &["--unit", "--own", "--compare", "--metric"],
         "field" => &["--field"],
         "funnel" | "heatmap" => &["--level", "--metric"],
         _ => &[],
@@ -58,6 +61,7 @@ impl ChartRequest {
         field: Option<&str>,
         unit: Option<&str>,
         own: bool,
+        compare: &[String],
         title: Option<&str>,
     ) -> Result<Self, String> {
         if !KINDS.contains(&kind) {
@@ -69,6 +73,7 @@ impl ChartRequest {
             ("--level", level.is_some()),
             ("--metric", metric.is_some()),
             ("--own", own),
+            ("--compare", !compare.is_empty()),
         ];
         let ok = usable(kind);
         let unused: Vec<&str> = given
@@ -111,8 +116,20 @@ impl ChartRequest {
         if kind == "profile" && unit.is_none() {
             return Err("name a unit with --unit (its unit_id)".into());
         }
-        if own && unit.is_none() {
+        if own && unit.is_none() && compare.is_empty() {
             return Err("--own is a unit's own records: name the unit with --unit".into());
+        }
+        if kind == "trend" && !compare.is_empty() && unit.is_some() {
+            return Err("a trend draws --unit or --compare, not both".into());
+        }
+        if kind == "trend" && compare.is_empty() && metric.is_some() {
+            return Err("a trend takes --metric with --compare (one line per unit)".into());
+        }
+        if compare.len() == 1 || compare.len() > 8 {
+            return Err(format!(
+                "--compare takes 2 to 8 units, not {}",
+                compare.len()
+            ));
         }
         Ok(ChartRequest {
             name: name.to_string(),
@@ -122,6 +139,7 @@ impl ChartRequest {
             field,
             unit: unit.map(str::to_string),
             own,
+            compare: compare.to_vec(),
             title: title.map(str::to_string),
         })
     }
@@ -132,6 +150,9 @@ impl ChartRequest {
         let level = self.level.as_deref().unwrap_or("district");
         let metric = self.metric.as_deref().unwrap_or("petitions");
         let mut chart = match self.kind.as_str() {
+            "trend" if !self.compare.is_empty() => {
+                Chart::Line(compared(set, &self.compare, metric, self.own)?)
+            }
             "trend" => match &self.unit {
                 None => Chart::Line(set.trend.clone()),
                 Some(unit) => Chart::Line(unit_trend(set, unit, self.own)?),
@@ -170,6 +191,109 @@ impl ChartRequest {
         }
         Ok(chart)
     }
+}
+
+/// One line per unit of `metric` over the shown quarters.
+fn compared(
+    set: &SetInputs<'_>,
+    units: &[String],
+    metric: &str,
+    own: bool,
+) -> Result<super::LineChart, String> {
+    let table = if own { set.own } else { set.rollup };
+    let mut lines = Vec::new();
+    for unit in units {
+        let (name, values) = unit_values(table, unit, metric, set.quarters)?;
+        lines.push(super::Line {
+            name,
+            values,
+            dashed: false,
+        });
+    }
+    let label = crate::aggregate::labels::label_zh(metric);
+    let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
+    let scope = match (set.zh, own) {
+        (true, true) => "（本单位）",
+        (true, false) => "（含下级单位）",
+        (false, true) => " (own records)",
+        (false, false) => " (with the units below)",
+    };
+    Ok(super::LineChart {
+        id: format!(
+            "compare_{}_{}",
+            metric,
+            units
+                .iter()
+                .map(|u| unit_charts::sanitize(u))
+                .collect::<Vec<_>>()
+                .join("_")
+        ),
+        title: if set.zh {
+            format!("{}{label}对比{scope}", names.join("、"))
+        } else {
+            format!("{metric}: {}{scope}", names.join(", "))
+        },
+        y_label: if set.zh {
+            "件".into()
+        } else {
+            "records".into()
+        },
+        x_labels: set.trend.x_labels.clone(),
+        lines,
+        footnote: set.source_note.clone(),
+    })
+}
+
+/// A unit's name and its values of `metric` in `quarters`.
+fn unit_values(
+    table: &polars::prelude::DataFrame,
+    unit: &str,
+    metric: &str,
+    quarters: &[crate::model::Quarter],
+) -> Result<(String, Vec<Option<f64>>), String> {
+    use crate::aggregate::uq;
+    use polars::prelude::*;
+    let e = |x: PolarsError| x.to_string();
+    let rows = table
+        .clone()
+        .lazy()
+        .filter(col(uq::UNIT_ID).eq(lit(unit)))
+        .select([
+            col(uq::NAME),
+            col(uq::QUARTER),
+            col(metric).cast(DataType::Float64),
+        ])
+        .collect()
+        .map_err(e)?;
+    if rows.height() == 0 {
+        return Err(format!("no unit {unit} in the derived tables"));
+    }
+    let name = rows
+        .column(uq::NAME)
+        .map_err(e)?
+        .str()
+        .map_err(e)?
+        .get(0)
+        .unwrap_or(unit)
+        .to_string();
+    let qs = rows
+        .column(uq::QUARTER)
+        .map_err(e)?
+        .str()
+        .map_err(e)?
+        .clone();
+    let v = rows.column(metric).map_err(e)?.f64().map_err(e)?.clone();
+    let values = quarters
+        .iter()
+        .map(|q| {
+            let q = q.to_string();
+            qs.iter()
+                .zip(v.iter())
+                .find(|(x, _)| *x == Some(q.as_str()))
+                .and_then(|(_, v)| v)
+        })
+        .collect();
+    Ok((name, values))
 }
 
 /// The trend of one unit (with the units below it, or its own records):
@@ -234,10 +358,20 @@ mod tests {
 
     #[test]
     fn a_request_refuses_what_its_kind_cannot_use() {
-        let err = ChartRequest::new("x", "pareto", None, None, None, Some("D03"), false, None)
-            .expect_err("the Pareto is citywide");
+        let err = ChartRequest::new(
+            "x",
+            "pareto",
+            None,
+            None,
+            None,
+            Some("D03"),
+            false,
+            &[],
+            None,
+        )
+        .expect_err("the Pareto is citywide");
         assert!(err.contains("does not use --unit"), "{err}");
-        assert!(ChartRequest::new("x", "trend", None, None, None, None, true, None).is_err());
+        assert!(ChartRequest::new("x", "trend", None, None, None, None, true, &[], None).is_err());
         let r = ChartRequest::new(
             "land",
             "heatmap",
@@ -246,11 +380,43 @@ mod tests {
             None,
             None,
             false,
+            &[],
             Some("街道土地规划"),
         )
         .expect("valid");
         assert_eq!(r.metric.as_deref(), Some("petitions_field_land"));
-        assert!(ChartRequest::new("x", "field", None, None, None, None, false, None).is_err());
-        assert!(ChartRequest::new("x", "moon", None, None, None, None, false, None).is_err());
+        assert!(ChartRequest::new("x", "field", None, None, None, None, false, &[], None).is_err());
+        assert!(ChartRequest::new("x", "moon", None, None, None, None, false, &[], None).is_err());
+        let two = ["D01".to_string(), "D03".to_string()];
+        let c = ChartRequest::new(
+            "x",
+            "trend",
+            None,
+            Some("cases"),
+            None,
+            None,
+            false,
+            &two,
+            None,
+        )
+        .expect("a comparison");
+        assert_eq!(c.compare, two);
+        assert!(
+            ChartRequest::new(
+                "x",
+                "trend",
+                None,
+                None,
+                None,
+                Some("D01"),
+                false,
+                &two,
+                None
+            )
+            .is_err()
+        );
+        assert!(
+            ChartRequest::new("x", "heatmap", None, None, None, None, false, &two, None).is_err()
+        );
     }
 }

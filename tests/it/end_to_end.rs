@@ -687,6 +687,39 @@ fn a_trend_asked_for_a_district_is_that_districts_and_says_so() {
             "{line}"
         );
     }
+    // Several units side by side: one line each, the same numbers.
+    let cmp = dir.path().join("cmp.svg");
+    let run = Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args(["chart", "trend"])
+        .arg(p.pipeline())
+        .args([
+            "--compare",
+            "D01,D03",
+            "--metric",
+            "petitions",
+            "--quarter",
+            "2024Q4",
+            "--out",
+        ])
+        .arg(&cmp)
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let csv = std::fs::read_to_string(cmp.with_extension("csv")).expect("csv");
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    assert_eq!(lines.next().map(|h| h.split(',').count()), Some(3));
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(
+            Some(&cells[2].parse::<f64>().expect("n")),
+            want.get(cells[0]),
+            "{line}"
+        );
+    }
 }
 
 #[test]
@@ -699,10 +732,8 @@ fn the_explorer_is_one_self_contained_page() {
         "nothing from the network"
     );
     // The data: one JSON script, nothing in it can close it.
-    let start = html
-        .find("<script id=\"data\" type=\"application/json\">")
-        .expect("data")
-        + 43;
+    let tag = "<script id=\"data\" type=\"application/json\">";
+    let start = html.find(tag).expect("data") + tag.len();
     let json = &html[start..start + html[start..].find("</script>").expect("end")];
     assert!(!json.contains('<'));
     let data: serde_json::Value = serde_json::from_str(json).expect("JSON");
