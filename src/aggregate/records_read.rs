@@ -87,8 +87,8 @@ fn columns(d: Dataset) -> Vec<Expr> {
         id.clone().alias("record_id"),
         date.alias("date"),
         s("unit_id").alias("unit_id"),
-        person.alias("person_id"),
-        field.alias("field"),
+        person.clone().alias("person_id"),
+        field.clone().alias("field"),
         class.alias("class"),
         reporter.alias("reporter_key"),
         text.alias("summary"),
@@ -96,6 +96,8 @@ fn columns(d: Dataset) -> Vec<Expr> {
         s("unit_id").alias("r_unit"),
         s("quarter").alias("r_quarter"),
         id.alias("r_id"),
+        person.alias("r_person"),
+        field.alias("r_field"),
     ]
 }
 
@@ -158,19 +160,29 @@ enum Join {
     Ids,
     UnitQuarter,
     Unit,
-    Quarter,
+    PersonQuarter,
+    FieldQuarter,
 }
 
 /// The columns each kind of key joins on: (key, row); the row's are
 /// copies (`columns`), which the join drops.
-const JOINS: [(&[(&str, &str)], Join); 4] = [
+/// (Every join is on equal keys, so a flag meets only its own rows, never
+/// a whole quarter.)
+const JOINS: [(&[(&str, &str)], Join); 5] = [
     (&[("k_id", "r_id")], Join::Ids),
     (
         &[("k_unit", "r_unit"), ("k_quarter", "r_quarter")],
         Join::UnitQuarter,
     ),
     (&[("k_unit", "r_unit")], Join::Unit),
-    (&[("k_quarter", "r_quarter")], Join::Quarter),
+    (
+        &[("k_person", "r_person"), ("k_quarter", "r_quarter")],
+        Join::PersonQuarter,
+    ),
+    (
+        &[("k_field", "r_field"), ("k_quarter", "r_quarter")],
+        Join::FieldQuarter,
+    ),
 ];
 
 fn join_of(s: &Selector) -> Join {
@@ -178,7 +190,8 @@ fn join_of(s: &Selector) -> Join {
         (false, _, _) => Join::Ids,
         (true, false, false) => Join::UnitQuarter,
         (true, false, true) => Join::Unit,
-        _ => Join::Quarter,
+        _ if s.person_id.is_some() => Join::PersonQuarter,
+        _ => Join::FieldQuarter,
     }
 }
 

@@ -738,7 +738,7 @@ fn the_explorer_is_one_self_contained_page() {
     assert!(!json.contains('<'));
     let data: serde_json::Value = serde_json::from_str(json).expect("JSON");
     assert_eq!(data["quarters"].as_array().map(Vec::len), Some(8));
-    assert_eq!(data["metrics"].as_array().map(Vec::len), Some(73));
+    assert_eq!(data["metrics"].as_array().map(Vec::len), Some(72));
     assert!(data["units"].as_array().is_some_and(|u| u.len() > 500));
     assert!(html.len() < 5_000_000, "{} bytes", html.len());
 }
