@@ -300,29 +300,11 @@ fn unit_values(
 /// the city's trend chart with the unit's figures, titled with its name.
 fn unit_trend(set: &SetInputs<'_>, unit: &str, own: bool) -> Result<super::LineChart, String> {
     use crate::aggregate::uq;
-    use polars::prelude::*;
     let table = if own { set.own } else { set.rollup };
-    let e = |x: PolarsError| x.to_string();
-    let rows = table
-        .clone()
-        .lazy()
-        .filter(col(uq::UNIT_ID).eq(lit(unit)))
-        .collect()
-        .map_err(e)?;
-    if rows.height() == 0 {
-        return Err(format!("no unit {unit} in the derived tables"));
-    }
-    let name = rows
-        .column(uq::NAME)
-        .and_then(|c| c.str().map(|s| s.get(0).unwrap_or(unit).to_string()))
-        .map_err(e)?;
-    let value = |column: &str, q: &str| -> Option<f64> {
-        let qs = rows.column(uq::QUARTER).ok()?.str().ok()?;
-        let v = rows.column(column).ok()?.cast(&DataType::Float64).ok()?;
-        let v = v.f64().ok()?;
-        qs.iter().zip(v.iter()).find(|(x, _)| *x == Some(q))?.1
-    };
+    let year_before: Vec<crate::model::Quarter> =
+        set.quarters.iter().map(|q| q.offset(-4)).collect();
     let mut chart = set.trend.clone();
+    let mut name = unit.to_string();
     let columns = [
         uq::PETITIONS,
         uq::PETITIONS,
@@ -330,12 +312,13 @@ fn unit_trend(set: &SetInputs<'_>, unit: &str, own: bool) -> Result<super::LineC
         uq::FINDINGS,
         uq::CASES,
     ];
-    for ((line, column), shift) in chart.lines.iter_mut().zip(columns).zip([0, -4, 0, 0, 0]) {
-        line.values = set
-            .quarters
-            .iter()
-            .map(|q| value(column, &q.offset(shift).to_string()))
-            .collect();
+    for (k, (line, column)) in chart.lines.iter_mut().zip(columns).enumerate() {
+        let quarters = if k == 1 {
+            &year_before[..]
+        } else {
+            set.quarters
+        };
+        (name, line.values) = unit_values(table, unit, column, quarters)?;
     }
     let scope = match (set.zh, own) {
         (true, true) => "（本单位）",

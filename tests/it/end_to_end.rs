@@ -511,23 +511,7 @@ fn every_chart_has_the_numbers_it_draws_beside_it() {
         .agg([col("petitions").sum()])
         .collect()
         .expect("sums");
-    let sums: BTreeMap<String, f64> = own
-        .column("quarter")
-        .expect("q")
-        .str()
-        .expect("s")
-        .iter()
-        .zip(
-            own.column("petitions")
-                .expect("p")
-                .cast(&DataType::Float64)
-                .expect("f")
-                .f64()
-                .expect("f")
-                .iter(),
-        )
-        .filter_map(|(q, v)| Some((q?.to_string(), v?)))
-        .collect();
+    let sums = crate::by_quarter(&own, "petitions");
     let mut rows = 0;
     for line in lines {
         let cells: Vec<&str> = line.split(',').collect();
@@ -660,24 +644,7 @@ fn a_trend_asked_for_a_district_is_that_districts_and_says_so() {
         .expect("a name")
         .to_string();
     assert!(svg.contains(&name), "{name} in the title");
-    let want: BTreeMap<String, f64> = rollup
-        .column("quarter")
-        .expect("q")
-        .str()
-        .expect("s")
-        .iter()
-        .zip(
-            rollup
-                .column("petitions")
-                .expect("p")
-                .cast(&DataType::Float64)
-                .expect("f")
-                .f64()
-                .expect("f")
-                .iter(),
-        )
-        .filter_map(|(q, v)| Some((q?.to_string(), v?)))
-        .collect();
+    let want = crate::by_quarter(&rollup, "petitions");
     let csv = std::fs::read_to_string(out.with_extension("csv")).expect("csv");
     for line in csv.trim_start_matches('\u{feff}').lines().skip(1) {
         let cells: Vec<&str> = line.split(',').collect();

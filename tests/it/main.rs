@@ -228,6 +228,27 @@ pub fn publish(dir: &Path, quarters: &[&str]) {
     }
 }
 
+/// A number column by quarter (the table's `quarter` column).
+pub fn by_quarter(
+    df: &polars::prelude::DataFrame,
+    column: &str,
+) -> std::collections::BTreeMap<String, f64> {
+    use polars::prelude::DataType;
+    let values = df
+        .column(column)
+        .expect(column)
+        .cast(&DataType::Float64)
+        .expect("numbers");
+    df.column("quarter")
+        .expect("quarter")
+        .str()
+        .expect("text")
+        .iter()
+        .zip(values.f64().expect("f64").iter())
+        .filter_map(|(q, v)| Some((q?.to_string(), v?)))
+        .collect()
+}
+
 /// A text column as strings (a null as "").
 pub fn texts(df: &polars::prelude::DataFrame, c: &str) -> Vec<String> {
     df.column(c)
