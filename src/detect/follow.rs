@@ -78,7 +78,7 @@ pub fn follow(
             portfolios: &tables.facts.portfolios,
         },
     );
-    let flags = loop_rules::flags(&l, quarter, &up.items, &unit_names(tables)?);
+    let flags = loop_rules::flags(&l, quarter, &up.items, &unit_names(&tables.unit_quarter.0)?);
     if let Some(actions) = &ledger.actions {
         let recomputed: BTreeSet<Quarter> = up.recomputed.iter().copied().collect();
         up.statuses = follow_status::statuses(&l, quarter, &followed, &recomputed, actions);
@@ -108,8 +108,8 @@ fn recompute(s: &DetectSettings, tables: &Tables, q: Quarter) -> PolarsResult<Ve
     Ok(o.flags)
 }
 
-fn unit_names(tables: &Tables) -> PolarsResult<BTreeMap<String, String>> {
-    let df = &tables.unit_quarter.0;
+/// Each unit's name in a unit × quarter table.
+pub fn unit_names(df: &polars::prelude::DataFrame) -> PolarsResult<BTreeMap<String, String>> {
     let (ids, names) = (df.column(uq::UNIT_ID)?.str()?, df.column(uq::NAME)?.str()?);
     Ok(ids
         .iter()

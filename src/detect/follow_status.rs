@@ -218,7 +218,7 @@ impl Yield {
 
 /// Per detector and quarter, then per detector over all followed quarters
 /// (`quarter` empty), detectors in name order.
-pub fn yields(statuses: &[FlagStatus]) -> (Vec<Yield>, Vec<Yield>) {
+pub fn yields<'a>(statuses: impl IntoIterator<Item = &'a FlagStatus>) -> (Vec<Yield>, Vec<Yield>) {
     let mut per: BTreeMap<(String, Quarter), Yield> = BTreeMap::new();
     let mut total: BTreeMap<String, Yield> = BTreeMap::new();
     for st in statuses {

@@ -73,9 +73,7 @@ pub fn section(i: &Inputs<'_>) -> Section {
     }
     let statuses = in_scope(i);
     let (from, to) = span(up);
-    let (_, per_detector) = crate::detect::follow_status::yields(
-        &statuses.iter().map(|s| (*s).clone()).collect::<Vec<_>>(),
-    );
+    let (_, per_detector) = crate::detect::follow_status::yields(statuses.iter().copied());
     let mut paragraphs = Vec::new();
     if statuses.is_empty() {
         paragraphs.push(w.t("loop.none_followed", &[("from", &from), ("to", &to)]));

@@ -7,23 +7,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::inputs::Inputs;
 use super::model::{Figure, Report, Section, Table};
-use crate::aggregate::uq;
 use crate::detect::loop_rules::LoopItem;
 use crate::model::FlagKind;
 use crate::model::ledger::Recommendation;
-
-fn unit_names(i: &Inputs<'_>) -> BTreeMap<String, String> {
-    let (Ok(ids), Ok(names)) = (i.own.column(uq::UNIT_ID), i.own.column(uq::NAME)) else {
-        return BTreeMap::new();
-    };
-    let (Ok(ids), Ok(names)) = (ids.str(), names.str()) else {
-        return BTreeMap::new();
-    };
-    ids.iter()
-        .zip(names.iter())
-        .filter_map(|(i, n)| Some((i?.to_string(), n?.to_string())))
-        .collect()
-}
 
 /// The report, or `None` without a recommendations source.
 pub fn build(i: &Inputs<'_>, recs: &[Recommendation]) -> Option<Report> {
@@ -31,7 +17,7 @@ pub fn build(i: &Inputs<'_>, recs: &[Recommendation]) -> Option<Report> {
         return None;
     }
     let w = i.wording;
-    let names = unit_names(i);
+    let names = crate::detect::follow::unit_names(i.own).unwrap_or_default();
     let recs: Vec<&Recommendation> = recs
         .iter()
         .filter(|r| names.contains_key(&r.unit_id))

@@ -34,49 +34,18 @@ pub fn subset(font: &[u8], chars: impl Iterator<Item = char>) -> Option<Vec<u8>>
         }
     }
     let cut = subsetter::subset(font, 0, &remapper).ok()?;
-    let mut tables = read_tables(&cut)?;
+    let raw = ttf_parser::RawFace::parse(&cut, 0).ok()?;
+    let mut tables: BTreeMap<[u8; 4], Vec<u8>> = raw
+        .table_records
+        .into_iter()
+        .filter_map(|r| Some((r.tag.to_bytes(), raw.table(r.tag)?.to_vec())))
+        .collect();
     tables.insert(*b"cmap", cmap(&map));
+    let os2 = ttf_parser::Tag::from_bytes(b"OS/2");
     if !tables.contains_key(b"OS/2") {
-        tables.insert(*b"OS/2", raw_table(font, *b"OS/2")?.to_vec());
+        tables.insert(*b"OS/2", face.raw_face().table(os2)?.to_vec());
     }
     Some(write_tables(&cut[..4], &tables))
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-/// Every table of an sfnt, by tag.
-fn read_tables(font: &[u8]) -> Option<BTreeMap<[u8; 4], Vec<u8>>> {
-    let n = usize::from(be16(font, 4)?);
-    let mut out = BTreeMap::new();
-    for k in 0..n {
-        let rec = 12 + 16 * k;
-        let tag: [u8; 4] = font.get(rec..rec + 4)?.try_into().ok()?;
-        let (offset, len) = (
-            be32(font, rec + 8)? as usize,
-            be32(font, rec + 12)? as usize,
-        );
-        out.insert(tag, font.get(offset..offset + len)?.to_vec());
-    }
-    Some(out)
-}
-
-fn raw_table(font: &[u8], tag: [u8; 4]) -> Option<&[u8]> {
-    let n = usize::from(be16(font, 4)?);
-    (0..n).find_map(|k| {
-        let rec = 12 + 16 * k;
-        (font.get(rec..rec + 4)? == tag).then_some(())?;
-        let (offset, len) = (
-            be32(font, rec + 8)? as usize,
-            be32(font, rec + 12)? as usize,
-        );
-        font.get(offset..offset + len)
-    })
 }
 
 /// A `cmap` with one format 12 subtable (Windows, full Unicode) and the

@@ -611,18 +611,19 @@ fn a_trend_asked_for_a_district_is_that_districts_and_says_so() {
     let p = crate::published_sample();
     let dir = crate::TempDir::new();
     let out = dir.path().join("d03.svg");
-    let run = Command::new(env!("CARGO_BIN_EXE_yanpan"))
-        .args(["chart", "trend"])
-        .arg(p.pipeline())
-        .args(["--unit", "D03", "--quarter", "2024Q4", "--out"])
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let pipeline = p.pipeline();
+    let chart = |extra: &[&str], out: &Path| {
+        let mut args = vec!["chart", "trend", pipeline.to_str().expect("utf-8")];
+        args.extend(extra);
+        args.extend(["--quarter", "2024Q4", "--out", out.to_str().expect("utf-8")]);
+        let run = crate::yanpan(&args);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    };
+    chart(&["--unit", "D03"], &out);
     let svg = std::fs::read_to_string(&out).expect("svg");
     assert!(
         svg.contains("含下级单位") && !svg.contains("全市"),
@@ -656,26 +657,7 @@ fn a_trend_asked_for_a_district_is_that_districts_and_says_so() {
     }
     // Several units side by side: one line each, the same numbers.
     let cmp = dir.path().join("cmp.svg");
-    let run = Command::new(env!("CARGO_BIN_EXE_yanpan"))
-        .args(["chart", "trend"])
-        .arg(p.pipeline())
-        .args([
-            "--compare",
-            "D01,D03",
-            "--metric",
-            "petitions",
-            "--quarter",
-            "2024Q4",
-            "--out",
-        ])
-        .arg(&cmp)
-        .output()
-        .expect("runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    chart(&["--compare", "D01,D03", "--metric", "petitions"], &cmp);
     let csv = std::fs::read_to_string(cmp.with_extension("csv")).expect("csv");
     let mut lines = csv.trim_start_matches('\u{feff}').lines();
     assert_eq!(lines.next().map(|h| h.split(',').count()), Some(3));
