@@ -38,11 +38,13 @@ echo "browser: the HTML report draws its Chinese with the embedded font"
 explorer="$work/reports/2024Q4/explorer.html"
 dump() {
   chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 \
-    --virtual-time-budget=15000 --dump-dom "file://$explorer#unit=$1&metric=$2" 2>"$work/console-$1.log"
+    --virtual-time-budget=15000 --dump-dom "file://$explorer#unit=$1&metric=$2${3:-}" 2>"$work/console-$1.log"
 }
 "$bin" chart trend "$work/pipelines/quarterly.toml" --unit D03 --quarter 2024Q4 --out "$work/d03.svg" >/dev/null 2>&1
 dump D03 petitions > "$work/d03.html"
 dump D01 cases > "$work/d01.html"
+"$bin" chart trend "$work/pipelines/quarterly.toml" --unit D03 --by field --quarter 2024Q4 --out "$work/d03-fields.svg" >/dev/null 2>&1
+dump D03 petitions "&by=field" > "$work/d03-fields.html"
 python3 - "$work" <<'PY'
 import re, sys, pathlib
 work = pathlib.Path(sys.argv[1])
@@ -51,7 +53,7 @@ for unit in ["D03", "D01"]:
     bad = [l for l in log.splitlines() if "CONSOLE" in l and ("Uncaught" in l or "Error" in l)]
     assert not bad, f"console errors for {unit}: {bad}"
 dom = (work / "d03.html").read_text()
-assert 'data-ready="D03|petitions"' in dom, "the page did not draw D03"
+assert 'data-ready="D03|petitions|"' in dom, "the page did not draw D03"
 drawn = dict(re.findall(r'<tr data-quarter="(\d{4}Q\d)"><td>\d{4}Q\d</td><td>([^<]*)</td>', dom))
 want = {}
 for line in (work / "d03.csv").read_text(encoding="utf-8-sig").splitlines()[1:]:
@@ -59,8 +61,18 @@ for line in (work / "d03.csv").read_text(encoding="utf-8-sig").splitlines()[1:]:
     want[q] = v
 assert drawn and all(float(drawn[q]) == float(v) for q, v in want.items()), (drawn, want)
 dom = (work / "d01.html").read_text()
-assert 'data-ready="D01|cases"' in dom, "the page did not draw D01"
+assert 'data-ready="D01|cases|"' in dom, "the page did not draw D01"
 assert "&lt;/script&gt;&lt;script&gt;document.title=" in dom, "the hostile name shown as text"
 assert "<title>pwned" not in dom and "<b>东湖区</b>" not in dom, "the hostile name ran as markup"
-print(f"browser: the explorer draws D03's {len(drawn)} quarters as stored; a hostile name stays text")
+dom = (work / "d03-fields.html").read_text()
+assert 'data-ready="D03|petitions|field"' in dom, "the page did not break D03 down by field"
+rows = {q: cells for q, cells in re.findall(r'<tr data-quarter="(\d{4}Q\d)">((?:<td>[^<]*</td>)+)</tr>', dom)}
+parts = {q: re.findall(r"<td>([^<]*)</td>", c)[1:] for q, c in rows.items()}
+lines = (work / "d03-fields.csv").read_text(encoding="utf-8-sig").splitlines()
+for line in lines[1:]:
+    cells = line.split(",")
+    if cells[0] in parts:
+        assert [float(x) for x in parts[cells[0]]] == [float(x) for x in cells[1:]], (cells, parts[cells[0]])
+assert len(parts) == len(lines) - 1, (len(parts), len(lines))
+print(f"browser: the explorer draws D03's {len(drawn)} quarters as stored, and by field as `yanpan chart --by field`; a hostile name stays text")
 PY

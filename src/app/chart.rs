@@ -70,9 +70,15 @@ pub fn chart_metrics() -> String {
         .iter()
         .map(|m| format!("  {m:<40} {}", aggregate::labels::label_zh(m)))
         .collect();
+    let persons: Vec<String> = render::custom::PERSON_METRICS
+        .iter()
+        .map(|(m, zh)| format!("  {m:<40} {zh}"))
+        .collect();
     format!(
-        "Metrics for `yanpan chart funnel|heatmap --metric` (code or Chinese name):\n{}",
-        rows.join("\n")
+        "Metrics of the unit × quarter table, for `yanpan chart trend|funnel|heatmap --metric` (code or Chinese name):\n{}\n\nMetrics of the person × quarter table, for `yanpan chart persons --metric`:\n{}\n\nBreakdowns for `yanpan chart trend --by`: {}",
+        rows.join("\n"),
+        persons.join("\n"),
+        render::request::BREAKDOWNS.join(", ")
     )
 }
 
@@ -81,17 +87,19 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
     let (Some(kind), Some(pipeline_file), Some(out)) = (&a.kind, &a.pipeline, &a.out) else {
         return usage("yanpan chart KIND PIPELINE --out FILE, or yanpan chart --list".into());
     };
-    let request = render::request::ChartRequest::new(
-        "",
-        kind,
-        a.level.as_deref(),
-        a.metric.as_deref(),
-        a.field.as_deref(),
-        a.unit.as_deref(),
-        a.own,
-        &a.compare,
-        None,
-    )
+    let request = render::request::ChartRequest::new(&render::request::ChartOptions {
+        name: String::new(),
+        kind: kind.clone(),
+        level: a.level.clone(),
+        metric: a.metric.clone(),
+        field: a.field.clone(),
+        unit: a.unit.clone(),
+        own: a.own,
+        compare: a.compare.clone(),
+        by: a.by.clone(),
+        quarters: a.quarters,
+        title: None,
+    })
     .map_err(UsageError)?;
     let pipeline = Pipeline::load(pipeline_file)?;
     let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -108,10 +116,9 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         // Otherwise the last quarter the store's tables hold.
         QuarterArg::Auto => last_aggregated(&store, pipeline_file)?,
     };
-    let n = a
+    let n = request
         .quarters
-        .unwrap_or(pipeline.report_history_quarters.get() as usize)
-        .max(1);
+        .unwrap_or(pipeline.report_history_quarters.get() as usize);
     let quarters: Vec<Quarter> = quarter.offset(1 - n as i32).through(quarter).collect();
     let remedy = format!(
         "the chart shows {}–{quarter}; run `yanpan aggregate {} --quarter {quarter}` first",
@@ -128,6 +135,17 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         aggregate::citywide(&UnitQuarter(own.clone())),
         "citywide totals",
     )?;
+    let persons = if request.kind == "persons" {
+        let [p] = read_derived(
+            &store,
+            ["person_quarter"],
+            &quarters[quarters.len() - 1..],
+            &remedy,
+        )?;
+        Some(p)
+    } else {
+        None
+    };
     let clues = if request.kind == "clue_days" {
         clue_days(&store, quarter)?
     } else {
@@ -140,6 +158,7 @@ pub fn chart(a: &ChartArgs) -> Result<PathBuf> {
         quarters: &quarters,
         own: &own,
         rollup: &rollup,
+        persons: persons.as_ref(),
         citywide: &city,
         marked: Marked::published(&pipeline, quarter)?,
         clue_days: &clues,

@@ -209,14 +209,14 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ChartArgs {
     /// trend, key_fields, rectification, funnel, heatmap, pareto, field,
-    /// clue_days or profile.
+    /// clue_days, profile or persons.
     #[arg(required_unless_present = "list")]
     pub kind: Option<String>,
     /// The pipeline file (TOML): the store, the language, the site.
     #[arg(required_unless_present = "list")]
     pub pipeline: Option<PathBuf>,
-    /// Print the metrics funnel and heatmap can count, with their Chinese
-    /// names, and draw nothing.
+    /// Print the metrics and breakdowns charts can show, with their
+    /// Chinese names, and draw nothing.
     #[arg(long)]
     pub list: bool,
     /// The last quarter shown, e.g. 2024Q4, or `auto`: the last closed
@@ -228,16 +228,18 @@ pub struct ChartArgs {
     #[arg(long)]
     pub quarters: Option<usize>,
     /// The level of the unit tree for funnel and heatmap (district,
-    /// street, community, bureau, soe, university; default district).
+    /// street, community, bureau, soe, university; default district, or
+    /// the level below --unit).
     #[arg(long)]
     pub level: Option<String>,
-    /// What funnel and heatmap count: any count of the unit × quarter
-    /// table, by its code or Chinese name (`--list` prints them; default
-    /// petitions).
+    /// What the chart counts: any count of the unit × quarter table (of
+    /// the person × quarter table for persons), by its code or Chinese
+    /// name (`--list` prints them; default petitions).
     #[arg(long)]
     pub metric: Option<String>,
     /// The unit of a profile or a trend (its unit_id): a trend shows the
-    /// unit with the units below it.
+    /// unit with the units below it. For funnel, heatmap and persons, the
+    /// scope: the units below it.
     #[arg(long)]
     pub unit: Option<String>,
     /// With --unit or --compare, a trend of the units' own records only.
@@ -246,6 +248,11 @@ pub struct ChartArgs {
     /// A trend of --metric for 2 to 8 units side by side: D01,D03,B017.
     #[arg(long, value_delimiter = ',')]
     pub compare: Vec<String>,
+    /// A trend broken into parts, stacked by quarter: field, channel,
+    /// class, discipline (of petitions, findings or cases, as --metric
+    /// says), form or source (of cases).
+    #[arg(long)]
+    pub by: Option<String>,
     /// The key field of a field chart: approval, construction, resources,
     /// finance, land or enforcement (or its Chinese name).
     #[arg(long)]

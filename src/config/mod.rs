@@ -424,7 +424,7 @@ fn validate(
 
 /// `[[chart]]` entries: each a valid request with its own file name.
 fn saved_charts(
-    raw: &[raw::RawChart],
+    raw: &[crate::render::request::ChartOptions],
 ) -> Result<Vec<crate::render::request::ChartRequest>, String> {
     let mut names = std::collections::HashSet::new();
     raw.iter()
@@ -442,18 +442,8 @@ fn saved_charts(
             if !names.insert(name.to_string()) {
                 return Err(format!("[[chart]] name = \"{name}\" is used twice"));
             }
-            crate::render::request::ChartRequest::new(
-                name,
-                &c.kind,
-                c.level.as_deref(),
-                c.metric.as_deref(),
-                c.field.as_deref(),
-                c.unit.as_deref(),
-                c.own.unwrap_or(false),
-                c.compare.as_deref().unwrap_or_default(),
-                c.title.as_deref(),
-            )
-            .map_err(|e| format!("[[chart]] {name}: {e}"))
+            crate::render::request::ChartRequest::new(c)
+                .map_err(|e| format!("[[chart]] {name}: {e}"))
         })
         .collect()
 }

@@ -31,22 +31,7 @@ pub(crate) struct RawPipeline {
     #[serde(rename = "loop")]
     pub follow: Option<RawLoop>,
     #[serde(default)]
-    pub chart: Vec<RawChart>,
-}
-
-/// `[[chart]]`: a saved chart, drawn on every run into `charts/custom/`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawChart {
-    pub name: String,
-    pub kind: String,
-    pub level: Option<String>,
-    pub metric: Option<String>,
-    pub field: Option<String>,
-    pub unit: Option<String>,
-    pub own: Option<bool>,
-    pub compare: Option<Vec<String>>,
-    pub title: Option<String>,
+    pub chart: Vec<crate::render::request::ChartOptions>,
 }
 
 /// `[loop]`: following flags and recommendations up.

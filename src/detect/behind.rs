@@ -76,11 +76,11 @@ fn selector(
         FlagKind::Concentration | FlagKind::Conversion => {}
         FlagKind::SubtreeRise => {
             // Every unit below the parent (its children with theirs).
-            s.units = subtree(&f.unit_id, children).split_off(1);
+            s.units = crate::model::tree::subtree(&f.unit_id, children).split_off(1);
         }
         FlagKind::KeyField => {
             // The detector reads the roll-up: the unit and every unit below.
-            s.units = subtree(&f.unit_id, children);
+            s.units = crate::model::tree::subtree(&f.unit_id, children);
             s.field = f.field;
             s.dataset = f
                 .subject
@@ -122,19 +122,6 @@ fn selector(
         }
     }
     Some(s)
-}
-
-/// `unit` and every unit below it.
-fn subtree(unit: &str, children: &BTreeMap<String, Vec<String>>) -> Vec<String> {
-    let mut out = vec![unit.to_string()];
-    let mut k = 0;
-    while k < out.len() {
-        if let Some(c) = children.get(&out[k]) {
-            out.extend(c.iter().cloned());
-        }
-        k += 1;
-    }
-    out
 }
 
 #[cfg(test)]

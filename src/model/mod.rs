@@ -8,6 +8,7 @@ pub mod ledger;
 mod quarter;
 pub mod schema;
 pub mod setting;
+pub mod tree;
 mod values;
 
 pub use enums::{

@@ -103,6 +103,22 @@ fn columns(chart: &Chart, zh: bool) -> Vec<Col> {
                 (format!("{}−", c.legend[3]), limit(-3.09)),
                 (format!("{}+", c.legend[3]), limit(3.09)),
                 (
+                    words(zh, "预期数", "expected"),
+                    p.iter().map(|x| num(x.expected)).collect(),
+                ),
+                (
+                    words(
+                        zh,
+                        "实际与预期之比（收缩后）",
+                        "observed / expected, shrunk",
+                    ),
+                    p.iter().map(|x| num(x.shrunk)).collect(),
+                ),
+                (
+                    words(zh, "数量过少", "too few"),
+                    p.iter().map(|x| yes(zh, x.few)).collect(),
+                ),
+                (
                     words(zh, "是否标记", "flagged"),
                     p.iter().map(|x| yes(zh, x.flagged)).collect(),
                 ),
@@ -140,15 +156,25 @@ fn columns(chart: &Chart, zh: bool) -> Vec<Col> {
         }
         Chart::Ranked(c) => {
             let r = &c.rows;
-            let mut cols = vec![
-                (unit_id(), r.iter().map(|x| x.unit_id.clone()).collect()),
-                (unit(), r.iter().map(|x| x.name.clone()).collect()),
-                (c.x_label.clone(), r.iter().map(|x| num(x.value)).collect()),
+            let (key, name) = if c.of_persons {
                 (
+                    words(zh, "人员编码", "person_id"),
+                    words(zh, "领导干部", "leader"),
+                )
+            } else {
+                (unit_id(), unit())
+            };
+            let mut cols = vec![
+                (key, r.iter().map(|x| x.unit_id.clone()).collect()),
+                (name, r.iter().map(|x| x.name.clone()).collect()),
+                (c.x_label.clone(), r.iter().map(|x| num(x.value)).collect()),
+            ];
+            if !c.legend[1].is_empty() {
+                cols.push((
                     c.legend[1].clone(),
                     r.iter().map(|x| yes(zh, x.highlight)).collect(),
-                ),
-            ];
+                ));
+            }
             if let Some((name, shares)) = &c.cumulative {
                 cols.push((name.clone(), shares.iter().map(|v| num(*v)).collect()));
             }

@@ -22,6 +22,13 @@ pub struct FunnelPoint {
     pub headcount: f64,
     /// Petitions per 100 staff.
     pub rate: f64,
+    /// What the level's rate gives for the headcount.
+    pub expected: f64,
+    /// Observed / expected shrunk toward 1 as the heatmap's cells are.
+    pub shrunk: f64,
+    /// Fewer expected than the chart's minimum: drawn hollow, as too few
+    /// to read.
+    pub few: bool,
     pub flagged: bool,
 }
 
@@ -83,13 +90,17 @@ pub fn overdispersion(points: &[(f64, f64)], p: f64) -> f64 {
     (z.iter().map(|v| v * v).sum::<f64>() / z.len() as f64).max(1.0)
 }
 
-/// The funnel plot of `level` in `quarter` from a unit × quarter table.
+/// The funnel plot of `level` in `quarter` from a unit × quarter table;
+/// units expecting fewer than `min_expected` are marked as too few.
+#[allow(clippy::too_many_arguments)]
 pub fn funnel(
     table: &DataFrame,
     quarter: Quarter,
     level: &str,
     metric: &str,
     flagged: &HashSet<String>,
+    scope: Option<&HashSet<String>>,
+    min_expected: f64,
     labels: FunnelLabels,
 ) -> PolarsResult<FunnelChart> {
     let q = quarter.to_string();
@@ -121,19 +132,27 @@ pub fn funnel(
     let (sy, sh) = raw.iter().fold((0.0, 0.0), |(a, b), r| (a + r.3, b + r.2));
     let p = if sh > 0.0 { sy / sh } else { 0.0 };
     let pairs: Vec<(f64, f64)> = raw.iter().map(|r| (r.3, r.2)).collect();
+    let cells: Vec<(f64, f64)> = raw.iter().map(|r| (r.3, r.2 * p)).collect();
+    let shape = super::heatmap::gamma_shape(&cells);
     Ok(FunnelChart {
         id: labels.id,
         title: labels.title,
         x_label: labels.x_label,
         y_label: labels.y_label,
+        // The level's rate and spread come from every unit of the level;
+        // a scope keeps the points of its own units.
         points: raw
             .into_iter()
+            .filter(|r| scope.is_none_or(|s| s.contains(&r.0)))
             .map(|(unit_id, name, h, y)| FunnelPoint {
                 flagged: flagged.contains(&unit_id),
                 unit_id,
                 name,
                 headcount: h,
                 rate: y / h * 100.0,
+                expected: h * p,
+                shrunk: super::heatmap::shrunk(y, h * p, shape),
+                few: h * p < min_expected,
             })
             .collect(),
         centre: p * 100.0,
@@ -244,6 +263,8 @@ pub(super) fn paint<DB: DrawingBackend>(
         .draw_series(spec.points.iter().map(|p| {
             let style = if p.flagged {
                 PALETTE[6].filled()
+            } else if p.few {
+                PALETTE[0].stroke_width(px(1.0).max(1))
             } else {
                 PALETTE[0].mix(0.6).filled()
             };

@@ -82,6 +82,7 @@ pub fn heatmap(
     level: &str,
     metric: &str,
     flagged: &HashSet<(String, String)>,
+    scope: Option<&HashSet<String>>,
     title: String,
     footnote: String,
     min_expected: f64,
@@ -142,8 +143,11 @@ pub fn heatmap(
             .collect();
         shape.insert(q.as_str(), gamma_shape(&level));
     }
+    // Expectations and spread come from the whole level; a scope keeps
+    // its own units' rows.
     let mut rows: Vec<HeatRow> = label
         .iter()
+        .filter(|(u, _)| scope.is_none_or(|s| s.contains(**u)))
         .map(|(u, name)| {
             let ratios = names
                 .iter()

@@ -46,7 +46,7 @@ pub fn min_expected(value: Option<f64>) -> Result<f64, String> {
 }
 
 /// The flags the charts mark.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Marked {
     pub units: HashSet<String>,
     pub fields: HashSet<(String, String)>,
@@ -117,13 +117,15 @@ pub fn problem_units(flags: &[Flag]) -> Vec<String> {
 }
 
 /// What the chart set is drawn from, gathered once.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SetSources<'a> {
     pub settings: &'a RenderSettings,
     pub quarter: Quarter,
     pub quarters: &'a [Quarter],
     pub own: &'a DataFrame,
     pub rollup: &'a DataFrame,
+    /// Leaders × quarter, for `persons` charts.
+    pub persons: Option<&'a DataFrame>,
     pub citywide: &'a DataFrame,
     pub marked: Marked,
     pub clue_days: &'a [ClueDays],
@@ -145,6 +147,7 @@ pub fn set_inputs<'a>(s: SetSources<'a>) -> PolarsResult<SetInputs<'a>> {
         quarter_labels: p.quarter_labels,
         own: s.own,
         rollup: s.rollup,
+        persons: s.persons,
         flagged: s.marked.units,
         flagged_fields: s.marked.fields,
         clue_days: s.clue_days,

@@ -3,6 +3,7 @@
 //! embedded CJK font (`fonts.rs`).
 
 pub mod bars;
+pub mod custom;
 pub mod data;
 pub mod draw;
 pub mod fonts;

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use polars::prelude::*;
 
 use super::bars::{BarChart, BarSeries};
+use super::custom::Scope;
 use super::funnel::{FunnelLabels, funnel};
 use super::heatmap::heatmap;
 use super::spec::{Chart, LineChart};
@@ -24,6 +25,8 @@ pub struct SetInputs<'a> {
     /// Each unit's own figures, and each node with the units below it.
     pub own: &'a DataFrame,
     pub rollup: &'a DataFrame,
+    /// Leaders × quarter (`persons` charts; not every caller loads it).
+    pub persons: Option<&'a DataFrame>,
     /// Units the concentration detector flagged in the quarter.
     pub flagged: HashSet<String>,
     /// (unit, key field code) pairs the key-field detector flagged.
@@ -60,7 +63,7 @@ fn level_label(code: &str, zh: bool) -> String {
 }
 
 /// Sums of `columns` per quarter over the own-figures table, in `quarters` order.
-fn per_quarter(
+pub(super) fn per_quarter(
     own: &DataFrame,
     quarters: &[Quarter],
     columns: &[String],
@@ -104,7 +107,7 @@ fn x_labels(i: &SetInputs<'_>) -> Vec<String> {
 }
 
 /// The kinds of chart `yanpan chart` draws.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 10] = [
     "trend",
     "key_fields",
     "rectification",
@@ -114,6 +117,7 @@ pub const KINDS: [&str; 9] = [
     "field",
     "clue_days",
     "profile",
+    "persons",
 ];
 
 /// The metrics funnel plots and heatmaps can show: column, Chinese and
@@ -254,9 +258,14 @@ pub fn flagged_fields(flags: &[Flag]) -> HashSet<(String, String)> {
 }
 
 /// The funnel plot of one level and metric in the report's quarter.
-pub fn funnel_of(i: &SetInputs<'_>, code: &str, metric: &str) -> PolarsResult<Chart> {
+pub fn funnel_of(
+    i: &SetInputs<'_>,
+    code: &str,
+    metric: &str,
+    scope: Option<&Scope>,
+) -> PolarsResult<Chart> {
     let zh = i.zh;
-    let level = level_label(code, zh);
+    let level = scoped_level(code, zh, scope);
     let (m_zh, m_en, word) = metric_words(metric);
     Ok(Chart::Funnel(funnel(
         i.rollup,
@@ -264,8 +273,10 @@ pub fn funnel_of(i: &SetInputs<'_>, code: &str, metric: &str) -> PolarsResult<Ch
         code,
         metric,
         &flagged_for(i, metric),
+        scope.map(|s| &s.units),
+        i.min_expected,
         FunnelLabels {
-            id: super::heatmap::chart_id("funnel", code, metric),
+            id: scoped_id("funnel", code, metric, scope),
             title: if zh {
                 format!("{}{m_zh}率漏斗图（{level}，含下级单位）", i.quarter)
             } else {
@@ -299,23 +310,44 @@ pub fn funnel_of(i: &SetInputs<'_>, code: &str, metric: &str) -> PolarsResult<Ch
                     "99.8% limits".into(),
                 ]
             },
-            footnote: format!(
-                "{} {}",
-                if zh {
-                    "黑色为信访举报比较集中的单位（判断还考虑本单位历史水平，控制限外的单位未必标出）；控制限已按离散程度放宽。"
-                } else {
-                    "Black: flagged units (the detector also weighs each unit's own history, so not every point outside the limits is flagged); limits widened for overdispersion."
-                },
-                i.source_note
-            ),
+            footnote: funnel_note(i, metric),
         },
     )?))
 }
 
+/// The funnel plot's footnote: what black and hollow points mean.
+fn funnel_note(i: &SetInputs<'_>, metric: &str) -> String {
+    let m = i.min_expected;
+    let flags = metric == uq::PETITIONS;
+    match (i.zh, flags) {
+        (true, true) => format!(
+            "黑色为信访举报比较集中的单位（判断还考虑本单位历史水平，控制限外的单位未必标出）；空心点为预期不足{m}件，数量过少；控制限已按离散程度放宽。{}",
+            i.source_note
+        ),
+        (true, false) => format!(
+            "空心点为预期不足{m}件，数量过少；控制限已按离散程度放宽。{}",
+            i.source_note
+        ),
+        (false, true) => format!(
+            "Black: flagged units (the detector also weighs each unit's own history, so not every point outside the limits is flagged); hollow: fewer than {m} expected, too few to read; limits widened for overdispersion. {}",
+            i.source_note
+        ),
+        (false, false) => format!(
+            "Hollow: fewer than {m} expected, too few to read; limits widened for overdispersion. {}",
+            i.source_note
+        ),
+    }
+}
+
 /// The observed/expected heatmap of one level and metric over the shown quarters.
-pub fn heatmap_of(i: &SetInputs<'_>, code: &str, metric: &str) -> PolarsResult<Chart> {
+pub fn heatmap_of(
+    i: &SetInputs<'_>,
+    code: &str,
+    metric: &str,
+    scope: Option<&Scope>,
+) -> PolarsResult<Chart> {
     let zh = i.zh;
-    let level = level_label(code, zh);
+    let level = scoped_level(code, zh, scope);
     let (m_zh, m_en, _) = metric_words(metric);
     let cells: HashSet<(String, String)> = flagged_for(i, metric)
         .into_iter()
@@ -326,7 +358,7 @@ pub fn heatmap_of(i: &SetInputs<'_>, code: &str, metric: &str) -> PolarsResult<C
     } else {
         format!("{m_en}, observed / expected, {level}, by quarter")
     };
-    let units = i
+    let shown = i
         .rollup
         .clone()
         .lazy()
@@ -337,8 +369,18 @@ pub fn heatmap_of(i: &SetInputs<'_>, code: &str, metric: &str) -> PolarsResult<C
                 .and(col(uq::QUARTER).eq(lit(i.quarter.to_string())))
                 .and(col(uq::HEADCOUNT).gt(lit(0))),
         )
-        .collect()?
-        .height();
+        .select([col(uq::UNIT_ID)])
+        .collect()?;
+    let units = match scope {
+        None => shown.height(),
+        Some(s) => shown
+            .column(uq::UNIT_ID)?
+            .str()?
+            .iter()
+            .flatten()
+            .filter(|u| s.units.contains(*u))
+            .count(),
+    };
     let many = units > super::heatmap::MAX_ROWS;
     let m = super::heatmap::MAX_ROWS;
     let note = match (zh, many) {
@@ -376,12 +418,34 @@ pub fn heatmap_of(i: &SetInputs<'_>, code: &str, metric: &str) -> PolarsResult<C
         code,
         metric,
         &cells,
+        scope.map(|s| &s.units),
         title,
         note,
         i.min_expected,
     )?;
+    h.id = scoped_id("heatmap", code, metric, scope);
     h.x_labels = x_labels(i);
     Ok(Chart::Heatmap(h))
+}
+
+/// The level's name, within a unit's scope when one is given
+/// (清源区所辖街道).
+fn scoped_level(code: &str, zh: bool, scope: Option<&Scope>) -> String {
+    let level = level_label(code, zh);
+    match (scope, zh) {
+        (None, _) => level,
+        (Some(s), true) => format!("{}所辖{level}", s.name),
+        (Some(s), false) => format!("{level} under {}", s.name),
+    }
+}
+
+/// A level chart's file stem, with the scope's unit when one is given.
+fn scoped_id(kind: &str, code: &str, metric: &str, scope: Option<&Scope>) -> String {
+    let id = super::heatmap::chart_id(kind, code, metric);
+    match scope {
+        None => id,
+        Some(s) => format!("{id}_{}", super::unit_charts::sanitize(&s.unit_id)),
+    }
 }
 
 /// The levels with at least `MIN_UNITS` units with a headcount in the quarter.
@@ -417,8 +481,8 @@ pub fn quarterly(i: &SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
         rectification(i)?,
     ];
     for code in levels(i)? {
-        charts.push(funnel_of(i, &code, uq::PETITIONS)?);
-        charts.push(heatmap_of(i, &code, uq::PETITIONS)?);
+        charts.push(funnel_of(i, &code, uq::PETITIONS, None)?);
+        charts.push(heatmap_of(i, &code, uq::PETITIONS, None)?);
     }
     charts.push(super::unit_charts::pareto(i)?);
     for field in KeyField::KEY {

@@ -36,6 +36,8 @@ pub struct RankedChart {
     pub cumulative: Option<(String, Vec<f64>)>,
     /// Legend names of ordinary and highlighted bars.
     pub legend: [String; 2],
+    /// The rows are leaders, not units (the numbers' headers say so).
+    pub of_persons: bool,
     pub footnote: String,
 }
 
@@ -68,10 +70,12 @@ pub(super) fn paint<DB: DrawingBackend>(
         .chain(spec.reference.iter().map(|r| r.1))
         .fold(0.0f64, f64::max);
     let x_max = (top * 1.18).max(1e-9);
+    // A leader's label (code, unit and role) gets twice a unit's room.
+    let room = style::MAX_LABEL_CHARS * if spec.of_persons { 2 } else { 1 };
     let names: Vec<String> = spec
         .rows
         .iter()
-        .map(|r| style::truncate(&r.name, style::MAX_LABEL_CHARS))
+        .map(|r| style::truncate(&r.name, room))
         .collect();
     let label_w = names
         .iter()
@@ -106,7 +110,14 @@ pub(super) fn paint<DB: DrawingBackend>(
         .bold_line_style(GRID)
         .y_label_formatter(&|_| String::new())
         .x_desc(&spec.x_label)
-        .x_label_formatter(&|v| format!("{v:.decimals$}"))
+        // Counts get whole-number ticks only.
+        .x_label_formatter(&|v| {
+            if decimals == 0 && v.fract().abs() > 1e-9 {
+                String::new()
+            } else {
+                format!("{v:.decimals$}")
+            }
+        })
         .label_style(font(style::TICK_PX, k))
         .axis_desc_style(font(style::LABEL_PX, k))
         .draw()

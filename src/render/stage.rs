@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use super::draw::{self, DrawError};
 use super::inputs::{SetSources, set_inputs};
 use super::quarterly::quarterly;
+use crate::model::Quarter;
 
 /// The drawn charts.
 #[derive(Debug, Clone, Default)]
@@ -35,11 +36,29 @@ pub enum RenderError {
 pub fn render_stage(sources: SetSources<'_>) -> Result<Charts, RenderError> {
     draw::check_font()?;
     let saved = sources.settings.saved.clone();
+    let base = sources.clone();
     let set = set_inputs(sources)?;
     let zh = set.zh;
     let mut charts = quarterly(&set)?;
     for r in &saved {
-        match r.draw(&set) {
+        // A saved chart with quarters of its own gets the set over those.
+        let own_span: Vec<Quarter> = match r.quarters {
+            Some(n) if n != set.quarters.len() => set
+                .quarter
+                .offset(1 - n as i32)
+                .through(set.quarter)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let drawn = if own_span.is_empty() {
+            r.draw(&set)
+        } else {
+            r.draw(&set_inputs(SetSources {
+                quarters: &own_span,
+                ..base.clone()
+            })?)
+        };
+        match drawn {
             Ok(c) => charts.push(c),
             Err(why) => log::warn!(target: "render", "saved chart {} not drawn: {why}", r.name),
         }

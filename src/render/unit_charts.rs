@@ -61,6 +61,7 @@ pub fn pareto(i: &SetInputs<'_>) -> PolarsResult<Chart> {
         })
         .collect();
     Ok(Chart::Ranked(RankedChart {
+        of_persons: false,
         id: "pareto".into(),
         title: if zh {
             format!("{}信访举报超出预期较多的单位（帕累托图）", i.quarter)
@@ -155,6 +156,7 @@ pub fn field_units(i: &SetInputs<'_>, field: KeyField) -> PolarsResult<Chart> {
     };
     let min = FIELD_MIN_PETITIONS;
     Ok(Chart::Ranked(RankedChart {
+        of_persons: false,
         id: format!("field_{}", field.code()),
         title: if zh {
             format!("{}领域信访举报占比较高的单位（{span}）", field.label_zh())

@@ -153,8 +153,29 @@ fn data(rollup: &DataFrame, quarters: &[Quarter], flags: &[Flag]) -> Result<Valu
         "levels": level_names,
         "metrics": metrics.iter().map(|m| json!([m, crate::aggregate::labels::label_zh(m)])).collect::<Vec<_>>(),
         "values": values,
-        "flags": flags.iter().map(|f| json!([flag_id(f), f.unit_id, f.sentence_zh, f.detector])).collect::<Vec<_>>(),
+        "flags": flags.iter().map(|f| json!([flag_id(f), f.unit_id, f.sentence_zh, f.detector, evidence_zh(f)])).collect::<Vec<_>>(),
     }))
+}
+
+/// A flag's evidence in one line: its kind, the count against what was
+/// expected, and the p and q values.
+fn evidence_zh(f: &Flag) -> String {
+    let e = &f.evidence;
+    let kind = crate::model::FlagKind::parse(f.detector).map_or(f.detector, |k| k.label_zh());
+    let sig = super::petitions::significant;
+    if e.expected > 0.0 {
+        format!(
+            "{kind}：实际{}，预期{:.1}，p={}，q={}（阈值{}，同批检验{}个）",
+            e.observed,
+            e.expected,
+            sig(e.p_value),
+            sig(e.q_value),
+            e.threshold,
+            e.n_tested
+        )
+    } else {
+        format!("{kind}：计数{}", e.observed)
+    }
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ fn change(i: &Inputs<'_>, now: f64, before: Option<f64>) -> String {
 }
 
 /// A p- or q-value: three decimals, or scientific when smaller.
-fn significant(p: f64) -> String {
+pub(crate) fn significant(p: f64) -> String {
     if p >= 0.001 {
         format!("{p:.3}")
     } else {

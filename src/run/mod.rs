@@ -103,8 +103,16 @@ pub fn table_quarters(p: &Pipeline, quarter: Quarter) -> Vec<Quarter> {
         .sources
         .iter()
         .any(|s| s.dataset == crate::model::Dataset::Dispositions);
+    // Saved charts may show more quarters than the reports.
+    let shown = p
+        .charts
+        .iter()
+        .filter_map(|c| c.quarters)
+        .chain([p.report_history_quarters.get() as usize])
+        .max()
+        .unwrap_or(1);
     let span = table_span(
-        p.report_history_quarters.get() as usize,
+        shown,
         &p.detect_settings(),
         if follows {
             p.loop_rules.lookback_quarters as usize
@@ -320,6 +328,7 @@ fn render(p: &Pipeline, t: &Tables, detected: &Detected, shown: &[Quarter]) -> R
         quarters: shown,
         own: &t.unit_quarter.0,
         rollup: &t.rollup.0,
+        persons: Some(&t.person_quarter),
         citywide: &t.citywide,
         marked: Marked::of(&detected.flags),
         clue_days: &t.facts.clue_days,

@@ -150,10 +150,33 @@ fn the_funnel_plot_labels_the_flagged_unit_and_keeps_cut_names_whole() {
         "district",
         "petitions",
         &flagged,
-        labels,
+        None,
+        1.0,
+        labels.clone(),
     )
     .expect("funnel");
     assert_eq!(f.points.len(), 6);
+    assert!(
+        f.points.iter().all(|p| !p.few),
+        "every district expects 20 or more"
+    );
+    // A scope keeps its own points; the level's rate stays the whole level's.
+    let scope: HashSet<String> = ["D0".to_string(), "D5".to_string()].into();
+    let scoped = funnel(
+        &table(),
+        "2024Q4".parse().expect("q"),
+        "district",
+        "petitions",
+        &flagged,
+        Some(&scope),
+        1e9,
+        labels,
+    )
+    .expect("scoped funnel");
+    let ids: Vec<&str> = scoped.points.iter().map(|p| p.unit_id.as_str()).collect();
+    assert_eq!(ids, ["D0", "D5"]);
+    assert!((scoped.centre - f.centre).abs() < 1e-12);
+    assert!(scoped.points.iter().all(|p| p.few), "nothing expects 1e9");
     // 2 petitions per 100 staff everywhere, 4 for 东湖区 in 2024Q4: (40 + 20 x 20) / 21,000.
     assert!(
         (f.centre - 440.0 / 21_000.0 * 100.0).abs() < 1e-9,
@@ -179,6 +202,7 @@ fn the_heatmap_shows_each_ratio_and_outlines_the_flagged_cell() {
         "district",
         "petitions",
         &flagged,
+        None,
         "比值".into(),
         "注".into(),
         1.0,
@@ -197,6 +221,7 @@ fn the_heatmap_shows_each_ratio_and_outlines_the_flagged_cell() {
         "district",
         "petitions",
         &flagged,
+        None,
         "比值".into(),
         "注".into(),
         1e9,
@@ -255,6 +280,7 @@ fn inputs<'a>(own: &'a DataFrame, qs: &'a [Quarter], clues: &'a [ClueDays]) -> S
         quarter_labels: yanpan::model::QuarterLabels::Code,
         own,
         rollup: own,
+        persons: None,
         flagged: ["D0".to_string()].into(),
         flagged_fields: [("D0".to_string(), "construction".to_string())].into(),
         clue_days: clues,

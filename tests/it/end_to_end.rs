@@ -402,7 +402,7 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
         // rather than a citywide chart drawn as if they were heeded.
         (
             vec!["pareto", "--unit", "D03", "--out", "x.svg"],
-            "chart pareto does not use --unit; it takes none of",
+            "chart pareto does not use --unit; it takes no option",
         ),
         (
             vec!["trend", "--own", "--out", "x.svg"],
@@ -412,7 +412,7 @@ fn the_quarterly_run_publishes_a_report_with_real_units_and_counts() {
             vec![
                 "funnel", "--unit", "D03", "--field", "land", "--out", "x.svg",
             ],
-            "chart funnel does not use --unit, --field; it takes --level and --metric",
+            "chart funnel does not use --field; it takes --level, --metric, --unit",
         ),
         (
             vec![
@@ -578,7 +578,11 @@ fn every_html_page_embeds_the_glyphs_of_its_chinese() {
 fn saved_charts_are_drawn_every_run_and_a_bad_one_is_refused_by_name() {
     let p = crate::published_sample();
     let custom = p.publication().join("charts/custom");
-    for name in ["street_land_heatmap", "district_cases_funnel"] {
+    for name in [
+        "street_land_heatmap",
+        "district_cases_funnel",
+        "d03_petitions_by_field",
+    ] {
         for ext in ["svg", "png", "csv"] {
             assert!(
                 custom.join(format!("{name}.{ext}")).is_file(),
@@ -591,6 +595,10 @@ fn saved_charts_are_drawn_every_run_and_a_bad_one_is_refused_by_name() {
         svg.contains("街道乡镇土地规划领域信访举报实际与预期之比"),
         "its own title"
     );
+    // An entry's own quarters: twelve, where the reports show fewer.
+    let (_, rows) = chart_csv(&custom.join("d03_petitions_by_field.csv"));
+    assert_eq!(rows.len(), 12);
+    assert_eq!(rows.last().map(|r| r[0].as_str()), Some("2024Q4"));
     // An entry with an option its kind cannot use stops the load, named.
     let dir = crate::TempDir::new();
     let pipeline = crate::sample_pipeline(dir.path());
@@ -690,4 +698,161 @@ fn the_explorer_is_one_self_contained_page() {
     assert_eq!(data["metrics"].as_array().map(Vec::len), Some(72));
     assert!(data["units"].as_array().is_some_and(|u| u.len() > 500));
     assert!(html.len() < 5_000_000, "{} bytes", html.len());
+}
+
+/// The numbers of a chart's CSV: its header and rows of cells.
+fn chart_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).expect("chart data");
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let split = |l: &str| l.split(',').map(str::to_string).collect::<Vec<_>>();
+    let head = lines.next().map(split).unwrap_or_default();
+    (head, lines.map(split).collect())
+}
+
+#[test]
+fn an_analyst_breaks_down_scopes_and_ranks_leaders() {
+    use polars::prelude::*;
+    let p = crate::published_sample();
+    let dir = crate::TempDir::new();
+    let pipeline = p.pipeline();
+    let chart = |args: &[&str], name: &str| {
+        let out = dir.path().join(name);
+        let mut all = vec!["chart"];
+        all.extend(args);
+        all.extend([
+            pipeline.to_str().expect("utf-8"),
+            "--quarter",
+            "2024Q4",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        (crate::yanpan(&all), out)
+    };
+    let ok = |args: &[&str], name: &str| {
+        let (run, out) = chart(args, name);
+        assert!(
+            run.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        chart_csv(&out.with_extension("csv"))
+    };
+    let tables = p.publication().join("tables");
+    let rollup =
+        yanpan::store::read_parquet(&tables.join("unit_quarter_rollup.parquet")).expect("rollup");
+    let d03 = rollup
+        .clone()
+        .lazy()
+        .filter(col("unit_id").eq(lit("D03")))
+        .collect()
+        .expect("D03");
+    // A breakdown: each part is the district's own column, quarter by quarter.
+    let (head, rows) = ok(&["trend", "--unit", "D03", "--by", "field"], "by.svg");
+    assert_eq!(head.len(), 8, "quarter and seven fields: {head:?}");
+    for (k, code) in [
+        "approval",
+        "construction",
+        "resources",
+        "finance",
+        "land",
+        "enforcement",
+        "other",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let want = crate::by_quarter(&d03, &format!("petitions_field_{code}"));
+        for r in &rows {
+            assert_eq!(
+                Some(&r[k + 1].parse::<f64>().expect("n")),
+                want.get(&r[0]),
+                "{code} in {}",
+                r[0]
+            );
+        }
+    }
+    // A scope: the streets of the district only, each below it.
+    let (_, rows) = ok(&["heatmap", "--unit", "D03"], "scoped.svg");
+    let q4 = rollup
+        .clone()
+        .lazy()
+        .filter(
+            col("quarter")
+                .eq(lit("2024Q4"))
+                .and(col("parent_id").eq(lit("D03")))
+                .and(col("headcount").gt(lit(0))),
+        )
+        .collect()
+        .expect("streets");
+    let streets: std::collections::BTreeSet<String> = q4
+        .column("unit_id")
+        .expect("id")
+        .str()
+        .expect("s")
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    let shown: std::collections::BTreeSet<String> = rows.iter().map(|r| r[0].clone()).collect();
+    assert!(!streets.is_empty());
+    assert_eq!(shown, streets);
+    let (head, rows) = ok(&["funnel", "--unit", "D03", "--metric", "cases"], "f.svg");
+    assert!(head.contains(&"数量过少".to_string()), "{head:?}");
+    assert_eq!(rows.len(), streets.len());
+    // Leaders most named: the first is the largest count in the scope.
+    let (head, rows) = ok(
+        &["persons", "--unit", "D03", "--metric", "问题线索"],
+        "p.svg",
+    );
+    assert_eq!(head[0], "人员编码");
+    let pq = yanpan::store::read_parquet(&tables.join("person_quarter.parquet")).expect("pq");
+    let ids = rollup
+        .column("unit_id")
+        .expect("id")
+        .str()
+        .expect("s")
+        .clone();
+    let parents = rollup
+        .column("parent_id")
+        .expect("p")
+        .str()
+        .expect("s")
+        .clone();
+    let kids = yanpan::model::tree::children(
+        ids.iter()
+            .zip(parents.iter())
+            .filter_map(|(u, parent)| Some((u?, parent?))),
+    );
+    let units = yanpan::model::tree::subtree("D03", &kids);
+    let top =
+        pq.lazy()
+            .filter(col("quarter").eq(lit("2024Q4")).and(
+                col("unit_id").is_in(lit(Series::new("u".into(), units)).implode(false), false),
+            ))
+            .select([col("clues").cast(DataType::Float64).max()])
+            .collect()
+            .expect("max");
+    let top = top.column("clues").expect("c").f64().expect("f").get(0);
+    assert_eq!(rows.first().map(|r| r[2].parse::<f64>().expect("n")), top);
+    // Refusals name what is wrong.
+    for (args, says) in [
+        (
+            vec!["trend", "--by", "channel", "--metric", "cases"],
+            "by channel breaks down petitions",
+        ),
+        (vec!["funnel", "--quarters", "4"], "does not use --quarters"),
+        (
+            vec!["persons", "--metric", "petitions_field_land"],
+            "no leader metric",
+        ),
+        (
+            vec!["heatmap", "--unit", "D03", "--level", "district"],
+            "under D03",
+        ),
+    ] {
+        let (run, _) = chart(&args, "x.svg");
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
 }
