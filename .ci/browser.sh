@@ -47,6 +47,7 @@ dump D01 cases > "$work/d01.html"
 dump D03 petitions "&by=field" > "$work/d03-fields.html"
 python3 - "$work" <<'PY'
 import re, sys, pathlib
+from urllib.parse import unquote
 work = pathlib.Path(sys.argv[1])
 for unit in ["D03", "D01"]:
     log = (work / f"console-{unit}.log").read_text(errors="replace")
@@ -60,6 +61,11 @@ for line in (work / "d03.csv").read_text(encoding="utf-8-sig").splitlines()[1:]:
     q, v = line.split(",")[:2]
     want[q] = v
 assert drawn and all(float(drawn[q]) == float(v) for q, v in want.items()), (drawn, want)
+# The download link holds the same numbers.
+href = re.search(r'<a id="download" href="data:text/csv;charset=utf-8,([^"]*)" download="D03_petitions.csv"', dom)
+assert href, "no download link for D03"
+got = {l.split(",")[0]: l.split(",")[1] for l in unquote(href.group(1)).lstrip("\ufeff").splitlines()[1:]}
+assert got.keys() == want.keys() and all(float(got[q]) == float(v) for q, v in want.items()), (got, want)
 dom = (work / "d01.html").read_text()
 assert 'data-ready="D01|cases|"' in dom, "the page did not draw D01"
 assert "&lt;/script&gt;&lt;script&gt;document.title=" in dom, "the hostile name shown as text"
@@ -74,5 +80,5 @@ for line in lines[1:]:
     if cells[0] in parts:
         assert [float(x) for x in parts[cells[0]]] == [float(x) for x in cells[1:]], (cells, parts[cells[0]])
 assert len(parts) == len(lines) - 1, (len(parts), len(lines))
-print(f"browser: the explorer draws D03's {len(drawn)} quarters as stored, and by field as `yanpan chart --by field`; a hostile name stays text")
+print(f"browser: the explorer draws D03's {len(drawn)} quarters as stored, and by field as `yanpan chart --by field`, its download the same; a hostile name stays text")
 PY
