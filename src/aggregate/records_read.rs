@@ -93,12 +93,28 @@ fn columns(d: Dataset) -> Vec<Expr> {
         reporter.alias("reporter_key"),
         text.alias("summary"),
         s("quarter").alias("quarter"),
-        s("unit_id").alias("r_unit"),
-        s("quarter").alias("r_quarter"),
-        id.alias("r_id"),
-        person.alias("r_person"),
-        field.alias("r_field"),
     ]
+}
+
+/// The stored column a key of the table meets (`r_unit`, `r_quarter`,
+/// `r_id`, `r_person`, `r_field`), as text.
+fn key_column(d: Dataset, key: &str) -> Expr {
+    let s = |c: &str| col(c).cast(DataType::String);
+    let (id, person, field) = match d {
+        Dataset::Petitions => ("petition_id", Some("person_id"), Some("field")),
+        Dataset::Findings => ("finding_id", None, Some("field")),
+        Dataset::Cases => ("case_id", Some("person_id"), Some("field")),
+        Dataset::Dispositions => ("action_id", None, None),
+        _ => ("recommendation_id", None, Some("field")),
+    };
+    let none = || lit(NULL).cast(DataType::String);
+    match key {
+        "r_unit" => s("unit_id"),
+        "r_quarter" => s("quarter"),
+        "r_id" => s(id),
+        "r_person" => person.map_or_else(none, s),
+        _ => field.map_or_else(none, s),
+    }
 }
 
 /// Selectors as rows: one per unit × quarter × id (nulls: any).
@@ -196,8 +212,8 @@ fn join_of(s: &Selector) -> Join {
 }
 
 /// Whether a row matches its key where the key says.
-fn matches(key: &str, column: &str) -> Expr {
-    col(key).is_null().or(col(key).eq(col(column)))
+fn matches(key: &str, stored: Expr) -> Expr {
+    col(key).is_null().or(col(key).eq(stored))
 }
 
 /// The rows `narrow` keeps.
@@ -235,6 +251,10 @@ fn narrowed(d: Dataset, narrow: Narrow, as_of: chrono::NaiveDate) -> Option<Expr
 
 /// Every selector's rows, at most `ROWS_PER_FLAG` per flag, most recent
 /// first; `as_of` is the report's quarter's last day.
+///
+/// Two passes per dataset: the selectors meet the stored key columns
+/// (row numbers, dates and ids only), each flag keeps its most recent
+/// rows, and only those rows are then read whole.
 pub fn records(
     store: &Store,
     selectors: &[Selector],
@@ -255,43 +275,23 @@ pub fn records(
         if mine.is_empty() {
             continue;
         }
-        // One narrowing per detector at most: group by it.
-        let mut narrows: Vec<Narrow> = Vec::new();
-        for s in &mine {
-            if !narrows.contains(&s.narrow) {
-                narrows.push(s.narrow);
-            }
-        }
-        for narrow in narrows {
-            let group: Vec<&Selector> = mine
-                .iter()
-                .copied()
-                .filter(|s| s.narrow == narrow)
-                .collect();
-            let mut rows = scan.clone();
-            if let Some(keep) = narrowed(d, narrow, as_of) {
-                rows = rows.filter(keep);
-            }
-            let rows = rows.select(columns(d));
-            for (on, class) in JOINS {
-                let these: Vec<&Selector> = group
-                    .iter()
-                    .copied()
-                    .filter(|s| join_of(s) == class)
-                    .collect();
-                if these.is_empty() {
-                    continue;
-                }
-                let k = polars_ctx(keys(&these), "flag record keys")?.lazy();
-                let left: Vec<Expr> = on.iter().map(|(k, _)| col(*k)).collect();
-                let right: Vec<Expr> = on.iter().map(|(_, r)| col(*r)).collect();
-                parts.push(
-                    k.join(rows.clone(), left, right, JoinArgs::new(JoinType::Inner))
-                        .filter(matches("k_field", "field").and(matches("k_person", "person_id")))
-                        .select(COLUMNS.map(col)),
-                );
-            }
-        }
+        let scan = scan.with_row_index(ROW, None);
+        let hits = hits(&scan, d, &mine, as_of)?;
+        let rows = hits.column(ROW)?.as_materialized_series().clone();
+        let whole = scan
+            .filter(col(ROW).is_in(lit(rows).implode(false), false))
+            .select([col(ROW)].into_iter().chain(columns(d)).collect::<Vec<_>>());
+        parts.push(
+            hits.lazy()
+                .select([col("flag_id"), col("detector"), col(ROW)])
+                .join(
+                    whole,
+                    [col(ROW)],
+                    [col(ROW)],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .select(COLUMNS.map(col)),
+        );
     }
     if parts.is_empty() {
         return polars_ctx(empty(), "flag records");
@@ -305,10 +305,110 @@ pub fn records(
     capped(polars_ctx(all.collect(), "flag records")?)
 }
 
-/// At most `ROWS_PER_FLAG` rows per flag (the table is sorted by flag),
-/// each summary cut to `SUMMARY_CHARS`.
-fn capped(df: DataFrame) -> Result<DataFrame> {
-    let flags = text_column(&df, "flag_id")?;
+/// The stored row number the two passes share.
+const ROW: &str = "row";
+
+/// The rows each selector of one dataset meets: flag, row number, date
+/// and id, at most `ROWS_PER_FLAG` per flag (the most recent).
+fn hits(
+    scan: &LazyFrame,
+    d: Dataset,
+    mine: &[&Selector],
+    as_of: chrono::NaiveDate,
+) -> Result<DataFrame> {
+    // One narrowing per detector at most: group by it.
+    let mut narrows: Vec<Narrow> = Vec::new();
+    for s in mine {
+        if !narrows.contains(&s.narrow) {
+            narrows.push(s.narrow);
+        }
+    }
+    let mut found: Vec<LazyFrame> = Vec::new();
+    for narrow in narrows {
+        let group: Vec<&Selector> = mine
+            .iter()
+            .copied()
+            .filter(|s| s.narrow == narrow)
+            .collect();
+        let mut rows = scan.clone();
+        if let Some(keep) = narrowed(d, narrow, as_of) {
+            rows = rows.filter(keep);
+        }
+        for (on, class) in JOINS {
+            let these: Vec<&Selector> = group
+                .iter()
+                .copied()
+                .filter(|s| join_of(s) == class)
+                .collect();
+            if these.is_empty() {
+                continue;
+            }
+            let k = polars_ctx(keys(&these), "flag record keys")?.lazy();
+            let left: Vec<Expr> = on.iter().map(|(k, _)| col(*k)).collect();
+            let right: Vec<Expr> = on.iter().map(|(_, r)| col(*r)).collect();
+            let with_keys = rows.clone().with_columns(
+                on.iter()
+                    .map(|(_, r)| key_column(d, r).alias(*r))
+                    .collect::<Vec<_>>(),
+            );
+            found.push(
+                k.join(with_keys, left, right, JoinArgs::new(JoinType::Inner))
+                    .filter(
+                        matches("k_field", key_column(d, "r_field"))
+                            .and(matches("k_person", key_column(d, "r_person"))),
+                    )
+                    .select([
+                        col("flag_id"),
+                        col("detector"),
+                        col(ROW),
+                        date_of(d).alias("date"),
+                        key_column(d, "r_id").alias("record_id"),
+                    ]),
+            );
+        }
+    }
+    let df = polars_ctx(
+        concat(found, UnionArgs::default())?.collect(),
+        "flag record keys",
+    )?;
+    let keep = most_recent(&df)?;
+    Ok(polars_ctx(df.filter(&keep), "capping flag records")?)
+}
+
+/// Each flag's `ROWS_PER_FLAG` most recent rows (ties: the smaller id),
+/// chosen without sorting the whole table: a flag over a whole district
+/// meets millions of rows.
+fn most_recent(df: &DataFrame) -> Result<BooleanChunked> {
+    let flags = text_column(df, "flag_id")?;
+    let ids = text_column(df, "record_id")?;
+    let dates = df.column("date")?.cast(&DataType::Int32)?;
+    let dates: Vec<Option<i32>> = dates.i32()?.iter().collect();
+    let mut by_flag: std::collections::HashMap<Option<&str>, Vec<usize>> = Default::default();
+    for (i, f) in flags.iter().enumerate() {
+        by_flag.entry(f).or_default().push(i);
+    }
+    let order = |a: &usize, b: &usize| {
+        dates[*b]
+            .cmp(&dates[*a])
+            .then_with(|| ids.get(*a).cmp(&ids.get(*b)))
+    };
+    let mut keep = vec![false; df.height()];
+    let cap = ROWS_PER_FLAG as usize;
+    for rows in by_flag.values_mut() {
+        if rows.len() > cap {
+            rows.select_nth_unstable_by(cap - 1, order);
+            rows.truncate(cap);
+        }
+        for &i in rows.iter() {
+            keep[i] = true;
+        }
+    }
+    Ok(BooleanChunked::from_slice("keep".into(), &keep))
+}
+
+/// The first `ROWS_PER_FLAG` rows of each flag of a table sorted by flag.
+fn first_per_flag(df: &DataFrame) -> Result<BooleanChunked> {
+    let flags = text_column(df, "flag_id")?;
     let mut seen: Option<&str> = None;
     let mut n = 0u32;
     let keep: Vec<bool> = flags
@@ -322,7 +422,24 @@ fn capped(df: DataFrame) -> Result<DataFrame> {
             n <= ROWS_PER_FLAG
         })
         .collect();
-    let mask = BooleanChunked::from_slice("keep".into(), &keep);
+    Ok(BooleanChunked::from_slice("keep".into(), &keep))
+}
+
+/// The stored date a dataset's rows are ordered by.
+fn date_of(d: Dataset) -> Expr {
+    col(match d {
+        Dataset::Petitions => "received_on",
+        Dataset::Findings => "reported_on",
+        Dataset::Cases => "filed_on",
+        Dataset::Dispositions => "sent_on",
+        _ => "issued_on",
+    })
+}
+
+/// At most `ROWS_PER_FLAG` rows per flag (the table is sorted by flag),
+/// each summary cut to `SUMMARY_CHARS`.
+fn capped(df: DataFrame) -> Result<DataFrame> {
+    let mask = first_per_flag(&df)?;
     let mut df = polars_ctx(df.filter(&mask), "capping flag records")?;
     let cut: Vec<Option<String>> = text_column(&df, "summary")?
         .iter()

@@ -15,19 +15,37 @@ use crate::store::csv::frame_csv;
 use crate::store::frame::polars_ctx;
 use crate::store::parquet_bytes;
 
-/// Adds `tables/<name>.parquet` (and `.csv` with `csv`).
-fn add(files: &mut BTreeMap<String, Vec<u8>>, name: &str, df: DataFrame, csv: bool) -> Result<()> {
-    if csv {
-        files.insert(
-            format!("tables/{name}.csv"),
-            polars_ctx(frame_csv(&df), name)?,
-        );
-    }
-    files.insert(
-        format!("tables/{name}.parquet"),
-        polars_ctx(parquet_bytes(df), name)?,
-    );
+/// The tables to write: name, table, and whether a `.csv` goes beside
+/// the `.parquet`.
+type Jobs = Vec<(String, DataFrame, bool)>;
+
+/// Adds `tables/<name>.parquet` (and `.csv` with `csv`) to the jobs.
+fn add(jobs: &mut Jobs, name: &str, df: DataFrame, csv: bool) -> Result<()> {
+    jobs.push((name.to_string(), df, csv));
     Ok(())
+}
+
+/// Every job's files, each table encoded on its own core.
+fn encode(jobs: Jobs) -> Result<BTreeMap<String, Vec<u8>>> {
+    use rayon::prelude::*;
+    let encoded: Vec<Vec<(String, Vec<u8>)>> = jobs
+        .into_par_iter()
+        .map(|(name, df, csv)| {
+            let mut out = Vec::new();
+            if csv {
+                out.push((
+                    format!("tables/{name}.csv"),
+                    polars_ctx(frame_csv(&df), &name)?,
+                ));
+            }
+            out.push((
+                format!("tables/{name}.parquet"),
+                polars_ctx(parquet_bytes(df), &name)?,
+            ));
+            Ok(out)
+        })
+        .collect::<Result<_>>()?;
+    Ok(encoded.into_iter().flatten().collect())
 }
 
 /// Every published table of the run.
@@ -38,7 +56,23 @@ pub fn table_files(
     quarantine: &DataFrame,
     shown: &[Quarter],
 ) -> Result<BTreeMap<String, Vec<u8>>> {
-    let mut files = BTreeMap::new();
+    let (files, book) = rayon::join(
+        || tables_of(t, detected, risk_score, quarantine),
+        || workbook(t, shown),
+    );
+    let mut files = files?;
+    files.insert("tables/unit_quarter.xlsx".into(), book?);
+    Ok(files)
+}
+
+/// The published tables but the workbook.
+fn tables_of(
+    t: &Tables,
+    detected: &Detected,
+    risk_score: &RiskScore,
+    quarantine: &DataFrame,
+) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = Jobs::new();
     add(&mut files, "matters", t.facts.matters.clone(), false)?;
     add(
         &mut files,
@@ -63,16 +97,12 @@ pub fn table_files(
     for (name, table) in &t.derived {
         add(&mut files, name, table.clone(), false)?;
     }
-    files.insert("tables/unit_quarter.xlsx".into(), workbook(t, shown)?);
     add(&mut files, "quarantine", quarantine.clone(), true)?;
     let contributions = polars_ctx(
         tables::contributions_frame(&risk_score.contributions(&detected.flags)),
         "risk contributions",
     )?;
-    files.insert(
-        "tables/risk_contributions.csv".into(),
-        polars_ctx(frame_csv(&contributions), "risk contributions")?,
-    );
+    let contributions_csv = polars_ctx(frame_csv(&contributions), "risk contributions")?;
     add(
         &mut files,
         "flags",
@@ -89,11 +119,13 @@ pub fn table_files(
         polars_ctx(tables::scores_frame(&detected.scores), "scores table")?,
         false,
     )?;
-    Ok(files)
+    let mut out = encode(files)?;
+    out.insert("tables/risk_contributions.csv".into(), contributions_csv);
+    Ok(out)
 }
 
 /// The follow-up's tables, when the pipeline gives a ledger.
-fn follow_up_tables(files: &mut BTreeMap<String, Vec<u8>>, up: &FollowUp) -> Result<()> {
+fn follow_up_tables(files: &mut Jobs, up: &FollowUp) -> Result<()> {
     if !(up.has_dispositions || up.has_recommendations) {
         return Ok(());
     }

@@ -376,12 +376,17 @@ fn compose(
     })?;
     log::info!(target: "compose", "{} report and packet files", files.len());
     files.extend(charts.files.clone());
+    let clock = std::time::Instant::now();
     files.extend(flag_records(p, &stored.store, t.quarter, detected)?);
+    log::info!(target: "compose", "the records behind the flags in {:.2} s", clock.elapsed().as_secs_f64());
+    let clock = std::time::Instant::now();
     let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
     files.insert(
         "explorer.html".into(),
         crate::report::explorer::page(&title, &t.rollup.0, shown, &detected.flags)?.into_bytes(),
     );
+    log::info!(target: "compose", "the explorer page in {:.2} s", clock.elapsed().as_secs_f64());
+    let clock = std::time::Instant::now();
     files.extend(table_files(
         t,
         detected,
@@ -389,5 +394,6 @@ fn compose(
         &stored.quarantine,
         shown,
     )?);
+    log::info!(target: "compose", "the published tables in {:.2} s", clock.elapsed().as_secs_f64());
     Ok(files)
 }
