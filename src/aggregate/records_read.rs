@@ -372,7 +372,7 @@ fn hits(
         "flag record keys",
     )?;
     let keep = most_recent(&df)?;
-    Ok(polars_ctx(df.filter(&keep), "capping flag records")?)
+    polars_ctx(df.filter(&keep), "capping flag records")
 }
 
 /// Each flag's `ROWS_PER_FLAG` most recent rows (ties: the smaller id),

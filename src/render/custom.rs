@@ -117,41 +117,6 @@ pub fn scope(rollup: &DataFrame, unit: &str) -> Result<Scope, String> {
     })
 }
 
-/// The levels a funnel plot or heatmap can show: those with enough units
-/// with a headcount in the quarter (within the scope, fewer suffice).
-pub fn levels_in(set: &SetInputs<'_>, scope: Option<&Scope>) -> PolarsResult<Vec<String>> {
-    let Some(scope) = scope else {
-        return super::quarterly::levels(set);
-    };
-    const MIN_IN_SCOPE: usize = 3;
-    let df = set
-        .rollup
-        .clone()
-        .lazy()
-        .filter(
-            col(uq::QUARTER)
-                .eq(lit(set.quarter.to_string()))
-                .and(col(uq::HEADCOUNT).gt(lit(0))),
-        )
-        .select([col(uq::UNIT_ID), col(uq::LEVEL).cast(DataType::String)])
-        .collect()?;
-    let (ids, levels) = (df.column(uq::UNIT_ID)?.str()?, df.column(uq::LEVEL)?.str()?);
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for (id, l) in ids.iter().zip(levels.iter()) {
-        if let (Some(id), Some(l)) = (id, l)
-            && id != scope.unit_id
-            && scope.units.contains(id)
-        {
-            *counts.entry(l).or_default() += 1;
-        }
-    }
-    Ok(counts
-        .into_iter()
-        .filter(|(_, n)| *n >= MIN_IN_SCOPE)
-        .map(|(l, _)| l.to_string())
-        .collect())
-}
-
 fn scope_words(zh: bool, own: bool) -> &'static str {
     match (zh, own) {
         (true, true) => "（本单位）",

@@ -358,29 +358,10 @@ pub fn heatmap_of(
     } else {
         format!("{m_en}, observed / expected, {level}, by quarter")
     };
-    let shown = i
-        .rollup
-        .clone()
-        .lazy()
-        .filter(
-            col(uq::LEVEL)
-                .cast(DataType::String)
-                .eq(lit(code))
-                .and(col(uq::QUARTER).eq(lit(i.quarter.to_string())))
-                .and(col(uq::HEADCOUNT).gt(lit(0))),
-        )
-        .select([col(uq::UNIT_ID)])
-        .collect()?;
-    let units = match scope {
-        None => shown.height(),
-        Some(s) => shown
-            .column(uq::UNIT_ID)?
-            .str()?
-            .iter()
-            .flatten()
-            .filter(|u| s.units.contains(*u))
-            .count(),
-    };
+    let units = counted_units(i, scope)?
+        .iter()
+        .filter(|(_, level)| level == code)
+        .count();
     let many = units > super::heatmap::MAX_ROWS;
     let m = super::heatmap::MAX_ROWS;
     let note = match (zh, many) {
@@ -448,9 +429,10 @@ fn scoped_id(kind: &str, code: &str, metric: &str, scope: Option<&Scope>) -> Str
     }
 }
 
-/// The levels with at least `MIN_UNITS` units with a headcount in the quarter.
-pub fn levels(i: &SetInputs<'_>) -> PolarsResult<Vec<String>> {
-    let levels = i
+/// Each unit with a headcount in the quarter, with its level, within a
+/// unit's scope when one is given (the scope's own unit left out).
+fn counted_units(i: &SetInputs<'_>, scope: Option<&Scope>) -> PolarsResult<Vec<(String, String)>> {
+    let df = i
         .rollup
         .clone()
         .lazy()
@@ -459,17 +441,36 @@ pub fn levels(i: &SetInputs<'_>) -> PolarsResult<Vec<String>> {
                 .eq(lit(i.quarter.to_string()))
                 .and(col(uq::HEADCOUNT).gt(lit(0))),
         )
-        .group_by([col(uq::LEVEL).cast(DataType::String)])
-        .agg([len().cast(DataType::UInt64).alias("n")])
-        .filter(col("n").gt_eq(lit(MIN_UNITS as u64)))
-        .sort([uq::LEVEL], Default::default())
+        .select([col(uq::UNIT_ID), col(uq::LEVEL).cast(DataType::String)])
         .collect()?;
-    Ok(levels
-        .column(uq::LEVEL)?
-        .str()?
+    let (ids, levels) = (df.column(uq::UNIT_ID)?.str()?, df.column(uq::LEVEL)?.str()?);
+    Ok(ids
         .iter()
-        .flatten()
-        .map(str::to_string)
+        .zip(levels.iter())
+        .filter_map(|(id, l)| Some((id?, l?)))
+        .filter(|(id, _)| scope.is_none_or(|s| *id != s.unit_id && s.units.contains(*id)))
+        .map(|(id, l)| (id.to_string(), l.to_string()))
+        .collect())
+}
+
+/// The levels a funnel plot or heatmap can show: those with at least
+/// `MIN_UNITS` units with a headcount in the quarter (within a unit's
+/// scope, at least 3), in code order.
+pub fn levels(i: &SetInputs<'_>, scope: Option<&Scope>) -> PolarsResult<Vec<String>> {
+    const MIN_IN_SCOPE: usize = 3;
+    let least = if scope.is_some() {
+        MIN_IN_SCOPE
+    } else {
+        MIN_UNITS
+    };
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for (_, level) in counted_units(i, scope)? {
+        *counts.entry(level).or_default() += 1;
+    }
+    Ok(counts
+        .into_iter()
+        .filter(|(_, n)| *n >= least)
+        .map(|(l, _)| l)
         .collect())
 }
 
@@ -480,7 +481,7 @@ pub fn quarterly(i: &SetInputs<'_>) -> PolarsResult<Vec<Chart>> {
         key_fields(i)?,
         rectification(i)?,
     ];
-    for code in levels(i)? {
+    for code in levels(i, None)? {
         charts.push(funnel_of(i, &code, uq::PETITIONS, None)?);
         charts.push(heatmap_of(i, &code, uq::PETITIONS, None)?);
     }

@@ -315,7 +315,7 @@ impl ChartRequest {
             (None, Some(s)) => s.child_level.clone(),
             (None, None) => "district".to_string(),
         };
-        let levels = custom::levels_in(set, scope.as_ref()).map_err(e)?;
+        let levels = quarterly::levels(set, scope.as_ref()).map_err(e)?;
         if !levels.contains(&level) {
             let within = scope
                 .as_ref()
