@@ -386,61 +386,8 @@ pub fn unit_trend(set: &SetInputs<'_>, unit: &str, own: bool) -> Result<super::L
 /// The leaders most named by `metric` in the quarter, within a unit's
 /// scope: each labelled by unit, role and person code (never a name).
 pub fn persons(set: &SetInputs<'_>, metric: &str, unit: Option<&str>) -> Result<Chart, String> {
-    let Some(table) = set.persons else {
-        return Err("the leaders table (person_quarter) is not loaded".into());
-    };
     let scope = unit.map(|u| scope(set.rollup, u)).transpose()?;
-    let df = table
-        .clone()
-        .lazy()
-        .filter(col(pq::QUARTER).eq(lit(set.quarter.to_string())))
-        .select([
-            col(pq::PERSON_ID),
-            col(pq::UNIT_ID),
-            col(pq::ROLE).cast(DataType::String),
-            col(metric).cast(DataType::Float64),
-        ])
-        .collect()
-        .map_err(pe)?;
-    let text = |c: &str| -> Result<StringChunked, String> {
-        Ok(df.column(c).map_err(pe)?.str().map_err(pe)?.clone())
-    };
-    let (ids, units, roles) = (text(pq::PERSON_ID)?, text(pq::UNIT_ID)?, text(pq::ROLE)?);
-    let values = df.column(metric).map_err(pe)?.f64().map_err(pe)?.clone();
-    let unit_names = names(set.rollup).map_err(pe)?;
-    let mut rows: Vec<RankedRow> = Vec::new();
-    let mut total = 0.0;
-    for i in 0..df.height() {
-        let (Some(id), Some(u), Some(v)) = (ids.get(i), units.get(i), values.get(i)) else {
-            continue;
-        };
-        if v <= 0.0 || scope.as_ref().is_some_and(|s| !s.units.contains(u)) {
-            continue;
-        }
-        total += v;
-        let role = roles
-            .get(i)
-            .and_then(LeaderRole::parse)
-            .map_or("", |r| if set.zh { r.label_zh() } else { r.label_en() });
-        let unit_name = unit_names.get(u).map_or(u, String::as_str);
-        rows.push(RankedRow {
-            unit_id: id.to_string(),
-            // The code first: it tells two leaders of one role apart when
-            // the name is cut short.
-            name: if set.zh {
-                format!("{id} {unit_name}{role}")
-            } else {
-                format!("{id} {unit_name} {role}")
-            },
-            value: v,
-            highlight: false,
-        });
-    }
-    rows.sort_by(|a, b| {
-        b.value
-            .total_cmp(&a.value)
-            .then_with(|| a.unit_id.cmp(&b.unit_id))
-    });
+    let (mut rows, total) = leader_rows(set, metric, scope.as_ref())?;
     let named = rows.len();
     rows.truncate(MAX_ROWS);
     let label = PERSON_METRICS
@@ -483,6 +430,70 @@ pub fn persons(set: &SetInputs<'_>, metric: &str, unit: Option<&str>) -> Result<
             )
         },
     }))
+}
+
+/// The leaders with a count of `metric` in the quarter, within the
+/// scope, largest first, and the count over all of them.
+fn leader_rows(
+    set: &SetInputs<'_>,
+    metric: &str,
+    scope: Option<&Scope>,
+) -> Result<(Vec<RankedRow>, f64), String> {
+    let Some(table) = set.persons else {
+        return Err("the leaders table (person_quarter) is not loaded".into());
+    };
+    let df = table
+        .clone()
+        .lazy()
+        .filter(col(pq::QUARTER).eq(lit(set.quarter.to_string())))
+        .select([
+            col(pq::PERSON_ID),
+            col(pq::UNIT_ID),
+            col(pq::ROLE).cast(DataType::String),
+            col(metric).cast(DataType::Float64),
+        ])
+        .collect()
+        .map_err(pe)?;
+    let text = |c: &str| -> Result<StringChunked, String> {
+        Ok(df.column(c).map_err(pe)?.str().map_err(pe)?.clone())
+    };
+    let (ids, units, roles) = (text(pq::PERSON_ID)?, text(pq::UNIT_ID)?, text(pq::ROLE)?);
+    let values = df.column(metric).map_err(pe)?.f64().map_err(pe)?.clone();
+    let unit_names = names(set.rollup).map_err(pe)?;
+    let mut rows: Vec<RankedRow> = Vec::new();
+    let mut total = 0.0;
+    for i in 0..df.height() {
+        let (Some(id), Some(u), Some(v)) = (ids.get(i), units.get(i), values.get(i)) else {
+            continue;
+        };
+        if v <= 0.0 || scope.is_some_and(|s| !s.units.contains(u)) {
+            continue;
+        }
+        total += v;
+        let role = roles
+            .get(i)
+            .and_then(LeaderRole::parse)
+            .map_or("", |r| if set.zh { r.label_zh() } else { r.label_en() });
+        let unit_name = unit_names.get(u).map_or(u, String::as_str);
+        rows.push(RankedRow {
+            unit_id: id.to_string(),
+            // The code first: it tells two leaders of one role apart when
+            // the name is cut short.
+            name: if set.zh {
+                format!("{id} {unit_name}{role}")
+            } else {
+                format!("{id} {unit_name} {role}")
+            },
+            value: v,
+            highlight: false,
+        });
+    }
+    rows.sort_by(|a, b| {
+        b.value
+            .total_cmp(&a.value)
+            .then_with(|| a.unit_id.cmp(&b.unit_id))
+    });
+    Ok((rows, total))
 }
 
 /// Each unit's name in the table.
