@@ -32,19 +32,24 @@ pub fn script_json(v: &Value) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
-/// The page for `quarters` (oldest first) from the roll-up table.
+/// The page for `quarters` (oldest first) from the roll-up table; cells
+/// and points expecting fewer than `min_expected` are shown as too few,
+/// as in the charts.
 pub fn page(
     title: &str,
     rollup: &DataFrame,
     quarters: &[Quarter],
     flags: &[Flag],
+    min_expected: f64,
 ) -> Result<String> {
-    let data = data(rollup, quarters, flags)?;
+    let mut data = data(rollup, quarters, flags)?;
+    data["min_expected"] = json!(min_expected);
     let json = script_json(&data);
     // The glyphs of the data and of the page's own words and script.
     let font = super::web_font::font_face(&format!("{title}{json}{TEMPLATE}"));
     Ok(TEMPLATE
         .replacen("{{TITLE}}", &crate::text::escape_html(title), 1)
+        .replace("{{MIN_EXPECTED}}", &min_expected.to_string())
         .replacen("{{FONT}}", &font, 1)
         .replacen("{{ECHARTS}}", &ECHARTS.replace("</script", "<\\/script"), 1)
         .replacen("{{DATA}}", &json, 1))

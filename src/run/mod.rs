@@ -383,7 +383,14 @@ fn compose(
     let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
     files.insert(
         "explorer.html".into(),
-        crate::report::explorer::page(&title, &t.rollup.0, shown, &detected.flags)?.into_bytes(),
+        crate::report::explorer::page(
+            &title,
+            &t.rollup.0,
+            shown,
+            &detected.flags,
+            p.chart_min_expected,
+        )?
+        .into_bytes(),
     );
     log::info!(target: "compose", "the explorer page in {:.2} s", clock.elapsed().as_secs_f64());
     let clock = std::time::Instant::now();

@@ -695,6 +695,9 @@ fn the_explorer_is_one_self_contained_page() {
     assert!(!json.contains('<'));
     let data: serde_json::Value = serde_json::from_str(json).expect("JSON");
     assert_eq!(data["quarters"].as_array().map(Vec::len), Some(8));
+    // The pipeline's [report] chart_min_expected, not a number of the page's own.
+    assert_eq!(data["min_expected"].as_f64(), Some(1.0));
+    assert!(html.contains("预期不足1的格为空") && !html.contains("{{MIN_EXPECTED}}"));
     assert_eq!(data["metrics"].as_array().map(Vec::len), Some(72));
     assert!(data["units"].as_array().is_some_and(|u| u.len() > 500));
     assert!(html.len() < 5_000_000, "{} bytes", html.len());
