@@ -262,10 +262,9 @@ pub fn compared(
     metric: &str,
     own: bool,
 ) -> Result<super::LineChart, String> {
-    let table = if own { set.own } else { set.rollup };
     let mut lines = Vec::new();
     for unit in units {
-        let (name, values) = unit_values(table, unit, metric, set.quarters)?;
+        let (name, values) = values_of(set, Some(unit), own, metric, set.quarters)?;
         lines.push(super::Line {
             name,
             values,

@@ -20,9 +20,8 @@ use crate::store::parquet_bytes;
 type Jobs = Vec<(String, DataFrame, bool)>;
 
 /// Adds `tables/<name>.parquet` (and `.csv` with `csv`) to the jobs.
-fn add(jobs: &mut Jobs, name: &str, df: DataFrame, csv: bool) -> Result<()> {
+fn add(jobs: &mut Jobs, name: &str, df: DataFrame, csv: bool) {
     jobs.push((name.to_string(), df, csv));
-    Ok(())
 }
 
 /// Every job's files, each table encoded on its own core.
@@ -69,31 +68,31 @@ fn tables_of(
     quarantine: &DataFrame,
 ) -> Result<BTreeMap<String, Vec<u8>>> {
     let mut files = Jobs::new();
-    add(&mut files, "matters", t.facts.matters.clone(), false)?;
+    add(&mut files, "matters", t.facts.matters.clone(), false);
     add(
         &mut files,
         "chain",
         chain_read::chain_frame(&t.facts.chain)?,
         false,
-    )?;
+    );
     if let Some(c) = &t.facts.supervision {
         add(
             &mut files,
             "supervision_coverage",
             supervision_read::coverage_frame(c)?,
             true,
-        )?;
+        );
         add(
             &mut files,
             "supervision_gaps",
             supervision_read::gaps_frame(c)?,
             true,
-        )?;
+        );
     }
     for (name, table) in &t.derived {
-        add(&mut files, name, table.clone(), false)?;
+        add(&mut files, name, table.clone(), false);
     }
-    add(&mut files, "quarantine", quarantine.clone(), true)?;
+    add(&mut files, "quarantine", quarantine.clone(), true);
     let contributions = polars_ctx(
         tables::contributions_frame(&risk_score.contributions(&detected.flags)),
         "risk contributions",
@@ -107,14 +106,14 @@ fn tables_of(
             "flags table",
         )?,
         true,
-    )?;
+    );
     follow_up_tables(&mut files, &detected.follow_up)?;
     add(
         &mut files,
         "scores",
         polars_ctx(tables::scores_frame(&detected.scores), "scores table")?,
         false,
-    )?;
+    );
     let mut out = encode(files)?;
     out.insert("tables/risk_contributions.csv".into(), contributions_csv);
     Ok(out)
@@ -130,14 +129,14 @@ fn follow_up_tables(files: &mut Jobs, up: &FollowUp) -> Result<()> {
         "follow_up_items",
         polars_ctx(follow_tables::items_frame(up), "follow-up items")?,
         true,
-    )?;
+    );
     if up.has_dispositions {
         add(
             files,
             "flag_status",
             polars_ctx(follow_tables::status_frame(up), "flag status")?,
             true,
-        )?;
+        );
         let mut rows = up.per_quarter.clone();
         rows.extend(up.per_detector.iter().cloned());
         add(
@@ -145,7 +144,7 @@ fn follow_up_tables(files: &mut Jobs, up: &FollowUp) -> Result<()> {
             "detector_yield",
             polars_ctx(follow_tables::yield_frame(&rows), "detector yield")?,
             true,
-        )?;
+        );
         add(
             files,
             "dispositions_unmatched",
@@ -154,7 +153,7 @@ fn follow_up_tables(files: &mut Jobs, up: &FollowUp) -> Result<()> {
                 "unmatched dispositions",
             )?,
             true,
-        )?;
+        );
     }
     Ok(())
 }
