@@ -9,6 +9,7 @@
 
 pub mod aggregate;
 pub mod app;
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod detect;

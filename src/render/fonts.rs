@@ -10,6 +10,8 @@ use std::sync::{Arc, OnceLock};
 use plotters::style::FontStyle;
 use resvg::usvg::fontdb;
 
+use crate::assets::Packed;
+
 /// The family name charts ask for.
 pub const FAMILY: &str = "Yanpan Noto Sans SC";
 /// Installed families a browser tries for characters the subset lacks.
@@ -20,15 +22,29 @@ pub const FALLBACKS: &[&str] = &[
     "WenQuanYi Micro Hei",
 ];
 
-pub static REGULAR: &[u8] = include_bytes!("../../assets/fonts/YanpanNotoSansSC-Regular.otf");
-pub static BOLD: &[u8] = include_bytes!("../../assets/fonts/YanpanNotoSansSC-Bold.otf");
+static REGULAR_FILE: Packed = Packed::new(include_bytes!(
+    "../../assets/fonts/YanpanNotoSansSC-Regular.otf.zst"
+));
+static BOLD_FILE: Packed = Packed::new(include_bytes!(
+    "../../assets/fonts/YanpanNotoSansSC-Bold.otf.zst"
+));
+
+/// The regular face.
+pub fn regular() -> &'static [u8] {
+    REGULAR_FILE.bytes()
+}
+
+/// The bold face.
+pub fn bold() -> &'static [u8] {
+    BOLD_FILE.bytes()
+}
 
 /// Registers the embedded font with plotters, once; false if it cannot be
 /// read (a damaged build).
 pub fn register() -> bool {
     static DONE: OnceLock<bool> = OnceLock::new();
     *DONE.get_or_init(|| {
-        [(FontStyle::Normal, REGULAR), (FontStyle::Bold, BOLD)]
+        [(FontStyle::Normal, regular()), (FontStyle::Bold, bold())]
             .into_iter()
             .all(|(style, font)| {
                 measuring_copy(font)
@@ -66,7 +82,7 @@ pub fn database() -> Arc<fontdb::Database> {
     static DB: OnceLock<Arc<fontdb::Database>> = OnceLock::new();
     DB.get_or_init(|| {
         let mut db = fontdb::Database::new();
-        for data in [REGULAR, BOLD] {
+        for data in [regular(), bold()] {
             db.load_font_source(fontdb::Source::Binary(Arc::new(data)));
         }
         db.load_system_fonts();
@@ -79,7 +95,7 @@ pub fn database() -> Arc<fontdb::Database> {
 /// Whether the subset has a glyph for every character of `text`.
 pub fn covers(text: &str) -> bool {
     static FACE: OnceLock<Option<ttf_parser::Face<'static>>> = OnceLock::new();
-    match FACE.get_or_init(|| ttf_parser::Face::parse(REGULAR, 0).ok()) {
+    match FACE.get_or_init(|| ttf_parser::Face::parse(regular(), 0).ok()) {
         Some(face) => text
             .chars()
             .all(|c| c.is_control() || face.glyph_index(c).is_some()),
@@ -97,7 +113,7 @@ mod tests {
     #[test]
     fn measured_widths_are_the_drawn_widths() {
         assert!(register());
-        let face = ttf_parser::Face::parse(REGULAR, 0).expect("font");
+        let face = ttf_parser::Face::parse(regular(), 0).expect("font");
         let text = "信访举报（2024年）";
         let size = 24.8;
         let advances: f64 = text

@@ -15,12 +15,15 @@ use polars::prelude::*;
 use serde_json::{Value, json};
 
 use crate::aggregate::uq;
+use crate::assets::Packed;
 use crate::detect::continuity::flag_id;
 use crate::model::{Flag, Quarter, UnitLevel};
 use crate::store::frame::{polars_ctx, strings};
 
 const TEMPLATE: &str = include_str!("../../assets/templates/explorer.html");
-const ECHARTS: &str = include_str!("../../assets/vendor/echarts/echarts.min.js");
+static ECHARTS: Packed = Packed::new(include_bytes!(
+    "../../assets/vendor/echarts/echarts.min.js.zst"
+));
 
 /// JSON safe inside a `<script>` element.
 pub fn script_json(v: &Value) -> String {
@@ -51,7 +54,11 @@ pub fn page(
         .replacen("{{TITLE}}", &crate::text::escape_html(title), 1)
         .replace("{{MIN_EXPECTED}}", &min_expected.to_string())
         .replacen("{{FONT}}", &font, 1)
-        .replacen("{{ECHARTS}}", &ECHARTS.replace("</script", "<\\/script"), 1)
+        .replacen(
+            "{{ECHARTS}}",
+            &ECHARTS.text().replace("</script", "<\\/script"),
+            1,
+        )
         .replacen("{{DATA}}", &json, 1))
 }
 

@@ -32,7 +32,10 @@ fn fonts() -> &'static FontStore {
     static FONTS: OnceLock<FontStore> = OnceLock::new();
     FONTS.get_or_init(|| {
         let mut store = FontStore::new();
-        for data in [crate::render::fonts::REGULAR, crate::render::fonts::BOLD] {
+        for data in [
+            crate::render::fonts::regular(),
+            crate::render::fonts::bold(),
+        ] {
             for font in Font::iter(Bytes::new(data)) {
                 let info = font.info().clone();
                 store.push((font, info));

@@ -7,12 +7,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::render::fonts::{FAMILY, REGULAR};
+use crate::render::fonts::{FAMILY, regular};
 
 /// The `@font-face` rule for the characters of `page` (empty when the
 /// font cannot be cut: the page then falls back to installed fonts).
 pub fn font_face(page: &str) -> String {
-    match subset(REGULAR, page.chars()) {
+    match subset(regular(), page.chars()) {
         Some(font) => format!(
             "@font-face{{font-family:'{FAMILY}';src:url(data:font/otf;base64,{}) format('opentype');font-weight:400}}",
             base64::Engine::encode(&base64::engine::general_purpose::STANDARD, font)
@@ -143,8 +143,8 @@ mod tests {
     #[test]
     fn the_cut_font_maps_each_character_of_the_page_to_its_glyph() {
         let text = "信访举报比较集中的单位 ABC 123（）";
-        let font = subset(REGULAR, text.chars()).expect("subset");
-        assert!(font.len() < REGULAR.len() / 20, "{} bytes", font.len());
+        let font = subset(regular(), text.chars()).expect("subset");
+        assert!(font.len() < regular().len() / 20, "{} bytes", font.len());
         let face = ttf_parser::Face::parse(&font, 0).expect("a valid font");
         for c in text.chars().filter(|c| !c.is_whitespace()) {
             let g = face.glyph_index(c).unwrap_or_else(|| panic!("{c} mapped"));
