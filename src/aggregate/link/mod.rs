@@ -27,7 +27,7 @@ use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 
 use crate::model::setting;
-use join::{Item, similar_pairs};
+use join::{Candidates, Item, Join, Prepared};
 use summary::{Features, jaccard};
 
 /// The fields linking reads from one petition.
@@ -182,117 +182,129 @@ struct Candidate {
 /// The matter of each petition not `decided` (None for the decided).
 pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<Option<Link>> {
     let mut order: Vec<usize> = (0..p.len()).collect();
-    order.sort_by(|&a, &b| (p[a].day, p[a].id).cmp(&(p[b].day, p[b].id)));
-    let features: Vec<Features> = p.par_iter().map(|x| Features::of(x.summary)).collect();
-    let candidates = candidates(p, &order, &features, rules);
-    let mut matter: Vec<Option<usize>> = p
-        .iter()
-        .enumerate()
-        .map(|(i, x)| x.decided.then_some(i))
-        .collect();
+    order.par_sort_unstable_by(|&a, &b| (p[a].day, p[a].id).cmp(&(p[b].day, p[b].id)));
+    let mut by_object: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
+    for &i in &order {
+        by_object.entry(object(&p[i])).or_default().push(i);
+    }
+    let objects: Vec<Vec<usize>> = by_object.into_values().collect();
     let mut out = vec![None; p.len()];
-    for &x in order.iter().filter(|&&x| !p[x].decided) {
-        let best = candidates[x]
-            .iter()
-            .filter(|c| matter[c.earlier] == Some(c.earlier))
-            .max_by(|a, b| {
-                (a.evidence.count().cmp(&b.evidence.count()))
-                    .then(a.similarity.total_cmp(&b.similarity))
-                    .then(
-                        (p[a.earlier].day, p[a.earlier].id)
-                            .cmp(&(p[b.earlier].day, p[b.earlier].id)),
-                    )
-            });
-        let link = match best {
-            Some(c) => Link {
-                matter: c.earlier,
-                evidence: c.evidence,
-                similarity: c.similarity,
-            },
-            None => Link {
-                matter: x,
-                evidence: Evidence::FIRST,
-                similarity: 1.0,
-            },
-        };
-        matter[x] = Some(link.matter);
-        out[x] = Some(link);
+    for (x, l) in objects
+        .par_iter()
+        .flat_map_iter(|g| link_object(p, g, rules))
+        .collect::<Vec<_>>()
+    {
+        out[x] = Some(l);
     }
     out
 }
 
-/// For each petition not decided, the earlier petitions of the same
-/// object within the window that some evidence ties it to.
-fn candidates(
-    p: &[PetitionRef<'_>],
-    order: &[usize],
-    features: &[Features],
-    rules: LinkRules,
-) -> Vec<Vec<Candidate>> {
-    let by_object = groups(order, |i| Some(object(&p[i])));
-    let by_problem = groups(order, |i| {
-        let x = &p[i];
-        Some((
-            object(x),
-            x.field.filter(|s| !s.is_empty())?,
-            x.class.filter(|s| !s.is_empty())?,
-        ))
-    });
-    let by_reporter = groups(order, |i| {
-        Some((object(&p[i]), p[i].reporter.filter(|s| !s.is_empty())?))
-    });
-    let joined =
-        |groups: &[Vec<usize>], threshold: f64, evidence: Evidence| -> Vec<(usize, Candidate)> {
-            groups
-                .par_iter()
-                .flat_map_iter(|g| {
-                    let items: Vec<Item<'_>> = g
-                        .iter()
-                        .map(|&i| Item {
-                            day: p[i].day,
-                            grams: &features[i].grams,
-                            probe: !p[i].decided,
-                        })
-                        .collect();
-                    similar_pairs(&items, rules.window_days, threshold)
-                        .into_iter()
-                        .map(|pair| {
-                            (
-                                g[pair.later as usize],
-                                g[pair.earlier as usize],
-                                pair.similarity,
-                            )
-                        })
-                        .filter(|&(x, y, _)| !p[x].decided && !features[x].conflicts(&features[y]))
-                        .map(move |(x, earlier, similarity)| {
-                            (
-                                x,
-                                Candidate {
-                                    earlier,
-                                    evidence,
-                                    similarity,
-                                },
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        };
-    let mut found = joined(&by_object, rules.similarity, Evidence::SIMILAR_SUMMARY);
-    found.extend(joined(
-        &by_problem,
-        rules.related_similarity,
-        Evidence::SAME_FIELD_AND_CLASS,
-    ));
-    found.extend(same_reporter(p, &by_reporter, features, rules.window_days));
-    let mut out: Vec<Vec<Candidate>> = vec![Vec::new(); p.len()];
-    for (x, c) in found {
-        match out[x].iter_mut().find(|k| k.earlier == c.earlier) {
-            Some(k) => k.evidence = k.evidence.with(c.evidence),
-            None => out[x].push(c),
+/// The matters of one object's petitions `g` (in order of receipt). Each
+/// petition is matched against the first petitions of the matters before
+/// it (only they are indexed): by summary, by summary within its key field
+/// and problem class, and by reporter.
+fn link_object(p: &[PetitionRef<'_>], g: &[usize], rules: LinkRules) -> Vec<(usize, Link)> {
+    let features: Vec<Features> = g.iter().map(|&i| Features::of(p[i].summary)).collect();
+    let prepared = Prepared::of(&features);
+    let items: Vec<Item<'_>> = g
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| prepared.item(k, p[i].day))
+        .collect();
+    let window = rules.window_days;
+    let mut seen = Candidates::new(g.len());
+    let mut similar = Join::new(&items, window, rules.similarity);
+    let mut problems: PlHashMap<(&str, &str), Join<'_>> = PlHashMap::default();
+    let mut reporters: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
+    let mut out = Vec::new();
+    for (k, &i) in g.iter().enumerate() {
+        let problem = present(p[i].field).zip(present(p[i].class));
+        let reporter = present(p[i].reporter);
+        if !p[i].decided {
+            let mut found: Vec<Candidate> = Vec::new();
+            let mut add = |earlier: usize, evidence: Evidence, similarity: f64| match found
+                .iter_mut()
+                .find(|c| c.earlier == earlier)
+            {
+                Some(c) => c.evidence = c.evidence.with(evidence),
+                None => found.push(Candidate {
+                    earlier,
+                    evidence,
+                    similarity,
+                }),
+            };
+            for pair in similar.probe(k, &mut seen) {
+                add(
+                    pair.earlier as usize,
+                    Evidence::SIMILAR_SUMMARY,
+                    pair.similarity,
+                );
+            }
+            if let Some(join) = problem.and_then(|key| problems.get_mut(&key)) {
+                for pair in join.probe(k, &mut seen) {
+                    add(
+                        pair.earlier as usize,
+                        Evidence::SAME_FIELD_AND_CLASS,
+                        pair.similarity,
+                    );
+                }
+            }
+            if let Some(firsts) = reporter.and_then(|r| reporters.get(r)) {
+                for &y in firsts
+                    .iter()
+                    .rev()
+                    .take_while(|&&y| items[k].day - items[y].day <= window)
+                {
+                    let similarity = jaccard(items[k].tokens, items[y].tokens);
+                    add(y, Evidence::SAME_REPORTER, similarity);
+                }
+            }
+            let best = found.iter().max_by(|a, b| {
+                (a.evidence.count().cmp(&b.evidence.count()))
+                    .then(a.similarity.total_cmp(&b.similarity))
+                    .then(
+                        (items[a.earlier].day, p[g[a.earlier]].id)
+                            .cmp(&(items[b.earlier].day, p[g[b.earlier]].id)),
+                    )
+            });
+            if let Some(c) = best {
+                out.push((
+                    i,
+                    Link {
+                        matter: g[c.earlier],
+                        evidence: c.evidence,
+                        similarity: c.similarity,
+                    },
+                ));
+                continue;
+            }
+            out.push((
+                i,
+                Link {
+                    matter: i,
+                    evidence: Evidence::FIRST,
+                    similarity: 1.0,
+                },
+            ));
+        }
+        // The first petition of a matter: later ones are matched against it.
+        similar.insert(k);
+        if let Some(key) = problem {
+            problems
+                .entry(key)
+                .or_insert_with(|| Join::new(&items, window, rules.related_similarity))
+                .insert(k);
+        }
+        if let Some(r) = reporter {
+            reporters.entry(r).or_default().push(k);
         }
     }
     out
+}
+
+/// A text field that is there and not empty.
+fn present(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.is_empty())
 }
 
 /// What a petition is about: the person named, or else the unit.
@@ -301,50 +313,6 @@ fn object<'a>(x: &PetitionRef<'a>) -> (&'static str, &'a str) {
         Some(person) => ("person", person),
         None => ("unit", x.unit),
     }
-}
-
-/// Each earlier petition of the same object and reporter within the window.
-fn same_reporter(
-    p: &[PetitionRef<'_>],
-    groups: &[Vec<usize>],
-    features: &[Features],
-    window: i32,
-) -> Vec<(usize, Candidate)> {
-    let mut out = Vec::new();
-    for g in groups {
-        for (k, &x) in g.iter().enumerate().filter(|(_, x)| !p[**x].decided) {
-            for &y in g[..k]
-                .iter()
-                .rev()
-                .take_while(|&&y| p[x].day - p[y].day <= window)
-            {
-                out.push((
-                    x,
-                    Candidate {
-                        earlier: y,
-                        evidence: Evidence::SAME_REPORTER,
-                        similarity: jaccard(&features[x].grams, &features[y].grams),
-                    },
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// The petitions sharing a key (those without one left out), each group in
-/// `order`; groups of one are dropped.
-fn groups<'k, K: std::hash::Hash + Eq>(
-    order: &[usize],
-    key: impl Fn(usize) -> Option<K> + 'k,
-) -> Vec<Vec<usize>> {
-    let mut by: PlHashMap<K, Vec<usize>> = PlHashMap::default();
-    for &i in order {
-        if let Some(k) = key(i) {
-            by.entry(k).or_default().push(i);
-        }
-    }
-    by.into_values().filter(|g| g.len() > 1).collect()
 }
 
 /// How the computed repeats of a quarter compare with the export's mark.

@@ -271,3 +271,101 @@ fn settings_out_of_bounds_are_refused_by_name() {
     let low = LinkRules::configured(None, Some(0.3), None).expect("valid");
     assert_eq!(low.related_similarity, 0.3);
 }
+
+fn problem<'a>(z: &PetitionRef<'a>) -> Option<(&'a str, &'a str)> {
+    present(z.field).zip(present(z.class))
+}
+
+/// Linking by its definition, every earlier petition compared: what
+/// [`link`] must equal.
+fn by_definition(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<Option<Link>> {
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| (p[a].day, p[a].id).cmp(&(p[b].day, p[b].id)));
+    let features: Vec<Features> = p.iter().map(|x| Features::of(x.summary)).collect();
+    let mut first: Vec<bool> = p.iter().map(|x| x.decided).collect();
+    let mut out = vec![None; p.len()];
+    for (k, &x) in order.iter().enumerate().filter(|&(_, &x)| !p[x].decided) {
+        let mut best: Option<Link> = None;
+        for &y in order[..k].iter().filter(|&&y| first[y]) {
+            if object(&p[x]) != object(&p[y]) || p[x].day - p[y].day > rules.window_days {
+                continue;
+            }
+            let similarity = jaccard(&features[x].grams, &features[y].grams);
+            let alike = !summary::facts_conflict(&features[x].facts, &features[y].facts);
+            let mut evidence = Evidence::FIRST;
+            if alike && similarity >= rules.similarity {
+                evidence = evidence.with(Evidence::SIMILAR_SUMMARY);
+            }
+            if alike
+                && similarity >= rules.related_similarity
+                && problem(&p[x]).is_some()
+                && problem(&p[x]) == problem(&p[y])
+            {
+                evidence = evidence.with(Evidence::SAME_FIELD_AND_CLASS);
+            }
+            if present(p[x].reporter).is_some() && present(p[x].reporter) == present(p[y].reporter)
+            {
+                evidence = evidence.with(Evidence::SAME_REPORTER);
+            }
+            // Later candidates win ties: order is by day and id.
+            let better = best.is_none_or(|b| {
+                (evidence.count(), similarity) >= (b.evidence.count(), b.similarity)
+            });
+            if evidence != Evidence::FIRST && better {
+                best = Some(Link {
+                    matter: y,
+                    evidence,
+                    similarity,
+                });
+            }
+        }
+        first[x] = best.is_none();
+        out[x] = Some(best.unwrap_or(Link {
+            matter: x,
+            evidence: Evidence::FIRST,
+            similarity: 1.0,
+        }));
+    }
+    out
+}
+
+#[test]
+fn linking_decides_as_the_definition_does() {
+    let rows = corpus(11, 1500);
+    // Every fifth matter start decided in an earlier run.
+    let truth_firsts: Vec<bool> = {
+        let mut seen = std::collections::HashSet::new();
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by(|&a, &b| (rows[a].day, &rows[a].id).cmp(&(rows[b].day, &rows[b].id)));
+        let mut first = vec![false; rows.len()];
+        for i in order {
+            first[i] = seen.insert(rows[i].matter);
+        }
+        first
+    };
+    let refs: Vec<PetitionRef<'_>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| r.as_ref(truth_firsts[i] && i % 5 == 0))
+        .collect();
+    for rules in [
+        LinkRules::default(),
+        LinkRules {
+            window_days: 60,
+            similarity: 0.4,
+            related_similarity: 0.3,
+        },
+    ] {
+        let fast = link(&refs, rules);
+        let slow = by_definition(&refs, rules);
+        assert_eq!(fast, slow, "{rules:?}");
+        assert!(
+            fast.iter()
+                .flatten()
+                .filter(|l| l.evidence != Evidence::FIRST)
+                .count()
+                > 500,
+            "the corpus has repeats"
+        );
+    }
+}
