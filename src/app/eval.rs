@@ -37,6 +37,10 @@ pub fn eval(seeds: &[u64], units: usize, quarters: usize, out: Option<&Path>) ->
         seeds,
         &crate::eval::targets::judge(&results),
     ));
+    text.push_str(&crate::eval::targets::bounds_markdown(
+        seeds,
+        &crate::eval::targets::bounds(&results),
+    ));
     Ok(text)
 }
 
@@ -184,6 +188,40 @@ fn seed_result(seed: u64, units: usize, quarters: usize) -> (Simulated, SeedResu
             role,
             ..crate::eval::ceiling(
                 &format!("ceiling: every unit's true mean and dispersion known, {what}"),
+                &sim,
+                from,
+                &base,
+                (windows, weights),
+                None,
+            )
+        });
+    }
+    // What learning each unit's level from its history costs: tests that
+    // know everything but the unit's relative risk.
+    for (role, what, windows, weights) in [
+        (
+            "history_one_quarter",
+            "one-quarter window",
+            &[1usize][..],
+            &[1.0][..],
+        ),
+        (
+            "history_windows",
+            &*format!(
+                "windows {:?} weighted {:?}",
+                base.windows, base.window_weights
+            ),
+            &base.windows[..],
+            &base.window_weights[..],
+        ),
+    ] {
+        rows.push(crate::eval::EvalRow {
+            role,
+            ..crate::eval::history_ceiling(
+                &format!(
+                    "history ceiling: all but each unit's level known, learnt from its clean history ({} quarters), {what}",
+                    base.history_quarters
+                ),
                 &sim,
                 from,
                 &base,

@@ -25,6 +25,7 @@ pub struct EvalRow {
     /// What the row is, for the reference script: `default` (the default
     /// settings over all units), `ceiling_one_quarter`, `ceiling_windows`,
     /// `ceiling_rises` (a truth-knowing test weighted for rises),
+    /// `history_one_quarter` and `history_windows` (the history ceiling),
     /// `no_echo_cap` (the default without the echo cap), `known_size` (the
     /// default with the simulation's within-unit size known), `level` (the
     /// default over one level's units), `ceiling_level` (the one-quarter
@@ -130,12 +131,118 @@ pub fn ceiling(
     sim: &Simulated,
     from: usize,
     s: &ConcentrationSettings,
+    windows: (&[usize], &[f64]),
+    units: Option<&HashSet<usize>>,
+) -> EvalRow {
+    let size = crate::synth::panel::NB_SIZE;
+    truth_test(label, sim, from, s, windows, units, |u, quarters| {
+        let (mut mean, mut var) = (0.0, 0.0);
+        for i in quarters {
+            let m = sim.baseline[u][i];
+            (mean, var) = (mean + m, var + m + m * m / size);
+        }
+        (mean, var)
+    })
+}
+
+/// The history ceiling: a test that knows all the simulation knows except
+/// each unit's relative risk: the peers' rate with season and trend, the
+/// gamma the units' risks are drawn from, the within-unit dispersion, and
+/// which of the unit's past quarters held a spike or a rise (left out). The
+/// risk is learnt from the `history_quarters` clean quarters before the
+/// window (posterior on a grid, exact under the simulation's model); each
+/// window's mid-p is taken under the posterior predictive (moment matched). No method that
+/// learns a unit's level from its own history can do better on average:
+/// what it falls short of the ceiling is the price of learning the level.
+pub fn history_ceiling(
+    label: &str,
+    sim: &Simulated,
+    from: usize,
+    s: &ConcentrationSettings,
+    windows: (&[usize], &[f64]),
+    units: Option<&HashSet<usize>>,
+) -> EvalRow {
+    use crate::synth::panel::{NB_SIZE, UNIT_SHAPE, peer_mean};
+    let k = NB_SIZE;
+    let grid: Vec<f64> = (0..160)
+        .map(|j| (0.01f64.ln() + j as f64 * (20f64.ln() - 0.01f64.ln()) / 159.0).exp())
+        .collect();
+    let history = s.history_quarters.get() as usize;
+    // Each unit's quarters that held a spike or a rise, left out.
+    let mut signal = vec![vec![false; sim.panel.quarters.len()]; sim.panel.units.len()];
+    for p in &sim.planted {
+        match *p {
+            Planted::Spike { unit, quarter, .. } => signal[unit][quarter] = true,
+            Planted::Rise {
+                unit,
+                start,
+                quarters,
+                ..
+            }
+            | Planted::InCluster {
+                unit,
+                start,
+                quarters,
+            } => signal[unit][start..start + quarters].fill(true),
+            Planted::Cluster { .. } => {}
+        }
+    }
+    truth_test(label, sim, from, s, windows, units, |u, quarters| {
+        let unit = &sim.panel.units[u];
+        let first = *quarters.start();
+        // Log posterior of the risk on the (log-spaced) grid.
+        let clean: Vec<(f64, f64)> = (first.saturating_sub(history)..first)
+            .filter(|&i| !signal[u][i])
+            .map(|i| (unit.counts[i], peer_mean(unit.exposure, i)))
+            .collect();
+        let log_post: Vec<f64> = grid
+            .iter()
+            .map(|&theta| {
+                let prior = UNIT_SHAPE * theta.ln() - UNIT_SHAPE * theta;
+                clean
+                    .iter()
+                    .map(|&(y, peer)| {
+                        let m = theta * peer;
+                        y * m.ln() - (y + k) * (k + m).ln()
+                    })
+                    .sum::<f64>()
+                    + prior
+            })
+            .collect();
+        let top = log_post.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let weights: Vec<f64> = log_post.iter().map(|l| (l - top).exp()).collect();
+        let total: f64 = weights.iter().sum();
+        // The predictive as a mixture over the grid: its mean and variance.
+        let peers: Vec<f64> = quarters.map(|i| peer_mean(unit.exposure, i)).collect();
+        let shape: f64 = peers.iter().sum();
+        let shape_sq: f64 = peers.iter().map(|m| m * m).sum();
+        let (mut mean, mut second) = (0.0, 0.0);
+        for (&theta, &w) in grid.iter().zip(&weights) {
+            let m = theta * shape;
+            let v = m + theta * theta * shape_sq / k;
+            mean += w / total * m;
+            second += w / total * (v + m * m);
+        }
+        (mean, second - mean * mean)
+    })
+}
+
+/// A test whose yardstick is given: `yardstick(unit, window quarters)` is
+/// the mean and variance of the window's count under the null. Mid-p of
+/// each window, the smallest p / weight calibrated, BH within each level
+/// and quarter. Units whose true mean in the quarter is below
+/// `min_expected` are not tested, as in the detector.
+fn truth_test(
+    label: &str,
+    sim: &Simulated,
+    from: usize,
+    s: &ConcentrationSettings,
     (windows, weights): (&[usize], &[f64]),
     units: Option<&HashSet<usize>>,
+    yardstick: impl Fn(usize, std::ops::RangeInclusive<usize>) -> (f64, f64),
 ) -> EvalRow {
     use crate::detect::stats::{MinP, bh_q_values, mid_p};
     let started = Instant::now();
-    let size = crate::synth::panel::NB_SIZE;
     let min_p = (windows.len() > 1).then(|| MinP::new(windows, weights));
     let mut tested: Vec<Tested> = Vec::new();
     for t in from..sim.panel.quarters.len() {
@@ -149,11 +256,8 @@ pub fn ceiling(
                 .zip(weights)
                 .filter(|(w, _)| **w <= t + 1)
                 .map(|(&w, weight)| {
-                    let (mut y, mut mean, mut var) = (0.0, 0.0, 0.0);
-                    for i in t + 1 - w..=t {
-                        let m = sim.baseline[u][i];
-                        (y, mean, var) = (y + unit.counts[i], mean + m, var + m + m * m / size);
-                    }
+                    let y: f64 = unit.counts[t + 1 - w..=t].iter().sum();
+                    let (mean, var) = yardstick(u, t + 1 - w..=t);
                     mid_p(y, mean, var) / weight
                 })
                 .fold(f64::INFINITY, f64::min);
@@ -468,5 +572,33 @@ mod tests {
         let fdr = fdp_per_run(tested.into_iter());
         assert!((fdr - 1.0 / 6.0).abs() < 1e-12, "{fdr}");
         assert!(fdp_per_run(std::iter::empty::<(u8, bool, bool)>()).is_nan());
+    }
+
+    #[test]
+    fn learning_the_level_costs_detection_but_not_calibration() {
+        let sim = crate::synth::panel::simulate(&crate::synth::panel::PanelSpec {
+            seed: 3,
+            units: 600,
+            quarters: 40,
+            first_signal: 4,
+            spike_share: 0.03,
+            rise_share: 0.1,
+            cluster_share: 0.25,
+        });
+        let s = ConcentrationSettings::default();
+        let one = (&[1usize][..], &[1.0][..]);
+        let truth = ceiling("ceiling", &sim, 20, &s, one, None);
+        let learnt = history_ceiling("history", &sim, 20, &s, one, None);
+        // Exact under the simulation's model: calibrated like the ceiling.
+        assert!(
+            (0.006..=0.014).contains(&learnt.fpr_at_nominal_1pct),
+            "{learnt:?}"
+        );
+        // Learning the level costs, and never gains beyond noise.
+        assert!(
+            learnt.spike_all > 0.3 && learnt.spike_all <= truth.spike_all + 0.02,
+            "{learnt:?} {truth:?}"
+        );
+        assert!(learnt.recall_bh < truth.recall_bh, "{learnt:?} {truth:?}");
     }
 }

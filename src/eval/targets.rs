@@ -229,6 +229,46 @@ pub fn judge(seeds: &[SeedResult]) -> Vec<Judged> {
     ]
 }
 
+/// How far the ratio targets can be reached by a method that learns each
+/// unit's level from its history: the history ceiling's own ratio to the
+/// ceiling, per seed and over the seeds; "met" when it reaches the target.
+pub fn bounds(seeds: &[SeedResult]) -> Vec<Judged> {
+    let role = |name: &'static str| move |s: &SeedResult| s.role(name).cloned();
+    vec![
+        ratio(
+            "spikes: the history ceiling's detection at 1% FPR / the one-quarter ceiling's (target 0.90)",
+            seeds,
+            |s| role("history_one_quarter")(s).map(|r| r.spike_all),
+            |s| role("ceiling_one_quarter")(s).map(|r| r.spike_all),
+            0.90,
+        ),
+        ratio(
+            "rises: the windowed history ceiling's caught within 2 quarters / the windowed ceiling's (target 0.85)",
+            seeds,
+            |s| role("history_windows")(s).map(|r| r.rise_within_2q),
+            |s| role("ceiling_windows")(s).map(|r| r.rise_within_2q),
+            0.85,
+        ),
+        ratio(
+            "recall at BH q: the history ceiling's / the one-quarter ceiling's (target 0.80)",
+            seeds,
+            |s| role("history_one_quarter")(s).map(|r| r.recall_bh),
+            |s| role("ceiling_one_quarter")(s).map(|r| r.recall_bh),
+            0.80,
+        ),
+    ]
+}
+
+/// The bounds as Markdown.
+pub fn bounds_markdown(seeds: &[u64], bounds: &[Judged]) -> String {
+    let table = markdown(seeds, bounds);
+    let body = table.split_once("\n\n").map_or(table.as_str(), |(_, b)| b);
+    format!(
+        "\nWhat learning the level allows (a test knowing all but each unit's level, learnt from its clean history; \"reachable\" when it meets the target):\n\n{}",
+        body.replace("| met |", "| reachable |")
+    )
+}
+
 /// The targets as Markdown.
 pub fn markdown(seeds: &[u64], judged: &[Judged]) -> String {
     let mut out = format!(

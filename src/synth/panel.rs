@@ -98,7 +98,9 @@ const LEVELS: [(&str, f64, f64); 4] = [
     ("community", 0.40, 40.0),
 ];
 const RATE_PER_HEAD: f64 = 0.03;
-const UNIT_SHAPE: f64 = 4.0;
+/// The shape (and rate) of the gamma the units' relative risks are drawn
+/// from.
+pub const UNIT_SHAPE: f64 = 4.0;
 /// The within-unit negative-binomial size of the simulation.
 pub const NB_SIZE: f64 = 10.0;
 const SEASON: [f64; 4] = [0.9, 1.05, 1.1, 0.95];
@@ -110,6 +112,12 @@ fn nb(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
     }
     let lambda = Gamma::new(NB_SIZE, mean / NB_SIZE).map_or(mean, |g| g.sample(rng));
     Poisson::new(lambda.max(1e-12)).map_or(0.0, |p| p.sample(rng))
+}
+
+/// The mean count in quarter `t` of a unit of relative risk 1 with this
+/// headcount: the peers' rate with its season and trend.
+pub fn peer_mean(exposure: f64, t: usize) -> f64 {
+    exposure * RATE_PER_HEAD * SEASON[t % 4] * (1.0 + TREND_PER_YEAR).powf(t as f64 / 4.0)
 }
 
 /// A simulated panel, what was planted in it, and each unit's mean count in
@@ -145,13 +153,7 @@ pub fn simulate(spec: &PanelSpec) -> Simulated {
             .max(5.0);
         let theta = Gamma::new(UNIT_SHAPE, 1.0 / UNIT_SHAPE).map_or(1.0, |g| g.sample(&mut rng));
         let m: Vec<f64> = (0..spec.quarters)
-            .map(|t| {
-                exposure
-                    * RATE_PER_HEAD
-                    * theta
-                    * SEASON[t % 4]
-                    * (1.0 + TREND_PER_YEAR).powf(t as f64 / 4.0)
-            })
+            .map(|t| theta * peer_mean(exposure, t))
             .collect();
         units.push(PanelUnit {
             id: format!("U{i:04}"),
