@@ -171,20 +171,11 @@ pub fn history_ceiling(
     // Each unit's quarters that held a spike or a rise, left out.
     let mut signal = vec![vec![false; sim.panel.quarters.len()]; sim.panel.units.len()];
     for p in &sim.planted {
-        match *p {
-            Planted::Spike { unit, quarter, .. } => signal[unit][quarter] = true,
-            Planted::Rise {
-                unit,
-                start,
-                quarters,
-                ..
-            }
-            | Planted::InCluster {
-                unit,
-                start,
-                quarters,
-            } => signal[unit][start..start + quarters].fill(true),
-            Planted::Cluster { .. } => {}
+        if let Planted::Spike { unit, quarter, .. } = *p {
+            signal[unit][quarter] = true;
+        }
+        if let Some((unit, active)) = p.rise_span() {
+            signal[unit][active].fill(true);
         }
     }
     truth_test(label, sim, from, s, windows, units, |u, quarters| {

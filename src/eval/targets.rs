@@ -233,30 +233,41 @@ pub fn judge(seeds: &[SeedResult]) -> Vec<Judged> {
 /// unit's level from its history: the history ceiling's own ratio to the
 /// ceiling, per seed and over the seeds; "met" when it reaches the target.
 pub fn bounds(seeds: &[SeedResult]) -> Vec<Judged> {
-    let role = |name: &'static str| move |s: &SeedResult| s.role(name).cloned();
-    vec![
-        ratio(
+    type Figure = fn(&EvalRow) -> f64;
+    let rows: [(&'static str, &str, &str, Figure, f64); 3] = [
+        (
             "spikes: the history ceiling's detection at 1% FPR / the one-quarter ceiling's (target 0.90)",
-            seeds,
-            |s| role("history_one_quarter")(s).map(|r| r.spike_all),
-            |s| role("ceiling_one_quarter")(s).map(|r| r.spike_all),
+            "history_one_quarter",
+            "ceiling_one_quarter",
+            |r| r.spike_all,
             0.90,
         ),
-        ratio(
+        (
             "rises: the windowed history ceiling's caught within 2 quarters / the windowed ceiling's (target 0.85)",
-            seeds,
-            |s| role("history_windows")(s).map(|r| r.rise_within_2q),
-            |s| role("ceiling_windows")(s).map(|r| r.rise_within_2q),
+            "history_windows",
+            "ceiling_windows",
+            |r| r.rise_within_2q,
             0.85,
         ),
-        ratio(
+        (
             "recall at BH q: the history ceiling's / the one-quarter ceiling's (target 0.80)",
-            seeds,
-            |s| role("history_one_quarter")(s).map(|r| r.recall_bh),
-            |s| role("ceiling_one_quarter")(s).map(|r| r.recall_bh),
+            "history_one_quarter",
+            "ceiling_one_quarter",
+            |r| r.recall_bh,
             0.80,
         ),
-    ]
+    ];
+    rows.into_iter()
+        .map(|(target, learnt, truth, figure, at_least)| {
+            ratio(
+                target,
+                seeds,
+                |s| s.role(learnt).map(figure),
+                |s| s.role(truth).map(figure),
+                at_least,
+            )
+        })
+        .collect()
 }
 
 /// The bounds as Markdown.

@@ -48,9 +48,9 @@ pub enum Planted {
 }
 
 impl Planted {
-    /// Whether this is a rise of unit `u` (its own or its parent's
-    /// cluster's) active in quarter `t` or the 3 quarters before.
-    pub fn rise_near(&self, u: usize, t: usize) -> bool {
+    /// A rise of one unit (its own, or its parent's cluster's): the unit
+    /// and the quarters it is active in.
+    pub fn rise_span(&self) -> Option<(usize, std::ops::Range<usize>)> {
         match *self {
             Planted::Rise {
                 unit,
@@ -62,9 +62,16 @@ impl Planted {
                 unit,
                 start,
                 quarters,
-            } => unit == u && start <= t && t < start + quarters + 3,
-            Planted::Spike { .. } | Planted::Cluster { .. } => false,
+            } => Some((unit, start..start + quarters)),
+            Planted::Spike { .. } | Planted::Cluster { .. } => None,
         }
+    }
+
+    /// Whether this is a rise of unit `u` active in quarter `t` or the 3
+    /// quarters before.
+    pub fn rise_near(&self, u: usize, t: usize) -> bool {
+        self.rise_span()
+            .is_some_and(|(unit, active)| unit == u && active.start <= t && t < active.end + 3)
     }
 }
 

@@ -286,17 +286,26 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
     assert!(all[0] > 500.0 && all[1] < 1.5, "{all:?}");
     assert!(all[2] >= 3.0 && all[3] >= 0.6, "{all:?}");
     // The decided targets close the output, each met or not.
-    let targets = table
+    let (targets, bounds) = table
         .split("Targets (seeds 3;")
         .nth(1)
-        .expect("the targets table");
-    assert_eq!(
-        targets
-            .lines()
+        .and_then(|t| t.split_once("What learning the level allows"))
+        .expect("the targets table, then the bounds");
+    let judged = |t: &str| {
+        t.lines()
             .filter(|l| l.ends_with("| yes |") || l.ends_with("| no |"))
-            .count(),
-        9,
-        "{targets}"
+            .count()
+    };
+    assert_eq!(judged(targets), 9, "{targets}");
+    // How far the spike, rise and recall targets can be reached.
+    assert_eq!(judged(bounds), 3, "{bounds}");
+    let learnt = eval_row(
+        &table,
+        "history ceiling: all but each unit's level known, learnt from its clean history (12 quarters), one-quarter window",
+    );
+    assert!(
+        (learnt[1] - 1.0).abs() < 0.4 && learnt[6] <= ceiling[6] + 0.02,
+        "the history ceiling is calibrated and no better than the truth: {learnt:?}"
     );
     assert!(
         targets.contains("| FPR at nominal 1% just after a spike <= 1.5% |"),
