@@ -20,9 +20,10 @@
 //! under every fact, and its token prefix under its rarest fact; x meets
 //! the earlier summaries with facts either through the lists of its
 //! rarest fact and of its facts' prefix tokens, or through the token
-//! prefixes of all of them, whichever are shorter. Summaries of one template with different
-//! amounts, similar by their words, are then never compared, even when
-//! all of them share a number (a unit's name may hold one).
+//! prefixes of all of them, whichever are shorter. Summaries of one
+//! template with different amounts, similar by their words, are then
+//! never compared, even when all of them share a number (a unit's name
+//! may hold one).
 
 use polars::prelude::PlHashMap;
 

@@ -16,6 +16,8 @@ pub struct Features {
 }
 
 impl Features {
+    /// The bigrams of the summary's letters and digits, in order with
+    /// what lies between them left out, and its facts.
     pub fn of(summary: &str) -> Features {
         let mut grams: Vec<Gram> = Vec::with_capacity(summary.len() / 3);
         let mut previous: Option<char> = None;
