@@ -151,9 +151,10 @@ pub fn ceiling(
 /// which of the unit's past quarters held a spike or a rise (left out). The
 /// risk is learnt from the `history_quarters` clean quarters before the
 /// window (posterior on a grid, exact under the simulation's model); each
-/// window's mid-p is taken under the posterior predictive (moment matched). No method that
-/// learns a unit's level from its own history can do better on average:
-/// what it falls short of the ceiling is the price of learning the level.
+/// window's mid-p is taken under the posterior predictive (moment
+/// matched). No method that learns a unit's level from its own history
+/// can do better on average: what it falls short of the ceiling is the
+/// price of learning the level.
 pub fn history_ceiling(
     label: &str,
     sim: &Simulated,
