@@ -160,7 +160,7 @@ impl<'a> Join<'a> {
     /// The summaries inserted so far at most the window before `x` with
     /// Jaccard similarity ≥ the threshold and facts that do not conflict,
     /// by position.
-    pub fn probe(&mut self, x: usize, seen: &mut Candidates) -> Vec<Pair> {
+    pub fn probe<'s>(&mut self, x: usize, seen: &'s mut Candidates) -> &'s [Pair] {
         let (items, window, t) = (self.items, self.window, self.threshold);
         let item = &items[x];
         let (day, len) = (item.day, item.tokens.len());
@@ -298,6 +298,8 @@ impl Postings {
 pub struct Candidates {
     shared: Vec<i32>,
     touched: Vec<u32>,
+    /// The last probe's qualifying pairs.
+    found: Vec<Pair>,
 }
 
 impl Candidates {
@@ -305,6 +307,7 @@ impl Candidates {
         Candidates {
             shared: vec![0; sets],
             touched: Vec::new(),
+            found: Vec::new(),
         }
     }
 
@@ -352,14 +355,14 @@ impl Candidates {
 
     /// The touched sets that qualify as partners of `x`, by position;
     /// cleared for the next probe.
-    fn verify(&mut self, x: usize, items: &[Item<'_>], t: f64) -> Vec<Pair> {
-        let mut found: Vec<Pair> = Vec::new();
+    fn verify(&mut self, x: usize, items: &[Item<'_>], t: f64) -> &[Pair] {
+        self.found.clear();
         for &y in &self.touched {
             let other = &items[y as usize];
             if self.shared[y as usize] > 0 && !facts_conflict(items[x].facts, other.facts) {
                 let similarity = jaccard(items[x].tokens, other.tokens);
                 if similarity >= t {
-                    found.push(Pair {
+                    self.found.push(Pair {
                         earlier: y,
                         later: x as u32,
                         similarity,
@@ -369,8 +372,8 @@ impl Candidates {
             self.shared[y as usize] = 0;
         }
         self.touched.clear();
-        found.sort_by_key(|p| p.earlier);
-        found
+        self.found.sort_by_key(|p| p.earlier);
+        &self.found
     }
 }
 

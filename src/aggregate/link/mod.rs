@@ -217,11 +217,12 @@ fn link_object(p: &[PetitionRef<'_>], g: &[usize], rules: LinkRules) -> Vec<(usi
     let mut problems: PlHashMap<(&str, &str), Join<'_>> = PlHashMap::default();
     let mut reporters: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
     let mut out = Vec::new();
+    let mut found: Vec<Candidate> = Vec::new();
     for (k, &i) in g.iter().enumerate() {
         let problem = present(p[i].field).zip(present(p[i].class));
         let reporter = present(p[i].reporter);
         if !p[i].decided {
-            let mut found: Vec<Candidate> = Vec::new();
+            found.clear();
             let mut add = |earlier: usize, evidence: Evidence, similarity: f64| match found
                 .iter_mut()
                 .find(|c| c.earlier == earlier)
@@ -233,7 +234,7 @@ fn link_object(p: &[PetitionRef<'_>], g: &[usize], rules: LinkRules) -> Vec<(usi
                     similarity,
                 }),
             };
-            for pair in similar.probe(k, &mut seen) {
+            for pair in similar.probe(k, &mut seen).iter().copied() {
                 add(
                     pair.earlier as usize,
                     Evidence::SIMILAR_SUMMARY,
@@ -241,7 +242,7 @@ fn link_object(p: &[PetitionRef<'_>], g: &[usize], rules: LinkRules) -> Vec<(usi
                 );
             }
             if let Some(join) = problem.and_then(|key| problems.get_mut(&key)) {
-                for pair in join.probe(k, &mut seen) {
+                for pair in join.probe(k, &mut seen).iter().copied() {
                     add(
                         pair.earlier as usize,
                         Evidence::SAME_FIELD_AND_CLASS,
