@@ -31,90 +31,113 @@ pub const COLUMNS: [&str; 11] = [
     "summary",
 ];
 
-/// A dataset's columns under the table's names (null where it has none).
-fn columns(d: Dataset) -> Vec<Expr> {
-    let s = |c: &str| col(c).cast(DataType::String);
-    let none = || lit(NULL).cast(DataType::String);
+/// A dataset's stored columns behind the table's (None where it has none).
+#[derive(Debug, Clone, Copy)]
+struct Stored {
+    id: &'static str,
+    date: &'static str,
+    person: Option<&'static str>,
+    field: Option<&'static str>,
+    class: Option<&'static str>,
+    reporter: Option<&'static str>,
+    text: &'static str,
+}
+
+fn stored(d: Dataset) -> Stored {
     let (id, date, person, field, class, reporter, text) = match d {
         Dataset::Petitions => (
-            s("petition_id"),
-            col("received_on"),
-            s("person_id"),
-            s("field"),
-            s("class"),
-            s("reporter_key"),
-            s("summary"),
+            "petition_id",
+            "received_on",
+            Some("person_id"),
+            Some("field"),
+            Some("class"),
+            Some("reporter_key"),
+            "summary",
         ),
         Dataset::Findings => (
-            s("finding_id"),
-            col("reported_on"),
-            none(),
-            s("field"),
-            s("kind"),
-            none(),
-            s("description"),
+            "finding_id",
+            "reported_on",
+            None,
+            Some("field"),
+            Some("kind"),
+            None,
+            "description",
         ),
         Dataset::Cases => (
-            s("case_id"),
-            col("filed_on"),
-            s("person_id"),
-            s("field"),
-            s("discipline"),
-            none(),
-            s("sanction"),
+            "case_id",
+            "filed_on",
+            Some("person_id"),
+            Some("field"),
+            Some("discipline"),
+            None,
+            "sanction",
         ),
         Dataset::Dispositions => (
-            s("action_id"),
-            col("sent_on"),
-            none(),
-            none(),
-            s("action"),
-            none(),
-            s("note"),
+            "action_id",
+            "sent_on",
+            None,
+            None,
+            Some("action"),
+            None,
+            "note",
         ),
         _ => (
-            s("recommendation_id"),
-            col("issued_on"),
-            none(),
-            s("field"),
-            none(),
-            none(),
-            s("subject"),
+            "recommendation_id",
+            "issued_on",
+            None,
+            Some("field"),
+            None,
+            None,
+            "subject",
         ),
     };
+    Stored {
+        id,
+        date,
+        person,
+        field,
+        class,
+        reporter,
+        text,
+    }
+}
+
+/// A stored column as text, or a null where the dataset has none.
+fn text_of(c: Option<&str>) -> Expr {
+    c.map_or_else(
+        || lit(NULL).cast(DataType::String),
+        |c| col(c).cast(DataType::String),
+    )
+}
+
+/// A dataset's columns under the table's names (null where it has none).
+fn columns(d: Dataset) -> Vec<Expr> {
+    let s = stored(d);
     vec![
         lit(d.name()).alias("dataset"),
-        id.clone().alias("record_id"),
-        date.alias("date"),
-        s("unit_id").alias("unit_id"),
-        person.clone().alias("person_id"),
-        field.clone().alias("field"),
-        class.alias("class"),
-        reporter.alias("reporter_key"),
-        text.alias("summary"),
-        s("quarter").alias("quarter"),
+        text_of(Some(s.id)).alias("record_id"),
+        col(s.date).alias("date"),
+        text_of(Some("unit_id")).alias("unit_id"),
+        text_of(s.person).alias("person_id"),
+        text_of(s.field).alias("field"),
+        text_of(s.class).alias("class"),
+        text_of(s.reporter).alias("reporter_key"),
+        text_of(Some(s.text)).alias("summary"),
+        text_of(Some("quarter")).alias("quarter"),
     ]
 }
 
 /// The stored column a key of the table meets (`r_unit`, `r_quarter`,
 /// `r_id`, `r_person`, `r_field`), as text.
 fn key_column(d: Dataset, key: &str) -> Expr {
-    let s = |c: &str| col(c).cast(DataType::String);
-    let (id, person, field) = match d {
-        Dataset::Petitions => ("petition_id", Some("person_id"), Some("field")),
-        Dataset::Findings => ("finding_id", None, Some("field")),
-        Dataset::Cases => ("case_id", Some("person_id"), Some("field")),
-        Dataset::Dispositions => ("action_id", None, None),
-        _ => ("recommendation_id", None, Some("field")),
-    };
-    let none = || lit(NULL).cast(DataType::String);
-    match key {
-        "r_unit" => s("unit_id"),
-        "r_quarter" => s("quarter"),
-        "r_id" => s(id),
-        "r_person" => person.map_or_else(none, s),
-        _ => field.map_or_else(none, s),
-    }
+    let s = stored(d);
+    text_of(match key {
+        "r_unit" => Some("unit_id"),
+        "r_quarter" => Some("quarter"),
+        "r_id" => Some(s.id),
+        "r_person" => s.person,
+        _ => s.field,
+    })
 }
 
 /// Selectors as rows: one per unit × quarter × id (nulls: any).
@@ -302,7 +325,7 @@ pub fn records(
             SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
         )
         .select(COLUMNS.map(col));
-    capped(polars_ctx(all.collect(), "flag records")?)
+    summaries_cut(polars_ctx(all.collect(), "flag records")?)
 }
 
 /// The stored row number the two passes share.
@@ -361,7 +384,7 @@ fn hits(
                         col("flag_id"),
                         col("detector"),
                         col(ROW),
-                        date_of(d).alias("date"),
+                        col(stored(d).date).alias("date"),
                         key_column(d, "r_id").alias("record_id"),
                     ]),
             );
@@ -406,41 +429,9 @@ fn most_recent(df: &DataFrame) -> Result<BooleanChunked> {
     Ok(BooleanChunked::from_slice("keep".into(), &keep))
 }
 
-/// The first `ROWS_PER_FLAG` rows of each flag of a table sorted by flag.
-fn first_per_flag(df: &DataFrame) -> Result<BooleanChunked> {
-    let flags = text_column(df, "flag_id")?;
-    let mut seen: Option<&str> = None;
-    let mut n = 0u32;
-    let keep: Vec<bool> = flags
-        .iter()
-        .map(|f| {
-            if f != seen {
-                seen = f;
-                n = 0;
-            }
-            n += 1;
-            n <= ROWS_PER_FLAG
-        })
-        .collect();
-    Ok(BooleanChunked::from_slice("keep".into(), &keep))
-}
-
-/// The stored date a dataset's rows are ordered by.
-fn date_of(d: Dataset) -> Expr {
-    col(match d {
-        Dataset::Petitions => "received_on",
-        Dataset::Findings => "reported_on",
-        Dataset::Cases => "filed_on",
-        Dataset::Dispositions => "sent_on",
-        _ => "issued_on",
-    })
-}
-
-/// At most `ROWS_PER_FLAG` rows per flag (the table is sorted by flag),
-/// each summary cut to `SUMMARY_CHARS`.
-fn capped(df: DataFrame) -> Result<DataFrame> {
-    let mask = first_per_flag(&df)?;
-    let mut df = polars_ctx(df.filter(&mask), "capping flag records")?;
+/// Each summary cut to `SUMMARY_CHARS` (each flag's rows were capped at
+/// `ROWS_PER_FLAG` when chosen).
+fn summaries_cut(mut df: DataFrame) -> Result<DataFrame> {
     let cut: Vec<Option<String>> = text_column(&df, "summary")?
         .iter()
         .map(|v| v.map(|s| s.chars().take(SUMMARY_CHARS).collect()))

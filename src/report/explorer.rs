@@ -202,4 +202,21 @@ mod tests {
         let back: Value = serde_json::from_str(&s).expect("still JSON");
         assert_eq!(back, v);
     }
+
+    #[test]
+    fn too_few_follows_the_setting_given() {
+        let q = Quarter::new(2024, 4).expect("quarter");
+        let rollup = df!(
+            uq::QUARTER => ["2024Q4", "2024Q4"],
+            uq::UNIT_ID => ["C", "D01"],
+            uq::NAME => ["市", "区"],
+            uq::PARENT_ID => ["", "C"],
+            uq::LEVEL => ["city", "district"],
+            uq::HEADCOUNT => [100i64, 50],
+        )
+        .expect("rollup");
+        let html = page("页", &rollup, &[q], &[], 0.5).expect("page");
+        assert!(html.contains("预期不足0.5的格为空") && html.contains("预期不足0.5件"));
+        assert!(html.contains("\"min_expected\":0.5"));
+    }
 }

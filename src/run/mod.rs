@@ -376,31 +376,30 @@ fn compose(
     })?;
     log::info!(target: "compose", "{} report and packet files", files.len());
     files.extend(charts.files.clone());
-    let clock = std::time::Instant::now();
-    files.extend(flag_records(p, &stored.store, t.quarter, detected)?);
-    log::info!(target: "compose", "the records behind the flags in {:.2} s", clock.elapsed().as_secs_f64());
-    let clock = std::time::Instant::now();
+    files.extend(logged_time("the records behind the flags", || {
+        flag_records(p, &stored.store, t.quarter, detected)
+    })?);
     let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
-    files.insert(
-        "explorer.html".into(),
+    let explorer = logged_time("the explorer page", || {
         crate::report::explorer::page(
             &title,
             &t.rollup.0,
             shown,
             &detected.flags,
             p.chart_min_expected,
-        )?
-        .into_bytes(),
-    );
-    log::info!(target: "compose", "the explorer page in {:.2} s", clock.elapsed().as_secs_f64());
-    let clock = std::time::Instant::now();
-    files.extend(table_files(
-        t,
-        detected,
-        &p.risk_score,
-        &stored.quarantine,
-        shown,
-    )?);
-    log::info!(target: "compose", "the published tables in {:.2} s", clock.elapsed().as_secs_f64());
+        )
+    })?;
+    files.insert("explorer.html".into(), explorer.into_bytes());
+    files.extend(logged_time("the published tables", || {
+        table_files(t, detected, &p.risk_score, &stored.quarantine, shown)
+    })?);
     Ok(files)
+}
+
+/// Runs one part of composing and logs how long it took.
+fn logged_time<T>(what: &str, part: impl FnOnce() -> Result<T>) -> Result<T> {
+    let clock = std::time::Instant::now();
+    let out = part()?;
+    log::info!(target: "compose", "{what} in {:.2} s", clock.elapsed().as_secs_f64());
+    Ok(out)
 }
