@@ -44,6 +44,7 @@ pub fn execute(cli: Cli) -> Result<u8> {
             today,
             stages,
             dry_run,
+            recompute,
             abort_after,
             abort_in_swap,
         } => {
@@ -58,6 +59,7 @@ pub fn execute(cli: Cli) -> Result<u8> {
                 stages,
                 dry_run,
                 abort_after,
+                recompute,
             })?;
             print_summary(&s, dry_run);
             Ok(if s.warnings.is_empty() {
@@ -228,6 +230,10 @@ fn print_summary(s: &RunSummary, dry_run: bool) {
         println!("  flags      {flags} ({})", per.join(", "));
     }
     match &s.publication {
+        Some(p) if s.confirmed => println!(
+            "  published  {} (up to date: same program, settings, inputs and store; nothing recomputed)",
+            p.display()
+        ),
         Some(p) => println!("  published  {}", p.display()),
         None => println!("  published  nothing (the publish stage was not run)"),
     }
@@ -240,7 +246,11 @@ fn print_summary(s: &RunSummary, dry_run: bool) {
         .iter()
         .map(|(n, t)| format!("{n} {t:.2} s"))
         .collect();
-    println!("  stages     {}", stages.join(", "));
+    if s.confirmed {
+        println!("  stages     none recomputed; checked in {total:.2} s");
+    } else {
+        println!("  stages     {}", stages.join(", "));
+    }
     if s.warnings.is_empty() {
         println!("  warnings   none");
     } else {

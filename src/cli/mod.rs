@@ -74,6 +74,10 @@ pub enum Command {
         /// Say what would be read and written, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Run every stage even when the publication is up to date (made
+        /// by this program from the same settings, inputs and store).
+        #[arg(long)]
+        recompute: bool,
         /// Abort the process after a stage, as a kill would: for testing
         /// atomic publication.
         #[arg(long, value_enum, hide = true)]

@@ -50,20 +50,7 @@ impl Staging {
 
     /// Every file in the staging folder, relative, sorted.
     pub fn files(&self) -> io::Result<Vec<String>> {
-        let mut out = Vec::new();
-        let mut stack = vec![self.dir.clone()];
-        while let Some(d) = stack.pop() {
-            for e in fs::read_dir(&d)? {
-                let p = e?.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if let Ok(rel) = p.strip_prefix(&self.dir) {
-                    out.push(rel.to_string_lossy().replace('\\', "/"));
-                }
-            }
-        }
-        out.sort();
-        Ok(out)
+        relative_files(&self.dir)
     }
 
     /// Moves the staging folder into place; the previous publication stays
@@ -76,6 +63,24 @@ impl Staging {
         )?;
         Ok(self.target)
     }
+}
+
+/// Every file under `dir`, relative, with `/` between folders, sorted.
+pub fn relative_files(dir: &Path) -> io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d)? {
+            let p = e?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(dir) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// The publication's files, by path relative to its folder.

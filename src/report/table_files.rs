@@ -55,8 +55,12 @@ pub fn table_files(
     quarantine: &DataFrame,
     shown: &[Quarter],
 ) -> Result<BTreeMap<String, Vec<u8>>> {
-    let mut files = tables_of(t, detected, risk_score, quarantine)?;
-    files.insert("tables/unit_quarter.xlsx".into(), workbook(t, shown)?);
+    let (files, workbook) = rayon::join(
+        || tables_of(t, detected, risk_score, quarantine),
+        || workbook(t, shown),
+    );
+    let mut files = files?;
+    files.insert("tables/unit_quarter.xlsx".into(), workbook?);
     Ok(files)
 }
 

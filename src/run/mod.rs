@@ -11,6 +11,7 @@
 mod housekeeping;
 mod plan;
 mod stage;
+pub mod up_to_date;
 
 use crate::detect::continuity::{self, RecordedFlag};
 use std::collections::BTreeMap;
@@ -45,6 +46,16 @@ pub struct RunArgs {
     /// For tests of atomicity: abort the process (as a kill would) after
     /// this stage.
     pub abort_after: Option<Stage>,
+    /// Run every stage even when the publication is up to date.
+    pub recompute: bool,
+}
+
+impl RunArgs {
+    /// Whether an up-to-date publication may stand (see [`up_to_date`]):
+    /// a full run, not asked to recompute or to abort.
+    fn may_confirm(&self) -> bool {
+        !self.recompute && self.stages == Stages::default() && self.abort_after.is_none()
+    }
 }
 
 /// What a finished run reports on its last screen.
@@ -63,6 +74,8 @@ pub struct RunSummary {
     pub warnings: Vec<String>,
     /// For `--dry-run`: what would be read and written.
     pub plan: Vec<String>,
+    /// The publication was up to date: confirmed, nothing recomputed.
+    pub confirmed: bool,
 }
 
 /// The date treated as today: the flag, the pipeline's setting, or the clock.
@@ -154,6 +167,17 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
         env!("CARGO_PKG_VERSION"),
         pipeline.file.display()
     );
+    let basis = up_to_date::Basis {
+        pipeline: &pipeline,
+        quarter,
+        today,
+        inputs: &inputs,
+    };
+    if args.may_confirm()
+        && let Some(publication) = up_to_date::confirmed(&basis)?
+    {
+        return confirmed_run(&basis, publication, &started_at, clock);
+    }
     let stored = ingest(args, &pipeline, today, &inputs)?;
     let warnings = housekeeping::quarantine_warnings(&pipeline, &stored);
     clock.lap(Stage::Ingest);
@@ -169,6 +193,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
         timings: clock.clone(),
         warnings: warnings.clone(),
         plan: Vec::new(),
+        confirmed: false,
     };
     if !args.stages.aggregate && !args.stages.publish {
         return Ok(summary);
@@ -221,6 +246,9 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
         },
     )?;
     keep_flag_record(&stored.store, quarter, &record, &detected.flags)?;
+    if args.stages == Stages::default() {
+        up_to_date::record(&basis)?;
+    }
     drop(lock);
     summary.packets = pipeline
         .packets
@@ -231,6 +259,44 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
     summary.flags_per_detector = per_detector;
     summary.timings = clock;
     Ok(summary)
+}
+
+/// The summary of a run that found its publication up to date: the
+/// publication's own flags and warnings, its confirmation in the manifest.
+fn confirmed_run(
+    basis: &up_to_date::Basis,
+    publication: PathBuf,
+    started_at: &str,
+    mut clock: Timings,
+) -> Result<RunSummary> {
+    let p = basis.pipeline;
+    let elapsed = clock.since_start();
+    let manifest = up_to_date::confirm(basis, started_at, elapsed)?;
+    log::info!(
+        "{} is up to date: made by this program from the same settings, inputs and store; nothing recomputed",
+        publication.display()
+    );
+    clock.lap(Stage::Publish);
+    let stored = Stored::as_left(Store::open(&p.store)?, basis.inputs)?;
+    let listed = |key: &str| manifest.get(key).cloned().unwrap_or_default();
+    Ok(RunSummary {
+        quarter: basis.quarter,
+        rows_read: stored.rows_read(),
+        rows_quarantined: stored.rows_quarantined(),
+        inputs_unchanged: stored.unchanged,
+        flags_per_detector: serde_json::from_value(listed("flags_per_detector"))
+            .unwrap_or_default(),
+        packets: p
+            .packets
+            .iter()
+            .map(|r| publication.join("packets").join(&r.id).join("packet.pdf"))
+            .collect(),
+        publication: Some(publication),
+        timings: clock,
+        warnings: serde_json::from_value(listed("warnings")).unwrap_or_default(),
+        plan: Vec::new(),
+        confirmed: true,
+    })
 }
 
 /// The records behind each flag, read from the store (edge), as a
@@ -339,6 +405,8 @@ fn render(p: &Pipeline, t: &Tables, detected: &Detected, shown: &[Quarter]) -> R
     Ok(charts)
 }
 
+/// The reports and packets, the records behind the flags, the explorer
+/// page and the published tables: four independent parts, run side by side.
 fn compose(
     p: &Pipeline,
     stored: &Stored,
@@ -348,7 +416,8 @@ fn compose(
     shown: &[Quarter],
 ) -> Result<Composed> {
     let settings = p.compose_settings();
-    let mut files = compose_reports(&Sources {
+    let not_tested = detected.not_tested(crate::detect::concentration::NAME);
+    let sources = Sources {
         settings: &settings,
         quarter: t.quarter,
         quarters: shown,
@@ -363,7 +432,7 @@ fn compose(
         portfolios: &t.facts.portfolios,
         supervision: t.facts.supervision.as_ref(),
         chain: &t.facts.chain,
-        not_tested: &detected.not_tested(crate::detect::concentration::NAME),
+        not_tested: &not_tested,
         history: &detected.history,
         follow_up: &detected.follow_up,
         recommendations: t
@@ -373,26 +442,45 @@ fn compose(
             .as_deref()
             .unwrap_or_default(),
         has_records: true,
-    })?;
-    log::info!(target: "compose", "{} report and packet files", files.len());
-    files.extend(charts.files.clone());
-    files.extend(logged_time("the records behind the flags", || {
-        flag_records(p, &stored.store, t.quarter, detected)
-    })?);
+    };
     let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
-    let explorer = logged_time("the explorer page", || {
-        crate::report::explorer::page(
-            &title,
-            &t.rollup.0,
-            shown,
-            &detected.flags,
-            p.chart_min_expected,
-        )
-    })?;
-    files.insert("explorer.html".into(), explorer.into_bytes());
-    files.extend(logged_time("the published tables", || {
-        table_files(t, detected, &p.risk_score, &stored.quarantine, shown)
-    })?);
+    let ((reports, records), (explorer, tables)) = rayon::join(
+        || {
+            rayon::join(
+                || logged_time("the reports and packets", || compose_reports(&sources)),
+                || {
+                    logged_time("the records behind the flags", || {
+                        flag_records(p, &stored.store, t.quarter, detected)
+                    })
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    logged_time("the explorer page", || {
+                        crate::report::explorer::page(
+                            &title,
+                            &t.rollup.0,
+                            shown,
+                            &detected.flags,
+                            p.chart_min_expected,
+                        )
+                    })
+                },
+                || {
+                    logged_time("the published tables", || {
+                        table_files(t, detected, &p.risk_score, &stored.quarantine, shown)
+                    })
+                },
+            )
+        },
+    );
+    let mut files = reports?;
+    files.extend(charts.files.clone());
+    files.extend(records?);
+    files.insert("explorer.html".into(), explorer?.into_bytes());
+    files.extend(tables?);
     Ok(files)
 }
 

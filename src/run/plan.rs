@@ -73,5 +73,6 @@ pub(super) fn dry_run(
         timings: Timings::default(),
         warnings: Vec::new(),
         plan,
+        confirmed: false,
     }
 }

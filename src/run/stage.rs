@@ -136,6 +136,11 @@ impl Timings {
         self.since = now;
     }
 
+    /// Seconds since the first lap began.
+    pub fn since_start(&self) -> f64 {
+        self.laps.iter().map(|(_, t)| t).sum::<f64>() + self.since.elapsed().as_secs_f64()
+    }
+
     /// The laps by stage name (the manifest's and the summary's form).
     pub fn named(&self) -> Vec<(String, f64)> {
         self.laps

@@ -431,3 +431,75 @@ fn a_run_killed_inside_a_swap_is_repaired_by_the_next_run() {
         "the repaired runs publish what a clean run does"
     );
 }
+
+#[test]
+fn an_up_to_date_publication_is_confirmed_and_anything_changed_makes_it_again() {
+    let dir = crate::TempDir::new();
+    let pipeline = crate::copied_sample_pipeline(dir.path());
+    let folder = dir.path().join("reports/2024Q4");
+    let up_to_date = |o: &Output| {
+        assert!(o.status.success(), "{}", stderr(o));
+        String::from_utf8_lossy(&o.stdout).contains("(up to date:")
+    };
+    assert!(!up_to_date(&run(&pipeline, &[])));
+    let made = publication(&folder);
+    let manifest = |n: usize| {
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(folder.join("manifest.json")).expect("read"))
+                .expect("json");
+        assert_eq!(
+            m["confirmed_by"].as_array().map_or(0, Vec::len),
+            n,
+            "confirmations"
+        );
+    };
+    manifest(0);
+
+    // The same again, twice: confirmed, nothing recomputed or rewritten.
+    for n in 1..=2 {
+        let again = run(&pipeline, &[]);
+        assert!(up_to_date(&again));
+        assert!(
+            !stderr(&again).contains("unit-quarter rows"),
+            "no aggregation"
+        );
+        assert_eq!(publication(&folder), made);
+        manifest(n);
+    }
+
+    // A published file altered: the publication is made again, whole.
+    let chart = made
+        .keys()
+        .find(|k| k.ends_with(".png"))
+        .expect("a chart")
+        .clone();
+    std::fs::write(folder.join(&chart), b"altered").expect("alter");
+    assert!(!up_to_date(&run(&pipeline, &[])));
+    assert_eq!(publication(&folder), made);
+    manifest(0);
+
+    // An extra file in the publication, a changed input, another date, the
+    // store changed by another command, or `--recompute`: made again.
+    std::fs::write(folder.join("notes.txt"), b"x").expect("extra");
+    assert!(!up_to_date(&run(&pipeline, &[])));
+    assert!(!folder.join("notes.txt").exists());
+    assert!(up_to_date(&run(&pipeline, &[])));
+    assert!(!up_to_date(&run(&pipeline, &["--recompute"])));
+    assert!(up_to_date(&run(&pipeline, &[])));
+    assert!(!up_to_date(&run(&pipeline, &["--today", "2025-06-30"])));
+    assert!(!up_to_date(&run(&pipeline, &[])), "today changed back");
+    let aggregated = yanpan(&[
+        "aggregate",
+        pipeline.to_str().expect("utf-8"),
+        "--quarter",
+        "2024Q3",
+    ]);
+    assert!(aggregated.status.success(), "{}", stderr(&aggregated));
+    assert!(!up_to_date(&run(&pipeline, &[])), "the store changed");
+    crate::append_row(
+        dir.path(),
+        "petitions_2024.csv",
+        "XF2024NEW0000001,2024-11-12,来电,检举控告,D02,,其他,土地规划,廉洁纪律,是,否,,反映某街道违规审批宅基地。,否,,",
+    );
+    assert!(!up_to_date(&run(&pipeline, &[])), "an input changed");
+}
