@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole quarterly run at a scale tier: builds the data with `yanpan
 # synth`, runs `yanpan run` on a fresh store, and prints each stage's time
-# (from the run's manifest), the wall time and the peak memory (GNU time).
+# (from the run's manifest), the wall time and the peak memory (GNU time);
+# then the same quarter again, confirmed as up to date, and recomputed.
 # Then, on the same files, benches/peers.py times the same ingest plus
 # aggregation of the petitions in DuckDB and Python polars and prints the
 # ratios.
@@ -91,9 +92,12 @@ m = json.load(open(sorted(__import__("glob").glob("reports/*/manifest.json"))[-1
 print("stages:", ", ".join(f"{s} {t:.1f} s" for s, t in m["stage_seconds"]))
 print("rows read:", sum(i["rows_read"] for i in m["inputs"]))
 PY
-echo "== the same quarter again (inputs unchanged)"
-/usr/bin/time -v "$bin" -q run run.toml --quarter "${last}Q4" 2> time2.log | grep -E "done in"
+echo "== the same quarter again (inputs unchanged): the publication is confirmed"
+/usr/bin/time -v "$bin" -q run run.toml --quarter "${last}Q4" 2> time2.log | grep -E "done in|published"
 grep -E "Elapsed|Maximum resident" time2.log
+echo "== the same quarter again, every stage recomputed (--recompute)"
+/usr/bin/time -v "$bin" -q run run.toml --quarter "${last}Q4" --recompute 2> time3.log | grep -E "done in|stages"
+grep -E "Elapsed|Maximum resident" time3.log
 if [ "$tier" != decade ]; then
   echo "== petitions ingest + aggregation beside DuckDB and Python polars"
   python3 -c 'import duckdb, polars, pyarrow' 2>/dev/null || python3 -m pip install --quiet duckdb polars pyarrow
