@@ -25,7 +25,7 @@ pub const Q: f64 = 0.10;
 /// Units expecting fewer petitions than this are not tested, by default.
 pub const MIN_EXPECTED: f64 = 0.25;
 /// Quarters of history before each window, by default.
-pub const HISTORY_QUARTERS: u32 = 12;
+pub const HISTORY_QUARTERS: u32 = 20;
 /// The windows, by default.
 pub const WINDOWS: [u32; 3] = [1, 2, 4];
 /// The longest window the pipeline file may set.

@@ -9,12 +9,12 @@ use yanpan::detect::{Concentration, DetectInput, Detector};
 use yanpan::model::Quarter;
 
 /// 20 streets × 13 quarters (2021Q4–2024Q4), 10 petitions a quarter each
-/// give or take one; S00 has 30 in 2024Q4. The table spans the 16 quarters
-/// the detector reads by default: the first three, before the data began,
+/// give or take one; S00 has 30 in 2024Q4. The table spans the 24 quarters
+/// the detector reads by default: the first eleven, before the data began,
 /// hold nothing.
 fn city() -> UnitQuarter {
-    let quarters: Vec<Quarter> = "2021Q1".parse::<Quarter>().expect("q").range(16).collect();
-    city_over(&quarters, 3)
+    let quarters: Vec<Quarter> = "2019Q1".parse::<Quarter>().expect("q").range(24).collect();
+    city_over(&quarters, 11)
 }
 
 /// 20 streets over `quarters`, with petitions from index `first` on (the
@@ -186,11 +186,11 @@ fn explain_prints_the_settings_in_force_and_refuses_an_unknown_detector() {
     explained(
         "concentration",
         &[
-            "[detect.concentration] history_quarters = 12",
+            "[detect.concentration] history_quarters = 20",
             "[detect.concentration] windows = [1, 2, 4]",
             "[detect.concentration] window_weights = [0.6, 0.3, 0.1]",
             "[detect.concentration] echo_cap_sd = 2.5",
-            "quarters read (longest window + history) = 16",
+            "quarters read (longest window + history) = 24",
             "peer expectation 10.0",
             "Benjamini-Hochberg",
         ],
@@ -236,7 +236,7 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
     assert!(out.status.success(), "{table}");
     // null tested, FPR % (clean nulls), FPR % just after a spike, 2 SD,
     // 3 SD, 5 SD, all, rises, FDP, FDP per run, recall, false flags, seconds
-    let r = eval_row(&table, "all units, history 12 quarters");
+    let r = eval_row(&table, "all units, history 20 quarters");
     assert!(r[0] > 10_000.0, "{r:?}");
     assert!(r[1] > 0.3 && r[1] < 1.5, "FPR at nominal 1%: {}%", r[1]);
     assert!(r[5] > 0.6, "5 SD spikes detected: {}", r[5]);
@@ -251,7 +251,7 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
     // No echo: just after a spike, a null quarter is flagged about as
     // often as any null; without the cap, the longer windows echo it.
     assert!(r[2] < 1.5, "FPR just after a spike: {}%", r[2]);
-    let uncapped = eval_row(&table, "all units, history 12, no echo cap");
+    let uncapped = eval_row(&table, "all units, history 20, no echo cap");
     assert!(uncapped[2] > 3.0 * r[2].max(0.5), "{uncapped:?} vs {r:?}");
     assert!(
         r[7] >= uncapped[7] - 0.05,
@@ -259,7 +259,7 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
     );
     // Most of the false-positive rate to the one-quarter window finds more
     // spikes than equal shares, and no test beats knowing the truth.
-    let equal = eval_row(&table, "all units, history 12, windows [1, 2, 4] equally");
+    let equal = eval_row(&table, "all units, history 20, windows [1, 2, 4] equally");
     assert!(r[6] > equal[6] - 0.02, "weighted {r:?} vs equal {equal:?}");
     let ceiling = eval_row(&table, "ceiling");
     assert!(ceiling[6] >= r[6], "ceiling {ceiling:?} vs {r:?}");
@@ -301,7 +301,7 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
     assert_eq!(judged(bounds), 3, "{bounds}");
     let learnt = eval_row(
         &table,
-        "history ceiling: all but each unit's level known, learnt from its clean history (12 quarters), one-quarter window",
+        "history ceiling: all but each unit's level known, learnt from its clean history (20 quarters), one-quarter window",
     );
     assert!(
         (learnt[1] - 1.0).abs() < 0.4 && learnt[6] <= ceiling[6] + 0.02,
@@ -347,11 +347,11 @@ fn eval_out_writes_the_counts_the_plants_and_the_rows() {
     assert_eq!(role("ceiling_one_quarter").len(), 1, "{rows}");
     assert_eq!(role("ceiling_windows").len(), 1, "{rows}");
     assert_eq!(role("ceiling_rises").len(), 1, "{rows}");
-    // The default row: the table's "history 12 quarters" row, FPR as a
+    // The default row: the table's "history 20 quarters" row, FPR as a
     // fraction against the table's percentage.
     let default = &role("default")[0];
     assert!(
-        default.contains("\"all units, history 12 quarters\""),
+        default.contains("\"all units, history 20 quarters\""),
         "{default}"
     );
     let fpr: f64 = default
@@ -360,7 +360,7 @@ fn eval_out_writes_the_counts_the_plants_and_the_rows() {
         .and_then(|rest| rest.split(',').nth(1))
         .and_then(|v| v.parse().ok())
         .expect("fpr");
-    let printed = eval_row(&table, "all units, history 12 quarters");
+    let printed = eval_row(&table, "all units, history 20 quarters");
     assert!(
         (fpr * 100.0 - printed[1]).abs() < 0.006,
         "{fpr} vs {printed:?}"
