@@ -77,7 +77,7 @@ pub fn matters(
     };
     let undecided = polars_ctx(
         ids.lazy()
-            .filter(col("received_on").lt_eq(received.clone()))
+            .filter(col("received_on").lt_eq(received))
             .join(
                 kept.clone().lazy().select([col("petition_id")]),
                 [col("petition_id")],
@@ -111,20 +111,32 @@ pub fn matters(
         ))
         .into());
     }
-    let new = decide(
-        store,
-        &kept,
-        first_day - rules.window_days,
-        received,
-        rules,
-        &fingerprint,
-    )?;
-    let linked = new.height();
+    // A year at a time, in order: each year's petitions against the
+    // matters begun within the window before them, as a quarterly run
+    // links its quarter, so a decade never to be linked before is not
+    // held in memory at once.
+    let last_day = day_number(through);
+    let (mut table, mut linked) = (kept, 0);
+    let mut start = first_day;
+    while start <= last_day {
+        let end = (start + LINK_DAYS_AT_ONCE - 1).min(last_day);
+        let new = decide(
+            store,
+            &table,
+            start - rules.window_days,
+            lit(end).cast(DataType::Date),
+            rules,
+            &fingerprint,
+        )?;
+        linked += new.height();
+        polars_ctx(table.vstack_mut(&new).map(|_| ()), "matters table")?;
+        start = end + 1;
+    }
     let table = polars_ctx(
-        concat([kept.lazy(), new.lazy()], UnionArgs::default()).and_then(|lf| {
-            lf.sort(["received_on", "petition_id"], Default::default())
-                .collect()
-        }),
+        table
+            .lazy()
+            .sort(["received_on", "petition_id"], Default::default())
+            .collect(),
         "matters table",
     )?;
     Ok(Matters {
@@ -132,6 +144,15 @@ pub fn matters(
         linked,
         changed: true,
     })
+}
+
+/// Days of petitions linked in one pass when many are undecided (a store
+/// loaded with years of exports): a year.
+const LINK_DAYS_AT_ONCE: i32 = 366;
+
+/// Days since 1970-01-01, as polars stores a date.
+fn day_number(d: NaiveDate) -> i32 {
+    (d - NaiveDate::default()).num_days() as i32
 }
 
 /// The stored matters, when decided under the rules in force.
@@ -172,6 +193,18 @@ fn decide(
     rules: LinkRules,
     fingerprint: &str,
 ) -> Result<DataFrame> {
+    // Only the decided petitions from `from_day` on can meet the ones read.
+    let kept = polars_ctx(
+        kept.clone()
+            .lazy()
+            .filter(
+                col("received_on")
+                    .cast(DataType::Int32)
+                    .gt_eq(lit(from_day)),
+            )
+            .collect(),
+        "decided petitions",
+    )?;
     let starts = kept
         .clone()
         .lazy()

@@ -592,9 +592,9 @@ mod tests {
             let mut counts = nb_panel(&mut rng, &exposure, 0.0);
             for (u, c) in counts.iter_mut().enumerate().filter(|(u, _)| u % 5 == 0) {
                 let start = 2 + u % 4;
-                for q in start..start + 6 {
-                    let mean = exposure[u] * 0.1;
-                    c[q] += (0.8 * mean).round();
+                let rise = (0.8 * exposure[u] * 0.1).round();
+                for y in &mut c[start..start + 6] {
+                    *y += rise;
                 }
             }
             let views: Vec<&[f64]> = counts.iter().map(Vec::as_slice).collect();

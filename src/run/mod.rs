@@ -406,7 +406,7 @@ fn render(p: &Pipeline, t: &Tables, detected: &Detected, shown: &[Quarter]) -> R
 }
 
 /// The reports and packets, the records behind the flags, the explorer
-/// page and the published tables: four independent parts, run side by side.
+/// page and the published tables.
 fn compose(
     p: &Pipeline,
     stored: &Stored,
@@ -443,44 +443,27 @@ fn compose(
             .unwrap_or_default(),
         has_records: true,
     };
-    let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
-    let ((reports, records), (explorer, tables)) = rayon::join(
-        || {
-            rayon::join(
-                || logged_time("the reports and packets", || compose_reports(&sources)),
-                || {
-                    logged_time("the records behind the flags", || {
-                        flag_records(p, &stored.store, t.quarter, detected)
-                    })
-                },
-            )
-        },
-        || {
-            rayon::join(
-                || {
-                    logged_time("the explorer page", || {
-                        crate::report::explorer::page(
-                            &title,
-                            &t.rollup.0,
-                            shown,
-                            &detected.flags,
-                            p.chart_min_expected,
-                        )
-                    })
-                },
-                || {
-                    logged_time("the published tables", || {
-                        table_files(t, detected, &p.risk_score, &stored.quarantine, shown)
-                    })
-                },
-            )
-        },
-    );
-    let mut files = reports?;
+    // One part after another: each holds much of the store's rows at the
+    // largest tiers, and side by side they would add their peaks.
+    let mut files = logged_time("the reports and packets", || compose_reports(&sources))?;
     files.extend(charts.files.clone());
-    files.extend(records?);
-    files.insert("explorer.html".into(), explorer?.into_bytes());
-    files.extend(tables?);
+    files.extend(logged_time("the records behind the flags", || {
+        flag_records(p, &stored.store, t.quarter, detected)
+    })?);
+    let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
+    let explorer = logged_time("the explorer page", || {
+        crate::report::explorer::page(
+            &title,
+            &t.rollup.0,
+            shown,
+            &detected.flags,
+            p.chart_min_expected,
+        )
+    })?;
+    files.insert("explorer.html".into(), explorer.into_bytes());
+    files.extend(logged_time("the published tables", || {
+        table_files(t, detected, &p.risk_score, &stored.quarantine, shown)
+    })?);
     Ok(files)
 }
 
