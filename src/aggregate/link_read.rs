@@ -10,8 +10,8 @@ use polars::prelude::*;
 
 use crate::aggregate::link::{self, Agreement, LinkRules, PetitionRef};
 use crate::model::{Dataset, Quarter, UsageError};
+use crate::store::Store;
 use crate::store::frame::{polars_ctx, text_column};
-use crate::store::{Store, read_parquet};
 
 /// The name of the stored matters table.
 pub const MATTERS: &str = "matters";
@@ -19,13 +19,43 @@ pub const MATTERS: &str = "matters";
 /// Every petition's matter, as kept in the store.
 #[derive(Debug, Clone)]
 pub struct Matters {
+    /// The table to keep when it differs from the stored one:
     /// `petition_id`, `received_on`, `matter_id`, `linked_by`,
-    /// `similarity`, `rules`; by date received.
-    pub table: DataFrame,
+    /// `similarity`, `rules`; by date received. `None`: the stored table
+    /// stands, and is read where needed rather than held.
+    pub to_keep: Option<DataFrame>,
     /// Petitions decided by this run.
     pub linked: usize,
-    /// Whether the table differs from the stored one.
-    pub changed: bool,
+}
+
+impl Matters {
+    /// Every petition's matter: the new table, or a scan of the stored one.
+    pub fn scan(&self, store: &Store) -> Result<LazyFrame> {
+        match &self.to_keep {
+            Some(df) => Ok(df.clone().lazy()),
+            None => Ok(scan_stored(store)?),
+        }
+    }
+}
+
+fn scan_stored(store: &Store) -> PolarsResult<LazyFrame> {
+    LazyFrame::scan_parquet(
+        store
+            .derived_path(MATTERS)
+            .to_string_lossy()
+            .as_ref()
+            .into(),
+        Default::default(),
+    )
+}
+
+/// Streams `lf` (the whole store's petitions may pass through it).
+fn streamed(lf: LazyFrame, what: &str) -> Result<DataFrame> {
+    polars_ctx(
+        lf.collect_with_engine(Engine::Streaming)
+            .map(|r| r.unwrap_single()),
+        what,
+    )
 }
 
 /// The matters of every stored petition received by `through`: the stored
@@ -39,53 +69,64 @@ pub fn matters(
 ) -> Result<Matters> {
     let fingerprint = rules.fingerprint();
     let stored = stored(store, &fingerprint)?;
-    let stored_rows = stored.as_ref().map_or(0, DataFrame::height);
     let received = lit(through).cast(DataType::Date);
     // Every stored petition: a matter decided for a later quarter stays.
-    let ids = polars_ctx(
-        store
-            .scan(Dataset::Petitions)?
-            .select([
-                col("petition_id").cast(DataType::String),
-                col("received_on"),
-            ])
-            .collect(),
-        "petitions to link",
-    )?;
-    // A stored row stays while its petition and its matter's first are stored.
-    let kept = match stored {
-        Some(s) => polars_ctx(
-            s.lazy()
-                .join(
-                    ids.clone().lazy().select([col("petition_id")]),
-                    [col("petition_id")],
-                    [col("petition_id")],
-                    JoinArgs::new(JoinType::Semi),
-                )
-                .join(
-                    ids.clone()
-                        .lazy()
-                        .select([col("petition_id").alias("matter_id")]),
-                    [col("matter_id")],
-                    [col("matter_id")],
-                    JoinArgs::new(JoinType::Semi),
-                )
-                .collect(),
-            "stored matters",
-        )?,
-        None => empty_table(),
+    let ids = store.scan(Dataset::Petitions)?.select([
+        col("petition_id").cast(DataType::String),
+        col("received_on"),
+    ]);
+    // A stored row stays while its petition and its matter's first are
+    // stored. Checked by streaming: a decade's matters are not held to
+    // find that nothing changed.
+    let kept = stored.clone().map(|s| {
+        s.join(
+            ids.clone().select([col("petition_id")]),
+            [col("petition_id")],
+            [col("petition_id")],
+            JoinArgs::new(JoinType::Semi),
+        )
+        .join(
+            ids.clone().select([col("petition_id").alias("matter_id")]),
+            [col("matter_id")],
+            [col("matter_id")],
+            JoinArgs::new(JoinType::Semi),
+        )
+    });
+    let rows = |lf: &Option<LazyFrame>, what: &str| -> Result<u32> {
+        match lf {
+            Some(lf) => Ok(polars_ctx(
+                streamed(lf.clone().select([len()]), what)?
+                    .column("len")
+                    .and_then(|c| c.u32().cloned()),
+                what,
+            )?
+            .get(0)
+            .unwrap_or(0)),
+            None => Ok(0),
+        }
     };
-    let undecided = polars_ctx(
-        ids.lazy()
-            .filter(col("received_on").lt_eq(received))
+    let all_kept = rows(&kept, "stored matters")? == rows(&stored, "stored matters")?;
+    // When every stored row stays, the undecided petitions are the ones not
+    // stored; otherwise the rows that stay are taken into memory once.
+    let kept_rows = if all_kept {
+        None
+    } else {
+        Some(collect_kept(kept.clone())?)
+    };
+    let decided = match (&kept_rows, &stored) {
+        (Some(df), _) => df.clone().lazy(),
+        (None, Some(s)) => s.clone(),
+        (None, None) => empty_table().lazy(),
+    };
+    let undecided = streamed(
+        ids.filter(col("received_on").lt_eq(received))
             .join(
-                kept.clone().lazy().select([col("petition_id")]),
+                decided.select([col("petition_id")]),
                 [col("petition_id")],
                 [col("petition_id")],
                 JoinArgs::new(JoinType::Anti),
             )
-            .select([col("received_on").min()])
-            .collect(),
+            .select([col("received_on").min()]),
         "undecided petitions",
     )?;
     let first_undecided = polars_ctx(
@@ -98,11 +139,12 @@ pub fn matters(
     .map_err(|e| anyhow::anyhow!("{e}"))?
     .get(0);
     let Some(first_day) = first_undecided else {
-        return Ok(Matters {
-            changed: kept.height() != stored_rows,
-            table: kept,
-            linked: 0,
-        });
+        let to_keep = match (kept_rows, &stored) {
+            (None, Some(_)) => None,
+            (Some(rows), _) => Some(rows),
+            (None, None) => Some(empty_table()),
+        };
+        return Ok(Matters { to_keep, linked: 0 });
     };
     if !may_link {
         return Err(UsageError(format!(
@@ -116,7 +158,11 @@ pub fn matters(
     // links its quarter, so a decade never to be linked before is not
     // held in memory at once.
     let last_day = day_number(through);
-    let (mut table, mut linked) = (kept, 0);
+    let mut table = match kept_rows {
+        Some(rows) => rows,
+        None => collect_kept(kept)?,
+    };
+    let mut linked = 0;
     let mut start = first_day;
     while start <= last_day {
         let end = (start + LINK_DAYS_AT_ONCE - 1).min(last_day);
@@ -140,10 +186,17 @@ pub fn matters(
         "matters table",
     )?;
     Ok(Matters {
-        table,
+        to_keep: Some(table),
         linked,
-        changed: true,
     })
+}
+
+/// The stored matters that stay, in memory (none stored: empty).
+fn collect_kept(kept: Option<LazyFrame>) -> Result<DataFrame> {
+    match kept {
+        Some(lf) => streamed(lf, "stored matters"),
+        None => Ok(empty_table()),
+    }
 }
 
 /// Days of petitions linked in one pass when many are undecided (a store
@@ -155,17 +208,24 @@ fn day_number(d: NaiveDate) -> i32 {
     (d - NaiveDate::default()).num_days() as i32
 }
 
-/// The stored matters, when decided under the rules in force.
-fn stored(store: &Store, fingerprint: &str) -> Result<Option<DataFrame>> {
-    let path = store.derived_path(MATTERS);
-    if !path.is_file() {
+/// A scan of the stored matters, when decided under the rules in force.
+fn stored(store: &Store, fingerprint: &str) -> Result<Option<LazyFrame>> {
+    if !store.derived_path(MATTERS).is_file() {
         return Ok(None);
     }
-    let df = read_parquet(&path)?;
-    let same_rules = text_column(&df, "rules")?
-        .iter()
-        .all(|r| r == Some(fingerprint));
-    Ok(same_rules.then_some(df))
+    let other_rules = streamed(
+        scan_stored(store)?
+            .filter(col("rules").neq(lit(fingerprint.to_string())))
+            .select([len()]),
+        "stored matters",
+    )?;
+    let others = polars_ctx(
+        other_rules.column("len").and_then(|c| c.u32().cloned()),
+        "stored matters",
+    )?
+    .get(0)
+    .unwrap_or(0);
+    Ok((others == 0).then(|| scan_stored(store)).transpose()?)
 }
 
 fn empty_table() -> DataFrame {
@@ -330,7 +390,7 @@ fn decide(
 /// how the two agree.
 pub fn quarter_matters(
     store: &Store,
-    matters: &DataFrame,
+    matters: LazyFrame,
     quarter: Quarter,
 ) -> Result<(DataFrame, Agreement)> {
     let table = polars_ctx(
@@ -346,7 +406,7 @@ pub fn quarter_matters(
                 col("repeat").fill_null(lit(false)).alias("repeat_marked"),
             ])
             .join(
-                matters.clone().lazy().select([
+                matters.select([
                     col("petition_id"),
                     col("matter_id"),
                     col("linked_by"),

@@ -50,8 +50,8 @@ pub struct QuarterFacts {
     pub tenures: Vec<Tenure>,
     /// The quarter's petitions with their matter.
     pub matters: DataFrame,
-    /// Every stored petition's matter through the quarter (kept in the
-    /// store; `changed` when this stage decided new ones).
+    /// Every stored petition's matter through the quarter: the table to
+    /// keep in the store when this stage changed it, until kept.
     pub all_matters: link_read::Matters,
     /// The matters against the export's repeat mark.
     pub agreement: Agreement,
@@ -168,12 +168,12 @@ pub fn stored_tables(
 }
 
 /// Keeps the stage's tables in the store: the derived tables, and the
-/// matters when this stage decided new ones.
-pub fn keep_tables(store: &Store, t: &Tables) -> Result<()> {
+/// matters when this stage decided new ones (handed over: the tables
+/// later stages read do not hold every petition's matter).
+pub fn keep_tables(store: &Store, t: &mut Tables) -> Result<()> {
     store.write_derived_all(&t.derived)?;
-    let m = &t.facts.all_matters;
-    if m.changed {
-        store.write_derived(link_read::MATTERS, m.table.clone())?;
+    if let Some(matters) = t.facts.all_matters.to_keep.take() {
+        store.write_derived(link_read::MATTERS, matters)?;
     }
     Ok(())
 }
@@ -206,7 +206,8 @@ fn quarter_facts(
     if all_matters.linked > 0 {
         log::info!(target: "aggregate", "{} petitions linked into matters", all_matters.linked);
     }
-    let (matters, agreement) = link_read::quarter_matters(store, &all_matters.table, quarter)?;
+    let (matters, agreement) =
+        link_read::quarter_matters(store, all_matters.scan(store)?, quarter)?;
     Ok(QuarterFacts {
         all_matters,
         portfolios: queries::portfolios(store)?,

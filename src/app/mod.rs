@@ -138,10 +138,10 @@ pub fn aggregate_only(
     let _lock = crate::store::lock::RunLock::acquire(&pipeline.store)?;
     let store = Store::open(&pipeline.store)?;
     let quarters = table_quarters(&pipeline, quarter);
-    let tables =
+    let mut tables =
         crate::aggregate::aggregate_stage(&store, &pipeline.aggregate_settings(), &quarters)?;
     let written = Instant::now();
-    crate::aggregate::keep_tables(&store, &tables)?;
+    crate::aggregate::keep_tables(&store, &mut tables)?;
     let mut stage_seconds = tables.seconds.clone();
     stage_seconds.push(("written".into(), written.elapsed().as_secs_f64()));
     Ok(AggregateSummary {

@@ -370,8 +370,8 @@ fn aggregate(args: &RunArgs, p: &Pipeline, store: &Store, quarter: Quarter) -> R
     if !args.stages.aggregate {
         return stored_tables(store, &settings, &quarters);
     }
-    let tables = aggregate_stage(store, &settings, &quarters)?;
-    crate::aggregate::keep_tables(store, &tables)?;
+    let mut tables = aggregate_stage(store, &settings, &quarters)?;
+    crate::aggregate::keep_tables(store, &mut tables)?;
     log::info!(
         target: "aggregate",
         "{} unit-quarter rows, {} person-quarter rows",
