@@ -67,9 +67,7 @@ pub fn matters(
     rules: LinkRules,
     may_link: bool,
 ) -> Result<Matters> {
-    let fingerprint = rules.fingerprint();
-    let stored = stored(store, &fingerprint)?;
-    let received = lit(through).cast(DataType::Date);
+    let stored = stored(store, &rules.fingerprint())?;
     // Every stored petition: a matter decided for a later quarter stays.
     let ids = store.scan(Dataset::Petitions)?.select([
         col("petition_id").cast(DataType::String),
@@ -92,20 +90,10 @@ pub fn matters(
             JoinArgs::new(JoinType::Semi),
         )
     });
-    let rows = |lf: &Option<LazyFrame>, what: &str| -> Result<u32> {
-        match lf {
-            Some(lf) => Ok(polars_ctx(
-                streamed(lf.clone().select([len()]), what)?
-                    .column("len")
-                    .and_then(|c| c.u32().cloned()),
-                what,
-            )?
-            .get(0)
-            .unwrap_or(0)),
-            None => Ok(0),
-        }
+    let all_kept = match (&kept, &stored) {
+        (Some(k), Some(s)) => count_rows(k.clone())? == count_rows(s.clone())?,
+        _ => true,
     };
-    let all_kept = rows(&kept, "stored matters")? == rows(&stored, "stored matters")?;
     // When every stored row stays, the undecided petitions are the ones not
     // stored; otherwise the rows that stay are taken into memory once.
     let kept_rows = if all_kept {
@@ -118,27 +106,7 @@ pub fn matters(
         (None, Some(s)) => s.clone(),
         (None, None) => empty_table().lazy(),
     };
-    let undecided = streamed(
-        ids.filter(col("received_on").lt_eq(received))
-            .join(
-                decided.select([col("petition_id")]),
-                [col("petition_id")],
-                [col("petition_id")],
-                JoinArgs::new(JoinType::Anti),
-            )
-            .select([col("received_on").min()]),
-        "undecided petitions",
-    )?;
-    let first_undecided = polars_ctx(
-        undecided
-            .column("received_on")
-            .and_then(|c| c.cast(&DataType::Int32)),
-        "received_on",
-    )?
-    .i32()
-    .map_err(|e| anyhow::anyhow!("{e}"))?
-    .get(0);
-    let Some(first_day) = first_undecided else {
+    let Some(first_day) = first_undecided(ids, decided, through)? else {
         let to_keep = match (kept_rows, &stored) {
             (None, Some(_)) => None,
             (Some(rows), _) => Some(rows),
@@ -153,15 +121,66 @@ pub fn matters(
         ))
         .into());
     }
-    // A year at a time, in order: each year's petitions against the
-    // matters begun within the window before them, as a quarterly run
-    // links its quarter, so a decade never to be linked before is not
-    // held in memory at once.
-    let last_day = day_number(through);
-    let mut table = match kept_rows {
+    let kept = match kept_rows {
         Some(rows) => rows,
         None => collect_kept(kept)?,
     };
+    let (table, linked) = link_years(store, kept, first_day, day_number(through), rules)?;
+    Ok(Matters {
+        to_keep: Some(table),
+        linked,
+    })
+}
+
+/// The rows of `lf`, counted by streaming.
+fn count_rows(lf: LazyFrame) -> Result<u32> {
+    let counted = streamed(lf.select([len()]), "stored matters")?;
+    Ok(polars_ctx(
+        counted.column("len").and_then(|c| c.u32().cloned()),
+        "stored matters",
+    )?
+    .get(0)
+    .unwrap_or(0))
+}
+
+/// The day the first petition received by `through` and not `decided`
+/// was received, if any.
+fn first_undecided(ids: LazyFrame, decided: LazyFrame, through: NaiveDate) -> Result<Option<i32>> {
+    let undecided = streamed(
+        ids.filter(col("received_on").lt_eq(lit(through).cast(DataType::Date)))
+            .join(
+                decided.select([col("petition_id")]),
+                [col("petition_id")],
+                [col("petition_id")],
+                JoinArgs::new(JoinType::Anti),
+            )
+            .select([col("received_on").min()]),
+        "undecided petitions",
+    )?;
+    Ok(polars_ctx(
+        undecided
+            .column("received_on")
+            .and_then(|c| c.cast(&DataType::Int32)),
+        "received_on",
+    )?
+    .i32()
+    .map_err(|e| anyhow::anyhow!("{e}"))?
+    .get(0))
+}
+
+/// Links the petitions from `first_day` to `last_day` a year at a time, in
+/// order: each year's against the matters begun within the window before
+/// it, as a quarterly run links its quarter, so a decade never linked
+/// before is not held in memory at once. Returns every matter, by date
+/// received, and how many were decided.
+fn link_years(
+    store: &Store,
+    mut table: DataFrame,
+    first_day: i32,
+    last_day: i32,
+    rules: LinkRules,
+) -> Result<(DataFrame, usize)> {
+    let fingerprint = rules.fingerprint();
     let mut linked = 0;
     let mut start = first_day;
     while start <= last_day {
@@ -185,10 +204,7 @@ pub fn matters(
             .collect(),
         "matters table",
     )?;
-    Ok(Matters {
-        to_keep: Some(table),
-        linked,
-    })
+    Ok((table, linked))
 }
 
 /// The stored matters that stay, in memory (none stored: empty).
@@ -213,18 +229,8 @@ fn stored(store: &Store, fingerprint: &str) -> Result<Option<LazyFrame>> {
     if !store.derived_path(MATTERS).is_file() {
         return Ok(None);
     }
-    let other_rules = streamed(
-        scan_stored(store)?
-            .filter(col("rules").neq(lit(fingerprint.to_string())))
-            .select([len()]),
-        "stored matters",
-    )?;
-    let others = polars_ctx(
-        other_rules.column("len").and_then(|c| c.u32().cloned()),
-        "stored matters",
-    )?
-    .get(0)
-    .unwrap_or(0);
+    let others =
+        count_rows(scan_stored(store)?.filter(col("rules").neq(lit(fingerprint.to_string()))))?;
     Ok((others == 0).then(|| scan_stored(store)).transpose()?)
 }
 
