@@ -51,11 +51,7 @@ fn scan_stored(store: &Store) -> PolarsResult<LazyFrame> {
 
 /// Streams `lf` (the whole store's petitions may pass through it).
 fn streamed(lf: LazyFrame, what: &str) -> Result<DataFrame> {
-    polars_ctx(
-        lf.collect_with_engine(Engine::Streaming)
-            .map(|r| r.unwrap_single()),
-        what,
-    )
+    polars_ctx(crate::aggregate::Engine::Streaming.collect(lf), what)
 }
 
 /// The matters of every stored petition received by `through`: the stored
@@ -121,9 +117,11 @@ pub fn matters(
         ))
         .into());
     }
+    // Every stored row stays: the stored table is read as it is, without
+    // the joins that checked it.
     let kept = match kept_rows {
         Some(rows) => rows,
-        None => collect_kept(kept)?,
+        None => collect_kept(stored)?,
     };
     let (table, linked) = link_years(store, kept, first_day, day_number(through), rules)?;
     Ok(Matters {

@@ -580,8 +580,7 @@ mod tests {
 
     /// Negative-binomial counts (size 10) where a fifth of the units rose
     /// by 80% for 6 quarters of their history, as sustained rises do: the
-    /// within-unit size is found as if they had not (1/k 0.099; the
-    /// trimmed scatter around each unit's level put it at 0.122).
+    /// within-unit size is found as if they had not (1/k 0.099).
     #[test]
     fn a_past_sustained_rise_does_not_widen_the_yardstick() {
         use rand::SeedableRng;
@@ -623,9 +622,8 @@ mod tests {
         let mean = inv.iter().sum::<f64>() / inv.len() as f64;
         let sd = (inv.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / inv.len() as f64).sqrt();
         assert!((mean - 0.1).abs() < 0.015, "mean 1/k {mean}");
-        // Weighting by m² (the largest units) alone, the spread was 0.017
-        // from the levels; the steps, which give up some precision to be
-        // robust to a level that moved, give 0.016 weighted as they are.
+        // The steps give up some precision to be robust to a level that
+        // moved: 0.016 weighted as they are.
         assert!(sd < 0.017, "spread of 1/k {sd}");
     }
 }

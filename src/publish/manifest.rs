@@ -9,7 +9,7 @@ use crate::ingest::SourceReport;
 use crate::store::Upsert;
 
 /// One output file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Output {
     pub path: String,
     pub bytes: u64,

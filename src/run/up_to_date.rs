@@ -158,14 +158,8 @@ fn intact(entry: &Entry) -> bool {
         return false;
     }
     #[derive(Deserialize)]
-    struct Listed {
-        path: String,
-        bytes: u64,
-        sha256: String,
-    }
-    #[derive(Deserialize)]
     struct Listing {
-        outputs: Vec<Listed>,
+        outputs: Vec<crate::publish::manifest::Output>,
     }
     let Ok(listing) = serde_json::from_slice::<Listing>(&bytes) else {
         return false;
