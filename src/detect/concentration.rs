@@ -564,7 +564,7 @@ impl Detector for Concentration {
             method: format!(
                 "Each node of the unit tree (its own petitions plus those below it), within its level:\n\
                 1. the level's rate per head, log-linear in time over the history (trend from 6 quarters,\n   quarter-of-year effects from 8), projected into the window: peer expectation = headcount x rate;\n\
-                2. per level, between-unit gamma shape and within-unit negative-binomial size by moments\n   (each unit-quarter weighted by its precision, so the largest units do not set it alone;\n   quarters above expectation + {trim} SD left out of the size, the rest corrected for the trimming);\n\
+                2. per level, between-unit gamma shape and within-unit negative-binomial size by moments\n   (the size from how consecutive quarters split their sum, free of each unit's level;\n   pairs above the level of the unit's other quarters + {trim} SD left out, the rest corrected exactly);\n\
                 3. history counts winsorised at expectation + {cap} SD (plus the mean a count loses to the line),\n   and the level fitted again;\n\
                 4. history expectation = peer expectation x the unit's shrunk relative risk (empirical Bayes);\n   mid-p of the window's count against the predictive negative binomial;\n\
                 5. in a window, each quarter before the last counts at most its expectation + {echo} SD (a past spike is not\n   reported again); the smallest p / weight over the windows (a weight: the window's share of the\n   false-positive rate), calibrated for the windows looked at;\n\
