@@ -263,6 +263,18 @@ fn seed_result(seed: u64, units: usize, quarters: usize) -> (Simulated, SeedResu
             )
         });
         rows.push(crate::eval::EvalRow {
+            role: "history_level",
+            level: Some(level.to_string()),
+            ..crate::eval::history_ceiling(
+                &format!("{level}: history ceiling, one-quarter window"),
+                &sim,
+                from,
+                &base,
+                (&[1], &[1.0]),
+                Some(&set),
+            )
+        });
+        rows.push(crate::eval::EvalRow {
             role: "ceiling_level",
             level: Some(level.to_string()),
             ..crate::eval::ceiling(

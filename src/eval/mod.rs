@@ -28,10 +28,11 @@ pub struct EvalRow {
     /// `history_one_quarter` and `history_windows` (the history ceiling),
     /// `no_echo_cap` (the default without the echo cap), `known_size` (the
     /// default with the simulation's within-unit size known), `level` (the
-    /// default over one level's units), `ceiling_level` (the one-quarter
-    /// ceiling over one level's units), or `other`.
+    /// default over one level's units), `ceiling_level` and
+    /// `history_level` (the one-quarter ceiling and history ceiling over
+    /// one level's units), or `other`.
     pub role: &'static str,
-    /// The level, for `level` and `ceiling_level` rows.
+    /// The level, for `level`, `ceiling_level` and `history_level` rows.
     pub level: Option<String>,
     pub null_tested: usize,
     /// Share of tested null unit-quarters with p < 0.01 (clean nulls: no
