@@ -297,8 +297,15 @@ fn on_the_evaluation_city_the_detector_is_calibrated_and_finds_large_spikes() {
             .count()
     };
     assert_eq!(judged(targets), 9, "{targets}");
-    // How far the spike, rise and recall targets can be reached.
-    assert_eq!(judged(bounds), 3, "{bounds}");
+    // How far the spike, rise and recall targets and the FPR band can be
+    // reached, the band from each level's history-ceiling row.
+    assert_eq!(judged(bounds), 4, "{bounds}");
+    assert!(
+        bounds.contains("| FPR at nominal 1%: the one-quarter history ceiling's"),
+        "{bounds}"
+    );
+    let community = eval_row(&table, "community: history ceiling, one-quarter window");
+    assert!(community[0] > 1000.0 && community[1] < 1.5, "{community:?}");
     let learnt = eval_row(
         &table,
         "history ceiling: all but each unit's level known, learnt from its clean history (20 quarters), one-quarter window",
