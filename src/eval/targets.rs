@@ -104,6 +104,21 @@ fn levels_in_band(s: &SeedResult, role: &str) -> (String, bool) {
     }
 }
 
+/// The FPR band target over the levels' rows of `role`, seed by seed.
+fn in_band(target: &'static str, seeds: &[SeedResult], role: &str) -> Judged {
+    let bands: Vec<(String, bool)> = seeds.iter().map(|s| levels_in_band(s, role)).collect();
+    Judged {
+        target,
+        per_seed: bands.iter().map(|(w, _)| w.clone()).collect(),
+        overall: format!(
+            "{} of {} seeds",
+            bands.iter().filter(|b| b.1).count(),
+            bands.len()
+        ),
+        met: bands.iter().all(|b| b.1),
+    }
+}
+
 /// Judges the targets over the seeds.
 pub fn judge(seeds: &[SeedResult]) -> Vec<Judged> {
     let d = |s: &SeedResult| s.role("default").cloned();
@@ -111,7 +126,6 @@ pub fn judge(seeds: &[SeedResult]) -> Vec<Judged> {
         .iter()
         .map(|s| d(s).map_or(f64::NAN, |r| r.fdp_bh_runs))
         .collect();
-    let bands: Vec<(String, bool)> = seeds.iter().map(|s| levels_in_band(s, "level")).collect();
     let post: Vec<f64> = seeds
         .iter()
         .map(|s| d(s).map_or(f64::NAN, |r| r.fpr_post_spike))
@@ -178,16 +192,11 @@ pub fn judge(seeds: &[SeedResult]) -> Vec<Judged> {
             j.met &= max_fdp <= 0.10;
             j
         },
-        Judged {
-            target: "FPR at nominal 1% in [0.5%, 1.5%] in every level on every seed, or no further out than the ceiling's",
-            per_seed: bands.iter().map(|(w, _)| w.clone()).collect(),
-            overall: format!(
-                "{} of {} seeds",
-                bands.iter().filter(|b| b.1).count(),
-                bands.len()
-            ),
-            met: bands.iter().all(|b| b.1),
-        },
+        in_band(
+            "FPR at nominal 1% in [0.5%, 1.5%] in every level on every seed, or no further out than the ceiling's",
+            seeds,
+            "level",
+        ),
         Judged {
             target: "FPR at nominal 1% just after a spike <= 1.5%",
             per_seed: post.iter().map(|x| format!("{:.2}%", x * 100.0)).collect(),
@@ -258,10 +267,6 @@ pub fn bounds(seeds: &[SeedResult]) -> Vec<Judged> {
             0.80,
         ),
     ];
-    let bands: Vec<(String, bool)> = seeds
-        .iter()
-        .map(|s| levels_in_band(s, "history_level"))
-        .collect();
     rows.into_iter()
         .map(|(target, learnt, truth, figure, at_least)| {
             ratio(
@@ -272,16 +277,11 @@ pub fn bounds(seeds: &[SeedResult]) -> Vec<Judged> {
                 at_least,
             )
         })
-        .chain([Judged {
-            target: "FPR at nominal 1%: the one-quarter history ceiling's in [0.5%, 1.5%] in every level, or no further out than the ceiling's",
-            per_seed: bands.iter().map(|(w, _)| w.clone()).collect(),
-            overall: format!(
-                "{} of {} seeds",
-                bands.iter().filter(|b| b.1).count(),
-                bands.len()
-            ),
-            met: bands.iter().all(|b| b.1),
-        }])
+        .chain([in_band(
+            "FPR at nominal 1%: the one-quarter history ceiling's in [0.5%, 1.5%] in every level, or no further out than the ceiling's",
+            seeds,
+            "history_level",
+        )])
         .collect()
 }
 
