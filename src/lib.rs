@@ -7,6 +7,10 @@
 //! in order by [`app`]. [`synth`] makes realistic synthetic data with
 //! planted signals.
 
+/// Every binary built on the library (the program, tests, benches).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod aggregate;
 pub mod app;
 pub mod assets;

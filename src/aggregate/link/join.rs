@@ -27,7 +27,9 @@
 
 use polars::prelude::PlHashMap;
 
-use super::summary::{Features, facts_conflict, jaccard};
+#[cfg(test)]
+use super::summary::jaccard;
+use super::summary::{Features, facts_conflict};
 
 /// The summaries of one object made ready to join: tokens ranked by how
 /// rarely they occur among them (rarest first), facts as dense ids, and
@@ -139,6 +141,9 @@ pub struct Join<'a> {
     by_fact: Postings,
     by_rarest: Postings,
     rarest_keys: PlHashMap<(u32, u32), u32>,
+    /// How many sets inserted have each fact as their rarest: facts that
+    /// are no set's rarest need no lookup in `rarest_keys`.
+    rarest_of: Vec<u32>,
     lists: Vec<(usize, u32)>,
 }
 
@@ -153,6 +158,7 @@ impl<'a> Join<'a> {
             by_fact: Postings::default(),
             by_rarest: Postings::default(),
             rarest_keys: PlHashMap::default(),
+            rarest_of: Vec::new(),
             lists: Vec::new(),
         }
     }
@@ -166,16 +172,19 @@ impl<'a> Join<'a> {
         let (day, len) = (item.day, item.tokens.len());
         let prefix = &item.tokens[..prefix_len(len, t)];
         for (i, &r) in prefix.iter().enumerate() {
-            seen.count(self.plain.live(r, day, window, items), i, len, items, t);
+            seen.count(self.plain.live(r, day, window), i, len, items, t);
         }
         // The sets with facts: through all their prefixes, or through
         // those whose rarest fact x states and those stating x's rarest.
         let token_cost: usize = prefix
             .iter()
-            .map(|&r| self.stated.live(r, day, window, items).len())
+            .map(|&r| self.stated.live(r, day, window).len())
             .sum();
         self.lists.clear();
         for &f in item.facts {
+            if self.rarest_of.get(f as usize).is_none_or(|&n| n == 0) {
+                continue;
+            }
             for (i, &r) in prefix.iter().enumerate() {
                 if let Some(&key) = self.rarest_keys.get(&(f, r)) {
                     self.lists.push((i, key));
@@ -184,28 +193,22 @@ impl<'a> Join<'a> {
         }
         let fact_cost = item
             .rarest
-            .map_or(0, |f| self.by_fact.live(f, day, window, items).len())
+            .map_or(0, |f| self.by_fact.live(f, day, window).len())
             + self
                 .lists
                 .iter()
-                .map(|&(_, key)| self.by_rarest.live(key, day, window, items).len())
+                .map(|&(_, key)| self.by_rarest.live(key, day, window).len())
                 .sum::<usize>();
         match item.rarest {
             Some(rarest) if fact_cost <= token_cost => {
                 for &(i, key) in &self.lists {
-                    seen.count(
-                        self.by_rarest.live(key, day, window, items),
-                        i,
-                        len,
-                        items,
-                        t,
-                    );
+                    seen.count(self.by_rarest.live(key, day, window), i, len, items, t);
                 }
-                seen.mark(self.by_fact.live(rarest, day, window, items), len, items, t);
+                seen.mark(self.by_fact.live(rarest, day, window), len, items, t);
             }
             _ => {
                 for (i, &r) in prefix.iter().enumerate() {
-                    seen.count(self.stated.live(r, day, window, items), i, len, items, t);
+                    seen.count(self.stated.live(r, day, window), i, len, items, t);
                 }
             }
         }
@@ -221,17 +224,23 @@ impl<'a> Join<'a> {
         } else {
             &mut self.stated
         };
+        let day = item.day;
         for (j, &r) in prefix.iter().enumerate() {
-            tokens.push(r, x as u32, j as u32);
+            tokens.push(r, x as u32, j as u32, day);
         }
         for &f in item.facts {
-            self.by_fact.push(f, x as u32, 0);
+            self.by_fact.push(f, x as u32, 0, day);
         }
         if let Some(rarest) = item.rarest {
+            let f = rarest as usize;
+            if f >= self.rarest_of.len() {
+                self.rarest_of.resize(f + 1, 0);
+            }
+            self.rarest_of[f] += 1;
             for (j, &r) in prefix.iter().enumerate() {
                 let next = self.rarest_keys.len() as u32;
                 let key = *self.rarest_keys.entry((rarest, r)).or_insert(next);
-                self.by_rarest.push(key, x as u32, j as u32);
+                self.by_rarest.push(key, x as u32, j as u32, day);
             }
         }
     }
@@ -261,30 +270,33 @@ pub fn similar_pairs(
 }
 
 /// Posting lists in order of day, each read from its first entry still
-/// within the window; made as keys are pushed.
+/// within the window; made as keys are pushed. An entry is (set, the
+/// token's position in it, the set's day).
 #[derive(Debug, Default)]
 struct Postings {
-    lists: Vec<Vec<(u32, u32)>>,
+    lists: Vec<Vec<Posting>>,
     start: Vec<usize>,
 }
 
+type Posting = (u32, u32, i32);
+
 impl Postings {
-    fn push(&mut self, key: u32, set: u32, position: u32) {
+    fn push(&mut self, key: u32, set: u32, position: u32, day: i32) {
         let key = key as usize;
         if key >= self.lists.len() {
             self.lists.resize_with(key + 1, Vec::new);
             self.start.resize(key + 1, 0);
         }
-        self.lists[key].push((set, position));
+        self.lists[key].push((set, position, day));
     }
 
     /// The entries of `key` at most `window` days before `day`.
-    fn live(&mut self, key: u32, day: i32, window: i32, items: &[Item<'_>]) -> &[(u32, u32)] {
+    fn live(&mut self, key: u32, day: i32, window: i32) -> &[Posting] {
         let Some(list) = self.lists.get(key as usize) else {
             return &[];
         };
         let from = &mut self.start[key as usize];
-        while *from < list.len() && day - items[list[*from].0 as usize].day > window {
+        while *from < list.len() && day - list[*from].2 > window {
             *from += 1;
         }
         &list[*from..]
@@ -328,8 +340,8 @@ impl Candidates {
     /// `list` at the position given: counted, or the set pruned by the
     /// positional filter (what is shared so far, this token, and at most
     /// what remains after it in the shorter remainder).
-    fn count(&mut self, list: &[(u32, u32)], i: usize, len: usize, items: &[Item<'_>], t: f64) {
-        for &(y, j) in list {
+    fn count(&mut self, list: &[Posting], i: usize, len: usize, items: &[Item<'_>], t: f64) {
+        for &(y, j, _) in list {
             let other = items[y as usize].tokens.len();
             if !self.meet(y, len, other, t) {
                 continue;
@@ -345,8 +357,8 @@ impl Candidates {
     }
 
     /// Each set of `list` may qualify: checked exactly.
-    fn mark(&mut self, list: &[(u32, u32)], len: usize, items: &[Item<'_>], t: f64) {
-        for &(y, _) in list {
+    fn mark(&mut self, list: &[Posting], len: usize, items: &[Item<'_>], t: f64) {
+        for &(y, _, _) in list {
             if self.meet(y, len, items[y as usize].tokens.len(), t) {
                 self.shared[y as usize] = self.shared[y as usize].max(1);
             }
@@ -360,13 +372,17 @@ impl Candidates {
         for &y in &self.touched {
             let other = &items[y as usize];
             if self.shared[y as usize] > 0 && !facts_conflict(items[x].facts, other.facts) {
-                let similarity = jaccard(items[x].tokens, other.tokens);
-                if similarity >= t {
-                    self.found.push(Pair {
-                        earlier: y,
-                        later: x as u32,
-                        similarity,
-                    });
+                let (a, b) = (items[x].tokens, other.tokens);
+                let need = required_overlap(a.len(), b.len(), t);
+                if let Some(both) = overlap_reaching(a, b, need) {
+                    let similarity = both as f64 / (a.len() + b.len() - both) as f64;
+                    if similarity >= t {
+                        self.found.push(Pair {
+                            earlier: y,
+                            later: x as u32,
+                            similarity,
+                        });
+                    }
                 }
             }
             self.shared[y as usize] = 0;
@@ -375,6 +391,27 @@ impl Candidates {
         self.found.sort_by_key(|p| p.earlier);
         &self.found
     }
+}
+
+/// The number of elements two sorted, distinct sets share, or None as
+/// soon as what remains of the shorter rest cannot bring it to `need`.
+fn overlap_reaching(a: &[u32], b: &[u32], need: usize) -> Option<usize> {
+    let (mut i, mut j, mut both) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        if both + (a.len() - i).min(b.len() - j) < need {
+            return None;
+        }
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    (both >= need).then_some(both)
 }
 
 /// Marks a candidate that cannot reach the threshold.

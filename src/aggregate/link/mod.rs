@@ -181,17 +181,19 @@ struct Candidate {
 
 /// The matter of each petition not `decided` (None for the decided).
 pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<Option<Link>> {
-    let mut order: Vec<usize> = (0..p.len()).collect();
-    order.par_sort_unstable_by(|&a, &b| (p[a].day, p[a].id).cmp(&(p[b].day, p[b].id)));
     let mut by_object: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
-    for &i in &order {
-        by_object.entry(object(&p[i])).or_default().push(i);
+    for (i, x) in p.iter().enumerate() {
+        by_object.entry(object(x)).or_default().push(i);
     }
     let objects: Vec<Vec<usize>> = by_object.into_values().collect();
     let mut out = vec![None; p.len()];
     for (x, l) in objects
-        .par_iter()
-        .flat_map_iter(|g| link_object(p, g, rules))
+        .into_par_iter()
+        .flat_map_iter(|mut g| {
+            // In order of receipt; ids tell apart the petitions of one day.
+            g.sort_unstable_by(|&a, &b| (p[a].day, p[a].id).cmp(&(p[b].day, p[b].id)));
+            link_object(p, &g, rules)
+        })
         .collect::<Vec<_>>()
     {
         out[x] = Some(l);

@@ -21,7 +21,7 @@ impl Features {
     pub fn of(summary: &str) -> Features {
         let mut grams: Vec<Gram> = Vec::with_capacity(summary.len() / 3);
         let mut previous: Option<char> = None;
-        for c in summary.chars().filter(|c| c.is_alphanumeric()) {
+        for c in summary.chars().filter(|&c| letter_or_digit(c)) {
             if let Some(p) = previous {
                 grams.push((u64::from(p) << 32) | u64::from(c));
             }
@@ -33,6 +33,16 @@ impl Features {
             grams,
             facts: numbers(summary),
         }
+    }
+}
+
+/// `char::is_alphanumeric`, answered without its table lookup for ASCII
+/// and the CJK Unified Ideographs, which make up most summaries.
+fn letter_or_digit(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        ('\u{4E00}'..='\u{9FFF}').contains(&c) || c.is_alphanumeric()
     }
 }
 
@@ -124,6 +134,13 @@ mod tests {
         assert_eq!(jaccard(&g("甲乙丙"), &g("丁戊己")), 0.0);
         assert!((jaccard(&g("甲乙丙丁"), &g("甲乙丙戊")) - 0.5).abs() < 1e-12);
         assert_eq!(jaccard(&g("甲"), &g("甲")), 0.0, "no bigram, no evidence");
+    }
+
+    #[test]
+    fn letters_and_digits_are_read_as_the_standard_library_reads_them() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(letter_or_digit(c), c.is_alphanumeric(), "{c:?}");
+        }
     }
 
     #[test]

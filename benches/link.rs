@@ -1,0 +1,85 @@
+//! Repeat linking alone, timed on a store's petitions (`cargo bench
+//! --bench link -- STORE [DAYS]`): every petition of the last DAYS days
+//! (default 366) stored, none decided before, as a store loaded with a
+//! year of exports links them. Prints the median of three runs and how
+//! many matters were found.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use polars::prelude::*;
+use yanpan::aggregate::link::{LinkRules, PetitionRef, link};
+use yanpan::model::Dataset;
+use yanpan::store::Store;
+use yanpan::store::frame::text_column;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let root = args
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("usage: cargo bench --bench link -- STORE [DAYS]"))?;
+    let days: i32 = args.next().map_or(Ok(366), |d| d.parse())?;
+    let store = Store::open(&root)?;
+    let t = Instant::now();
+    let df = store
+        .scan(Dataset::Petitions)?
+        .select([
+            col("petition_id").cast(DataType::String),
+            col("received_on").cast(DataType::Int32),
+            col("unit_id").cast(DataType::String),
+            col("person_id").cast(DataType::String),
+            col("reporter_key").cast(DataType::String),
+            col("field").cast(DataType::String),
+            col("discipline").cast(DataType::String),
+            col("summary").cast(DataType::String),
+        ])
+        .filter(col("received_on").gt(col("received_on").max() - lit(days)))
+        .collect()?;
+    let read = t.elapsed().as_secs_f64();
+    let s = |c: &str| text_column(&df, c);
+    let (ids, units, people, reporters, fields, classes, summaries) = (
+        s("petition_id")?,
+        s("unit_id")?,
+        s("person_id")?,
+        s("reporter_key")?,
+        s("field")?,
+        s("discipline")?,
+        s("summary")?,
+    );
+    let day = df.column("received_on")?.i32()?.clone();
+    let refs: Vec<PetitionRef<'_>> = (0..df.height())
+        .map(|i| PetitionRef {
+            id: ids.get(i).unwrap_or(""),
+            day: day.get(i).unwrap_or(0),
+            unit: units.get(i).unwrap_or(""),
+            person: people.get(i),
+            reporter: reporters.get(i),
+            field: fields.get(i),
+            class: classes.get(i),
+            summary: summaries.get(i).unwrap_or(""),
+            decided: false,
+        })
+        .collect();
+    let mut times = Vec::new();
+    let mut matters = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let links = black_box(link(&refs, LinkRules::default()));
+        times.push(t.elapsed().as_secs_f64());
+        matters = links
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| l.is_some_and(|l| l.matter == *i))
+            .count();
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "link: {} petitions (read in {read:.1} s) into {matters} matters: {:.2} s (median of 3; {:.2}–{:.2}), {:.2} µs a petition",
+        refs.len(),
+        times[1],
+        times[0],
+        times[2],
+        times[1] / refs.len() as f64 * 1e6
+    );
+    Ok(())
+}
