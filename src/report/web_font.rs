@@ -21,13 +21,27 @@ pub fn font_face(page: &str) -> String {
     }
 }
 
+/// Each character of `chars` once, in order of first use: a page of many
+/// megabytes uses a few thousand.
+fn distinct(chars: impl Iterator<Item = char>) -> Vec<char> {
+    let mut seen = vec![0u64; (char::MAX as usize >> 6) + 1];
+    chars
+        .filter(|&c| {
+            let (word, bit) = (c as usize >> 6, 1u64 << (c as u32 & 63));
+            let new = seen[word] & bit == 0;
+            seen[word] |= bit;
+            new
+        })
+        .collect()
+}
+
 /// The font cut to `chars`, with a character map.
 pub fn subset(font: &[u8], chars: impl Iterator<Item = char>) -> Option<Vec<u8>> {
     let face = ttf_parser::Face::parse(font, 0).ok()?;
     let mut remapper = subsetter::GlyphRemapper::new();
     remapper.remap(0);
     let mut map: BTreeMap<u32, u16> = BTreeMap::new();
-    for c in chars {
+    for c in distinct(chars) {
         if let Some(g) = face.glyph_index(c) {
             map.entry(u32::from(c))
                 .or_insert_with(|| remapper.remap(g.0));

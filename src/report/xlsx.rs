@@ -25,6 +25,30 @@ pub enum XlsxWriteError {
     },
 }
 
+/// A column's cells: numbers, or text (shown as `value_zh` shows the
+/// column's codes), in one chunk each.
+enum Cells<'a> {
+    Numbers(Float64Chunked),
+    Text(&'a str, StringChunked),
+}
+
+impl<'a> Cells<'a> {
+    fn of(column: &'a Column) -> PolarsResult<Cells<'a>> {
+        Ok(if column.dtype().is_primitive_numeric() {
+            Cells::Numbers(
+                column
+                    .cast(&DataType::Float64)?
+                    .f64()?
+                    .rechunk()
+                    .into_owned(),
+            )
+        } else {
+            let text = column.cast(&DataType::String)?;
+            Cells::Text(column.name().as_str(), text.str()?.rechunk().into_owned())
+        })
+    }
+}
+
 /// The workbook `name` with each (sheet name, table) as one sheet; same
 /// input, same bytes.
 pub fn bytes(name: &str, sheets: &[(&str, &DataFrame)]) -> Result<Vec<u8>, XlsxWriteError> {
@@ -53,26 +77,32 @@ pub fn bytes(name: &str, sheets: &[(&str, &DataFrame)]) -> Result<Vec<u8>, XlsxW
         }
         let ws = wb.add_worksheet();
         ws.set_name(*name).map_err(xl)?;
+        let mut columns = Vec::with_capacity(df.width());
         for (c, column) in df.columns().iter().enumerate() {
             let c = c as u16;
             ws.write_string_with_format(0, c, label_zh(column.name()), &head)
                 .map_err(xl)?;
             ws.set_column_width(c, 12).map_err(xl)?;
-            if column.dtype().is_primitive_numeric() {
-                let v = column.cast(&DataType::Float64).map_err(pl)?;
-                for (r, x) in v.f64().map_err(pl)?.iter().enumerate() {
-                    if let Some(x) = x {
-                        ws.write_number(r as u32 + 1, c, x).map_err(xl)?;
-                    }
+            columns.push(Cells::of(column).map_err(pl)?);
+        }
+        // Row by row, as the sheet keeps its cells.
+        for r in 0..df.height() {
+            let row = r as u32 + 1;
+            for (c, cells) in columns.iter().enumerate() {
+                let c = c as u16;
+                match cells {
+                    Cells::Numbers(v) => match v.get(r) {
+                        Some(x) => ws.write_number(row, c, x).map(|_| ()),
+                        None => Ok(()),
+                    },
+                    Cells::Text(name, v) => match v.get(r) {
+                        Some(x) => ws
+                            .write_string(row, c, value_zh(name, x).unwrap_or(x))
+                            .map(|_| ()),
+                        None => Ok(()),
+                    },
                 }
-            } else {
-                let v = column.cast(&DataType::String).map_err(pl)?;
-                for (r, x) in v.str().map_err(pl)?.iter().enumerate() {
-                    if let Some(x) = x {
-                        let shown = value_zh(column.name(), x).unwrap_or(x);
-                        ws.write_string(r as u32 + 1, c, shown).map_err(xl)?;
-                    }
-                }
+                .map_err(xl)?;
             }
         }
         ws.set_freeze_panes(1, 2).map_err(xl)?;

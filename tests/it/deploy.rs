@@ -39,10 +39,11 @@ fn the_binary_links_only_the_c_runtime() {
 /// their bundled C sources into the binary, or are Rust bindings to the
 /// kernel or libc.
 const SELF_CONTAINED_SYS: &[&str] = &[
-    "dirs-sys",      // calls libc's getpwuid_r
-    "linux-raw-sys", // kernel constants, no library
-    "lz4-sys",       // builds the bundled lz4
-    "zstd-sys",      // builds the bundled zstd (no `pkg-config` feature)
+    "dirs-sys",        // calls libc's getpwuid_r
+    "libmimalloc-sys", // builds the bundled mimalloc
+    "linux-raw-sys",   // kernel constants, no library
+    "lz4-sys",         // builds the bundled lz4
+    "zstd-sys",        // builds the bundled zstd (no `pkg-config` feature)
 ];
 
 /// `cargo tree ARGS` of this package, offline, as text; fails the test

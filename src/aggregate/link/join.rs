@@ -33,72 +33,73 @@ use super::summary::{Features, facts_conflict};
 
 /// The summaries of one object made ready to join: tokens ranked by how
 /// rarely they occur among them (rarest first), facts as dense ids, and
-/// each summary's rarest fact.
+/// each summary's rarest fact. Laid out flat: summary `i`'s tokens are
+/// `tokens[token_at[i]..token_at[i + 1]]`.
 #[derive(Debug, Default)]
 pub struct Prepared {
-    tokens: Vec<Vec<u32>>,
-    facts: Vec<Vec<u32>>,
+    tokens: Vec<u32>,
+    token_at: Vec<usize>,
+    facts: Vec<u32>,
+    fact_at: Vec<usize>,
     rarest: Vec<Option<u32>>,
 }
 
 impl Prepared {
     pub fn of(features: &[Features]) -> Prepared {
-        let mut freq: PlHashMap<u64, u32> = PlHashMap::default();
+        let mut rank: PlHashMap<u64, u32> = PlHashMap::default();
         for g in features.iter().flat_map(|f| &f.grams) {
-            *freq.entry(*g).or_default() += 1;
+            *rank.entry(*g).or_default() += 1;
         }
-        let mut order: Vec<(u32, u64)> = freq.iter().map(|(&g, &n)| (n, g)).collect();
+        let mut order: Vec<(u32, u64)> = rank.iter().map(|(&g, &n)| (n, g)).collect();
         order.sort_unstable();
-        for (rank, &(_, g)) in order.iter().enumerate() {
-            freq.insert(g, rank as u32);
+        for (r, &(_, g)) in order.iter().enumerate() {
+            rank.insert(g, r as u32);
         }
-        let tokens = features
-            .iter()
-            .map(|f| {
-                let mut set: Vec<u32> = f.grams.iter().map(|g| freq[g]).collect();
-                set.sort_unstable();
-                set
-            })
-            .collect();
+        let mut p = Prepared {
+            tokens: Vec::with_capacity(features.iter().map(|f| f.grams.len()).sum()),
+            token_at: Vec::with_capacity(features.len() + 1),
+            fact_at: Vec::with_capacity(features.len() + 1),
+            ..Prepared::default()
+        };
+        p.token_at.push(0);
+        p.fact_at.push(0);
         let mut id: PlHashMap<u64, u32> = PlHashMap::default();
         let mut count: Vec<u32> = Vec::new();
-        let facts: Vec<Vec<u32>> = features
-            .iter()
-            .map(|f| {
-                let mut ids: Vec<u32> = f
-                    .facts
+        for f in features {
+            let from = p.tokens.len();
+            p.tokens.extend(f.grams.iter().map(|g| rank[g]));
+            p.tokens[from..].sort_unstable();
+            p.token_at.push(p.tokens.len());
+            let from = p.facts.len();
+            for fact in &f.facts {
+                let next = id.len() as u32;
+                let n = *id.entry(*fact).or_insert(next);
+                if n == next {
+                    count.push(0);
+                }
+                count[n as usize] += 1;
+                p.facts.push(n);
+            }
+            p.facts[from..].sort_unstable();
+            p.fact_at.push(p.facts.len());
+        }
+        p.rarest = (0..features.len())
+            .map(|i| {
+                p.facts[p.fact_at[i]..p.fact_at[i + 1]]
                     .iter()
-                    .map(|fact| {
-                        let next = id.len() as u32;
-                        let n = *id.entry(*fact).or_insert(next);
-                        if n == next {
-                            count.push(0);
-                        }
-                        count[n as usize] += 1;
-                        n
-                    })
-                    .collect();
-                ids.sort_unstable();
-                ids
+                    .copied()
+                    .min_by_key(|&n| (count[n as usize], n))
             })
             .collect();
-        let rarest = facts
-            .iter()
-            .map(|f| f.iter().copied().min_by_key(|&n| (count[n as usize], n)))
-            .collect();
-        Prepared {
-            tokens,
-            facts,
-            rarest,
-        }
+        p
     }
 
     /// Summary `i` received on `day`.
     pub fn item(&self, i: usize, day: i32) -> Item<'_> {
         Item {
             day,
-            tokens: &self.tokens[i],
-            facts: &self.facts[i],
+            tokens: &self.tokens[self.token_at[i]..self.token_at[i + 1]],
+            facts: &self.facts[self.fact_at[i]..self.fact_at[i + 1]],
             rarest: self.rarest[i],
         }
     }
