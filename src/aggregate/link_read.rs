@@ -63,6 +63,7 @@ pub fn matters(
     rules: LinkRules,
     may_link: bool,
 ) -> Result<Matters> {
+    let clock = std::time::Instant::now();
     let stored = stored(store, &rules.fingerprint())?;
     // Every stored petition: a matter decided for a later quarter stays.
     let ids = store.scan(Dataset::Petitions)?.select([
@@ -123,6 +124,11 @@ pub fn matters(
         Some(rows) => rows,
         None => collect_kept(stored)?,
     };
+    log::info!(
+        target: "aggregate",
+        "stored matters checked in {:.2} s",
+        clock.elapsed().as_secs_f64()
+    );
     let (table, linked) = link_years(store, kept, first_day, day_number(through), rules)?;
     Ok(Matters {
         to_keep: Some(table),
@@ -257,6 +263,7 @@ fn decide(
     rules: LinkRules,
     fingerprint: &str,
 ) -> Result<DataFrame> {
+    let clock = std::time::Instant::now();
     // Only the decided petitions from `from_day` on can meet the ones read.
     let kept = polars_ctx(
         kept.clone()
@@ -342,7 +349,9 @@ fn decide(
             decided: decided.get(i).unwrap_or(false),
         })
         .collect();
+    let read = clock.elapsed().as_secs_f64();
     let links = link::link(&refs, rules);
+    let joined = clock.elapsed().as_secs_f64() - read;
     let new: Vec<(usize, link::Link)> = links
         .into_iter()
         .enumerate()
@@ -380,14 +389,22 @@ fn decide(
             text("rules", vec![fingerprint; rows]),
         ],
     );
-    polars_ctx(
+    let out = polars_ctx(
         out.and_then(|df| {
             df.lazy()
                 .with_column(col("received_on").cast(DataType::Date))
                 .collect()
         }),
         "new matters",
-    )
+    )?;
+    log::info!(
+        target: "aggregate",
+        "linked {} petitions, {} read with the matters begun before them: read in {read:.2} s, joined in {joined:.2} s, tabled in {:.2} s",
+        out.height(),
+        refs.len(),
+        clock.elapsed().as_secs_f64() - read - joined
+    );
+    Ok(out)
 }
 
 /// The quarter's petitions with their matter and the export's mark, and
