@@ -11,10 +11,10 @@ use std::time::Instant;
 use polars::prelude::*;
 use rayon::prelude::*;
 use yanpan::aggregate::link::summary::Features;
-use yanpan::aggregate::link::{LinkRules, PetitionRef, link};
+use yanpan::aggregate::link::{LinkRules, link};
+use yanpan::aggregate::link_read::LinkColumns;
 use yanpan::model::Dataset;
 use yanpan::store::Store;
-use yanpan::store::frame::text_column;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
@@ -26,43 +26,16 @@ fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     let df = store
         .scan(Dataset::Petitions)?
-        .select([
-            col("petition_id").cast(DataType::String),
-            col("received_on").cast(DataType::Int32),
-            col("unit_id").cast(DataType::String),
-            col("person_id").cast(DataType::String),
-            col("reporter_key").cast(DataType::String),
-            col("field").cast(DataType::String),
-            col("discipline").cast(DataType::String),
-            col("summary").cast(DataType::String),
-        ])
-        .filter(col("received_on").gt(col("received_on").max() - lit(days)))
+        .select(LinkColumns::read())
+        .filter(
+            col("received_on")
+                .cast(DataType::Int32)
+                .gt(col("received_on").cast(DataType::Int32).max() - lit(days)),
+        )
         .collect()?;
     let read = t.elapsed().as_secs_f64();
-    let s = |c: &str| text_column(&df, c);
-    let (ids, units, people, reporters, fields, classes, summaries) = (
-        s("petition_id")?,
-        s("unit_id")?,
-        s("person_id")?,
-        s("reporter_key")?,
-        s("field")?,
-        s("discipline")?,
-        s("summary")?,
-    );
-    let day = df.column("received_on")?.i32()?.clone();
-    let refs: Vec<PetitionRef<'_>> = (0..df.height())
-        .map(|i| PetitionRef {
-            id: ids.get(i).unwrap_or(""),
-            day: day.get(i).unwrap_or(0),
-            unit: units.get(i).unwrap_or(""),
-            person: people.get(i),
-            reporter: reporters.get(i),
-            field: fields.get(i),
-            class: classes.get(i),
-            summary: summaries.get(i).unwrap_or(""),
-            decided: false,
-        })
-        .collect();
+    let columns = LinkColumns::of(&df)?;
+    let refs = columns.refs(|_| false);
     let mut times = Vec::new();
     let mut matters = 0;
     for _ in 0..3 {

@@ -290,16 +290,7 @@ fn decide(
                     .gt_eq(lit(from_day))
                     .and(col("received_on").lt_eq(through)),
             )
-            .select([
-                col("petition_id").cast(DataType::String),
-                col("received_on"),
-                col("unit_id").cast(DataType::String),
-                col("person_id").cast(DataType::String),
-                col("reporter_key").cast(DataType::String),
-                col("field").cast(DataType::String),
-                col("discipline").cast(DataType::String),
-                col("summary").cast(DataType::String),
-            ])
+            .select(LinkColumns::read())
             .join(
                 kept.clone()
                     .lazy()
@@ -319,36 +310,9 @@ fn decide(
             .collect(),
         "petitions to link",
     )?;
-    let s = |c: &str| text_column(&df, c);
-    let (ids, units, people, reporters, fields, classes, summaries) = (
-        s("petition_id")?,
-        s("unit_id")?,
-        s("person_id")?,
-        s("reporter_key")?,
-        s("field")?,
-        s("discipline")?,
-        s("summary")?,
-    );
-    let days = polars_ctx(
-        df.column("received_on")
-            .and_then(|c| c.cast(&DataType::Int32)),
-        "received_on",
-    )?;
-    let days = days.i32().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let columns = LinkColumns::of(&df)?;
     let decided = polars_ctx(df.column("decided"), "decided")?.is_not_null();
-    let refs: Vec<PetitionRef<'_>> = (0..df.height())
-        .map(|i| PetitionRef {
-            id: ids.get(i).unwrap_or(""),
-            day: days.get(i).unwrap_or(0),
-            unit: units.get(i).unwrap_or(""),
-            person: people.get(i),
-            reporter: reporters.get(i),
-            field: fields.get(i),
-            class: classes.get(i),
-            summary: summaries.get(i).unwrap_or(""),
-            decided: decided.get(i).unwrap_or(false),
-        })
-        .collect();
+    let refs = columns.refs(|i| decided.get(i).unwrap_or(false));
     let read = clock.elapsed().as_secs_f64();
     let links = link::link(&refs, rules);
     let joined = clock.elapsed().as_secs_f64() - read;
@@ -405,6 +369,75 @@ fn decide(
         clock.elapsed().as_secs_f64() - read - joined
     );
     Ok(out)
+}
+
+/// The stored petition columns linking reads, as text (the day as days
+/// since 1970-01-01).
+#[derive(Debug)]
+pub struct LinkColumns {
+    ids: StringChunked,
+    days: Int32Chunked,
+    units: StringChunked,
+    people: StringChunked,
+    reporters: StringChunked,
+    fields: StringChunked,
+    classes: StringChunked,
+    summaries: StringChunked,
+}
+
+impl LinkColumns {
+    /// The columns to select from the stored petitions.
+    pub fn read() -> [Expr; 8] {
+        let text = |c: &str| col(c).cast(DataType::String);
+        [
+            text("petition_id"),
+            col("received_on"),
+            text("unit_id"),
+            text("person_id"),
+            text("reporter_key"),
+            text("field"),
+            text("discipline"),
+            text("summary"),
+        ]
+    }
+
+    /// The columns of a frame selected with [`Self::read`].
+    pub fn of(df: &DataFrame) -> Result<LinkColumns> {
+        let s = |c: &str| text_column(df, c);
+        let days = polars_ctx(
+            df.column("received_on")
+                .and_then(|c| c.cast(&DataType::Int32))
+                .and_then(|c| c.i32().cloned()),
+            "received_on",
+        )?;
+        Ok(LinkColumns {
+            ids: s("petition_id")?,
+            days,
+            units: s("unit_id")?,
+            people: s("person_id")?,
+            reporters: s("reporter_key")?,
+            fields: s("field")?,
+            classes: s("discipline")?,
+            summaries: s("summary")?,
+        })
+    }
+
+    /// Every row as linking reads it; `decided` by row.
+    pub fn refs(&self, decided: impl Fn(usize) -> bool) -> Vec<PetitionRef<'_>> {
+        (0..self.ids.len())
+            .map(|i| PetitionRef {
+                id: self.ids.get(i).unwrap_or(""),
+                day: self.days.get(i).unwrap_or(0),
+                unit: self.units.get(i).unwrap_or(""),
+                person: self.people.get(i),
+                reporter: self.reporters.get(i),
+                field: self.fields.get(i),
+                class: self.classes.get(i),
+                summary: self.summaries.get(i).unwrap_or(""),
+                decided: decided(i),
+            })
+            .collect()
+    }
 }
 
 /// The quarter's petitions with their matter and the export's mark, and

@@ -29,7 +29,7 @@ use polars::prelude::PlHashMap;
 
 #[cfg(test)]
 use super::summary::jaccard;
-use super::summary::{Features, facts_conflict};
+use super::summary::{Features, facts_conflict, overlap_reaching};
 
 /// The summaries of one object made ready to join: tokens ranked by how
 /// rarely they occur among them (rarest first), facts as dense ids, and
@@ -392,27 +392,6 @@ impl Candidates {
         self.found.sort_by_key(|p| p.earlier);
         &self.found
     }
-}
-
-/// The number of elements two sorted, distinct sets share, or None as
-/// soon as what remains of the shorter rest cannot bring it to `need`.
-fn overlap_reaching(a: &[u32], b: &[u32], need: usize) -> Option<usize> {
-    let (mut i, mut j, mut both) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        if both + (a.len() - i).min(b.len() - j) < need {
-            return None;
-        }
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                both += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    (both >= need).then_some(both)
 }
 
 /// Marks a candidate that cannot reach the threshold.

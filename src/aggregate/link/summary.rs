@@ -99,8 +99,17 @@ fn fnv(text: &str) -> u64 {
 
 /// The number of elements two sorted, distinct sets share.
 pub fn overlap<T: Ord>(a: &[T], b: &[T]) -> usize {
+    overlap_reaching(a, b, 0).unwrap_or(0)
+}
+
+/// The number of elements two sorted, distinct sets share, or None as
+/// soon as what remains of the shorter rest cannot bring it to `need`.
+pub fn overlap_reaching<T: Ord>(a: &[T], b: &[T], need: usize) -> Option<usize> {
     let (mut i, mut j, mut both) = (0, 0, 0);
     while i < a.len() && j < b.len() {
+        if both + (a.len() - i).min(b.len() - j) < need {
+            return None;
+        }
         match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
@@ -111,7 +120,7 @@ pub fn overlap<T: Ord>(a: &[T], b: &[T]) -> usize {
             }
         }
     }
-    both
+    (both >= need).then_some(both)
 }
 
 /// Jaccard similarity of two sorted, distinct sets (0 when either is empty).
