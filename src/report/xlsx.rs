@@ -2,7 +2,7 @@
 //! analysts. Strings are written as strings (never formulas).
 
 use polars::prelude::*;
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use crate::aggregate::labels::{label_zh, value_zh};
 
@@ -47,6 +47,23 @@ impl<'a> Cells<'a> {
             Cells::Text(column.name().as_str(), text.str()?.rechunk().into_owned())
         })
     }
+
+    /// Row `r`'s cell, if it has one, at `(row, c)` of the sheet.
+    fn write(&self, ws: &mut Worksheet, row: u32, c: u16, r: usize) -> Result<(), XlsxError> {
+        match self {
+            Cells::Numbers(v) => {
+                if let Some(x) = v.get(r) {
+                    ws.write_number(row, c, x)?;
+                }
+            }
+            Cells::Text(name, v) => {
+                if let Some(x) = v.get(r) {
+                    ws.write_string(row, c, value_zh(name, x).unwrap_or(x))?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The workbook `name` with each (sheet name, table) as one sheet; same
@@ -89,20 +106,7 @@ pub fn bytes(name: &str, sheets: &[(&str, &DataFrame)]) -> Result<Vec<u8>, XlsxW
         for r in 0..df.height() {
             let row = r as u32 + 1;
             for (c, cells) in columns.iter().enumerate() {
-                let c = c as u16;
-                match cells {
-                    Cells::Numbers(v) => match v.get(r) {
-                        Some(x) => ws.write_number(row, c, x).map(|_| ()),
-                        None => Ok(()),
-                    },
-                    Cells::Text(name, v) => match v.get(r) {
-                        Some(x) => ws
-                            .write_string(row, c, value_zh(name, x).unwrap_or(x))
-                            .map(|_| ()),
-                        None => Ok(()),
-                    },
-                }
-                .map_err(xl)?;
+                cells.write(ws, row, c as u16, r).map_err(xl)?;
             }
         }
         ws.set_freeze_panes(1, 2).map_err(xl)?;

@@ -142,9 +142,9 @@ pub struct Join<'a> {
     by_fact: Postings,
     by_rarest: Postings,
     rarest_keys: PlHashMap<(u32, u32), u32>,
-    /// How many sets inserted have each fact as their rarest: facts that
-    /// are no set's rarest need no lookup in `rarest_keys`.
-    rarest_of: Vec<u32>,
+    /// Whether an inserted set has each fact as its rarest: facts that are
+    /// no set's rarest need no lookup in `rarest_keys`.
+    is_rarest: Vec<bool>,
     lists: Vec<(usize, u32)>,
 }
 
@@ -159,7 +159,7 @@ impl<'a> Join<'a> {
             by_fact: Postings::default(),
             by_rarest: Postings::default(),
             rarest_keys: PlHashMap::default(),
-            rarest_of: Vec::new(),
+            is_rarest: Vec::new(),
             lists: Vec::new(),
         }
     }
@@ -183,7 +183,7 @@ impl<'a> Join<'a> {
             .sum();
         self.lists.clear();
         for &f in item.facts {
-            if self.rarest_of.get(f as usize).is_none_or(|&n| n == 0) {
+            if !self.is_rarest.get(f as usize).copied().unwrap_or(false) {
                 continue;
             }
             for (i, &r) in prefix.iter().enumerate() {
@@ -234,10 +234,10 @@ impl<'a> Join<'a> {
         }
         if let Some(rarest) = item.rarest {
             let f = rarest as usize;
-            if f >= self.rarest_of.len() {
-                self.rarest_of.resize(f + 1, 0);
+            if f >= self.is_rarest.len() {
+                self.is_rarest.resize(f + 1, false);
             }
-            self.rarest_of[f] += 1;
+            self.is_rarest[f] = true;
             for (j, &r) in prefix.iter().enumerate() {
                 let next = self.rarest_keys.len() as u32;
                 let key = *self.rarest_keys.entry((rarest, r)).or_insert(next);
