@@ -385,6 +385,9 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
             report::pdf::write(&refs, &typst, &charts)?,
         );
     }
+    // The layout engine's memo of every report laid out (a gigabyte at
+    // the national year) is of no use once the PDFs are made.
+    typst::comemo::evict(0);
     Ok(files)
 }
 

@@ -79,6 +79,10 @@ pub fn bytes(name: &str, sheets: &[(&str, &DataFrame)]) -> Result<Vec<u8>, XlsxW
         cause: source,
     };
     let mut wb = Workbook::new();
+    // Rows are written in order into a temporary file (the system's
+    // temporary folder, TMPDIR), not kept as a map of cells: checked here
+    // so that an unwritable folder is an error, not a panic.
+    wb.set_tempdir(std::env::temp_dir()).map_err(xl)?;
     wb.set_properties(
         &DocProperties::new()
             .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1).map_err(xl)?),
@@ -92,7 +96,7 @@ pub fn bytes(name: &str, sheets: &[(&str, &DataFrame)]) -> Result<Vec<u8>, XlsxW
                 rows: df.height(),
             });
         }
-        let ws = wb.add_worksheet();
+        let ws = wb.add_worksheet_with_constant_memory();
         ws.set_name(*name).map_err(xl)?;
         let mut columns = Vec::with_capacity(df.width());
         for (c, column) in df.columns().iter().enumerate() {
@@ -102,7 +106,7 @@ pub fn bytes(name: &str, sheets: &[(&str, &DataFrame)]) -> Result<Vec<u8>, XlsxW
             ws.set_column_width(c, 12).map_err(xl)?;
             columns.push(Cells::of(column).map_err(pl)?);
         }
-        // Row by row, as the sheet keeps its cells.
+        // Row by row: the sheet writes each row out when the next begins.
         for r in 0..df.height() {
             let row = r as u32 + 1;
             for (c, cells) in columns.iter().enumerate() {

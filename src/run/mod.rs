@@ -444,7 +444,8 @@ fn compose(
         has_records: true,
     };
     // One part after another: each holds much of the store's rows at the
-    // largest tiers, and side by side they would add their peaks.
+    // largest tiers, and side by side they would add their peaks (and,
+    // on two cores, take as long: each part is parallel on its own).
     let mut files = logged_time("the reports and packets", || compose_reports(&sources))?;
     files.extend(charts.files.clone());
     files.extend(logged_time("the records behind the flags", || {
