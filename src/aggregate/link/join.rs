@@ -28,13 +28,16 @@
 use polars::prelude::PlHashMap;
 
 #[cfg(test)]
+use super::summary::Features;
+#[cfg(test)]
 use super::summary::jaccard;
-use super::summary::{Features, facts_conflict, overlap_reaching};
+use super::summary::{FeatureSets, facts_conflict, overlap_reaching};
 
 /// The summaries of one object made ready to join: tokens ranked by how
 /// rarely they occur among them (rarest first), facts as dense ids, and
 /// each summary's rarest fact. Laid out flat: summary `i`'s tokens are
-/// `tokens[token_at[i]..token_at[i + 1]]`.
+/// `tokens[token_at[i]..token_at[i + 1]]`. Filled again for each object;
+/// the buffers are kept.
 #[derive(Debug, Default)]
 pub struct Prepared {
     tokens: Vec<u32>,
@@ -42,56 +45,77 @@ pub struct Prepared {
     facts: Vec<u32>,
     fact_at: Vec<usize>,
     rarest: Vec<Option<u32>>,
+    /// Each bigram's rank, each fact's id and count, and the bigrams in
+    /// order of rarity: room to rank them in.
+    rank: PlHashMap<u64, u32>,
+    id: PlHashMap<u64, u32>,
+    count: Vec<u32>,
+    order: Vec<(u32, u64)>,
 }
 
 impl Prepared {
+    /// Prepared from summaries' features (tests).
+    #[cfg(test)]
     pub fn of(features: &[Features]) -> Prepared {
-        let mut rank: PlHashMap<u64, u32> = PlHashMap::default();
-        for g in features.iter().flat_map(|f| &f.grams) {
-            *rank.entry(*g).or_default() += 1;
-        }
-        let mut order: Vec<(u32, u64)> = rank.iter().map(|(&g, &n)| (n, g)).collect();
-        order.sort_unstable();
-        for (r, &(_, g)) in order.iter().enumerate() {
-            rank.insert(g, r as u32);
-        }
-        let mut p = Prepared {
-            tokens: Vec::with_capacity(features.iter().map(|f| f.grams.len()).sum()),
-            token_at: Vec::with_capacity(features.len() + 1),
-            fact_at: Vec::with_capacity(features.len() + 1),
-            ..Prepared::default()
-        };
-        p.token_at.push(0);
-        p.fact_at.push(0);
-        let mut id: PlHashMap<u64, u32> = PlHashMap::default();
-        let mut count: Vec<u32> = Vec::new();
+        let mut sets = FeatureSets::default();
         for f in features {
-            let from = p.tokens.len();
-            p.tokens.extend(f.grams.iter().map(|g| rank[g]));
-            p.tokens[from..].sort_unstable();
-            p.token_at.push(p.tokens.len());
-            let from = p.facts.len();
-            for fact in &f.facts {
-                let next = id.len() as u32;
-                let n = *id.entry(*fact).or_insert(next);
-                if n == next {
-                    count.push(0);
-                }
-                count[n as usize] += 1;
-                p.facts.push(n);
-            }
-            p.facts[from..].sort_unstable();
-            p.fact_at.push(p.facts.len());
+            sets.push_features(&f.grams, &f.facts);
         }
-        p.rarest = (0..features.len())
-            .map(|i| {
-                p.facts[p.fact_at[i]..p.fact_at[i + 1]]
-                    .iter()
-                    .copied()
-                    .min_by_key(|&n| (count[n as usize], n))
-            })
-            .collect();
+        let mut p = Prepared::default();
+        p.fill(&sets);
         p
+    }
+
+    /// Prepares `sets` in place of what was prepared before.
+    pub fn fill(&mut self, sets: &FeatureSets) {
+        self.rank.clear();
+        for i in 0..sets.len() {
+            for g in sets.grams(i) {
+                *self.rank.entry(*g).or_default() += 1;
+            }
+        }
+        self.order.clear();
+        self.order.extend(self.rank.iter().map(|(&g, &n)| (n, g)));
+        self.order.sort_unstable();
+        for (r, &(_, g)) in self.order.iter().enumerate() {
+            self.rank.insert(g, r as u32);
+        }
+        self.tokens.clear();
+        self.facts.clear();
+        self.token_at.clear();
+        self.fact_at.clear();
+        self.token_at.push(0);
+        self.fact_at.push(0);
+        self.id.clear();
+        self.count.clear();
+        for i in 0..sets.len() {
+            let from = self.tokens.len();
+            let rank = &self.rank;
+            self.tokens.extend(sets.grams(i).iter().map(|g| rank[g]));
+            self.tokens[from..].sort_unstable();
+            self.token_at.push(self.tokens.len());
+            let from = self.facts.len();
+            for fact in sets.facts(i) {
+                let next = self.id.len() as u32;
+                let n = *self.id.entry(*fact).or_insert(next);
+                if n == next {
+                    self.count.push(0);
+                }
+                self.count[n as usize] += 1;
+                self.facts.push(n);
+            }
+            self.facts[from..].sort_unstable();
+            self.fact_at.push(self.facts.len());
+        }
+        self.rarest.clear();
+        for i in 0..sets.len() {
+            let count = &self.count;
+            let rarest = self.facts[self.fact_at[i]..self.fact_at[i + 1]]
+                .iter()
+                .copied()
+                .min_by_key(|&n| (count[n as usize], n));
+            self.rarest.push(rarest);
+        }
     }
 
     /// Summary `i` received on `day`.
@@ -127,10 +151,10 @@ pub struct Pair {
 /// An index of summaries that later ones are matched against: a summary
 /// is probed for its earlier partners, then inserted (or not: linking
 /// inserts only the first petition of each matter). Summaries are probed
-/// and inserted in order of day.
-#[derive(Debug)]
-pub struct Join<'a> {
-    items: &'a [Item<'a>],
+/// and inserted in order of day; every call names the same items. Cleared
+/// for the next object, its buffers kept.
+#[derive(Debug, Default)]
+pub struct Join {
     window: i32,
     threshold: f64,
     /// Token prefixes of the sets without facts and of those with facts;
@@ -148,27 +172,41 @@ pub struct Join<'a> {
     lists: Vec<(usize, u32)>,
 }
 
-impl<'a> Join<'a> {
-    pub fn new(items: &'a [Item<'a>], window: i32, threshold: f64) -> Self {
+impl Join {
+    pub fn new(window: i32, threshold: f64) -> Self {
         Join {
-            items,
             window,
             threshold,
-            plain: Postings::default(),
-            stated: Postings::default(),
-            by_fact: Postings::default(),
-            by_rarest: Postings::default(),
-            rarest_keys: PlHashMap::default(),
-            is_rarest: Vec::new(),
-            lists: Vec::new(),
+            ..Join::default()
         }
+    }
+
+    /// Empty again, for other items.
+    pub fn clear(&mut self, window: i32, threshold: f64) {
+        self.window = window;
+        self.threshold = threshold;
+        for p in [
+            &mut self.plain,
+            &mut self.stated,
+            &mut self.by_fact,
+            &mut self.by_rarest,
+        ] {
+            p.clear();
+        }
+        self.rarest_keys.clear();
+        self.is_rarest.clear();
     }
 
     /// The summaries inserted so far at most the window before `x` with
     /// Jaccard similarity ≥ the threshold and facts that do not conflict,
     /// by position.
-    pub fn probe<'s>(&mut self, x: usize, seen: &'s mut Candidates) -> &'s [Pair] {
-        let (items, window, t) = (self.items, self.window, self.threshold);
+    pub fn probe<'s>(
+        &mut self,
+        items: &[Item<'_>],
+        x: usize,
+        seen: &'s mut Candidates,
+    ) -> &'s [Pair] {
+        let (window, t) = (self.window, self.threshold);
         let item = &items[x];
         let (day, len) = (item.day, item.tokens.len());
         let prefix = &item.tokens[..prefix_len(len, t)];
@@ -217,8 +255,8 @@ impl<'a> Join<'a> {
     }
 
     /// Makes `x` a partner for the summaries probed after it.
-    pub fn insert(&mut self, x: usize) {
-        let item = &self.items[x];
+    pub fn insert(&mut self, items: &[Item<'_>], x: usize) {
+        let item = &items[x];
         let prefix = &item.tokens[..prefix_len(item.tokens.len(), self.threshold)];
         let tokens = if item.facts.is_empty() {
             &mut self.plain
@@ -258,13 +296,14 @@ pub fn similar_pairs(
     threshold: f64,
     inserted: impl Fn(usize) -> bool,
 ) -> Vec<Pair> {
-    let mut join = Join::new(items, window, threshold);
-    let mut seen = Candidates::new(items.len());
+    let mut join = Join::new(window, threshold);
+    let mut seen = Candidates::default();
+    seen.reset(items.len());
     let mut out = Vec::new();
     for x in 0..items.len() {
-        out.extend(join.probe(x, &mut seen));
+        out.extend(join.probe(items, x, &mut seen));
         if inserted(x) {
-            join.insert(x);
+            join.insert(items, x);
         }
     }
     out
@@ -277,18 +316,32 @@ pub fn similar_pairs(
 struct Postings {
     lists: Vec<Vec<Posting>>,
     start: Vec<usize>,
+    /// The keys pushed since the last clear.
+    used: Vec<u32>,
 }
 
 type Posting = (u32, u32, i32);
 
 impl Postings {
     fn push(&mut self, key: u32, set: u32, position: u32, day: i32) {
-        let key = key as usize;
-        if key >= self.lists.len() {
-            self.lists.resize_with(key + 1, Vec::new);
-            self.start.resize(key + 1, 0);
+        let k = key as usize;
+        if k >= self.lists.len() {
+            self.lists.resize_with(k + 1, Vec::new);
+            self.start.resize(k + 1, 0);
         }
-        self.lists[key].push((set, position, day));
+        if self.lists[k].is_empty() {
+            self.used.push(key);
+        }
+        self.lists[k].push((set, position, day));
+    }
+
+    /// Every list empty; their room is kept.
+    fn clear(&mut self) {
+        for &k in &self.used {
+            self.lists[k as usize].clear();
+            self.start[k as usize] = 0;
+        }
+        self.used.clear();
     }
 
     /// The entries of `key` at most `window` days before `day`.
@@ -307,7 +360,7 @@ impl Postings {
 /// The earlier sets one probe meets: tokens shared so far with each
 /// (PRUNED once it cannot reach the threshold), and which were touched.
 /// One serves every join over the same items, probe after probe.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Candidates {
     shared: Vec<i32>,
     touched: Vec<u32>,
@@ -316,12 +369,12 @@ pub struct Candidates {
 }
 
 impl Candidates {
-    pub fn new(sets: usize) -> Self {
-        Candidates {
-            shared: vec![0; sets],
-            touched: Vec::new(),
-            found: Vec::new(),
-        }
+    /// Ready for `sets` items (each probe leaves every count at zero).
+    pub fn reset(&mut self, sets: usize) {
+        self.shared.clear();
+        self.shared.resize(sets, 0);
+        self.touched.clear();
+        self.found.clear();
     }
 
     /// A first meeting with `y`: touched, and pruned when the lengths
@@ -546,6 +599,43 @@ mod tests {
                 fast, slow,
                 "seed {seed}, window {window}, threshold {threshold}"
             );
+        }
+    }
+
+    #[test]
+    fn a_cleared_join_finds_what_a_new_one_finds() {
+        // One join, candidate list and preparation, used for a large
+        // corpus and then cleared for smaller ones with other settings
+        // (as linking reuses them object after object).
+        let mut prepared = Prepared::default();
+        let mut join = Join::default();
+        let mut seen = Candidates::default();
+        for (seed, n, window, threshold) in
+            [(7, 3000, 180, 0.45), (8, 500, 30, 0.6), (9, 40, 720, 0.3)]
+        {
+            let rows = summaries(seed, n, 10);
+            let mut sets = FeatureSets::default();
+            for (_, s) in &rows {
+                sets.push(s);
+            }
+            prepared.fill(&sets);
+            let items: Vec<Item<'_>> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (day, _))| prepared.item(i, *day))
+                .collect();
+            join.clear(window, threshold);
+            seen.reset(items.len());
+            let mut reused: Vec<Pair> = Vec::new();
+            for x in 0..items.len() {
+                reused.extend(join.probe(&items, x, &mut seen));
+                join.insert(&items, x);
+            }
+            let features: Vec<Features> = rows.iter().map(|(_, s)| Features::of(s)).collect();
+            let days: Vec<i32> = rows.iter().map(|(day, _)| *day).collect();
+            let slow = brute_force(&features, &days, window, threshold, |_| true);
+            assert!(!slow.is_empty(), "seed {seed}: the corpus has pairs");
+            assert_eq!(reused, slow, "seed {seed}");
         }
     }
 

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use crate::model::setting;
 use join::{Candidates, Item, Join, Prepared};
-use summary::{Features, jaccard};
+use summary::{FeatureSets, Features, jaccard};
 
 /// The fields linking reads from one petition.
 #[derive(Debug, Clone, Copy)]
@@ -189,11 +189,12 @@ pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<Option<Link>> {
     let mut out = vec![None; p.len()];
     for (x, l) in objects
         .into_par_iter()
-        .flat_map_iter(|mut g| {
+        .map_init(Scratch::default, |scratch, mut g| {
             // In order of receipt; ids tell apart the petitions of one day.
             g.sort_unstable_by(|&a, &b| (p[a].day, p[a].id).cmp(&(p[b].day, p[b].id)));
-            link_object(p, &g, rules)
+            link_object(p, &g, rules, scratch)
         })
+        .flatten_iter()
         .collect::<Vec<_>>()
     {
         out[x] = Some(l);
@@ -205,18 +206,48 @@ pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<Option<Link>> {
 /// petition is matched against the first petitions of the matters before
 /// it (only they are indexed): by summary, by summary within its key field
 /// and problem class, and by reporter.
-fn link_object(p: &[PetitionRef<'_>], g: &[usize], rules: LinkRules) -> Vec<(usize, Link)> {
-    let features: Vec<Features> = g.iter().map(|&i| Features::of(p[i].summary)).collect();
-    let prepared = Prepared::of(&features);
+/// The buffers one thread links object after object with, kept between
+/// them: cutting and joining allocate only while an object is larger
+/// than any before it.
+#[derive(Debug, Default)]
+struct Scratch {
+    sets: FeatureSets,
+    prepared: Prepared,
+    seen: Candidates,
+    similar: Join,
+    /// The joins of each (key field, problem class), as many as in use.
+    problems: Vec<Join>,
+}
+
+fn link_object(
+    p: &[PetitionRef<'_>],
+    g: &[usize],
+    rules: LinkRules,
+    scratch: &mut Scratch,
+) -> Vec<(usize, Link)> {
+    let Scratch {
+        sets,
+        prepared,
+        seen,
+        similar,
+        problems: pool,
+    } = scratch;
+    sets.clear();
+    for &i in g {
+        sets.push(p[i].summary);
+    }
+    prepared.fill(sets);
     let items: Vec<Item<'_>> = g
         .iter()
         .enumerate()
         .map(|(k, &i)| prepared.item(k, p[i].day))
         .collect();
     let window = rules.window_days;
-    let mut seen = Candidates::new(g.len());
-    let mut similar = Join::new(&items, window, rules.similarity);
-    let mut problems: PlHashMap<(&str, &str), Join<'_>> = PlHashMap::default();
+    seen.reset(g.len());
+    similar.clear(window, rules.similarity);
+    // Each (key field, problem class) the object's matters carry, by its
+    // join in `pool`.
+    let mut problems: PlHashMap<(&str, &str), usize> = PlHashMap::default();
     let mut reporters: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
     let mut out = Vec::new();
     let mut found: Vec<Candidate> = Vec::new();
@@ -236,15 +267,15 @@ fn link_object(p: &[PetitionRef<'_>], g: &[usize], rules: LinkRules) -> Vec<(usi
                     similarity,
                 }),
             };
-            for pair in similar.probe(k, &mut seen).iter().copied() {
+            for pair in similar.probe(&items, k, seen).iter().copied() {
                 add(
                     pair.earlier as usize,
                     Evidence::SIMILAR_SUMMARY,
                     pair.similarity,
                 );
             }
-            if let Some(join) = problem.and_then(|key| problems.get_mut(&key)) {
-                for pair in join.probe(k, &mut seen).iter().copied() {
+            if let Some(&j) = problem.and_then(|key| problems.get(&key)) {
+                for pair in pool[j].probe(&items, k, seen).iter().copied() {
                     add(
                         pair.earlier as usize,
                         Evidence::SAME_FIELD_AND_CLASS,
@@ -291,12 +322,17 @@ fn link_object(p: &[PetitionRef<'_>], g: &[usize], rules: LinkRules) -> Vec<(usi
             ));
         }
         // The first petition of a matter: later ones are matched against it.
-        similar.insert(k);
+        similar.insert(&items, k);
         if let Some(key) = problem {
-            problems
-                .entry(key)
-                .or_insert_with(|| Join::new(&items, window, rules.related_similarity))
-                .insert(k);
+            let in_use = problems.len();
+            let j = *problems.entry(key).or_insert(in_use);
+            if j == in_use {
+                match pool.get_mut(j) {
+                    Some(join) => join.clear(window, rules.related_similarity),
+                    None => pool.push(Join::new(window, rules.related_similarity)),
+                }
+            }
+            pool[j].insert(&items, k);
         }
         if let Some(r) = reporter {
             reporters.entry(r).or_default().push(k);

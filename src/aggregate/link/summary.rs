@@ -19,30 +19,124 @@ impl Features {
     /// The bigrams of the summary's letters and digits, in order with
     /// what lies between them left out, and its facts.
     pub fn of(summary: &str) -> Features {
-        let mut grams: Vec<Gram> = Vec::with_capacity(summary.len() / 3);
-        let mut previous: Option<char> = None;
-        for c in summary.chars().filter(|&c| letter_or_digit(c)) {
-            if let Some(p) = previous {
-                grams.push((u64::from(p) << 32) | u64::from(c));
-            }
-            previous = Some(c);
-        }
-        grams.sort_unstable();
-        grams.dedup();
+        let mut sets = FeatureSets::default();
+        sets.push(summary);
         Features {
-            grams,
-            facts: numbers(summary),
+            grams: sets.grams(0).to_vec(),
+            facts: sets.facts(0).to_vec(),
         }
     }
 }
 
-/// `char::is_alphanumeric`, answered without its table lookup for ASCII
-/// and the CJK Unified Ideographs, which make up most summaries.
+/// The features of many summaries end to end, in buffers that are
+/// cleared and filled again (linking cuts one object's summaries after
+/// another without allocating for each): summary `i`'s bigrams are
+/// `grams[gram_at[i]..gram_at[i + 1]]`, and its facts likewise.
+#[derive(Debug, Clone)]
+pub struct FeatureSets {
+    grams: Vec<Gram>,
+    gram_at: Vec<usize>,
+    facts: Vec<u64>,
+    fact_at: Vec<usize>,
+    /// The fact being read.
+    fact: String,
+}
+
+impl Default for FeatureSets {
+    fn default() -> Self {
+        FeatureSets {
+            grams: Vec::new(),
+            gram_at: vec![0],
+            facts: Vec::new(),
+            fact_at: vec![0],
+            fact: String::new(),
+        }
+    }
+}
+
+impl FeatureSets {
+    /// No summaries; the buffers are kept.
+    pub fn clear(&mut self) {
+        self.grams.clear();
+        self.facts.clear();
+        self.gram_at.truncate(1);
+        self.fact_at.truncate(1);
+    }
+
+    pub fn len(&self) -> usize {
+        self.gram_at.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Summary `i`'s distinct bigrams, sorted.
+    pub fn grams(&self, i: usize) -> &[Gram] {
+        &self.grams[self.gram_at[i]..self.gram_at[i + 1]]
+    }
+
+    /// Summary `i`'s distinct facts, hashed, sorted.
+    pub fn facts(&self, i: usize) -> &[u64] {
+        &self.facts[self.fact_at[i]..self.fact_at[i + 1]]
+    }
+
+    /// Appends features already cut (sorted, distinct).
+    #[cfg(test)]
+    pub fn push_features(&mut self, grams: &[Gram], facts: &[u64]) {
+        self.grams.extend_from_slice(grams);
+        self.gram_at.push(self.grams.len());
+        self.facts.extend_from_slice(facts);
+        self.fact_at.push(self.facts.len());
+    }
+
+    /// Cuts `summary` and appends its features.
+    pub fn push(&mut self, summary: &str) {
+        let from = self.grams.len();
+        let mut previous: Option<char> = None;
+        for c in summary.chars().filter(|&c| letter_or_digit(c)) {
+            if let Some(p) = previous {
+                self.grams.push((u64::from(p) << 32) | u64::from(c));
+            }
+            previous = Some(c);
+        }
+        sorted_distinct(&mut self.grams, from);
+        self.gram_at.push(self.grams.len());
+        let from = self.facts.len();
+        numbers(summary, &mut self.fact, &mut self.facts);
+        sorted_distinct(&mut self.facts, from);
+        self.fact_at.push(self.facts.len());
+    }
+}
+
+/// Sorts `v[from..]` and drops its repeats.
+fn sorted_distinct(v: &mut Vec<u64>, from: usize) {
+    v[from..].sort_unstable();
+    let mut kept = from;
+    for i in from..v.len() {
+        if kept == from || v[i] != v[kept - 1] {
+            v[kept] = v[i];
+            kept += 1;
+        }
+    }
+    v.truncate(kept);
+}
+
+/// `char::is_alphanumeric`, answered without its table lookup for ASCII,
+/// the CJK Unified Ideographs and the punctuation between them, which
+/// make up most summaries.
 fn letter_or_digit(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else {
-        ('\u{4E00}'..='\u{9FFF}').contains(&c) || c.is_alphanumeric()
+    match c {
+        _ if c.is_ascii() => c.is_ascii_alphanumeric(),
+        '\u{4E00}'..='\u{9FFF}' => true,
+        // Dashes and quotes, CJK punctuation (、。「」…), full-width
+        // punctuation (，（）：；？…).
+        '\u{2010}'..='\u{2027}'
+        | '\u{3000}'..='\u{3004}'
+        | '\u{3008}'..='\u{3020}'
+        | '\u{FF01}'..='\u{FF0F}'
+        | '\u{FF1A}'..='\u{FF20}' => false,
+        _ => c.is_alphanumeric(),
     }
 }
 
@@ -54,13 +148,13 @@ pub fn facts_conflict<T: Ord>(a: &[T], b: &[T]) -> bool {
     !a.is_empty() && !b.is_empty() && !within(a, b) && !within(b, a)
 }
 
-/// The facts `s` states: each run of digits (full-width read as ASCII),
-/// with the date separators (年 月 . / - :) that join runs into one date
-/// (`12月9日` is one fact, not 12 and 9), as a hash of its text.
-fn numbers(s: &str) -> Vec<u64> {
-    let mut out = Vec::new();
-    let mut fact = String::new();
-    let mut finish = |fact: &mut String| {
+/// Appends the facts `s` states to `out`: each run of digits (full-width
+/// read as ASCII), with the date separators (年 月 . / - :) that join runs
+/// into one date (`12月9日` is one fact, not 12 and 9), as a hash of its
+/// text. `fact` is room to read one in.
+fn numbers(s: &str, fact: &mut String, out: &mut Vec<u64>) {
+    fact.clear();
+    let finish = |fact: &mut String, out: &mut Vec<u64>| {
         let text = fact.trim_end_matches(|c: char| !c.is_ascii_digit());
         if !text.is_empty() {
             out.push(fnv(text));
@@ -81,13 +175,11 @@ fn numbers(s: &str) -> Vec<u64> {
             {
                 fact.push(c)
             }
-            None => finish(&mut fact),
+            None if !fact.is_empty() => finish(fact, out),
+            None => {}
         }
     }
-    finish(&mut fact);
-    out.sort_unstable();
-    out.dedup();
-    out
+    finish(fact, out);
 }
 
 /// FNV-1a: a fixed hash, so a fact is the same number in every run.
