@@ -314,46 +314,65 @@ pub fn similar_pairs(
 /// token's position in it, the set's day).
 #[derive(Debug, Default)]
 struct Postings {
-    lists: Vec<Vec<Posting>>,
-    start: Vec<usize>,
+    lists: Vec<List>,
     /// The keys pushed since the last clear.
     used: Vec<u32>,
 }
 
 type Posting = (u32, u32, i32);
 
+/// One key's entries, where the live ones start and the day of the first
+/// of them: a probe learns whether the list's head left the window, and
+/// how many entries are live, from this alone, without reading the
+/// entries (which are elsewhere in memory).
+#[derive(Debug, Default)]
+struct List {
+    entries: Vec<Posting>,
+    start: usize,
+    start_day: i32,
+}
+
 impl Postings {
     fn push(&mut self, key: u32, set: u32, position: u32, day: i32) {
         let k = key as usize;
         if k >= self.lists.len() {
-            self.lists.resize_with(k + 1, Vec::new);
-            self.start.resize(k + 1, 0);
+            self.lists.resize_with(k + 1, List::default);
         }
-        if self.lists[k].is_empty() {
+        let list = &mut self.lists[k];
+        if list.entries.is_empty() {
             self.used.push(key);
         }
-        self.lists[k].push((set, position, day));
+        if list.start == list.entries.len() {
+            list.start_day = day;
+        }
+        list.entries.push((set, position, day));
     }
 
     /// Every list empty; their room is kept.
     fn clear(&mut self) {
         for &k in &self.used {
-            self.lists[k as usize].clear();
-            self.start[k as usize] = 0;
+            let list = &mut self.lists[k as usize];
+            list.entries.clear();
+            list.start = 0;
         }
         self.used.clear();
     }
 
     /// The entries of `key` at most `window` days before `day`.
     fn live(&mut self, key: u32, day: i32, window: i32) -> &[Posting] {
-        let Some(list) = self.lists.get(key as usize) else {
+        let Some(list) = self.lists.get_mut(key as usize) else {
             return &[];
         };
-        let from = &mut self.start[key as usize];
-        while *from < list.len() && day - list[*from].2 > window {
-            *from += 1;
+        if list.start < list.entries.len() && day - list.start_day > window {
+            let entries = &list.entries;
+            while list.start < entries.len() && day - entries[list.start].2 > window {
+                list.start += 1;
+            }
+            if let Some(first) = entries.get(list.start) {
+                list.start_day = first.2;
+            }
         }
-        &list[*from..]
+        &list.entries[list.start..]
     }
 }
 
