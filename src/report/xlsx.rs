@@ -16,6 +16,14 @@ pub enum XlsxWriteError {
     #[error("{path}: {cause}")]
     Polars { path: String, cause: PolarsError },
     #[error(
+        "{path}: cannot write in the temporary folder {folder} ({cause}); workbooks are written through it: set TMPDIR to a folder this account may write"
+    )]
+    TempFolder {
+        path: String,
+        folder: String,
+        cause: XlsxError,
+    },
+    #[error(
         "{path}: sheet {sheet} has {rows} rows, more than Excel's {MAX_ROWS}; narrow the quarters"
     )]
     TooLong {
@@ -82,7 +90,13 @@ pub fn bytes(name: &str, sheets: &[(&str, &DataFrame)]) -> Result<Vec<u8>, XlsxW
     // Rows are written in order into a temporary file (the system's
     // temporary folder, TMPDIR), not kept as a map of cells: checked here
     // so that an unwritable folder is an error, not a panic.
-    wb.set_tempdir(std::env::temp_dir()).map_err(xl)?;
+    let folder = std::env::temp_dir();
+    wb.set_tempdir(&folder)
+        .map_err(|cause| XlsxWriteError::TempFolder {
+            path: p.clone(),
+            folder: folder.display().to_string(),
+            cause,
+        })?;
     wb.set_properties(
         &DocProperties::new()
             .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1).map_err(xl)?),

@@ -503,3 +503,30 @@ fn an_up_to_date_publication_is_confirmed_and_anything_changed_makes_it_again() 
     );
     assert!(!up_to_date(&run(&pipeline, &[])), "an input changed");
 }
+
+#[test]
+fn an_unwritable_temporary_folder_is_named_and_the_last_publication_stands() {
+    let dir = crate::TempDir::new();
+    let pipeline = crate::sample_pipeline(dir.path());
+    let missing = dir.path().join("no-such-folder");
+    let o = Command::new(env!("CARGO_BIN_EXE_yanpan"))
+        .args([
+            "run",
+            pipeline.to_str().expect("utf-8"),
+            "--quarter",
+            "2024Q4",
+        ])
+        .env("TMPDIR", &missing)
+        .output()
+        .expect("runs");
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("temporary folder {}", missing.display())) && err.contains("TMPDIR"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("reports/2024Q4").exists(),
+        "nothing is published"
+    );
+}
