@@ -202,10 +202,6 @@ pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<Option<Link>> {
     out
 }
 
-/// The matters of one object's petitions `g` (in order of receipt). Each
-/// petition is matched against the first petitions of the matters before
-/// it (only they are indexed): by summary, by summary within its key field
-/// and problem class, and by reporter.
 /// The buffers one thread links object after object with, kept between
 /// them: cutting and joining allocate only while an object is larger
 /// than any before it.
@@ -219,6 +215,10 @@ struct Scratch {
     problems: Vec<Join>,
 }
 
+/// The matters of one object's petitions `g` (in order of receipt). Each
+/// petition is matched against the first petitions of the matters before
+/// it (only they are indexed): by summary, by summary within its key field
+/// and problem class, and by reporter.
 fn link_object(
     p: &[PetitionRef<'_>],
     g: &[usize],
