@@ -385,7 +385,7 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
             report::pdf::write(&refs, &typst, &charts)?,
         );
     }
-    // The layout engine's memo of every report laid out (a gigabyte at
+    // The layout engine's memo of every report laid out (about 0.4 GB at
     // the national year) is of no use once the PDFs are made.
     typst::comemo::evict(0);
     Ok(files)

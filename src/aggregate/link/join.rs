@@ -68,18 +68,7 @@ impl Prepared {
 
     /// Prepares `sets` in place of what was prepared before.
     pub fn fill(&mut self, sets: &FeatureSets) {
-        self.rank.clear();
-        for i in 0..sets.len() {
-            for g in sets.grams(i) {
-                *self.rank.entry(*g).or_default() += 1;
-            }
-        }
-        self.order.clear();
-        self.order.extend(self.rank.iter().map(|(&g, &n)| (n, g)));
-        self.order.sort_unstable();
-        for (r, &(_, g)) in self.order.iter().enumerate() {
-            self.rank.insert(g, r as u32);
-        }
+        self.rank_bigrams(sets);
         self.tokens.clear();
         self.facts.clear();
         self.token_at.clear();
@@ -115,6 +104,23 @@ impl Prepared {
                 .copied()
                 .min_by_key(|&n| (count[n as usize], n));
             self.rarest.push(rarest);
+        }
+    }
+
+    /// Each bigram of `sets` by its rank: how rarely it occurs (ties by
+    /// value, so the ranking is the same in every run).
+    fn rank_bigrams(&mut self, sets: &FeatureSets) {
+        self.rank.clear();
+        for i in 0..sets.len() {
+            for g in sets.grams(i) {
+                *self.rank.entry(*g).or_default() += 1;
+            }
+        }
+        self.order.clear();
+        self.order.extend(self.rank.iter().map(|(&g, &n)| (n, g)));
+        self.order.sort_unstable();
+        for (r, &(_, g)) in self.order.iter().enumerate() {
+            self.rank.insert(g, r as u32);
         }
     }
 
