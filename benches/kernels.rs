@@ -82,7 +82,7 @@ fn main() {
     let key = Pseudonymiser::new(b"benchmark-key-0123456789abcdef").expect("key");
     let s = time(5, || {
         let loaded =
-            yanpan::ingest::load_bytes(Path::new("bench.csv"), &bytes, &source, Some(&key))
+            yanpan::ingest::load_bytes(Path::new("bench.csv"), bytes.clone(), &source, Some(&key))
                 .expect("loads");
         assert_eq!(loaded.frame.height(), rows);
         loaded

@@ -231,6 +231,42 @@ fn gb18030(bytes: &[u8]) -> Option<Text<'static>> {
 /// How much of a file the encoding detector reads.
 const DETECT_BYTES: usize = 1 << 20;
 
+/// Decodes `bytes` as declared, or detects the encoding, taking the
+/// bytes: text in another encoding is decoded and the bytes freed at once,
+/// and UTF-8 becomes the text without a copy. A large export is then held
+/// once while it is parsed, not twice.
+pub fn decode_owned(
+    bytes: Vec<u8>,
+    declared: Encoding,
+) -> Result<(Text<'static>, Detected), DecodeError> {
+    let (text, detected) = decode(&bytes, declared)?;
+    let mark = match text.into_static() {
+        Ok(owned) => return Ok((owned, detected)),
+        // Borrowed: the bytes are UTF-8 after a byte-order mark, if any.
+        Err(borrowed) => bytes.len() - borrowed.len(),
+    };
+    let mut whole = String::from_utf8(bytes).map_err(|e| DecodeError::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    whole.drain(..mark);
+    Ok((Text::whole(whole), detected))
+}
+
+impl<'a> Text<'a> {
+    /// The text with its owned pieces, or itself when a piece borrows.
+    fn into_static(self) -> Result<Text<'static>, Text<'a>> {
+        if self.pieces.iter().any(|p| matches!(p, Cow::Borrowed(_))) {
+            return Err(self);
+        }
+        let pieces = self
+            .pieces
+            .into_iter()
+            .map(|p| Cow::Owned(p.into_owned()))
+            .collect();
+        Ok(Text { pieces })
+    }
+}
+
 /// Decodes `bytes` as declared, or detects the encoding.
 pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Text<'_>, Detected), DecodeError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF")
@@ -326,6 +362,29 @@ mod tests {
         assert_eq!((s.joined().as_ref(), d), (text, Detected::Gb18030));
         let (s, _) = decode(&gbk, Encoding::Gbk).expect("declared gbk");
         assert_eq!(s.joined(), text);
+    }
+
+    #[test]
+    fn taking_the_bytes_decodes_as_borrowing_them() {
+        let text = "受理日期,单位\n2024-01-02,东湖区\n";
+        let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+        let gbk = encoding_rs::GBK.encode(text).0.into_owned();
+        let utf16 = [
+            b"\xFF\xFE".as_slice(),
+            &text
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect::<Vec<_>>(),
+        ]
+        .concat();
+        for bytes in [text.as_bytes().to_vec(), bom, gbk, utf16] {
+            let (borrowed, d1) = decode(&bytes, Encoding::Auto).expect("decodes");
+            let (owned, d2) = decode_owned(bytes.clone(), Encoding::Auto).expect("decodes");
+            assert_eq!((owned.joined(), d2), (borrowed.joined(), d1));
+            assert_eq!(owned.joined(), text);
+        }
+        let e = decode_owned(encoding_rs::GBK.encode(text).0.into_owned(), Encoding::Utf8);
+        assert!(matches!(e, Err(DecodeError::NotUtf8 { .. })));
     }
 
     #[test]

@@ -288,12 +288,12 @@ impl<'a> Walker<'a> {
 
 pub(super) fn read_csv(
     path: &Path,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     source: &Source,
 ) -> Result<ReadOutcome, ReadError> {
     let file = path.display().to_string();
     let (text, detected) =
-        decode::decode(bytes, source.encoding).map_err(|source| ReadError::Decode {
+        decode::decode_owned(bytes, source.encoding).map_err(|source| ReadError::Decode {
             file: file.clone(),
             cause: source,
         })?;
@@ -663,7 +663,7 @@ mod tests {
         }
         let (bytes, _, _) = encoding_rs::GBK.encode(&text);
         let path = Path::new("units.csv");
-        let read = read_csv(path, &bytes, &source).expect("read");
+        let read = read_csv(path, bytes.into_owned(), &source).expect("read");
         let (one, _) = parse(path, &Text::whole(text.clone()), &source, usize::MAX).expect("one");
         assert_eq!(read.table.len(), i);
         assert_eq!(cells(&read.table), cells(&one));

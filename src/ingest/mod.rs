@@ -192,13 +192,15 @@ pub struct Loaded {
 }
 
 /// Reads, maps and types one file's bytes (`path` names it in messages
-/// and picks the format by extension). The fuzzing harness calls this.
+/// and picks the format by extension). It takes the bytes, so that they
+/// are freed once decoded. The fuzzing harness calls this.
 pub fn load_bytes(
     path: &Path,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     source: &Source,
     key: Option<&Pseudonymiser>,
 ) -> Result<Loaded, IngestError> {
+    let byte_count = bytes.len() as u64;
     let outcome = read::read(path, bytes, source)?;
     let formulas = outcome.formulas_without_value;
     if !formulas.is_empty() {
@@ -245,7 +247,7 @@ pub fn load_bytes(
             dataset: source.dataset.name().to_string(),
             file: path.to_path_buf(),
             sha256: String::new(),
-            bytes: bytes.len() as u64,
+            bytes: byte_count,
             encoding: outcome.encoding.map(|e| e.name().to_string()),
             rows_read: read_rows,
             rows_accepted: 0,
@@ -337,7 +339,7 @@ pub fn ingest_changed(
             if unchanged.is_some_and(|u| u.files.contains(&(path.clone(), sha.clone()))) {
                 continue;
             }
-            let mut loaded = load_bytes(&path, &bytes, source, key.as_ref())?;
+            let mut loaded = load_bytes(&path, bytes, source, key.as_ref())?;
             loaded.report.sha256 = sha;
             by_dataset.entry(source.dataset).or_default().push(loaded);
         }

@@ -46,29 +46,54 @@ impl Default for RawColumn {
     }
 }
 
-/// Cells end to end, and where each ends.
+/// Cells end to end, and where each ends. An end is a `u32` (half the
+/// memory of a `usize` per cell), so a segment holds at most
+/// [`SEGMENT_BYTES`] of text and a longer column runs on in a new one.
 #[derive(Debug, Clone, Default)]
 struct Segment {
     buf: String,
-    ends: Vec<usize>,
+    ends: Vec<u32>,
 }
+
+/// The most text one segment holds: the largest end a `u32` can say.
+const SEGMENT_BYTES: usize = u32::MAX as usize;
 
 impl Segment {
     fn cells(&self) -> impl Iterator<Item = Option<&str>> {
         let mut start = 0;
         self.ends.iter().map(move |&end| {
+            let end = end as usize;
             let s = &self.buf[start..end];
             start = end;
             (!s.is_empty()).then_some(s)
         })
     }
+
+    fn cell(&self, row: usize) -> &str {
+        let start = if row == 0 { 0 } else { self.ends[row - 1] };
+        &self.buf[start as usize..self.ends[row] as usize]
+    }
 }
 
 impl RawColumn {
     fn push(&mut self, cell: &str) {
+        self.push_within(cell, SEGMENT_BYTES);
+    }
+
+    /// Appends `cell`, beginning a new segment when the last would pass
+    /// `limit` bytes.
+    fn push_within(&mut self, cell: &str, limit: usize) {
+        let full = self
+            .segments
+            .last()
+            .is_none_or(|s| s.buf.len() + cell.len() > limit);
+        if full {
+            self.segments.push(Segment::default());
+        }
         if let Some(s) = self.segments.last_mut() {
             s.buf.push_str(cell);
-            s.ends.push(s.buf.len());
+            // `limit` is at most `u32::MAX`, so the end fits.
+            s.ends.push(s.buf.len() as u32);
         }
     }
 }
@@ -142,8 +167,7 @@ impl RawTable {
         let mut row = row;
         for s in &self.columns[col].segments {
             if row < s.ends.len() {
-                let start = if row == 0 { 0 } else { s.ends[row - 1] };
-                let text = &s.buf[start..s.ends[row]];
+                let text = s.cell(row);
                 return (!text.is_empty()).then_some(text);
             }
             row -= s.ends.len();
@@ -186,5 +210,20 @@ mod tests {
         let a: Vec<Option<&str>> = t.cells(0).collect();
         assert_eq!(a, [Some("1"), Some("4"), Some("5")]);
         assert_eq!(t.row_numbers, vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn a_full_segment_runs_on_in_a_new_one() {
+        let mut c = RawColumn::default();
+        for cell in ["ab", "", "cde", "f", "ghij"] {
+            c.push_within(cell, 4);
+        }
+        let bufs: Vec<&str> = c.segments.iter().map(|s| s.buf.as_str()).collect();
+        assert_eq!(bufs, ["ab", "cdef", "ghij"]);
+        let cells: Vec<Option<&str>> = c.segments.iter().flat_map(Segment::cells).collect();
+        assert_eq!(
+            cells,
+            [Some("ab"), None, Some("cde"), Some("f"), Some("ghij")]
+        );
     }
 }

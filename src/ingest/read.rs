@@ -99,12 +99,12 @@ pub struct ReadOutcome {
 }
 
 /// Reads one file of `source` with the format it declares or its extension implies.
-pub fn read(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome, ReadError> {
+pub fn read(path: &Path, bytes: Vec<u8>, source: &Source) -> Result<ReadOutcome, ReadError> {
     let file = path.display().to_string();
     match source.format.or_else(|| Format::from_path(path)) {
         Some(Format::Csv) => super::delimited::read_csv(path, bytes, source),
-        Some(Format::Xlsx) => read_excel(path, bytes, source),
-        Some(f @ (Format::Parquet | Format::Ndjson)) => read_frame(path, bytes, f, source),
+        Some(Format::Xlsx) => read_excel(path, &bytes, source),
+        Some(f @ (Format::Parquet | Format::Ndjson)) => read_frame(path, &bytes, f, source),
         None => Err(ReadError::UnknownFormat { file }),
     }
 }

@@ -222,7 +222,7 @@ fn fuzz_readers() {
             let (text, n) = well_formed_units(&mut rng);
             let loaded = ingest::load_bytes(
                 &PathBuf::from("units.csv"),
-                text.as_bytes(),
+                text.clone().into_bytes(),
                 &source(Dataset::Units),
                 Some(&key),
             );
@@ -270,7 +270,7 @@ fn fuzz_readers() {
         }
         let name = path.display().to_string();
         let result = catch_unwind(AssertUnwindSafe(|| {
-            match ingest::load_bytes(&path, &bytes, &src, Some(&key)) {
+            match ingest::load_bytes(&path, bytes.clone(), &src, Some(&key)) {
                 Ok(l) => {
                     // Every row read is in the table or rejected with a reason.
                     let rejected_rows: std::collections::BTreeSet<(Option<&String>, u64)> = l

@@ -505,7 +505,7 @@ fn a_corrupt_file_is_an_error_naming_it_not_a_crash() {
         ("binary.csv", vec![0xFF, 0xFE, 0x00, 0xD8, 0x00, 0xDC, 0x81]),
     ] {
         let path = PathBuf::from(name);
-        let err = ingest::load_bytes(&path, &bytes, &src, None)
+        let err = ingest::load_bytes(&path, bytes, &src, None)
             .expect_err(name)
             .to_string();
         assert!(err.contains(name), "{err}");

@@ -317,7 +317,7 @@ fn every_ingest_fixture_accounts_for_every_line_and_row() {
             values: Default::default(),
         };
         let bytes = std::fs::read(&path).expect("read");
-        let loaded = yanpan::ingest::load_bytes(&path, &bytes, &source, Some(&key));
+        let loaded = yanpan::ingest::load_bytes(&path, bytes, &source, Some(&key));
         // A misspelt header is refused by design; every other fixture loads.
         if name.contains("misspelt") {
             assert!(loaded.is_err(), "{name}");
