@@ -321,38 +321,7 @@ fn decide(
         .enumerate()
         .filter_map(|(i, l)| Some((i, l?)))
         .collect();
-    let rows = new.len();
-    let text = |name: &str, v: Vec<&str>| Column::new(name.into(), v);
-    let out = DataFrame::new(
-        rows,
-        vec![
-            text(
-                "petition_id",
-                new.iter().map(|(i, _)| refs[*i].id).collect(),
-            ),
-            Column::new(
-                "received_on".into(),
-                new.iter().map(|(i, _)| refs[*i].day).collect::<Vec<i32>>(),
-            ),
-            text(
-                "matter_id",
-                new.iter().map(|(_, l)| refs[l.matter].id).collect(),
-            ),
-            Column::new(
-                "linked_by".into(),
-                new.iter()
-                    .map(|(_, l)| l.evidence.label())
-                    .collect::<Vec<String>>(),
-            ),
-            Column::new(
-                "similarity".into(),
-                new.iter()
-                    .map(|(_, l)| l.similarity as f32)
-                    .collect::<Vec<f32>>(),
-            ),
-            text("rules", vec![fingerprint; rows]),
-        ],
-    );
+    let out = table_links(&refs, &new, fingerprint);
     let out = polars_ctx(
         out.and_then(|df| {
             df.lazy()
@@ -369,6 +338,54 @@ fn decide(
         clock.elapsed().as_secs_f64() - read - joined
     );
     Ok(out)
+}
+
+/// The matters table of the petitions linked (`new`, by index into
+/// `refs`). Columns are built straight from the links, with one label per
+/// kind of evidence: no per-row copy of the whole table is made.
+fn table_links(
+    refs: &[PetitionRef<'_>],
+    new: &[(usize, link::Link)],
+    fingerprint: &str,
+) -> PolarsResult<DataFrame> {
+    let mut labels: Vec<(link::Evidence, String)> = Vec::new();
+    for (_, l) in new {
+        if !labels.iter().any(|(e, _)| *e == l.evidence) {
+            labels.push((l.evidence, l.evidence.label()));
+        }
+    }
+    let label = |e: link::Evidence| {
+        labels
+            .iter()
+            .find(|(x, _)| *x == e)
+            .map_or("", |(_, s)| s.as_str())
+    };
+    let text = |name: &str, v: &mut dyn Iterator<Item = &str>| {
+        StringChunked::from_iter_values(name.into(), v).into_column()
+    };
+    DataFrame::new(
+        new.len(),
+        vec![
+            text("petition_id", &mut new.iter().map(|(i, _)| refs[*i].id)),
+            Column::new(
+                "received_on".into(),
+                new.iter().map(|(i, _)| refs[*i].day).collect::<Vec<i32>>(),
+            ),
+            text("matter_id", &mut new.iter().map(|(_, l)| refs[l.matter].id)),
+            text("linked_by", &mut new.iter().map(|(_, l)| label(l.evidence))),
+            Column::new(
+                "similarity".into(),
+                new.iter()
+                    .map(|(_, l)| l.similarity as f32)
+                    .collect::<Vec<f32>>(),
+            ),
+            Column::new_scalar(
+                "rules".into(),
+                Scalar::from(PlSmallStr::from(fingerprint)),
+                new.len(),
+            ),
+        ],
+    )
 }
 
 /// The stored petition columns linking reads, as text (the day as days

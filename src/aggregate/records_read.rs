@@ -6,6 +6,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
+use crate::aggregate::Engine;
 use crate::detect::behind::{Narrow, Selector};
 use crate::model::{Dataset, PersonRole, RectificationStatus};
 use crate::store::Store;
@@ -277,7 +278,8 @@ fn narrowed(d: Dataset, narrow: Narrow, as_of: chrono::NaiveDate) -> Option<Expr
 ///
 /// Two passes per dataset: the selectors meet the stored key columns
 /// (row numbers, dates and ids only), each flag keeps its most recent
-/// rows, and only those rows are then read whole.
+/// rows, and only those rows are then read whole. Both passes stream
+/// the store (a district's flags meet millions of rows).
 pub fn records(
     store: &Store,
     selectors: &[Selector],
@@ -325,7 +327,7 @@ pub fn records(
             SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
         )
         .select(COLUMNS.map(col));
-    summaries_cut(polars_ctx(all.collect(), "flag records")?)
+    summaries_cut(polars_ctx(Engine::Streaming.collect(all), "flag records")?)
 }
 
 /// The stored row number the two passes share.
@@ -346,7 +348,7 @@ fn hits(
             narrows.push(s.narrow);
         }
     }
-    let mut found: Vec<LazyFrame> = Vec::new();
+    let mut found: Vec<DataFrame> = Vec::new();
     for narrow in narrows {
         let group: Vec<&Selector> = mine
             .iter()
@@ -374,36 +376,45 @@ fn hits(
                     .map(|(_, r)| key_column(d, r).alias(*r))
                     .collect::<Vec<_>>(),
             );
-            found.push(
-                k.join(with_keys, left, right, JoinArgs::new(JoinType::Inner))
-                    .filter(
-                        matches("k_field", key_column(d, "r_field"))
-                            .and(matches("k_person", key_column(d, "r_person"))),
-                    )
-                    .select([
-                        col("flag_id"),
-                        col("detector"),
-                        col(ROW),
-                        col(stored(d).date).alias("date"),
-                        key_column(d, "r_id").alias("record_id"),
-                    ]),
-            );
+            let piece = k
+                .join(with_keys, left, right, JoinArgs::new(JoinType::Inner))
+                .filter(
+                    matches("k_field", key_column(d, "r_field"))
+                        .and(matches("k_person", key_column(d, "r_person"))),
+                )
+                .select([
+                    col("flag_id"),
+                    col("detector"),
+                    col(ROW),
+                    col(stored(d).date).alias("date"),
+                    key_column(d, "r_id").alias("record_id"),
+                ]);
+            // Capped piece by piece, so that no more than one piece's
+            // matches (a district's flags meet millions of rows) are held;
+            // a flag's most recent rows are among its pieces' most recent.
+            found.push(most_recent(polars_ctx(
+                Engine::Streaming.collect(piece),
+                "flag record keys",
+            )?)?);
         }
     }
     let df = polars_ctx(
-        concat(found, UnionArgs::default())?.collect(),
+        concat(
+            found.into_iter().map(DataFrame::lazy).collect::<Vec<_>>(),
+            UnionArgs::default(),
+        )?
+        .collect(),
         "flag record keys",
     )?;
-    let keep = most_recent(&df)?;
-    polars_ctx(df.filter(&keep), "capping flag records")
+    most_recent(df)
 }
 
-/// Each flag's `ROWS_PER_FLAG` most recent rows (ties: the smaller id),
+/// Each flag's `ROWS_PER_FLAG` most recent rows of `df` (ties: the smaller id),
 /// chosen without sorting the whole table: a flag over a whole district
 /// meets millions of rows.
-fn most_recent(df: &DataFrame) -> Result<BooleanChunked> {
-    let flags = text_column(df, "flag_id")?;
-    let ids = text_column(df, "record_id")?;
+fn most_recent(df: DataFrame) -> Result<DataFrame> {
+    let flags = text_column(&df, "flag_id")?;
+    let ids = text_column(&df, "record_id")?;
     let dates = df.column("date")?.cast(&DataType::Int32)?;
     let dates: Vec<Option<i32>> = dates.i32()?.iter().collect();
     let mut by_flag: std::collections::HashMap<Option<&str>, Vec<usize>> = Default::default();
@@ -426,7 +437,8 @@ fn most_recent(df: &DataFrame) -> Result<BooleanChunked> {
             keep[i] = true;
         }
     }
-    Ok(BooleanChunked::from_slice("keep".into(), &keep))
+    let keep = BooleanChunked::from_slice("keep".into(), &keep);
+    polars_ctx(df.filter(&keep), "capping flag records")
 }
 
 /// Each summary cut to `SUMMARY_CHARS` (each flag's rows were capped at
