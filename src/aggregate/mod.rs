@@ -14,6 +14,7 @@ pub mod labels;
 pub mod ledger_read;
 pub mod link;
 pub mod link_read;
+pub mod matters_basis;
 pub mod metrics;
 pub mod person;
 pub mod records_read;

@@ -169,11 +169,15 @@ pub fn stored_tables(
 
 /// Keeps the stage's tables in the store: the derived tables, and the
 /// matters when this stage decided new ones (handed over: the tables
-/// later stages read do not hold every petition's matter).
+/// later stages read do not hold every petition's matter), with the basis
+/// they now hold on.
 pub fn keep_tables(store: &Store, t: &mut Tables) -> Result<()> {
     store.write_derived_all(&t.derived)?;
     if let Some(matters) = t.facts.all_matters.to_keep.take() {
         store.write_derived(link_read::MATTERS, matters)?;
+    }
+    if store.derived_path(link_read::MATTERS).is_file() {
+        super::matters_basis::record(store)?;
     }
     Ok(())
 }

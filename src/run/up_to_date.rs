@@ -34,6 +34,7 @@ use crate::config::Pipeline;
 use crate::ingest::state::Input;
 use crate::model::Quarter;
 use crate::publish::relative_files;
+use crate::store::write_atomically;
 use crate::store::{sha256_file, sha256_hex};
 
 /// The store file that keeps each published quarter's fingerprint.
@@ -232,13 +233,4 @@ fn write_record(store: &Path, all: &BTreeMap<String, Entry>) -> Result<()> {
     let path = store.join(RECORD);
     write_atomically(&path, serde_json::to_string_pretty(all)?.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
-}
-
-/// Writes beside `path`, then renames over it: a reader sees the old file
-/// or the new one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path)?;
-    Ok(())
 }

@@ -137,10 +137,11 @@ impl Store {
 
     /// Whether the store holds `d`.
     pub fn has(&self, d: Dataset) -> bool {
-        self.dir(d).is_dir() && !self.part_files(d).unwrap_or_default().is_empty()
+        self.dir(d).is_dir() && !self.partitions(d).unwrap_or_default().is_empty()
     }
 
-    fn part_files(&self, d: Dataset) -> Result<Vec<PathBuf>, StoreError> {
+    /// The Parquet files holding `d`, sorted (none when it is not stored).
+    pub fn partitions(&self, d: Dataset) -> Result<Vec<PathBuf>, StoreError> {
         let dir = self.dir(d);
         let mut out = Vec::new();
         if !dir.is_dir() {
@@ -326,7 +327,7 @@ impl Store {
     /// footers, without reading the data).
     fn rows_outside(&self, d: Dataset, quarters: &BTreeSet<String>) -> Result<u64, StoreError> {
         let mut rows = 0u64;
-        for part in self.part_files(d)? {
+        for part in self.partitions(d)? {
             let q = partition_quarter(&part);
             if q.is_some_and(|q| !quarters.contains(q)) {
                 let file = fs::File::open(&part).map_err(io(&part))?;
@@ -355,7 +356,7 @@ impl Store {
         }
         fs::create_dir_all(&staging).map_err(io(&staging))?;
         if let Some(replace) = replace {
-            for part in self.part_files(d)? {
+            for part in self.partitions(d)? {
                 let Some(q) = partition_quarter(&part) else {
                     continue;
                 };
@@ -497,6 +498,14 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
             path: path.to_path_buf(),
             cause: source,
         })
+}
+
+/// Writes beside `path`, then renames over it: a reader sees the old file
+/// or the new one.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, path)
 }
 
 /// Writes `df` as Parquet (zstd) beside `path`, then renames it into place.

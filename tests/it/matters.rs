@@ -77,3 +77,87 @@ fn matters_are_kept_extended_and_redecided_when_the_rules_change() {
     );
     assert_eq!(redecided.height(), through_q4.height());
 }
+
+#[test]
+fn stored_matters_are_checked_row_by_row_once_a_partition_changes() {
+    use polars::prelude::{ChunkCompareEq, DataType};
+    let dir = TempDir::new();
+    let pipeline = sample_pipeline(dir.path());
+    let ingest = yanpan(&["ingest", pipeline.to_str().expect("utf-8")]);
+    assert!(ingest.status.success());
+    let aggregated = |quarter: &str| {
+        let out = yanpan(&[
+            "aggregate",
+            pipeline.to_str().expect("utf-8"),
+            "--quarter",
+            quarter,
+        ]);
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    aggregated("2024Q3");
+    let log = aggregated("2024Q4");
+    assert!(
+        log.contains("partitions they were decided from are unchanged"),
+        "{log}"
+    );
+    // A matter's first petition leaves the store: its partition is a new file.
+    let store = dir.path().join("store");
+    let matters = read_parquet(&store.join("derived/matters.parquet")).expect("matters");
+    let ids = matters
+        .column("petition_id")
+        .expect("id")
+        .str()
+        .expect("text")
+        .clone();
+    let firsts = matters
+        .column("matter_id")
+        .expect("id")
+        .str()
+        .expect("text")
+        .clone();
+    let gone = ids
+        .iter()
+        .zip(firsts.iter())
+        .find_map(|(p, m)| (p != m).then_some(m).flatten())
+        .expect("a petition linked to an earlier one")
+        .to_string();
+    let mut removed = 0;
+    for part in glob::glob(&format!("{}/petitions/*/part-0.parquet", store.display()))
+        .expect("pattern")
+        .flatten()
+    {
+        let df = read_parquet(&part).expect("partition");
+        let keep = df
+            .column("petition_id")
+            .expect("id")
+            .cast(&DataType::String)
+            .expect("text")
+            .str()
+            .expect("text")
+            .not_equal(gone.as_str());
+        let kept = df.filter(&keep).expect("filter");
+        if kept.height() < df.height() {
+            removed += df.height() - kept.height();
+            yanpan::store::write_parquet(&part, kept).expect("write");
+        }
+    }
+    assert_eq!(removed, 1);
+    let log = aggregated("2024Q4");
+    assert!(
+        log.contains("row by row against the stored petitions"),
+        "{log}"
+    );
+    let after = read_parquet(&store.join("derived/matters.parquet")).expect("matters");
+    assert_eq!(after.height(), matters.height() - 1);
+    for column in ["petition_id", "matter_id"] {
+        let named = after
+            .column(column)
+            .expect("column")
+            .str()
+            .expect("text")
+            .iter()
+            .any(|v| v == Some(gone.as_str()));
+        assert!(!named, "{gone} is no longer stored, yet a matter names it");
+    }
+}
