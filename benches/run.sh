@@ -85,7 +85,7 @@ if [ "$tier" = decade ]; then
 fi
 echo "== yanpan run, $tier tier ($(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GB)"
 /usr/bin/time -v "$bin" run run.toml --quarter "${last}Q4" 2> time.log | tee run.out
-grep -E "Elapsed|Maximum resident" time.log
+grep -E "Elapsed|Maximum resident|User time|System time" time.log
 python3 - <<'PY'
 import json
 m = json.load(open(sorted(__import__("glob").glob("reports/*/manifest.json"))[-1]))
@@ -94,10 +94,10 @@ print("rows read:", sum(i["rows_read"] for i in m["inputs"]))
 PY
 echo "== the same quarter again (inputs unchanged): the publication is confirmed"
 /usr/bin/time -v "$bin" -q run run.toml --quarter "${last}Q4" 2> time2.log | grep -E "done in|published"
-grep -E "Elapsed|Maximum resident" time2.log
+grep -E "Elapsed|Maximum resident|User time|System time" time2.log
 echo "== the same quarter again, every stage recomputed (--recompute)"
 /usr/bin/time -v "$bin" -q run run.toml --quarter "${last}Q4" --recompute 2> time3.log | grep -E "done in|stages"
-grep -E "Elapsed|Maximum resident" time3.log
+grep -E "Elapsed|Maximum resident|User time|System time" time3.log
 if [ "$tier" != decade ]; then
   echo "== petitions ingest + aggregation beside DuckDB and Python polars"
   python3 -c 'import duckdb, polars, pyarrow' 2>/dev/null || python3 -m pip install --quiet duckdb polars pyarrow
