@@ -122,13 +122,13 @@ pub fn matters(
         ))
         .into());
     }
-    // Every stored row stays: the stored table is read as it is, without
-    // the joins that checked it.
     let how = match (&stored, unchanged) {
         (None, _) => "none stored under these rules",
         (Some(_), true) => "the petitions' partitions they were decided from are unchanged",
         (Some(_), false) => "row by row against the stored petitions",
     };
+    // Every stored row stays: the stored table is read as it is, without
+    // the joins that checked it.
     let kept = match kept_rows {
         Some(rows) => rows,
         None => collect_kept(stored)?,

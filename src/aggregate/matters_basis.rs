@@ -73,8 +73,11 @@ fn now(store: &Store) -> Result<Basis> {
     Ok(Basis { matters, petitions })
 }
 
+/// Beside the matters table, wherever the store keeps it.
 fn path(store: &Store) -> PathBuf {
-    store.root().join("derived").join(FILE)
+    store
+        .derived_path(super::link_read::MATTERS)
+        .with_file_name(FILE)
 }
 
 /// Records the stored matters' basis: call once the stored matters hold
