@@ -472,7 +472,7 @@ fn parse_parallel(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::model::Dataset;
 
@@ -520,7 +520,7 @@ mod tests {
     }
 
     /// A units source with the encoding declared.
-    fn units_source(encoding: crate::ingest::Encoding) -> Source {
+    pub(in crate::ingest) fn units_source(encoding: crate::ingest::Encoding) -> Source {
         Source {
             dataset: Dataset::Units,
             pattern: String::new(),
@@ -536,7 +536,7 @@ mod tests {
         }
     }
 
-    fn cells(t: &RawTable) -> Vec<(u64, Vec<Option<String>>)> {
+    pub(in crate::ingest) fn cells(t: &RawTable) -> Vec<(u64, Vec<Option<String>>)> {
         (0..t.len())
             .map(|i| {
                 (

@@ -6,6 +6,7 @@
 pub mod coerce;
 pub mod decode;
 mod delimited;
+mod excel;
 pub mod header;
 pub mod pseudonym;
 pub mod quarantine;

@@ -6,7 +6,6 @@
 
 use std::path::Path;
 
-use calamine::{Data, Reader};
 use polars::prelude::*;
 
 use super::decode::{self, Detected};
@@ -72,7 +71,7 @@ pub enum ReadError {
 /// Runs a third-party parser on untrusted bytes; a panic inside it (seen
 /// in the Parquet metadata decoder on corrupt files) becomes an error that
 /// names the file instead of ending the run.
-fn guarded<T>(
+pub(super) fn guarded<T>(
     file: &str,
     format: &'static str,
     f: impl FnOnce() -> Result<T, ReadError>,
@@ -103,7 +102,7 @@ pub fn read(path: &Path, bytes: Vec<u8>, source: &Source) -> Result<ReadOutcome,
     let file = path.display().to_string();
     match source.format.or_else(|| Format::from_path(path)) {
         Some(Format::Csv) => super::delimited::read_csv(path, bytes, source),
-        Some(Format::Xlsx) => read_excel(path, &bytes, source),
+        Some(Format::Xlsx) => super::excel::read_excel(path, &bytes, source),
         Some(f @ (Format::Parquet | Format::Ndjson)) => read_frame(path, &bytes, f, source),
         None => Err(ReadError::UnknownFormat { file }),
     }
@@ -349,111 +348,6 @@ fn has_control(cell: &str) -> bool {
         && cell.chars().any(is_control)
 }
 
-/// A cell as text; Excel dates become `YYYY-MM-DD` (or with a time).
-fn excel_cell(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => match dt.as_datetime() {
-            Some(t) if t.time() == chrono::NaiveTime::MIN => {
-                t.date().format("%Y-%m-%d").to_string()
-            }
-            Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
-            None => dt.as_f64().to_string(),
-        },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
-    }
-}
-
-fn read_excel(path: &Path, bytes: &[u8], source: &Source) -> Result<ReadOutcome, ReadError> {
-    let file = path.display().to_string();
-    let excel_err = |e: calamine::Error| ReadError::Excel {
-        file: file.clone(),
-        message: e.to_string(),
-    };
-    let mut wb = guarded(&file, "Excel", || {
-        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(excel_err)
-    })?;
-    let names = wb.sheet_names();
-    let sheet = match &source.sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| n.trim() == s.trim())
-            .cloned()
-            .ok_or_else(|| ReadError::NoSheet {
-                file: file.clone(),
-                sheet: s.clone(),
-                sheets: names.join(", "),
-            })?,
-        None => names
-            .first()
-            .cloned()
-            .ok_or(ReadError::Empty { file: file.clone() })?,
-    };
-    let range = guarded(&file, "Excel", || {
-        wb.worksheet_range(&sheet).map_err(|e| ReadError::Excel {
-            file: file.clone(),
-            message: e.to_string(),
-        })
-    })?;
-    let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
-    let first_col = range.start().map_or(0, |(_, c)| c as usize);
-    let mut builder = Builder::new(path, Some(sheet.clone()), source);
-    let pad = vec![String::new(); first_col];
-    for (i, r) in range.rows().enumerate() {
-        // Pad on the left so columns stay aligned when the used range starts past A.
-        let cells: Vec<String> = pad
-            .iter()
-            .cloned()
-            .chain(r.iter().map(excel_cell))
-            .collect();
-        builder.push(first_row + i as u64 + 1, cells.iter().map(String::as_str));
-    }
-    let (mut table, rejected) = builder.finish()?;
-    // Every row of the sheet's used range is one of those the builder saw.
-    table.lines = range.height() as u64;
-    rows_add_up(path, &table, &rejected, table.lines)?;
-    // A formula whose value was never saved (a workbook written by a
-    // program, not opened in Excel) reads as empty: say which cells.
-    let formulas_without_value = match wb.worksheet_formula(&sheet) {
-        Ok(formulas) => {
-            let (r0, c0) = formulas.start().unwrap_or((0, 0));
-            formulas
-                .used_cells()
-                .map(|(r, c, _)| (r0 + r as u32, c0 + c as u32))
-                .filter(|&at| matches!(range.get_value(at), None | Some(Data::Empty)))
-                .map(|(r, c)| format!("{}{}", column_letters(c), r + 1))
-                .collect()
-        }
-        Err(_) => Vec::new(),
-    };
-    Ok(ReadOutcome {
-        table,
-        rejected,
-        encoding: None,
-        formulas_without_value,
-    })
-}
-
-/// A column's letters as Excel shows them: 0 is A, 26 is AA.
-fn column_letters(mut c: u32) -> String {
-    let mut out = Vec::new();
-    loop {
-        out.push(b'A' + (c % 26) as u8);
-        if c < 26 {
-            break;
-        }
-        c = c / 26 - 1;
-    }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
-}
-
 fn read_frame(
     path: &Path,
     bytes: &[u8],
@@ -537,16 +431,4 @@ fn read_frame(
         encoding: None,
         formulas_without_value: Vec::new(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn columns_are_lettered_as_excel_shows_them() {
-        let letters: Vec<String> = [0, 2, 25, 26, 27, 701, 702]
-            .into_iter()
-            .map(super::column_letters)
-            .collect();
-        assert_eq!(letters, ["A", "C", "Z", "AA", "AB", "ZZ", "AAA"]);
-    }
 }
