@@ -17,6 +17,8 @@ use yanpan::model::Dataset;
 use yanpan::store::Store;
 
 fn main() -> anyhow::Result<()> {
+    // As the program does, so the figures are the program's.
+    yanpan::prefer_small_pages();
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let root = args
         .next()

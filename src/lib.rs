@@ -11,6 +11,20 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Asks the kernel for ordinary 4 KB pages, not transparent huge pages,
+/// for the rest of the process; call it first in `main`. Where the kernel
+/// makes huge pages on demand (Linux's default `defrag = madvise`, which
+/// the allocator's madvise triggers), each first touch of fresh memory
+/// zeroes, and may compact, 2 MB: on the project's machines this tripled
+/// the wall time of ingest and linking (`docs/performance.md`). A kernel
+/// that refuses is not an error: the run only goes slower.
+pub fn prefer_small_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
+        log::debug!("transparent huge pages stay on: {e}");
+    }
+}
+
 pub mod aggregate;
 pub mod app;
 pub mod assets;

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use yanpan::cli::{Cli, dispatch, log};
+
 fn main() -> ExitCode {
+    yanpan::prefer_small_pages();
     let cli = Cli::parse();
     log::init(cli.quiet, cli.verbose);
     match dispatch::execute(cli) {
