@@ -42,3 +42,15 @@ pub mod sample;
 pub mod store;
 pub mod synth;
 pub mod text;
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    /// After the call, the kernel answers that the process has huge
+    /// pages off.
+    #[test]
+    fn the_process_runs_on_small_pages() {
+        super::prefer_small_pages();
+        let off = rustix::thread::transparent_huge_pages_are_disabled();
+        assert!(off.expect("PR_GET_THP_DISABLE"), "huge pages still on");
+    }
+}
