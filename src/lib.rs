@@ -12,18 +12,28 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Asks the kernel for ordinary 4 KB pages, not transparent huge pages,
-/// for the rest of the process; call it first in `main`. Where the kernel
-/// makes huge pages on demand (Linux's default `defrag = madvise`, which
-/// the allocator's madvise triggers), each first touch of fresh memory
-/// zeroes, and may compact, 2 MB: on the project's machines this tripled
-/// the wall time of ingest and linking (`docs/performance.md`). A kernel
-/// that refuses is not an error: the run only goes slower.
+/// for the rest of the process; call it early in `main`, once logging is
+/// set up. Where the kernel makes huge pages on demand (Linux's default
+/// `defrag = madvise`, which the allocator's madvise triggers), each first
+/// touch of fresh memory zeroes, and may compact, 2 MB: on the project's
+/// machines this tripled the wall time of ingest and linking
+/// (`docs/performance.md`, which sets [`HUGE_PAGES_VAR`] to measure the
+/// difference). A kernel that refuses is not an error: the run only goes
+/// slower.
 pub fn prefer_small_pages() {
+    if std::env::var_os(HUGE_PAGES_VAR).is_some_and(|v| v == "allow") {
+        log::debug!("transparent huge pages left as the kernel and allocator set them");
+        return;
+    }
     #[cfg(target_os = "linux")]
     if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
         log::debug!("transparent huge pages stay on: {e}");
     }
 }
+
+/// Set to `allow`, the process keeps transparent huge pages (to measure
+/// what refusing them saves; never needed to run).
+pub const HUGE_PAGES_VAR: &str = "YANPAN_HUGE_PAGES";
 
 pub mod aggregate;
 pub mod app;

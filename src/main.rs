@@ -8,9 +8,9 @@ use clap::Parser;
 use yanpan::cli::{Cli, dispatch, log};
 
 fn main() -> ExitCode {
-    yanpan::prefer_small_pages();
     let cli = Cli::parse();
     log::init(cli.quiet, cli.verbose);
+    yanpan::prefer_small_pages();
     match dispatch::execute(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -111,7 +111,7 @@ fn stream<RS: Read + Seek>(
             // A formula whose value was never saved (a workbook written by
             // a program, not opened in Excel) reads as empty: say which cells.
             if cell.formula.is_some() {
-                formulas_without_value.push(format!("{}{}", column_letters(c), r + 1));
+                formulas_without_value.push(cell_name(r, c));
             }
             continue;
         }
@@ -132,16 +132,9 @@ fn stream<RS: Read + Seek>(
     if let Some((_, current)) = rows {
         builder.push(u64::from(current) + 1, row.take());
     }
-    let (mut table, rejected) = builder.finish()?;
     // Every row from the first with a value to the last is one the builder saw.
-    table.lines = rows.map_or(0, |(first, last)| u64::from(last - first) + 1);
-    rows_add_up(path, &table, &rejected, table.lines)?;
-    Ok(Some(ReadOutcome {
-        table,
-        rejected,
-        encoding: None,
-        formulas_without_value,
-    }))
+    let lines = rows.map_or(0, |(first, last)| u64::from(last - first) + 1);
+    finish(path, builder, lines, formulas_without_value).map(Some)
 }
 
 /// Reads a sheet as its whole used range, then its formulas.
@@ -166,10 +159,6 @@ fn read_range<RS: Read + Seek>(
         }
         builder.push(u64::from(first_row) + i as u64 + 1, cells.take());
     }
-    let (mut table, rejected) = builder.finish()?;
-    // Every row of the sheet's used range is one of those the builder saw.
-    table.lines = range.height() as u64;
-    rows_add_up(path, &table, &rejected, table.lines)?;
     let formulas_without_value = match wb.worksheet_formula(sheet) {
         Ok(formulas) => {
             let (r0, c0) = formulas.start().unwrap_or((0, 0));
@@ -177,11 +166,26 @@ fn read_range<RS: Read + Seek>(
                 .used_cells()
                 .map(|(r, c, _)| (r0 + r as u32, c0 + c as u32))
                 .filter(|&at| range.get_value(at).is_none_or(DataType::is_empty))
-                .map(|(r, c)| format!("{}{}", column_letters(c), r + 1))
+                .map(|(r, c)| cell_name(r, c))
                 .collect()
         }
         Err(_) => Vec::new(),
     };
+    // Every row of the sheet's used range is one of those the builder saw.
+    finish(path, builder, range.height() as u64, formulas_without_value)
+}
+
+/// The sheet's table once its `lines` rows were all given to `builder`,
+/// checked to add up.
+fn finish(
+    path: &Path,
+    builder: Builder<'_>,
+    lines: u64,
+    formulas_without_value: Vec<String>,
+) -> Result<ReadOutcome, ReadError> {
+    let (mut table, rejected) = builder.finish()?;
+    table.lines = lines;
+    rows_add_up(path, &table, &rejected, lines)?;
     Ok(ReadOutcome {
         table,
         rejected,
@@ -224,6 +228,11 @@ fn write_cell(out: &mut String, value: &impl DataType) {
     } else {
         Ok(())
     };
+}
+
+/// A cell's name as Excel shows it (0-based row and column): `C5`.
+fn cell_name(row: u32, col: u32) -> String {
+    format!("{}{}", column_letters(col), row + 1)
 }
 
 /// A column's letters as Excel shows them: 0 is A, 26 is AA.
