@@ -286,40 +286,16 @@ fn decide(
             .collect(),
         "decided petitions",
     )?;
-    let starts = kept
-        .clone()
-        .lazy()
-        .filter(col("matter_id").eq(col("petition_id")))
-        .select([col("petition_id"), lit(true).alias("decided")]);
-    let df = polars_ctx(
-        store
-            .scan(Dataset::Petitions)?
-            .filter(
-                col("received_on")
-                    .cast(DataType::Int32)
-                    .gt_eq(lit(from_day))
-                    .and(col("received_on").lt_eq(through)),
-            )
-            .select(LinkColumns::read())
-            .join(
-                kept.clone()
-                    .lazy()
-                    .select([col("petition_id"), col("matter_id")]),
-                [col("petition_id")],
-                [col("petition_id")],
-                JoinArgs::new(JoinType::Left),
-            )
-            .join(
-                starts,
-                [col("petition_id")],
-                [col("petition_id")],
-                JoinArgs::new(JoinType::Left),
-            )
-            // Decided petitions that do not begin a matter play no part.
-            .filter(col("matter_id").is_null().or(col("decided").is_not_null()))
-            .collect(),
-        "petitions to link",
-    )?;
+    let window = store
+        .scan(Dataset::Petitions)?
+        .filter(
+            col("received_on")
+                .cast(DataType::Int32)
+                .gt_eq(lit(from_day))
+                .and(col("received_on").lt_eq(through)),
+        )
+        .select(LinkColumns::read());
+    let df = polars_ctx(with_decided(window, &kept).collect(), "petitions to link")?;
     let columns = LinkColumns::of(&df)?;
     let decided = polars_ctx(df.column("decided"), "decided")?.is_not_null();
     let refs = columns.refs(|i| decided.get(i).unwrap_or(false));
@@ -348,6 +324,38 @@ fn decide(
         clock.elapsed().as_secs_f64() - read - joined
     );
     Ok(out)
+}
+
+/// The petitions of `window` that take part in linking, each marked
+/// `decided` when it begins a matter of `kept` (null otherwise): those not
+/// in `kept`, and those that begin one of its matters. With nothing kept,
+/// every petition, and no join is made.
+fn with_decided(window: LazyFrame, kept: &DataFrame) -> LazyFrame {
+    if kept.height() == 0 {
+        return window.with_column(lit(NULL).cast(DataType::Boolean).alias("decided"));
+    }
+    let starts = kept
+        .clone()
+        .lazy()
+        .filter(col("matter_id").eq(col("petition_id")))
+        .select([col("petition_id"), lit(true).alias("decided")]);
+    window
+        .join(
+            kept.clone()
+                .lazy()
+                .select([col("petition_id"), col("matter_id")]),
+            [col("petition_id")],
+            [col("petition_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            starts,
+            [col("petition_id")],
+            [col("petition_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        // Decided petitions that do not begin a matter play no part.
+        .filter(col("matter_id").is_null().or(col("decided").is_not_null()))
 }
 
 /// The matters table of the petitions linked (`new`, by index into
