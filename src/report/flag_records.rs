@@ -1,5 +1,6 @@
 //! The records behind each flag, for the analyst: `tables/flag_records.xlsx`
-//! (one sheet, Chinese headers, filterable by flag id) and
+//! (one sheet, or more where Excel's rows run out, each flag's rows on one;
+//! Chinese headers, filterable by flag id) and
 //! `tables/flag_records.html` (one anchored table per flag, the target of
 //! the links beside each flag id in the HTML reports).
 
@@ -21,17 +22,57 @@ pub const FROM_THEMATIC: &str = "../tables/flag_records.html";
 /// The page's path from a packet's page.
 pub const FROM_PACKET: &str = "../../tables/flag_records.html";
 
+/// The workbook's sheet name; the second and later sheets are numbered.
+const SHEET: &str = "预警对应记录";
+
 /// Both files, by path in the publication.
 pub fn files(records: &DataFrame, title: &str) -> Result<BTreeMap<String, Vec<u8>>> {
-    // Side by side: the workbook is one sheet, written on one core.
+    let sheets = sheets(records, super::xlsx::MAX_ROWS)?;
+    let named: Vec<(&str, &DataFrame)> = sheets.iter().map(|(n, df)| (n.as_str(), df)).collect();
+    // Side by side: the workbook is written on one core.
     let (workbook, html) = rayon::join(
-        || super::xlsx::bytes("tables/flag_records.xlsx", &[("预警对应记录", records)]),
+        || super::xlsx::bytes("tables/flag_records.xlsx", &named),
         || page(records, title),
     );
     Ok(BTreeMap::from([
         ("tables/flag_records.xlsx".into(), workbook?),
         ("tables/flag_records.html".into(), html?.into_bytes()),
     ]))
+}
+
+/// `records` (sorted by flag) cut into sheets of at most `max_rows` rows,
+/// each flag's rows on one sheet (a flag has at most
+/// `records_read::ROWS_PER_FLAG`, fewer than a sheet holds): `预警对应记录`,
+/// then `预警对应记录2`, and so on.
+fn sheets(records: &DataFrame, max_rows: usize) -> Result<Vec<(String, DataFrame)>> {
+    let flags = strings(records, "flag_id")?;
+    let mut cuts = vec![0];
+    let mut flag_start = 0;
+    for i in 1..=flags.len() {
+        if i < flags.len() && flags[i] == flags[i - 1] {
+            continue;
+        }
+        // Row i begins another flag (or ends the table): the flag that
+        // ends here goes on a new sheet when it would overfill this one.
+        let sheet_start = *cuts.last().unwrap_or(&0);
+        if i - sheet_start > max_rows && flag_start > sheet_start {
+            cuts.push(flag_start);
+        }
+        flag_start = i;
+    }
+    cuts.push(flags.len());
+    Ok(cuts
+        .windows(2)
+        .enumerate()
+        .map(|(n, w)| {
+            let name = if n == 0 {
+                SHEET.to_string()
+            } else {
+                format!("{SHEET}{}", n + 1)
+            };
+            (name, records.slice(w[0] as i64, w[1] - w[0]))
+        })
+        .collect())
 }
 
 fn page(records: &DataFrame, title: &str) -> Result<String> {
@@ -140,6 +181,46 @@ pub fn link_ids(escaped: &str, href: &str, quarter: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_beyond_a_sheet_go_on_more_sheets_each_flag_on_one() -> Result<()> {
+        // Flags of 3, 4, 2 and 5 rows; sheets of at most 7.
+        let flags: Vec<String> = [("a", 3), ("b", 4), ("c", 2), ("d", 5)]
+            .iter()
+            .flat_map(|&(f, n)| std::iter::repeat_n(f.to_string(), n))
+            .collect();
+        let rows: Vec<u32> = (0..flags.len() as u32).collect();
+        let records = DataFrame::new(
+            flags.len(),
+            vec![
+                Column::new("flag_id".into(), flags),
+                Column::new("row".into(), rows),
+            ],
+        )?;
+        let cut = sheets(&records, 7)?;
+        let mut shape = Vec::new();
+        let mut kept = Vec::new();
+        for (name, df) in &cut {
+            shape.push((name.as_str(), strings(df, "flag_id")?.concat()));
+            kept.extend(df.column("row")?.u32()?.into_no_null_iter());
+        }
+        assert_eq!(
+            shape,
+            [
+                ("预警对应记录", "aaabbbb".to_string()),
+                ("预警对应记录2", "ccddddd".to_string()),
+            ]
+        );
+        assert_eq!(
+            kept,
+            (0..14).collect::<Vec<_>>(),
+            "every row, once, in order"
+        );
+        assert_eq!(sheets(&records, 14)?.len(), 1, "one sheet when all fit");
+        let empty = records.head(Some(0));
+        assert_eq!(sheets(&empty, 7)?.len(), 1, "an empty table is one sheet");
+        Ok(())
+    }
 
     #[test]
     fn flag_ids_are_linked_and_nothing_else() {
