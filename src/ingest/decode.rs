@@ -233,12 +233,25 @@ const DETECT_BYTES: usize = 1 << 20;
 
 /// Decodes `bytes` as declared, or detects the encoding, taking the
 /// bytes: text in another encoding is decoded and the bytes freed at once,
-/// and UTF-8 becomes the text without a copy. A large export is then held
-/// once while it is parsed, not twice.
+/// and UTF-8 becomes the text without a copy, checked once. A large export
+/// is then held once while it is parsed, not twice.
 pub fn decode_owned(
-    bytes: Vec<u8>,
+    mut bytes: Vec<u8>,
     declared: Encoding,
 ) -> Result<(Text<'static>, Detected), DecodeError> {
+    // UTF-8 first, as `decode` tries it: no UTF-16 byte-order mark is
+    // UTF-8 (0xFE and 0xFF never occur in it), so the answer is the same.
+    if declared != Encoding::Gbk {
+        let bom = bytes.starts_with(b"\xEF\xBB\xBF");
+        match String::from_utf8(bytes) {
+            Ok(mut whole) if bom => {
+                whole.drain(..3);
+                return Ok((Text::whole(whole), Detected::Utf8Bom));
+            }
+            Ok(whole) => return Ok((Text::whole(whole), Detected::Utf8)),
+            Err(e) => bytes = e.into_bytes(),
+        }
+    }
     let (text, detected) = decode(&bytes, declared)?;
     let mark = match text.into_static() {
         Ok(owned) => return Ok((owned, detected)),
@@ -377,11 +390,22 @@ mod tests {
                 .collect::<Vec<_>>(),
         ]
         .concat();
-        for bytes in [text.as_bytes().to_vec(), bom, gbk, utf16] {
-            let (borrowed, d1) = decode(&bytes, Encoding::Auto).expect("decodes");
-            let (owned, d2) = decode_owned(bytes.clone(), Encoding::Auto).expect("decodes");
-            assert_eq!((owned.joined(), d2), (borrowed.joined(), d1));
-            assert_eq!(owned.joined(), text);
+        for (bytes, declared) in [
+            (text.as_bytes().to_vec(), Encoding::Utf8),
+            (bom.clone(), Encoding::Utf8),
+            (gbk.clone(), Encoding::Gbk),
+            (utf16.clone(), Encoding::Auto),
+        ] {
+            for declared in [Encoding::Auto, declared] {
+                let (borrowed, d1) = decode(&bytes, declared).expect("decodes");
+                let (owned, d2) = decode_owned(bytes.clone(), declared).expect("decodes");
+                assert_eq!(
+                    (owned.joined(), d2),
+                    (borrowed.joined(), d1),
+                    "{declared:?}"
+                );
+                assert_eq!(owned.joined(), text);
+            }
         }
         let e = decode_owned(encoding_rs::GBK.encode(text).0.into_owned(), Encoding::Utf8);
         assert!(matches!(e, Err(DecodeError::NotUtf8 { .. })));
