@@ -231,66 +231,59 @@ fn gb18030(bytes: &[u8]) -> Option<Text<'static>> {
 /// How much of a file the encoding detector reads.
 const DETECT_BYTES: usize = 1 << 20;
 
+/// A UTF-8 byte-order mark.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Decodes `bytes` as declared, or detects the encoding, taking the
 /// bytes: text in another encoding is decoded and the bytes freed at once,
 /// and UTF-8 becomes the text without a copy, checked once. A large export
 /// is then held once while it is parsed, not twice.
 pub fn decode_owned(
-    mut bytes: Vec<u8>,
+    bytes: Vec<u8>,
     declared: Encoding,
 ) -> Result<(Text<'static>, Detected), DecodeError> {
-    // UTF-8 first, as `decode` tries it: no UTF-16 byte-order mark is
-    // UTF-8 (0xFE and 0xFF never occur in it), so the answer is the same.
-    if declared != Encoding::Gbk {
-        let bom = bytes.starts_with(b"\xEF\xBB\xBF");
-        match String::from_utf8(bytes) {
-            Ok(mut whole) if bom => {
-                whole.drain(..3);
-                return Ok((Text::whole(whole), Detected::Utf8Bom));
-            }
-            Ok(whole) => return Ok((Text::whole(whole), Detected::Utf8)),
-            Err(e) => bytes = e.into_bytes(),
-        }
+    if declared == Encoding::Gbk {
+        return decode_other(&bytes, declared);
     }
-    let (text, detected) = decode(&bytes, declared)?;
-    let mark = match text.into_static() {
-        Ok(owned) => return Ok((owned, detected)),
-        // Borrowed: the bytes are UTF-8 after a byte-order mark, if any.
-        Err(borrowed) => bytes.len() - borrowed.len(),
-    };
-    let mut whole = String::from_utf8(bytes).map_err(|e| DecodeError::NotUtf8 {
-        offset: e.utf8_error().valid_up_to(),
-    })?;
-    whole.drain(..mark);
-    Ok((Text::whole(whole), detected))
-}
-
-impl<'a> Text<'a> {
-    /// The text with its owned pieces, or itself when a piece borrows.
-    fn into_static(self) -> Result<Text<'static>, Text<'a>> {
-        if self.pieces.iter().any(|p| matches!(p, Cow::Borrowed(_))) {
-            return Err(self);
+    let bom = bytes.starts_with(UTF8_BOM);
+    match String::from_utf8(bytes) {
+        Ok(mut whole) if bom => {
+            whole.drain(..UTF8_BOM.len());
+            Ok((Text::whole(whole), Detected::Utf8Bom))
         }
-        let pieces = self
-            .pieces
-            .into_iter()
-            .map(|p| Cow::Owned(p.into_owned()))
-            .collect();
-        Ok(Text { pieces })
+        Ok(whole) => Ok((Text::whole(whole), Detected::Utf8)),
+        Err(e) if bom => Err(DecodeError::NotUtf8 {
+            offset: e.utf8_error().valid_up_to(),
+        }),
+        Err(e) => decode_other(&e.into_bytes(), declared),
     }
 }
 
 /// Decodes `bytes` as declared, or detects the encoding.
 pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Text<'_>, Detected), DecodeError> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF")
-        && declared != Encoding::Gbk
-    {
-        return std::str::from_utf8(rest)
-            .map(|s| (Text::whole(s), Detected::Utf8Bom))
-            .map_err(|e| DecodeError::NotUtf8 {
-                offset: e.valid_up_to() + 3,
-            });
+    if declared != Encoding::Gbk {
+        if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
+            return std::str::from_utf8(rest)
+                .map(|s| (Text::whole(s), Detected::Utf8Bom))
+                .map_err(|e| DecodeError::NotUtf8 {
+                    offset: e.valid_up_to() + UTF8_BOM.len(),
+                });
+        }
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            return Ok((Text::whole(s), Detected::Utf8));
+        }
     }
+    decode_other(bytes, declared)
+}
+
+/// Decodes `bytes` that are not to be read as UTF-8 (not UTF-8, or
+/// declared GBK): UTF-16 by its byte-order mark, GB18030 as declared or
+/// detected, or the error that says why not. No UTF-16 byte-order mark is
+/// UTF-8 (0xFE and 0xFF never occur in it).
+fn decode_other(
+    bytes: &[u8],
+    declared: Encoding,
+) -> Result<(Text<'static>, Detected), DecodeError> {
     for (bom, enc, det) in [
         (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, Detected::Utf16Le),
         (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE, Detected::Utf16Be),
@@ -310,18 +303,15 @@ pub fn decode(bytes: &[u8], declared: Encoding) -> Result<(Text<'_>, Detected), 
         1 + bytes[..at].iter().filter(|&&b| b == b'\n').count()
     };
     match declared {
-        Encoding::Utf8 => std::str::from_utf8(bytes)
-            .map(|s| (Text::whole(s), Detected::Utf8))
-            .map_err(|e| DecodeError::NotUtf8 {
-                offset: e.valid_up_to(),
-            }),
+        Encoding::Utf8 => Err(DecodeError::NotUtf8 {
+            offset: std::str::from_utf8(bytes)
+                .err()
+                .map_or(bytes.len(), |e| e.valid_up_to()),
+        }),
         Encoding::Gbk => gb18030(bytes)
             .map(|s| (s, Detected::Gb18030))
             .ok_or(DecodeError::NotGbk),
         Encoding::Auto => {
-            if let Ok(s) = std::str::from_utf8(bytes) {
-                return Ok((Text::whole(s), Detected::Utf8));
-            }
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             // The first MiB tells the encoding as well as the whole file does.
             det.feed(&bytes[..bytes.len().min(DETECT_BYTES)], true);

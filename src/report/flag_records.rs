@@ -45,7 +45,11 @@ pub fn files(records: &DataFrame, title: &str) -> Result<BTreeMap<String, Vec<u8
 /// `records_read::ROWS_PER_FLAG`, fewer than a sheet holds): `预警对应记录`,
 /// then `预警对应记录2`, and so on.
 fn sheets(records: &DataFrame, max_rows: usize) -> Result<Vec<(String, DataFrame)>> {
-    let flags = strings(records, "flag_id")?;
+    let flags = polars_ctx(
+        records.column("flag_id").and_then(|c| c.str().cloned()),
+        "flag_id",
+    )?;
+    let flags: Vec<Option<&str>> = flags.iter().collect();
     let mut cuts = vec![0];
     let mut flag_start = 0;
     for i in 1..=flags.len() {
