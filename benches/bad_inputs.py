@@ -128,6 +128,14 @@ def case_mixed_encodings(d):
     write(d, "p.csv", good_part + gbk_part, "wb")
 
 
+TRADITIONAL = str.maketrans("为举内别务单号来检电类线编职访转问题", "為舉內別務單號來檢電類線編職訪轉問題")
+
+
+def case_big5(d):
+    text = HEADER + "\n" + "\n".join(r.replace("反映", "反映違規審批") for r in rows(60)) + "\n"
+    write(d, "p.csv", text.translate(TRADITIONAL).encode("big5"), "wb")
+
+
 def case_negative_amount(d):
     write(
         d,
@@ -226,6 +234,7 @@ CASES = [
     ("a binary file named .csv", case_binary_csv, None),
     ("a CSV file named .xlsx", case_csv_named_xlsx, None),
     ("UTF-8 then GBK in one file", case_mixed_encodings, None),
+    ("a petitions export saved in Big5 (traditional characters)", case_big5, None),
     ("a negative amount", case_negative_amount, None),
     ("a required column missing", case_missing_column, None),
     ("a misspelt header", case_misspelt_header, None),

@@ -228,8 +228,10 @@ fn gb18030(bytes: &[u8]) -> Option<Text<'static>> {
     Some(Text { pieces })
 }
 
-/// How much of a file the encoding detector reads.
-const DETECT_BYTES: usize = 1 << 20;
+/// How much of a file the encoding detector reads, at most: tens of
+/// kilobytes tell a Chinese export's encoding as well as the whole file,
+/// and the detector reads about 4 MB a second.
+const DETECT_BYTES: usize = 64 << 10;
 
 /// A UTF-8 byte-order mark.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -312,10 +314,7 @@ fn decode_other(
             .map(|s| (s, Detected::Gb18030))
             .ok_or(DecodeError::NotGbk),
         Encoding::Auto => {
-            let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-            // The first MiB tells the encoding as well as the whole file does.
-            det.feed(&bytes[..bytes.len().min(DETECT_BYTES)], true);
-            let guess = det.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
+            let guess = detect(bytes);
             if guess == encoding_rs::GBK
                 || guess == encoding_rs::GB18030
                 || guess == encoding_rs::UTF_8
@@ -334,6 +333,25 @@ fn decode_other(
             }
         }
     }
+}
+
+/// The detector's guess from the start of `bytes`, cut after a line break
+/// so that no character is split. No top-level domain is given: with `.cn`
+/// the detector answers GBK for any bytes that are valid GBK, Big5 and
+/// Shift_JIS among them, which would then be read as mojibake.
+fn detect(bytes: &[u8]) -> &'static encoding_rs::Encoding {
+    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    let whole = bytes.len() <= DETECT_BYTES;
+    let head = if whole {
+        bytes
+    } else {
+        let head = &bytes[..DETECT_BYTES];
+        head.iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(head, |at| &head[..=at])
+    };
+    det.feed(head, whole);
+    det.guess(None, chardetng::Utf8Detection::Allow)
 }
 
 #[cfg(test)]
@@ -399,6 +417,44 @@ mod tests {
         }
         let e = decode_owned(encoding_rs::GBK.encode(text).0.into_owned(), Encoding::Utf8);
         assert!(matches!(e, Err(DecodeError::NotUtf8 { .. })));
+    }
+
+    #[test]
+    fn other_legacy_encodings_are_refused_not_misread() {
+        // Valid GBK bytes all, so only the detector can tell them apart.
+        let big5 = "受理日期,被反映單位,反映內容摘要\n2024-01-02,東湖區住房和城鄉建設局,反映該局局長在工程建設項目審批中收受好處費，違規插手招投標。\n";
+        let sjis = "受付日,部署,内容\n2024-01-02,東京都建設局,工事の入札で不正があったと報告されています。\n";
+        for (text, enc) in [(big5, encoding_rs::BIG5), (sjis, encoding_rs::SHIFT_JIS)] {
+            for copies in [1, 2 * DETECT_BYTES / text.len()] {
+                let text = text.repeat(copies);
+                let (bytes, _, unmappable) = enc.encode(&text);
+                assert!(!unmappable);
+                assert!(gb18030(&bytes).is_some(), "{}", enc.name());
+                let e = decode(&bytes, Encoding::Auto).expect_err(enc.name());
+                assert_eq!(
+                    e,
+                    DecodeError::Unknown {
+                        guess: enc.name(),
+                        line: 1
+                    }
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn gbk_is_detected_from_a_head_cut_at_a_line_break() {
+        // One byte of ASCII first, so that the characters straddle the
+        // detector's limit.
+        let line = "2024-01-02,东湖区住房和城乡建设局,反映局长违规插手招投标\n";
+        for lead in ["", "a"] {
+            let text = format!("{lead}{}", line.repeat(2 * DETECT_BYTES / line.len()));
+            let gbk = encoding_rs::GBK.encode(&text).0.into_owned();
+            assert!(gbk.len() > DETECT_BYTES);
+            let (s, d) = decode(&gbk, Encoding::Auto).expect("gbk");
+            assert_eq!((s.joined().as_ref(), d), (text.as_str(), Detected::Gb18030));
+        }
+        assert_eq!(detect(b"\xB6\xAB\xBA\xFE"), encoding_rs::GBK);
     }
 
     #[test]
