@@ -22,24 +22,37 @@ pub struct EnumValue {
 /// Folds a raw cell for label comparison: trims, drops inner spaces and
 /// underscores/hyphens, and lower-cases ASCII.
 pub(crate) fn fold(s: &str) -> String {
+    folded(s).collect()
+}
+
+/// The characters of [`fold`], without collecting them.
+fn folded(s: &str) -> impl Iterator<Item = char> + Clone + '_ {
     s.chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '　'))
         .flat_map(char::to_lowercase)
-        .collect()
+}
+
+impl EnumValue {
+    /// The code, the labels and the aliases.
+    fn labels(&self) -> impl Iterator<Item = &'static str> {
+        [self.code, self.zh, self.en]
+            .into_iter()
+            .chain(self.aliases.iter().copied())
+    }
 }
 
 /// Finds the value whose code, Chinese label, English label or alias is `raw`.
+/// Written exactly (as the tables store codes), it is found without
+/// folding; nothing is allocated either way, as reports look up every cell.
 pub fn parse_value(values: &'static [EnumValue], raw: &str) -> Option<&'static EnumValue> {
-    let key = fold(raw);
-    if key.is_empty() {
-        return None;
+    if let Some(v) = values.iter().find(|v| v.labels().any(|l| l == raw)) {
+        return Some(v);
     }
-    values.iter().find(|v| {
-        fold(v.code) == key
-            || fold(v.zh) == key
-            || fold(v.en) == key
-            || v.aliases.iter().any(|a| fold(a) == key)
-    })
+    let key = folded(raw);
+    key.clone().next()?;
+    values
+        .iter()
+        .find(|v| v.labels().any(|l| folded(l).eq(key.clone())))
 }
 
 /// Defines a contract enumeration with its labels.
@@ -350,6 +363,10 @@ mod tests {
                 for label in [v.code, v.zh, v.en].iter().chain(v.aliases) {
                     let found = parse_value(values, label).expect(label);
                     assert_eq!(found.code, v.code, "{label}");
+                    // Written with noise, it is found by folding.
+                    let noisy = format!(" {} ", label.to_uppercase());
+                    let found = parse_value(values, &noisy).expect(label);
+                    assert_eq!(found.code, v.code, "{noisy}");
                 }
             }
         }
@@ -395,6 +412,7 @@ mod tests {
         assert_eq!(Sanction::parse("党纪重处分"), Some(Sanction::PartyHeavy));
         assert_eq!(KeyField::parse("教育医疗"), None);
         assert_eq!(KeyField::parse(""), None);
+        assert_eq!(KeyField::parse(" _ "), None);
     }
 
     #[test]

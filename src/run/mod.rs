@@ -443,18 +443,18 @@ fn compose(
             .unwrap_or_default(),
         has_records: true,
     };
-    let mut files = logged_time("the reports and packets", || compose_reports(&sources))?;
-    files.extend(charts.files.clone());
     // The records behind the flags end in one workbook written on one
-    // core, as do the published tables: side by side, each takes the
-    // core the other leaves.
-    let (records, tables) = rayon::join(
+    // core: begun first, beside the rest, it takes the core the rest leaves
+    // instead of ending the stage alone.
+    let (records, rest) = rayon::join(
         || {
             logged_time("the records behind the flags", || {
                 flag_records(p, &stored.store, t.quarter, detected)
             })
         },
         || {
+            let mut files = logged_time("the reports and packets", || compose_reports(&sources))?;
+            files.extend(charts.files.clone());
             let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
             let explorer = logged_time("the explorer page", || {
                 crate::report::explorer::page(
@@ -465,15 +465,15 @@ fn compose(
                     p.chart_min_expected,
                 )
             })?;
-            let mut tables = logged_time("the published tables", || {
+            files.insert("explorer.html".into(), explorer.into_bytes());
+            files.extend(logged_time("the published tables", || {
                 table_files(t, detected, &p.risk_score, &stored.quarantine, shown)
-            })?;
-            tables.insert("explorer.html".into(), explorer.into_bytes());
-            Ok::<_, anyhow::Error>(tables)
+            })?);
+            Ok::<_, anyhow::Error>(files)
         },
     );
+    let mut files = rest?;
     files.extend(records?);
-    files.extend(tables?);
     Ok(files)
 }
 
