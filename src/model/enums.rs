@@ -49,6 +49,7 @@ pub fn parse_value(values: &'static [EnumValue], raw: &str) -> Option<&'static E
         return Some(v);
     }
     let key = folded(raw);
+    // Nothing but spaces and separators names no value.
     key.clone().next()?;
     values
         .iter()
