@@ -277,9 +277,10 @@ fn narrowed(d: Dataset, narrow: Narrow, as_of: chrono::NaiveDate) -> Option<Expr
 /// first; `as_of` is the report's quarter's last day.
 ///
 /// Two passes per dataset: the selectors meet the stored key columns
-/// (row numbers, dates and ids only), each flag keeps its most recent
-/// rows, and only those rows are then read whole. Both passes stream
-/// the store (a district's flags meet millions of rows).
+/// (quarters, dates and ids only), each flag keeps its most recent rows,
+/// and only those rows are then read whole, by quarter and id. Both
+/// passes stream the store (a district's flags meet millions of rows),
+/// filtered by the values their keys hold before any join.
 pub fn records(
     store: &Store,
     selectors: &[Selector],
@@ -300,19 +301,19 @@ pub fn records(
         if mine.is_empty() {
             continue;
         }
-        let scan = scan.with_row_index(ROW, None);
         let hits = hits(&scan, d, &mine, as_of)?;
-        let rows = hits.column(ROW)?.as_materialized_series().clone();
+        // Ids are unique within a dataset (the store's upsert key).
         let whole = scan
-            .filter(col(ROW).is_in(lit(rows).implode(false), false))
-            .select([col(ROW)].into_iter().chain(columns(d)).collect::<Vec<_>>());
+            .filter(among(col(QUARTER), &hits, "quarter")?)
+            .filter(among(key_column(d, "r_id"), &hits, "record_id")?)
+            .select(columns(d));
         parts.push(
             hits.lazy()
-                .select([col("flag_id"), col("detector"), col(ROW)])
+                .select([col("flag_id"), col("detector"), col("record_id")])
                 .join(
                     whole,
-                    [col(ROW)],
-                    [col(ROW)],
+                    [col("record_id")],
+                    [col("record_id")],
                     JoinArgs::new(JoinType::Inner),
                 )
                 .select(COLUMNS.map(col)),
@@ -330,11 +331,22 @@ pub fn records(
     summaries_cut(polars_ctx(Engine::Streaming.collect(all), "flag records")?)
 }
 
-/// The stored row number the two passes share.
-const ROW: &str = "row";
+/// The partition column: the quarter a stored row is in.
+const QUARTER: &str = "quarter";
 
-/// The rows each selector of one dataset meets: flag, row number, date
-/// and id, at most `ROWS_PER_FLAG` per flag (the most recent).
+/// `stored` is one of the values of `column` in `table`: the only rows that
+/// can meet them (a row meets a key on equal values, never on nulls).
+fn among(stored: Expr, table: &DataFrame, column: &str) -> Result<Expr> {
+    let values = table
+        .column(column)?
+        .as_materialized_series()
+        .drop_nulls()
+        .unique()?;
+    Ok(stored.is_in(lit(values).implode(false), false))
+}
+
+/// The rows each selector of one dataset meets: flag, quarter, date and
+/// id, at most `ROWS_PER_FLAG` per flag (the most recent).
 fn hits(
     scan: &LazyFrame,
     d: Dataset,
@@ -368,15 +380,24 @@ fn hits(
             if these.is_empty() {
                 continue;
             }
-            let k = polars_ctx(keys(&these), "flag record keys")?.lazy();
+            let k = polars_ctx(keys(&these), "flag record keys")?;
             let left: Vec<Expr> = on.iter().map(|(k, _)| col(*k)).collect();
             let right: Vec<Expr> = on.iter().map(|(_, r)| col(*r)).collect();
-            let with_keys = rows.clone().with_columns(
+            let mut candidates = rows.clone();
+            for (key, r) in on.iter() {
+                let stored = match *r {
+                    "r_quarter" => col(QUARTER),
+                    _ => key_column(d, r),
+                };
+                candidates = candidates.filter(among(stored, &k, key)?);
+            }
+            let with_keys = candidates.with_columns(
                 on.iter()
                     .map(|(_, r)| key_column(d, r).alias(*r))
                     .collect::<Vec<_>>(),
             );
             let piece = k
+                .lazy()
                 .join(with_keys, left, right, JoinArgs::new(JoinType::Inner))
                 .filter(
                     matches("k_field", key_column(d, "r_field"))
@@ -385,7 +406,7 @@ fn hits(
                 .select([
                     col("flag_id"),
                     col("detector"),
-                    col(ROW),
+                    text_of(Some(QUARTER)).alias("quarter"),
                     col(stored(d).date).alias("date"),
                     key_column(d, "r_id").alias("record_id"),
                 ]);

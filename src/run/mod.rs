@@ -313,9 +313,13 @@ fn flag_records(
         &crate::store::queries::children(store)?,
         p.top_leader_clue_deadline_days.get(),
     );
-    let records = crate::aggregate::records_read::records(store, &selectors, quarter.last_day())?;
+    let records = logged_time("the records behind the flags read", || {
+        crate::aggregate::records_read::records(store, &selectors, quarter.last_day())
+    })?;
     let title = format!("{}{}预警对应记录", p.site_name, quarter.label_zh());
-    crate::report::flag_records::files(&records, &title)
+    logged_time("the records behind the flags written", || {
+        crate::report::flag_records::files(&records, &title)
+    })
 }
 
 /// The flags published before, as the store keeps them (none yet: empty).
