@@ -132,9 +132,12 @@ fn columns(d: Dataset) -> Vec<Expr> {
 /// `r_id`, `r_person`, `r_field`), as text.
 fn key_column(d: Dataset, key: &str) -> Expr {
     let s = stored(d);
+    if key == "r_quarter" {
+        // The partition column, text already: read as it is.
+        return col(QUARTER);
+    }
     text_of(match key {
         "r_unit" => Some("unit_id"),
-        "r_quarter" => Some("quarter"),
         "r_id" => Some(s.id),
         "r_person" => s.person,
         _ => s.field,
@@ -304,7 +307,7 @@ pub fn records(
         let hits = hits(&scan, d, &mine, as_of)?;
         // Ids are unique within a dataset (the store's upsert key).
         let whole = scan
-            .filter(among(col(QUARTER), &hits, "quarter")?)
+            .filter(among(key_column(d, "r_quarter"), &hits, "quarter")?)
             .filter(among(key_column(d, "r_id"), &hits, "record_id")?)
             .select(columns(d));
         parts.push(
@@ -385,11 +388,7 @@ fn hits(
             let right: Vec<Expr> = on.iter().map(|(_, r)| col(*r)).collect();
             let mut candidates = rows.clone();
             for (key, r) in on.iter() {
-                let stored = match *r {
-                    "r_quarter" => col(QUARTER),
-                    _ => key_column(d, r),
-                };
-                candidates = candidates.filter(among(stored, &k, key)?);
+                candidates = candidates.filter(among(key_column(d, r), &k, key)?);
             }
             let with_keys = candidates.with_columns(
                 on.iter()
@@ -406,7 +405,7 @@ fn hits(
                 .select([
                     col("flag_id"),
                     col("detector"),
-                    text_of(Some(QUARTER)).alias("quarter"),
+                    key_column(d, "r_quarter").alias("quarter"),
                     col(stored(d).date).alias("date"),
                     key_column(d, "r_id").alias("record_id"),
                 ]);
