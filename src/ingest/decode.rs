@@ -208,15 +208,7 @@ const PARALLEL_BYTES: usize = 8 << 20;
 /// so a large file is cut at newlines and the pieces decoded in parallel.
 fn gb18030(bytes: &[u8]) -> Option<Text<'static>> {
     use rayon::prelude::*;
-    let decode = |b: &[u8]| {
-        let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(b);
-        (!had_errors).then(|| {
-            // The decoder reserves room for the longest possible output.
-            let mut text = text.into_owned();
-            text.shrink_to_fit();
-            Cow::Owned(text)
-        })
-    };
+    let decode = |b: &[u8]| gb18030_piece(b).map(Cow::Owned);
     if bytes.len() < PARALLEL_BYTES {
         return decode(bytes).map(Text::whole);
     }
@@ -226,6 +218,28 @@ fn gb18030(bytes: &[u8]) -> Option<Text<'static>> {
         .map(|&(a, b)| decode(&bytes[a..b]))
         .collect::<Option<_>>()?;
     Some(Text { pieces })
+}
+
+/// One piece of GB18030 as UTF-8, or None if it is not GB18030. Room is
+/// reserved for what a Chinese export needs (a two-byte character becomes
+/// three bytes) and grown only for rarer sequences: reserving for the
+/// worst case (three bytes for one) and shrinking after would copy the
+/// whole text into fresh memory a second time.
+fn gb18030_piece(bytes: &[u8]) -> Option<String> {
+    use encoding_rs::DecoderResult;
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(bytes.len() + bytes.len() / 2 + 16);
+    let mut read = 0;
+    loop {
+        let (result, n) =
+            decoder.decode_to_string_without_replacement(&bytes[read..], &mut text, true);
+        read += n;
+        match result {
+            DecoderResult::InputEmpty => return Some(text),
+            DecoderResult::OutputFull => text.reserve((bytes.len() - read) / 2 + 16),
+            DecoderResult::Malformed(..) => return None,
+        }
+    }
 }
 
 /// How much of a file the encoding detector reads, at most: tens of
@@ -368,6 +382,27 @@ mod tests {
         assert!(decoded.pieces().count() > 1);
         assert!(decoded.pieces().all(|p| p.ends_with('\n')));
         assert_eq!(decoded.joined(), text.as_str());
+    }
+
+    #[test]
+    fn a_piece_decodes_as_the_one_call_decoder_does() {
+        // 0x80 is one byte for a three-byte character (€), beyond the room
+        // reserved for a Chinese export; 0x81 0x30 0x81 0x30 is four bytes
+        // for one; 0xFF is no GB18030 at all.
+        let chinese = encoding_rs::GBK.encode("某局“工程”问题，约35万元\n").0;
+        for bytes in [
+            vec![0x80; 1000],
+            [chinese.as_ref(), &[0x80; 300], &[0x81, 0x30, 0x81, 0x30]].concat(),
+            chinese.repeat(50),
+            b"plain ASCII\n".to_vec(),
+            Vec::new(),
+        ] {
+            let (expected, errors) = encoding_rs::GB18030.decode_without_bom_handling(&bytes);
+            assert!(!errors);
+            assert_eq!(gb18030_piece(&bytes).as_deref(), Some(expected.as_ref()));
+        }
+        let broken = [chinese.as_ref(), &[0xFF], chinese.as_ref()].concat();
+        assert_eq!(gb18030_piece(&broken), None);
     }
 
     #[test]
