@@ -15,15 +15,16 @@
 //! Facts prune too: two summaries that both state facts (numbers, dates)
 //! qualify only when the facts of one are all among the other's (see
 //! [`facts_conflict`]). So an earlier summary y with facts qualifies for x
-//! only if y states x's rarest fact (x's facts within y's) or y's rarest
-//! fact is among x's (y's within x's). Each summary with facts is indexed
-//! under every fact, and its token prefix under its rarest fact; x meets
-//! the earlier summaries with facts either through the lists of its
-//! rarest fact and of its facts' prefix tokens, or through the token
-//! prefixes of all of them, whichever are shorter. Summaries of one
-//! template with different amounts, similar by their words, are then
-//! never compared, even when all of them share a number (a unit's name
-//! may hold one).
+//! only if y's rarest fact is among x's (y's within x's) or y states x's
+//! rarest fact (x's within y's). Each entry of a summary with facts
+//! carries its rarest fact, and each such summary is indexed under every
+//! fact: x counts, among the earlier summaries with facts that share a
+//! prefix token, only those whose rarest fact it states, and marks for
+//! the exact check those that state its own rarest fact. When that list
+//! is longer than the token lists, x counts every summary in them
+//! instead. Summaries of one template with different amounts, similar by
+//! their words, are then never compared, even when all of them share a
+//! number (a unit's name may hold one).
 
 use polars::prelude::PlHashMap;
 
@@ -163,19 +164,11 @@ pub struct Pair {
 pub struct Join {
     window: i32,
     threshold: f64,
-    /// Token prefixes of the sets without facts and of those with facts;
-    /// each entry is (set, the token's position in it).
+    /// Token prefixes of the sets without facts and of those with facts.
     plain: Postings,
     stated: Postings,
-    /// Sets by each fact they state; and the token prefixes of the sets by
-    /// their rarest fact, under (fact, token).
+    /// Sets by each fact they state.
     by_fact: Postings,
-    by_rarest: Postings,
-    rarest_keys: PlHashMap<(u32, u32), u32>,
-    /// Whether an inserted set has each fact as its rarest: facts that are
-    /// no set's rarest need no lookup in `rarest_keys`.
-    is_rarest: Vec<bool>,
-    lists: Vec<(usize, u32)>,
 }
 
 impl Join {
@@ -191,16 +184,9 @@ impl Join {
     pub fn clear(&mut self, window: i32, threshold: f64) {
         self.window = window;
         self.threshold = threshold;
-        for p in [
-            &mut self.plain,
-            &mut self.stated,
-            &mut self.by_fact,
-            &mut self.by_rarest,
-        ] {
+        for p in [&mut self.plain, &mut self.stated, &mut self.by_fact] {
             p.clear();
         }
-        self.rarest_keys.clear();
-        self.is_rarest.clear();
     }
 
     /// The summaries inserted so far at most the window before `x` with
@@ -216,44 +202,30 @@ impl Join {
         let item = &items[x];
         let (day, len) = (item.day, item.tokens.len());
         let prefix = &item.tokens[..prefix_len(len, t)];
+        let every = |_: &Posting| true;
         for (i, &r) in prefix.iter().enumerate() {
-            seen.count(self.plain.live(r, day, window), i, len, items, t);
+            seen.count(self.plain.live(r, day, window), i, len, items, t, every);
         }
-        // The sets with facts: through all their prefixes, or through
-        // those whose rarest fact x states and those stating x's rarest.
-        let token_cost: usize = prefix
-            .iter()
-            .map(|&r| self.stated.live(r, day, window).len())
-            .sum();
-        self.lists.clear();
-        for &f in item.facts {
-            if !self.is_rarest.get(f as usize).copied().unwrap_or(false) {
-                continue;
-            }
-            for (i, &r) in prefix.iter().enumerate() {
-                if let Some(&key) = self.rarest_keys.get(&(f, r)) {
-                    self.lists.push((i, key));
-                }
-            }
-        }
-        let fact_cost = item
-            .rarest
-            .map_or(0, |f| self.by_fact.live(f, day, window).len())
-            + self
-                .lists
-                .iter()
-                .map(|&(_, key)| self.by_rarest.live(key, day, window).len())
-                .sum::<usize>();
-        match item.rarest {
-            Some(rarest) if fact_cost <= token_cost => {
-                for &(i, key) in &self.lists {
-                    seen.count(self.by_rarest.live(key, day, window), i, len, items, t);
+        // The sets with facts: those whose rarest fact x states, and
+        // those stating x's rarest; or all of them, if that is shorter.
+        let facts_first = item.rarest.filter(|&f| {
+            self.by_fact.live(f, day, window).len()
+                <= prefix
+                    .iter()
+                    .map(|&r| self.stated.live(r, day, window).len())
+                    .sum::<usize>()
+        });
+        match facts_first {
+            Some(rarest) => {
+                let within = |e: &Posting| item.facts.contains(&e.rarest);
+                for (i, &r) in prefix.iter().enumerate() {
+                    seen.count(self.stated.live(r, day, window), i, len, items, t, within);
                 }
                 seen.mark(self.by_fact.live(rarest, day, window), len, items, t);
             }
-            _ => {
+            None => {
                 for (i, &r) in prefix.iter().enumerate() {
-                    seen.count(self.stated.live(r, day, window), i, len, items, t);
+                    seen.count(self.stated.live(r, day, window), i, len, items, t, every);
                 }
             }
         }
@@ -264,29 +236,32 @@ impl Join {
     pub fn insert(&mut self, items: &[Item<'_>], x: usize) {
         let item = &items[x];
         let prefix = &item.tokens[..prefix_len(item.tokens.len(), self.threshold)];
-        let tokens = if item.facts.is_empty() {
-            &mut self.plain
-        } else {
-            &mut self.stated
+        let (tokens, rarest) = match item.rarest {
+            Some(f) => (&mut self.stated, f),
+            None => (&mut self.plain, NO_FACT),
         };
-        let day = item.day;
+        let (set, day) = (x as u32, item.day);
         for (j, &r) in prefix.iter().enumerate() {
-            tokens.push(r, x as u32, j as u32, day);
+            tokens.push(
+                r,
+                Posting {
+                    set,
+                    position: j as u32,
+                    day,
+                    rarest,
+                },
+            );
         }
         for &f in item.facts {
-            self.by_fact.push(f, x as u32, 0, day);
-        }
-        if let Some(rarest) = item.rarest {
-            let f = rarest as usize;
-            if f >= self.is_rarest.len() {
-                self.is_rarest.resize(f + 1, false);
-            }
-            self.is_rarest[f] = true;
-            for (j, &r) in prefix.iter().enumerate() {
-                let next = self.rarest_keys.len() as u32;
-                let key = *self.rarest_keys.entry((rarest, r)).or_insert(next);
-                self.by_rarest.push(key, x as u32, j as u32, day);
-            }
+            self.by_fact.push(
+                f,
+                Posting {
+                    set,
+                    position: 0,
+                    day,
+                    rarest,
+                },
+            );
         }
     }
 }
@@ -316,8 +291,7 @@ pub fn similar_pairs(
 }
 
 /// Posting lists in order of day, each read from its first entry still
-/// within the window; made as keys are pushed. An entry is (set, the
-/// token's position in it, the set's day).
+/// within the window; made as keys are pushed.
 #[derive(Debug, Default)]
 struct Postings {
     lists: Vec<List>,
@@ -325,7 +299,22 @@ struct Postings {
     used: Vec<u32>,
 }
 
-type Posting = (u32, u32, i32);
+/// One entry of a posting list.
+#[derive(Debug, Clone, Copy)]
+struct Posting {
+    set: u32,
+    /// The token's position in the set.
+    position: u32,
+    /// The set's day.
+    day: i32,
+    /// The set's rarest fact ([`NO_FACT`] when it states none): a probe
+    /// tells from the entry alone whether the set's facts may lie within
+    /// its own.
+    rarest: u32,
+}
+
+/// The rarest fact of a set that states none.
+const NO_FACT: u32 = u32::MAX;
 
 /// One key's entries, where the live ones start and the day of the first
 /// of them: a probe learns whether the list's head left the window, and
@@ -339,7 +328,7 @@ struct List {
 }
 
 impl Postings {
-    fn push(&mut self, key: u32, set: u32, position: u32, day: i32) {
+    fn push(&mut self, key: u32, entry: Posting) {
         let k = key as usize;
         if k >= self.lists.len() {
             self.lists.resize_with(k + 1, List::default);
@@ -349,9 +338,9 @@ impl Postings {
             self.used.push(key);
         }
         if list.start == list.entries.len() {
-            list.start_day = day;
+            list.start_day = entry.day;
         }
-        list.entries.push((set, position, day));
+        list.entries.push(entry);
     }
 
     /// Every list empty; their room is kept.
@@ -371,11 +360,11 @@ impl Postings {
         };
         if list.start < list.entries.len() && day - list.start_day > window {
             let entries = &list.entries;
-            while list.start < entries.len() && day - entries[list.start].2 > window {
+            while list.start < entries.len() && day - entries[list.start].day > window {
                 list.start += 1;
             }
             if let Some(first) = entries.get(list.start) {
-                list.start_day = first.2;
+                list.start_day = first.day;
             }
         }
         &list.entries[list.start..]
@@ -416,17 +405,26 @@ impl Candidates {
     }
 
     /// The probe's token at position `i` (of `len`) is in each set of
-    /// `list` at the position given: counted, or the set pruned by the
-    /// positional filter (what is shared so far, this token, and at most
-    /// what remains after it in the shorter remainder).
-    fn count(&mut self, list: &[Posting], i: usize, len: usize, items: &[Item<'_>], t: f64) {
-        for &(y, j, _) in list {
+    /// `list` at the position given: each set `keep` admits is counted, or
+    /// pruned by the positional filter (what is shared so far, this token,
+    /// and at most what remains after it in the shorter remainder).
+    fn count(
+        &mut self,
+        list: &[Posting],
+        i: usize,
+        len: usize,
+        items: &[Item<'_>],
+        t: f64,
+        keep: impl Fn(&Posting) -> bool,
+    ) {
+        for e in list.iter().filter(|e| keep(e)) {
+            let y = e.set;
             let other = items[y as usize].tokens.len();
             if !self.meet(y, len, other, t) {
                 continue;
             }
             let s = &mut self.shared[y as usize];
-            let rest = (len - i - 1).min(other - j as usize - 1);
+            let rest = (len - i - 1).min(other - e.position as usize - 1);
             *s = if *s as usize + 1 + rest >= required_overlap(len, other, t) {
                 *s + 1
             } else {
@@ -437,7 +435,7 @@ impl Candidates {
 
     /// Each set of `list` may qualify: checked exactly.
     fn mark(&mut self, list: &[Posting], len: usize, items: &[Item<'_>], t: f64) {
-        for &(y, _, _) in list {
+        for &Posting { set: y, .. } in list {
             if self.meet(y, len, items[y as usize].tokens.len(), t) {
                 self.shared[y as usize] = self.shared[y as usize].max(1);
             }
