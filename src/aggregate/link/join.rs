@@ -204,7 +204,7 @@ impl Join {
         let prefix = &item.tokens[..prefix_len(len, t)];
         let every = |_: &Posting| true;
         for (i, &r) in prefix.iter().enumerate() {
-            seen.count(self.plain.live(r, day, window), i, len, items, t, every);
+            seen.count(self.plain.live(r, day, window), i, len, t, every);
         }
         // The sets with facts: those whose rarest fact x states, and
         // those stating x's rarest; or all of them, if that is shorter.
@@ -219,13 +219,13 @@ impl Join {
             Some(rarest) => {
                 let within = |e: &Posting| item.facts.contains(&e.rarest);
                 for (i, &r) in prefix.iter().enumerate() {
-                    seen.count(self.stated.live(r, day, window), i, len, items, t, within);
+                    seen.count(self.stated.live(r, day, window), i, len, t, within);
                 }
-                seen.mark(self.by_fact.live(rarest, day, window), len, items, t);
+                seen.mark(self.by_fact.live(rarest, day, window), len, t);
             }
             None => {
                 for (i, &r) in prefix.iter().enumerate() {
-                    seen.count(self.stated.live(r, day, window), i, len, items, t, every);
+                    seen.count(self.stated.live(r, day, window), i, len, t, every);
                 }
             }
         }
@@ -279,7 +279,7 @@ pub fn similar_pairs(
 ) -> Vec<Pair> {
     let mut join = Join::new(window, threshold);
     let mut seen = Candidates::default();
-    seen.reset(items.len());
+    seen.reset(items);
     let mut out = Vec::new();
     for x in 0..items.len() {
         out.extend(join.probe(items, x, &mut seen));
@@ -376,32 +376,43 @@ impl Postings {
 /// One serves every join over the same items, probe after probe.
 #[derive(Debug, Default)]
 pub struct Candidates {
-    shared: Vec<i32>,
+    sets: Vec<Met>,
     touched: Vec<u32>,
     /// The last probe's qualifying pairs.
     found: Vec<Pair>,
 }
 
+/// A set as a probe meets it: the tokens shared so far, beside the set's
+/// size, so that counting reads one place for each entry.
+#[derive(Debug, Clone, Copy, Default)]
+struct Met {
+    shared: i32,
+    len: u32,
+}
+
 impl Candidates {
-    /// Ready for `sets` items (each probe leaves every count at zero).
-    pub fn reset(&mut self, sets: usize) {
-        self.shared.clear();
-        self.shared.resize(sets, 0);
+    /// Ready for `items` (each probe leaves every count at zero).
+    pub fn reset(&mut self, items: &[Item<'_>]) {
+        self.sets.clear();
+        self.sets.extend(items.iter().map(|item| Met {
+            shared: 0,
+            len: item.tokens.len() as u32,
+        }));
         self.touched.clear();
         self.found.clear();
     }
 
     /// A first meeting with `y`: touched, and pruned when the lengths
-    /// alone rule it out. False when `y` is (now) pruned.
-    fn meet(&mut self, y: u32, len: usize, other: usize, threshold: f64) -> bool {
-        let s = &mut self.shared[y as usize];
-        if *s == 0 {
+    /// alone rule it out. Its state, None when it is (now) pruned.
+    fn meet(&mut self, y: u32, len: usize, threshold: f64) -> Option<&mut Met> {
+        let met = &mut self.sets[y as usize];
+        if met.shared == 0 {
             self.touched.push(y);
-            if !lengths_allow(len, other, threshold) {
-                *s = PRUNED;
+            if !lengths_allow(len, met.len as usize, threshold) {
+                met.shared = PRUNED;
             }
         }
-        *s != PRUNED
+        (met.shared != PRUNED).then_some(met)
     }
 
     /// The probe's token at position `i` (of `len`) is in each set of
@@ -413,20 +424,17 @@ impl Candidates {
         list: &[Posting],
         i: usize,
         len: usize,
-        items: &[Item<'_>],
         t: f64,
         keep: impl Fn(&Posting) -> bool,
     ) {
         for e in list.iter().filter(|e| keep(e)) {
-            let y = e.set;
-            let other = items[y as usize].tokens.len();
-            if !self.meet(y, len, other, t) {
+            let Some(met) = self.meet(e.set, len, t) else {
                 continue;
-            }
-            let s = &mut self.shared[y as usize];
+            };
+            let other = met.len as usize;
             let rest = (len - i - 1).min(other - e.position as usize - 1);
-            *s = if *s as usize + 1 + rest >= required_overlap(len, other, t) {
-                *s + 1
+            met.shared = if met.shared as usize + 1 + rest >= required_overlap(len, other, t) {
+                met.shared + 1
             } else {
                 PRUNED
             };
@@ -434,10 +442,10 @@ impl Candidates {
     }
 
     /// Each set of `list` may qualify: checked exactly.
-    fn mark(&mut self, list: &[Posting], len: usize, items: &[Item<'_>], t: f64) {
-        for &Posting { set: y, .. } in list {
-            if self.meet(y, len, items[y as usize].tokens.len(), t) {
-                self.shared[y as usize] = self.shared[y as usize].max(1);
+    fn mark(&mut self, list: &[Posting], len: usize, t: f64) {
+        for e in list {
+            if let Some(met) = self.meet(e.set, len, t) {
+                met.shared = met.shared.max(1);
             }
         }
     }
@@ -448,7 +456,7 @@ impl Candidates {
         self.found.clear();
         for &y in &self.touched {
             let other = &items[y as usize];
-            if self.shared[y as usize] > 0 && !facts_conflict(items[x].facts, other.facts) {
+            if self.sets[y as usize].shared > 0 && !facts_conflict(items[x].facts, other.facts) {
                 let (a, b) = (items[x].tokens, other.tokens);
                 let need = required_overlap(a.len(), b.len(), t);
                 if let Some(both) = overlap_reaching(a, b, need) {
@@ -462,7 +470,7 @@ impl Candidates {
                     }
                 }
             }
-            self.shared[y as usize] = 0;
+            self.sets[y as usize].shared = 0;
         }
         self.touched.clear();
         self.found.sort_by_key(|p| p.earlier);
@@ -648,7 +656,7 @@ mod tests {
                 .map(|(i, (day, _))| prepared.item(i, *day))
                 .collect();
             join.clear(window, threshold);
-            seen.reset(items.len());
+            seen.reset(&items);
             let mut reused: Vec<Pair> = Vec::new();
             for x in 0..items.len() {
                 reused.extend(join.probe(&items, x, &mut seen));

@@ -243,7 +243,7 @@ fn link_object(
         .map(|(k, &i)| prepared.item(k, p[i].day))
         .collect();
     let window = rules.window_days;
-    seen.reset(g.len());
+    seen.reset(&items);
     similar.clear(window, rules.similarity);
     // Each (key field, problem class) the object's matters carry, by its
     // join in `pool`.
