@@ -16,15 +16,14 @@
 //! qualify only when the facts of one are all among the other's (see
 //! [`facts_conflict`]). So an earlier summary y with facts qualifies for x
 //! only if y's rarest fact is among x's (y's within x's) or y states x's
-//! rarest fact (x's within y's). Each entry of a summary with facts
-//! carries its rarest fact, and each such summary is indexed under every
-//! fact: x counts, among the earlier summaries with facts that share a
-//! prefix token, only those whose rarest fact it states, and marks for
-//! the exact check those that state its own rarest fact. When that list
-//! is longer than the token lists, x counts every summary in them
-//! instead. Summaries of one template with different amounts, similar by
-//! their words, are then never compared, even when all of them share a
-//! number (a unit's name may hold one).
+//! rarest fact (x's within y's). Each summary with facts is indexed under
+//! every fact it states and, once more, under its rarest: x with facts
+//! checks exactly the earlier summaries whose rarest fact it states and
+//! those stating its own rarest, or, when those lists are longer than its
+//! token lists, counts every summary with facts in them instead.
+//! Summaries of one template with different amounts, similar by their
+//! words, are then never compared, even when all of them share a number
+//! (a unit's name may hold one).
 
 use polars::prelude::PlHashMap;
 
@@ -167,8 +166,9 @@ pub struct Join {
     /// Token prefixes of the sets without facts and of those with facts.
     plain: Postings,
     stated: Postings,
-    /// Sets by each fact they state.
+    /// Sets by each fact they state, and by their rarest fact.
     by_fact: Postings,
+    by_rarest: Postings,
 }
 
 impl Join {
@@ -184,7 +184,12 @@ impl Join {
     pub fn clear(&mut self, window: i32, threshold: f64) {
         self.window = window;
         self.threshold = threshold;
-        for p in [&mut self.plain, &mut self.stated, &mut self.by_fact] {
+        for p in [
+            &mut self.plain,
+            &mut self.stated,
+            &mut self.by_fact,
+            &mut self.by_rarest,
+        ] {
             p.clear();
         }
     }
@@ -202,30 +207,31 @@ impl Join {
         let item = &items[x];
         let (day, len) = (item.day, item.tokens.len());
         let prefix = &item.tokens[..prefix_len(len, t)];
-        let every = |_: &Posting| true;
         for (i, &r) in prefix.iter().enumerate() {
-            seen.count(self.plain.live(r, day, window), i, len, t, every);
+            seen.count(self.plain.live(r, day, window), i, len, t);
         }
         // The sets with facts: those whose rarest fact x states, and
         // those stating x's rarest; or all of them, if that is shorter.
-        let facts_first = item.rarest.filter(|&f| {
-            self.by_fact.live(f, day, window).len()
-                <= prefix
-                    .iter()
+        let facts_first = item.rarest.filter(|&rarest| {
+            let by_facts = self.by_fact.live(rarest, day, window).len()
+                + (item.facts.iter())
+                    .map(|&f| self.by_rarest.live(f, day, window).len())
+                    .sum::<usize>();
+            by_facts
+                <= (prefix.iter())
                     .map(|&r| self.stated.live(r, day, window).len())
                     .sum::<usize>()
         });
         match facts_first {
             Some(rarest) => {
-                let within = |e: &Posting| item.facts.contains(&e.rarest);
-                for (i, &r) in prefix.iter().enumerate() {
-                    seen.count(self.stated.live(r, day, window), i, len, t, within);
+                for &f in item.facts {
+                    seen.mark(self.by_rarest.live(f, day, window), len, t);
                 }
                 seen.mark(self.by_fact.live(rarest, day, window), len, t);
             }
             None => {
                 for (i, &r) in prefix.iter().enumerate() {
-                    seen.count(self.stated.live(r, day, window), i, len, t, every);
+                    seen.count(self.stated.live(r, day, window), i, len, t);
                 }
             }
         }
@@ -236,32 +242,20 @@ impl Join {
     pub fn insert(&mut self, items: &[Item<'_>], x: usize) {
         let item = &items[x];
         let prefix = &item.tokens[..prefix_len(item.tokens.len(), self.threshold)];
-        let (tokens, rarest) = match item.rarest {
-            Some(f) => (&mut self.stated, f),
-            None => (&mut self.plain, NO_FACT),
+        let tokens = if item.facts.is_empty() {
+            &mut self.plain
+        } else {
+            &mut self.stated
         };
         let (set, day) = (x as u32, item.day);
         for (j, &r) in prefix.iter().enumerate() {
-            tokens.push(
-                r,
-                Posting {
-                    set,
-                    position: j as u32,
-                    day,
-                    rarest,
-                },
-            );
+            tokens.push(r, set, j as u32, day);
         }
         for &f in item.facts {
-            self.by_fact.push(
-                f,
-                Posting {
-                    set,
-                    position: 0,
-                    day,
-                    rarest,
-                },
-            );
+            self.by_fact.push(f, set, 0, day);
+        }
+        if let Some(rarest) = item.rarest {
+            self.by_rarest.push(rarest, set, 0, day);
         }
     }
 }
@@ -307,14 +301,7 @@ struct Posting {
     position: u32,
     /// The set's day.
     day: i32,
-    /// The set's rarest fact ([`NO_FACT`] when it states none): a probe
-    /// tells from the entry alone whether the set's facts may lie within
-    /// its own.
-    rarest: u32,
 }
-
-/// The rarest fact of a set that states none.
-const NO_FACT: u32 = u32::MAX;
 
 /// One key's entries, where the live ones start and the day of the first
 /// of them: a probe learns whether the list's head left the window, and
@@ -328,7 +315,8 @@ struct List {
 }
 
 impl Postings {
-    fn push(&mut self, key: u32, entry: Posting) {
+    fn push(&mut self, key: u32, set: u32, position: u32, day: i32) {
+        let entry = Posting { set, position, day };
         let k = key as usize;
         if k >= self.lists.len() {
             self.lists.resize_with(k + 1, List::default);
@@ -416,18 +404,11 @@ impl Candidates {
     }
 
     /// The probe's token at position `i` (of `len`) is in each set of
-    /// `list` at the position given: each set `keep` admits is counted, or
-    /// pruned by the positional filter (what is shared so far, this token,
-    /// and at most what remains after it in the shorter remainder).
-    fn count(
-        &mut self,
-        list: &[Posting],
-        i: usize,
-        len: usize,
-        t: f64,
-        keep: impl Fn(&Posting) -> bool,
-    ) {
-        for e in list.iter().filter(|e| keep(e)) {
+    /// `list` at the position given: counted, or the set pruned by the
+    /// positional filter (what is shared so far, this token, and at most
+    /// what remains after it in the shorter remainder).
+    fn count(&mut self, list: &[Posting], i: usize, len: usize, t: f64) {
+        for e in list {
             let Some(met) = self.meet(e.set, len, t) else {
                 continue;
             };
