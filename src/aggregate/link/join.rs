@@ -31,7 +31,7 @@ use polars::prelude::PlHashMap;
 use super::summary::Features;
 #[cfg(test)]
 use super::summary::jaccard;
-use super::summary::{FeatureSets, facts_conflict, overlap_reaching};
+use super::summary::{FeatureSets, facts_conflict, overlap_reaching, sorted_distinct};
 
 /// The summaries of one object made ready to join: tokens ranked by how
 /// rarely they occur among them (rarest first), facts as dense ids, and
@@ -81,7 +81,7 @@ impl Prepared {
             let from = self.tokens.len();
             let rank = &self.rank;
             self.tokens.extend(sets.grams(i).iter().map(|g| rank[g]));
-            self.tokens[from..].sort_unstable();
+            sorted_distinct(&mut self.tokens, from);
             self.token_at.push(self.tokens.len());
             let from = self.facts.len();
             for fact in sets.facts(i) {

@@ -181,17 +181,19 @@ struct Candidate {
 
 /// The matter of each petition not `decided` (None for the decided).
 pub fn link(p: &[PetitionRef<'_>], rules: LinkRules) -> Vec<Option<Link>> {
-    let mut by_object: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
+    // Each petition by its day, so that sorting compares days in place.
+    let mut by_object: PlHashMap<(&str, &str), Vec<(i32, usize)>> = PlHashMap::default();
     for (i, x) in p.iter().enumerate() {
-        by_object.entry(object(x)).or_default().push(i);
+        by_object.entry(object(x)).or_default().push((x.day, i));
     }
-    let objects: Vec<Vec<usize>> = by_object.into_values().collect();
+    let objects: Vec<Vec<(i32, usize)>> = by_object.into_values().collect();
     let mut out = vec![None; p.len()];
     for (x, l) in objects
         .into_par_iter()
         .map_init(Scratch::default, |scratch, mut g| {
             // In order of receipt; ids tell apart the petitions of one day.
-            g.sort_unstable_by(|&a, &b| (p[a].day, p[a].id).cmp(&(p[b].day, p[b].id)));
+            g.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| p[a.1].id.cmp(p[b.1].id)));
+            let g: Vec<usize> = g.into_iter().map(|(_, i)| i).collect();
             link_object(p, &g, rules, scratch)
         })
         .flatten_iter()

@@ -21,8 +21,10 @@ impl Features {
     pub fn of(summary: &str) -> Features {
         let mut sets = FeatureSets::default();
         sets.push(summary);
+        let mut grams = sets.grams(0).to_vec();
+        sorted_distinct(&mut grams, 0);
         Features {
-            grams: sets.grams(0).to_vec(),
+            grams,
             facts: sets.facts(0).to_vec(),
         }
     }
@@ -31,7 +33,8 @@ impl Features {
 /// The features of many summaries end to end, in buffers that are
 /// cleared and filled again (linking cuts one object's summaries after
 /// another without allocating for each): summary `i`'s bigrams are
-/// `grams[gram_at[i]..gram_at[i + 1]]`, and its facts likewise.
+/// `grams[gram_at[i]..gram_at[i + 1]]`, in the order they occur (linking
+/// ranks them first, then sorts the ranks), and its facts likewise.
 #[derive(Debug, Clone)]
 pub struct FeatureSets {
     grams: Vec<Gram>,
@@ -71,7 +74,7 @@ impl FeatureSets {
         self.len() == 0
     }
 
-    /// Summary `i`'s distinct bigrams, sorted.
+    /// Summary `i`'s bigrams in the order they occur, repeats kept.
     pub fn grams(&self, i: usize) -> &[Gram] {
         &self.grams[self.gram_at[i]..self.gram_at[i + 1]]
     }
@@ -81,7 +84,7 @@ impl FeatureSets {
         &self.facts[self.fact_at[i]..self.fact_at[i + 1]]
     }
 
-    /// Appends features already cut (sorted, distinct).
+    /// Appends features already cut.
     #[cfg(test)]
     pub fn push_features(&mut self, grams: &[Gram], facts: &[u64]) {
         self.grams.extend_from_slice(grams);
@@ -92,7 +95,6 @@ impl FeatureSets {
 
     /// Cuts `summary` and appends its features.
     pub fn push(&mut self, summary: &str) {
-        let from = self.grams.len();
         let mut previous: Option<char> = None;
         for c in summary.chars().filter(|&c| letter_or_digit(c)) {
             if let Some(p) = previous {
@@ -100,7 +102,6 @@ impl FeatureSets {
             }
             previous = Some(c);
         }
-        sorted_distinct(&mut self.grams, from);
         self.gram_at.push(self.grams.len());
         let from = self.facts.len();
         numbers(summary, &mut self.fact, &mut self.facts);
@@ -110,7 +111,7 @@ impl FeatureSets {
 }
 
 /// Sorts `v[from..]` and drops its repeats.
-fn sorted_distinct(v: &mut Vec<u64>, from: usize) {
+pub fn sorted_distinct<T: Ord + Copy>(v: &mut Vec<T>, from: usize) {
     v[from..].sort_unstable();
     let mut kept = from;
     for i in from..v.len() {
