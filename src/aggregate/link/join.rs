@@ -212,10 +212,13 @@ impl Join {
         }
         // The sets with facts: those whose rarest fact x states, and
         // those stating x's rarest; or all of them, if that is shorter.
+        // (The sets whose rarest is x's rarest state it: they are listed
+        // by that fact already.)
+        let others = |rarest: u32| item.facts.iter().copied().filter(move |&f| f != rarest);
         let facts_first = item.rarest.filter(|&rarest| {
             let by_facts = self.by_fact.live(rarest, day, window).len()
-                + (item.facts.iter())
-                    .map(|&f| self.by_rarest.live(f, day, window).len())
+                + others(rarest)
+                    .map(|f| self.by_rarest.live(f, day, window).len())
                     .sum::<usize>();
             by_facts
                 <= (prefix.iter())
@@ -224,7 +227,7 @@ impl Join {
         });
         match facts_first {
             Some(rarest) => {
-                for &f in item.facts {
+                for f in others(rarest) {
                     seen.mark(self.by_rarest.live(f, day, window), len, t);
                 }
                 seen.mark(self.by_fact.live(rarest, day, window), len, t);
@@ -316,7 +319,6 @@ struct List {
 
 impl Postings {
     fn push(&mut self, key: u32, set: u32, position: u32, day: i32) {
-        let entry = Posting { set, position, day };
         let k = key as usize;
         if k >= self.lists.len() {
             self.lists.resize_with(k + 1, List::default);
@@ -326,9 +328,9 @@ impl Postings {
             self.used.push(key);
         }
         if list.start == list.entries.len() {
-            list.start_day = entry.day;
+            list.start_day = day;
         }
-        list.entries.push(entry);
+        list.entries.push(Posting { set, position, day });
     }
 
     /// Every list empty; their room is kept.
