@@ -281,7 +281,8 @@ fn narrowed(d: Dataset, narrow: Narrow, as_of: chrono::NaiveDate) -> Option<Expr
 ///
 /// Two passes per dataset: the selectors meet the stored key columns
 /// (quarters, dates and ids only), each flag keeps its most recent rows,
-/// and only those rows are then read whole, by quarter and id. Both
+/// and only those rows are then read whole: the quarters they are in,
+/// joined to them on the id. Both
 /// passes stream the store (a district's flags meet millions of rows),
 /// filtered by the values their keys hold before any join.
 pub fn records(
@@ -305,20 +306,18 @@ pub fn records(
             continue;
         }
         let hits = hits(&scan, d, &mine, as_of)?;
-        // Ids are unique within a dataset (the store's upsert key).
-        let whole = scan
-            .filter(among(key_column(d, "r_quarter"), &hits, "quarter")?)
-            .filter(among(key_column(d, "r_id"), &hits, "record_id")?)
-            .select(columns(d));
+        // Ids are unique within a dataset (the store's upsert key). The
+        // join comes before the table's columns, so that only the rows
+        // kept are cast.
+        let id = stored(d).id;
+        let whole = scan.filter(among(key_column(d, "r_quarter"), &hits, "quarter")?);
+        let mut picked = columns(d);
+        picked.extend([col("flag_id"), col("detector")]);
         parts.push(
             hits.lazy()
-                .select([col("flag_id"), col("detector"), col("record_id")])
-                .join(
-                    whole,
-                    [col("record_id")],
-                    [col("record_id")],
-                    JoinArgs::new(JoinType::Inner),
-                )
+                .select([col("flag_id"), col("detector"), col("record_id").alias(id)])
+                .join(whole, [col(id)], [col(id)], JoinArgs::new(JoinType::Inner))
+                .select(picked)
                 .select(COLUMNS.map(col)),
         );
     }

@@ -299,26 +299,21 @@ fn confirmed_run(
     })
 }
 
-/// The records behind each flag, read from the store (edge), as a
-/// workbook and a page.
+/// The records behind each flag, read from the store (edge).
 fn flag_records(
     p: &Pipeline,
     store: &Store,
     quarter: Quarter,
     detected: &Detected,
-) -> Result<Composed> {
+) -> Result<polars::prelude::DataFrame> {
     let selectors = crate::detect::behind::selectors(
         &detected.flags,
         &detected.follow_up.items,
         &crate::store::queries::children(store)?,
         p.top_leader_clue_deadline_days.get(),
     );
-    let records = logged_time("the records behind the flags read", || {
+    logged_time("the records behind the flags read", || {
         crate::aggregate::records_read::records(store, &selectors, quarter.last_day())
-    })?;
-    let title = format!("{}{}预警对应记录", p.site_name, quarter.label_zh());
-    logged_time("the records behind the flags written", || {
-        crate::report::flag_records::files(&records, &title)
     })
 }
 
@@ -447,36 +442,39 @@ fn compose(
             .unwrap_or_default(),
         has_records: true,
     };
-    // The records behind the flags end in one workbook written on one
-    // core: begun first, beside the rest, it takes the core the rest leaves
-    // instead of ending the stage alone.
-    let (records, rest) = rayon::join(
+    // In three steps, so that no step waits on a core the one beside it
+    // holds: the records behind the flags are read from the store on
+    // every core (the store's scans slow several times over beside the
+    // reports); the reports and the explorer page, on every core; then
+    // the two large workbooks, each written on one core, side by side.
+    let records = flag_records(p, &stored.store, t.quarter, detected)?;
+    let mut files = logged_time("the reports and packets", || compose_reports(&sources))?;
+    files.extend(charts.files.clone());
+    let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
+    let explorer = logged_time("the explorer page", || {
+        crate::report::explorer::page(
+            &title,
+            &t.rollup.0,
+            shown,
+            &detected.flags,
+            p.chart_min_expected,
+        )
+    })?;
+    files.insert("explorer.html".into(), explorer.into_bytes());
+    let title = format!("{}{}预警对应记录", p.site_name, t.quarter.label_zh());
+    let (records, tables) = rayon::join(
         || {
-            logged_time("the records behind the flags", || {
-                flag_records(p, &stored.store, t.quarter, detected)
+            logged_time("the records behind the flags written", || {
+                crate::report::flag_records::files(&records, &title)
             })
         },
         || {
-            let mut files = logged_time("the reports and packets", || compose_reports(&sources))?;
-            files.extend(charts.files.clone());
-            let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
-            let explorer = logged_time("the explorer page", || {
-                crate::report::explorer::page(
-                    &title,
-                    &t.rollup.0,
-                    shown,
-                    &detected.flags,
-                    p.chart_min_expected,
-                )
-            })?;
-            files.insert("explorer.html".into(), explorer.into_bytes());
-            files.extend(logged_time("the published tables", || {
+            logged_time("the published tables", || {
                 table_files(t, detected, &p.risk_score, &stored.quarantine, shown)
-            })?);
-            Ok::<_, anyhow::Error>(files)
+            })
         },
     );
-    let mut files = rest?;
+    files.extend(tables?);
     files.extend(records?);
     Ok(files)
 }
