@@ -143,6 +143,23 @@ impl RawTable {
         self.row_numbers.push(row_number);
     }
 
+    /// Makes room for `ratio` times the rows held so far (a piece's rows,
+    /// foreseen from its first part), so that the buffers are not copied
+    /// into fresh memory as they grow. Room not filled is never touched.
+    pub fn reserve_for(&mut self, ratio: f64) {
+        let more = |len: usize| (len as f64 * (ratio - 1.0).max(0.0)).ceil() as usize;
+        for s in self
+            .columns
+            .iter_mut()
+            .filter_map(|c| c.segments.last_mut())
+        {
+            s.buf
+                .reserve(more(s.buf.len()).min(SEGMENT_BYTES - s.buf.len()));
+            s.ends.reserve(more(s.ends.len()));
+        }
+        self.row_numbers.reserve(more(self.row_numbers.len()));
+    }
+
     /// Appends the rows of `parts`, which have the same columns, as
     /// segments (no text is copied). Rows are not pushed after this.
     pub fn extend(&mut self, parts: Vec<RawTable>) {
@@ -210,6 +227,27 @@ mod tests {
         let a: Vec<Option<&str>> = t.cells(0).collect();
         assert_eq!(a, [Some("1"), Some("4"), Some("5")]);
         assert_eq!(t.row_numbers, vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn room_made_for_rows_foreseen_leaves_the_cells_as_they_were() {
+        let mut t = RawTable::new("x.csv".into(), None, vec!["a".into(), "b".into()]);
+        t.push_row(2, ["一二", "x"]);
+        t.push_row(3, ["", "yz"]);
+        t.reserve_for(3.0);
+        let held = t.columns[0].segments[0].buf.len();
+        assert!(t.columns[0].segments[0].buf.capacity() >= 3 * held);
+        assert!(t.columns[1].segments[0].ends.capacity() >= 6);
+        assert!(t.row_numbers.capacity() >= 6);
+        t.push_row(4, ["三", ""]);
+        let a: Vec<Option<&str>> = t.cells(0).collect();
+        let b: Vec<Option<&str>> = t.cells(1).collect();
+        assert_eq!(a, [Some("一二"), None, Some("三")]);
+        assert_eq!(b, [Some("x"), Some("yz"), None]);
+        assert_eq!(t.row_numbers, vec![2, 3, 4]);
+        // A ratio below one makes no room and loses nothing.
+        t.reserve_for(0.5);
+        assert_eq!(t.len(), 3);
     }
 
     #[test]

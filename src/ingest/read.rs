@@ -281,6 +281,14 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Room for `ratio` times the rows appended so far (see
+    /// [`RawTable::reserve_for`]).
+    pub(super) fn reserve_for(&mut self, ratio: f64) {
+        if let Some(t) = self.table.as_mut() {
+            t.reserve_for(ratio);
+        }
+    }
+
     /// The header, once found.
     pub(super) fn headers(&self) -> Option<&[String]> {
         self.table.as_ref().map(|t| t.headers.as_slice())
