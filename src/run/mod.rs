@@ -19,6 +19,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use chrono::NaiveDate;
+use polars::prelude::DataFrame;
 
 use crate::aggregate::{Tables, aggregate_stage, stored_tables};
 use crate::config::Pipeline;
@@ -305,7 +306,7 @@ fn flag_records(
     store: &Store,
     quarter: Quarter,
     detected: &Detected,
-) -> Result<polars::prelude::DataFrame> {
+) -> Result<DataFrame> {
     let selectors = crate::detect::behind::selectors(
         &detected.flags,
         &detected.follow_up.items,
@@ -450,17 +451,7 @@ fn compose(
     let records = flag_records(p, &stored.store, t.quarter, detected)?;
     let mut files = logged_time("the reports and packets", || compose_reports(&sources))?;
     files.extend(charts.files.clone());
-    let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
-    let explorer = logged_time("the explorer page", || {
-        crate::report::explorer::page(
-            &title,
-            &t.rollup.0,
-            shown,
-            &detected.flags,
-            p.chart_min_expected,
-        )
-    })?;
-    files.insert("explorer.html".into(), explorer.into_bytes());
+    files.insert("explorer.html".into(), explorer(p, t, detected, shown)?);
     let title = format!("{}{}预警对应记录", p.site_name, t.quarter.label_zh());
     let (records, tables) = rayon::join(
         || {
@@ -477,6 +468,21 @@ fn compose(
     files.extend(tables?);
     files.extend(records?);
     Ok(files)
+}
+
+/// The explorer page: the roll-up table and the flags, for analysts.
+fn explorer(p: &Pipeline, t: &Tables, detected: &Detected, shown: &[Quarter]) -> Result<Vec<u8>> {
+    let title = format!("{}{}数据浏览", p.site_name, t.quarter.label_zh());
+    let page = logged_time("the explorer page", || {
+        crate::report::explorer::page(
+            &title,
+            &t.rollup.0,
+            shown,
+            &detected.flags,
+            p.chart_min_expected,
+        )
+    })?;
+    Ok(page.into_bytes())
 }
 
 /// Runs one part of composing and logs how long it took.
