@@ -131,19 +131,25 @@ impl Prepared {
             tokens: &self.tokens[self.token_at[i]..self.token_at[i + 1]],
             facts: &self.facts[self.fact_at[i]..self.fact_at[i + 1]],
             rarest: self.rarest[i],
+            problem: NO_PROBLEM,
         }
     }
 }
 
 /// One summary to join: its day, its ranked tokens (sorted, distinct), its
-/// facts (sorted, distinct) and its rarest fact.
+/// facts (sorted, distinct), its rarest fact, and the problem it is about
+/// (key field and class, by a number; `NO_PROBLEM` when not both known).
 #[derive(Debug, Clone, Copy)]
 pub struct Item<'a> {
     pub day: i32,
     pub tokens: &'a [u32],
     pub facts: &'a [u32],
     pub rarest: Option<u32>,
+    pub problem: u32,
 }
+
+/// An item's problem when its key field or class is not known.
+pub const NO_PROBLEM: u32 = 0;
 
 /// A qualifying pair: positions in the input (`earlier` before `later`)
 /// and their similarity.
@@ -163,6 +169,9 @@ pub struct Pair {
 pub struct Join {
     window: i32,
     threshold: f64,
+    /// Whether a probe leaves out the sets about its own problem (another
+    /// join, over that problem's sets alone, finds those pairs).
+    others_only: bool,
     /// Token prefixes of the sets without facts and of those with facts.
     plain: Postings,
     stated: Postings,
@@ -184,6 +193,7 @@ impl Join {
     pub fn clear(&mut self, window: i32, threshold: f64) {
         self.window = window;
         self.threshold = threshold;
+        self.others_only = false;
         for p in [
             &mut self.plain,
             &mut self.stated,
@@ -192,6 +202,12 @@ impl Join {
         ] {
             p.clear();
         }
+    }
+
+    /// From now on, a probe leaves out the sets about the probe's own
+    /// problem (unless it has none).
+    pub fn leave_out_own_problem(&mut self) {
+        self.others_only = true;
     }
 
     /// The summaries inserted so far at most the window before `x` with
@@ -207,6 +223,11 @@ impl Join {
         let item = &items[x];
         let (day, len) = (item.day, item.tokens.len());
         let prefix = &item.tokens[..prefix_len(len, t)];
+        seen.left_out = if self.others_only {
+            item.problem
+        } else {
+            NO_PROBLEM
+        };
         for (i, &r) in prefix.iter().enumerate() {
             seen.count(self.plain.live(r, day, window), i, len, t);
         }
@@ -368,6 +389,8 @@ impl Postings {
 pub struct Candidates {
     sets: Vec<Met>,
     touched: Vec<u32>,
+    /// The problem whose sets this probe leaves out (`NO_PROBLEM`: none).
+    left_out: u32,
     /// The last probe's qualifying pairs.
     found: Vec<Pair>,
 }
@@ -378,6 +401,7 @@ pub struct Candidates {
 struct Met {
     shared: i32,
     len: u32,
+    problem: u32,
 }
 
 impl Candidates {
@@ -387,18 +411,21 @@ impl Candidates {
         self.sets.extend(items.iter().map(|item| Met {
             shared: 0,
             len: item.tokens.len() as u32,
+            problem: item.problem,
         }));
         self.touched.clear();
         self.found.clear();
     }
 
     /// A first meeting with `y`: touched, and pruned when the lengths
-    /// alone rule it out. Its state, None when it is (now) pruned.
+    /// alone rule it out or it is about the problem left out. Its state,
+    /// None when it is (now) pruned.
     fn meet(&mut self, y: u32, len: usize, threshold: f64) -> Option<&mut Met> {
         let met = &mut self.sets[y as usize];
         if met.shared == 0 {
             self.touched.push(y);
-            if !lengths_allow(len, met.len as usize, threshold) {
+            let left_out = self.left_out != NO_PROBLEM && met.problem == self.left_out;
+            if left_out || !lengths_allow(len, met.len as usize, threshold) {
                 met.shared = PRUNED;
             }
         }

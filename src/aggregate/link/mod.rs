@@ -212,6 +212,8 @@ struct Scratch {
     sets: FeatureSets,
     prepared: Prepared,
     seen: Candidates,
+    /// The join of every summary at `similarity`, less the pairs about one
+    /// (key field, problem class), which that problem's join finds.
     similar: Join,
     /// The joins of each (key field, problem class), as many as in use.
     problems: Vec<Join>,
@@ -239,16 +241,27 @@ fn link_object(
         sets.push(p[i].summary);
     }
     prepared.fill(sets);
+    // Each (key field, problem class) of the object's petitions, by a
+    // number from 1, and by its join in `pool` once a matter carries it.
+    let mut numbers: PlHashMap<(&str, &str), u32> = PlHashMap::default();
     let items: Vec<Item<'_>> = g
         .iter()
         .enumerate()
-        .map(|(k, &i)| prepared.item(k, p[i].day))
+        .map(|(k, &i)| {
+            let mut item = prepared.item(k, p[i].day);
+            if let Some(key) = present(p[i].field).zip(present(p[i].class)) {
+                let next = numbers.len() as u32 + 1;
+                item.problem = *numbers.entry(key).or_insert(next);
+            }
+            item
+        })
         .collect();
     let window = rules.window_days;
     seen.reset(&items);
+    // Pairs about one problem are found by that problem's join (its
+    // threshold is at most this one's), so this join leaves them out.
     similar.clear(window, rules.similarity);
-    // Each (key field, problem class) the object's matters carry, by its
-    // join in `pool`.
+    similar.leave_out_own_problem();
     let mut problems: PlHashMap<(&str, &str), usize> = PlHashMap::default();
     let mut reporters: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
     let mut out = Vec::new();
@@ -278,11 +291,11 @@ fn link_object(
             }
             if let Some(&j) = problem.and_then(|key| problems.get(&key)) {
                 for pair in pool[j].probe(&items, k, seen).iter().copied() {
-                    add(
-                        pair.earlier as usize,
-                        Evidence::SAME_FIELD_AND_CLASS,
-                        pair.similarity,
-                    );
+                    let earlier = pair.earlier as usize;
+                    add(earlier, Evidence::SAME_FIELD_AND_CLASS, pair.similarity);
+                    if pair.similarity >= rules.similarity {
+                        add(earlier, Evidence::SIMILAR_SUMMARY, pair.similarity);
+                    }
                 }
             }
             if let Some(firsts) = reporter.and_then(|r| reporters.get(r)) {

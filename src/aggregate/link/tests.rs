@@ -355,6 +355,12 @@ fn linking_decides_as_the_definition_does() {
             similarity: 0.4,
             related_similarity: 0.3,
         },
+        // Field and class add nothing to the summary's own threshold.
+        LinkRules {
+            window_days: 180,
+            similarity: 0.5,
+            related_similarity: 0.5,
+        },
     ] {
         let fast = link(&refs, rules);
         let slow = by_definition(&refs, rules);
