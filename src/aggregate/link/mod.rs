@@ -27,7 +27,7 @@ use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 
 use crate::model::setting;
-use join::{Candidates, Item, Join, Prepared};
+use join::{Candidates, Item, Join, NO_PROBLEM, Prepared};
 use summary::{FeatureSets, Features, jaccard};
 
 /// The fields linking reads from one petition.
@@ -215,7 +215,8 @@ struct Scratch {
     /// The join of every summary at `similarity`, less the pairs about one
     /// (key field, problem class), which that problem's join finds.
     similar: Join,
-    /// The joins of each (key field, problem class), as many as in use.
+    /// The joins of each (key field, problem class), as many as the
+    /// largest object has had.
     problems: Vec<Join>,
 }
 
@@ -242,7 +243,7 @@ fn link_object(
     }
     prepared.fill(sets);
     // Each (key field, problem class) of the object's petitions, by a
-    // number from 1, and by its join in `pool` once a matter carries it.
+    // number from 1; problem n is joined in `pool[n - 1]`.
     let mut numbers: PlHashMap<(&str, &str), u32> = PlHashMap::default();
     let items: Vec<Item<'_>> = g
         .iter()
@@ -262,12 +263,17 @@ fn link_object(
     // threshold is at most this one's), so this join leaves them out.
     similar.clear(window, rules.similarity);
     similar.leave_out_own_problem();
-    let mut problems: PlHashMap<(&str, &str), usize> = PlHashMap::default();
+    while pool.len() < numbers.len() {
+        pool.push(Join::default());
+    }
+    for join in &mut pool[..numbers.len()] {
+        join.clear(window, rules.related_similarity);
+    }
     let mut reporters: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
     let mut out = Vec::new();
     let mut found: Vec<Candidate> = Vec::new();
     for (k, &i) in g.iter().enumerate() {
-        let problem = present(p[i].field).zip(present(p[i].class));
+        let problem = (items[k].problem != NO_PROBLEM).then(|| items[k].problem as usize - 1);
         let reporter = present(p[i].reporter);
         if !p[i].decided {
             found.clear();
@@ -289,7 +295,7 @@ fn link_object(
                     pair.similarity,
                 );
             }
-            if let Some(&j) = problem.and_then(|key| problems.get(&key)) {
+            if let Some(j) = problem {
                 for pair in pool[j].probe(&items, k, seen).iter().copied() {
                     let earlier = pair.earlier as usize;
                     add(earlier, Evidence::SAME_FIELD_AND_CLASS, pair.similarity);
@@ -338,15 +344,7 @@ fn link_object(
         }
         // The first petition of a matter: later ones are matched against it.
         similar.insert(&items, k);
-        if let Some(key) = problem {
-            let in_use = problems.len();
-            let j = *problems.entry(key).or_insert(in_use);
-            if j == in_use {
-                match pool.get_mut(j) {
-                    Some(join) => join.clear(window, rules.related_similarity),
-                    None => pool.push(Join::new(window, rules.related_similarity)),
-                }
-            }
+        if let Some(j) = problem {
             pool[j].insert(&items, k);
         }
         if let Some(r) = reporter {
