@@ -228,23 +228,30 @@ impl Join {
         } else {
             NO_PROBLEM
         };
-        for (i, &r) in prefix.iter().enumerate() {
-            seen.count(self.plain.live(r, day, window), i, len, t);
+        // (Most summaries may state facts: then no list of `plain` is
+        // read at all.)
+        if !self.plain.is_empty() {
+            for (i, &r) in prefix.iter().enumerate() {
+                seen.count(self.plain.live(r, day, window), i, len, t);
+            }
         }
         // The sets with facts: those whose rarest fact x states, and
         // those stating x's rarest; or all of them, if that is shorter.
         // (The sets whose rarest is x's rarest state it: they are listed
-        // by that fact already.)
+        // by that fact already.) The token lists are read only until
+        // they are the longer.
         let others = |rarest: u32| item.facts.iter().copied().filter(move |&f| f != rarest);
         let facts_first = item.rarest.filter(|&rarest| {
             let by_facts = self.by_fact.live(rarest, day, window).len()
                 + others(rarest)
                     .map(|f| self.by_rarest.live(f, day, window).len())
                     .sum::<usize>();
-            by_facts
-                <= (prefix.iter())
-                    .map(|&r| self.stated.live(r, day, window).len())
-                    .sum::<usize>()
+            let mut by_tokens = 0;
+            by_facts == 0
+                || prefix.iter().any(|&r| {
+                    by_tokens += self.stated.live(r, day, window).len();
+                    by_tokens >= by_facts
+                })
         });
         match facts_first {
             Some(rarest) => {
@@ -352,6 +359,11 @@ impl Postings {
             list.start_day = day;
         }
         list.entries.push(Posting { set, position, day });
+    }
+
+    /// Whether nothing was pushed since the last clear.
+    fn is_empty(&self) -> bool {
+        self.used.is_empty()
     }
 
     /// Every list empty; their room is kept.

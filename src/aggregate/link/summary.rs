@@ -144,7 +144,7 @@ fn letter_or_digit(c: char) -> bool {
 /// Two sorted, distinct fact sets conflict when both state facts and each
 /// states one the other does not. Sets that do not conflict are empty on
 /// one side or share a fact.
-pub fn facts_conflict<T: Ord>(a: &[T], b: &[T]) -> bool {
+pub fn facts_conflict<T: Ord + Copy>(a: &[T], b: &[T]) -> bool {
     let within = |x: &[T], y: &[T]| overlap(x, y) == x.len();
     !a.is_empty() && !b.is_empty() && !within(a, b) && !within(b, a)
 }
@@ -191,33 +191,30 @@ fn fnv(text: &str) -> u64 {
 }
 
 /// The number of elements two sorted, distinct sets share.
-pub fn overlap<T: Ord>(a: &[T], b: &[T]) -> usize {
+pub fn overlap<T: Ord + Copy>(a: &[T], b: &[T]) -> usize {
     overlap_reaching(a, b, 0).unwrap_or(0)
 }
 
 /// The number of elements two sorted, distinct sets share, or None as
 /// soon as what remains of the shorter rest cannot bring it to `need`.
-pub fn overlap_reaching<T: Ord>(a: &[T], b: &[T], need: usize) -> Option<usize> {
+/// The merge steps without branching on the comparison, whose outcome
+/// no predictor can guess.
+pub fn overlap_reaching<T: Ord + Copy>(a: &[T], b: &[T], need: usize) -> Option<usize> {
     let (mut i, mut j, mut both) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         if both + (a.len() - i).min(b.len() - j) < need {
             return None;
         }
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                both += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+        let (x, y) = (a[i], b[j]);
+        both += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     (both >= need).then_some(both)
 }
 
 /// Jaccard similarity of two sorted, distinct sets (0 when either is empty).
-pub fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
+pub fn jaccard<T: Ord + Copy>(a: &[T], b: &[T]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
