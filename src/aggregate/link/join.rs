@@ -45,12 +45,18 @@ pub struct Prepared {
     facts: Vec<u32>,
     fact_at: Vec<usize>,
     rarest: Vec<Option<u32>>,
-    /// Each bigram's rank, each fact's id and count, and the bigrams in
-    /// order of rarity: room to rank them in.
-    rank: PlHashMap<u64, u32>,
+    /// Room to rank the bigrams in: each distinct bigram's number (in
+    /// order of first sight) and count, the number of each bigram as cut
+    /// (summary after summary), the numbers in order of rarity, and each
+    /// number's rank.
+    gram_number: PlHashMap<u64, u32>,
+    gram_count: Vec<u32>,
+    numbers: Vec<u32>,
+    order: Vec<(u32, u64, u32)>,
+    rank: Vec<u32>,
+    /// Each fact's id and count.
     id: PlHashMap<u64, u32>,
     count: Vec<u32>,
-    order: Vec<(u32, u64)>,
 }
 
 impl Prepared {
@@ -69,6 +75,7 @@ impl Prepared {
     /// Prepares `sets` in place of what was prepared before.
     pub fn fill(&mut self, sets: &FeatureSets) {
         self.rank_bigrams(sets);
+        let mut numbers = self.numbers.iter();
         self.tokens.clear();
         self.facts.clear();
         self.token_at.clear();
@@ -80,7 +87,8 @@ impl Prepared {
         for i in 0..sets.len() {
             let from = self.tokens.len();
             let rank = &self.rank;
-            self.tokens.extend(sets.grams(i).iter().map(|g| rank[g]));
+            let cut = numbers.by_ref().take(sets.grams(i).len());
+            self.tokens.extend(cut.map(|&n| rank[n as usize]));
             sorted_distinct(&mut self.tokens, from);
             self.token_at.push(self.tokens.len());
             let from = self.facts.len();
@@ -108,19 +116,34 @@ impl Prepared {
     }
 
     /// Each bigram of `sets` by its rank: how rarely it occurs (ties by
-    /// value, so the ranking is the same in every run).
+    /// value, so the ranking is the same in every run). Each bigram as
+    /// cut is looked up once, for its number; ranks are then found by
+    /// number.
     fn rank_bigrams(&mut self, sets: &FeatureSets) {
-        self.rank.clear();
+        self.gram_number.clear();
+        self.gram_count.clear();
+        self.numbers.clear();
+        self.order.clear();
         for i in 0..sets.len() {
-            for g in sets.grams(i) {
-                *self.rank.entry(*g).or_default() += 1;
+            for &g in sets.grams(i) {
+                let next = self.gram_count.len() as u32;
+                let n = *self.gram_number.entry(g).or_insert(next);
+                if n == next {
+                    self.gram_count.push(0);
+                    self.order.push((0, g, n));
+                }
+                self.gram_count[n as usize] += 1;
+                self.numbers.push(n);
             }
         }
-        self.order.clear();
-        self.order.extend(self.rank.iter().map(|(&g, &n)| (n, g)));
+        for entry in &mut self.order {
+            entry.0 = self.gram_count[entry.2 as usize];
+        }
         self.order.sort_unstable();
-        for (r, &(_, g)) in self.order.iter().enumerate() {
-            self.rank.insert(g, r as u32);
+        self.rank.clear();
+        self.rank.resize(self.order.len(), 0);
+        for (r, &(_, _, n)) in self.order.iter().enumerate() {
+            self.rank[n as usize] = r as u32;
         }
     }
 
