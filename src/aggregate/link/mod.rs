@@ -269,8 +269,11 @@ fn link_object(
     for join in &mut pool[..numbers.len()] {
         join.clear(window, rules.related_similarity);
     }
-    let mut reporters: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
-    let mut out = Vec::new();
+    // The latest first petition of each reporter, and for each first
+    // petition the reporter's one before it: a chain to walk back along.
+    let mut latest_by_reporter: PlHashMap<&str, usize> = PlHashMap::default();
+    let mut before_by_reporter: Vec<Option<usize>> = vec![None; g.len()];
+    let mut out = Vec::with_capacity(g.len());
     let mut found: Vec<Candidate> = Vec::new();
     for (k, &i) in g.iter().enumerate() {
         let problem = (items[k].problem != NO_PROBLEM).then(|| items[k].problem as usize - 1);
@@ -304,15 +307,12 @@ fn link_object(
                     }
                 }
             }
-            if let Some(firsts) = reporter.and_then(|r| reporters.get(r)) {
-                for &y in firsts
-                    .iter()
-                    .rev()
-                    .take_while(|&&y| items[k].day - items[y].day <= window)
-                {
-                    let similarity = jaccard(items[k].tokens, items[y].tokens);
-                    add(y, Evidence::SAME_REPORTER, similarity);
-                }
+            let latest = reporter.and_then(|r| latest_by_reporter.get(r).copied());
+            for y in std::iter::successors(latest, |&y| before_by_reporter[y])
+                .take_while(|&y| items[k].day - items[y].day <= window)
+            {
+                let similarity = jaccard(items[k].tokens, items[y].tokens);
+                add(y, Evidence::SAME_REPORTER, similarity);
             }
             let best = found.iter().max_by(|a, b| {
                 (a.evidence.count().cmp(&b.evidence.count()))
@@ -348,7 +348,7 @@ fn link_object(
             pool[j].insert(&items, k);
         }
         if let Some(r) = reporter {
-            reporters.entry(r).or_default().push(k);
+            before_by_reporter[k] = latest_by_reporter.insert(r, k);
         }
     }
     out
