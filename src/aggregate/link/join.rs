@@ -251,8 +251,8 @@ impl Join {
         } else {
             NO_PROBLEM
         };
-        // (Most summaries may state facts: then no list of `plain` is
-        // read at all.)
+        // While no summary without facts is indexed (most state one),
+        // no list of `plain` is read.
         if !self.plain.is_empty() {
             for (i, &r) in prefix.iter().enumerate() {
                 seen.count(self.plain.live(r, day, window), i, len, t);
