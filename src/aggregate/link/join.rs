@@ -46,11 +46,10 @@ pub struct Prepared {
     fact_at: Vec<usize>,
     rarest: Vec<Option<u32>>,
     /// Room to rank the bigrams in: each distinct bigram's number (in
-    /// order of first sight) and count, the number of each bigram as cut
-    /// (summary after summary), the numbers in order of rarity, and each
-    /// number's rank.
+    /// order of first sight), the number of each bigram as cut (summary
+    /// after summary), (count, bigram, number) of each number (then
+    /// sorted into order of rarity), and each number's rank.
     gram_number: PlHashMap<u64, u32>,
-    gram_count: Vec<u32>,
     numbers: Vec<u32>,
     order: Vec<(u32, u64, u32)>,
     rank: Vec<u32>,
@@ -121,23 +120,19 @@ impl Prepared {
     /// number.
     fn rank_bigrams(&mut self, sets: &FeatureSets) {
         self.gram_number.clear();
-        self.gram_count.clear();
         self.numbers.clear();
         self.order.clear();
         for i in 0..sets.len() {
             for &g in sets.grams(i) {
-                let next = self.gram_count.len() as u32;
+                let next = self.order.len() as u32;
                 let n = *self.gram_number.entry(g).or_insert(next);
                 if n == next {
-                    self.gram_count.push(0);
                     self.order.push((0, g, n));
                 }
-                self.gram_count[n as usize] += 1;
+                // Until sorted, number n's entry is the n-th.
+                self.order[n as usize].0 += 1;
                 self.numbers.push(n);
             }
-        }
-        for entry in &mut self.order {
-            entry.0 = self.gram_count[entry.2 as usize];
         }
         self.order.sort_unstable();
         self.rank.clear();
