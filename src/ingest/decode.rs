@@ -220,24 +220,48 @@ fn gb18030(bytes: &[u8]) -> Option<Text<'static>> {
     Some(Text { pieces })
 }
 
-/// One piece of GB18030 as UTF-8, or None if it is not GB18030. Room is
-/// reserved for what a Chinese export needs (a two-byte character becomes
-/// three bytes) and grown only for rarer sequences: reserving for the
-/// worst case (three bytes for one) and shrinking after would copy the
-/// whole text into fresh memory a second time.
+/// One piece of GB18030 as UTF-8, or None if it is not GB18030.
 fn gb18030_piece(bytes: &[u8]) -> Option<String> {
+    let mut text = String::new();
+    gb18030_into(bytes, &mut text).then_some(text)
+}
+
+/// Decodes GB18030 `bytes` into `text`, replacing what it held (its room
+/// is kept, so a buffer decoded into again needs no fresh memory); false
+/// if they are not GB18030. Room is reserved for what a Chinese export
+/// needs (a two-byte character becomes three bytes) and grown only for
+/// rarer sequences: reserving for the worst case (three bytes for one)
+/// and shrinking after would copy the text into fresh memory again.
+pub(crate) fn gb18030_into(bytes: &[u8], text: &mut String) -> bool {
     use encoding_rs::DecoderResult;
     let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
-    let mut text = String::with_capacity(bytes.len() + bytes.len() / 2 + 16);
+    text.clear();
+    text.reserve(bytes.len() + bytes.len() / 2 + 16);
     let mut read = 0;
     loop {
-        let (result, n) =
-            decoder.decode_to_string_without_replacement(&bytes[read..], &mut text, true);
+        let (result, n) = decoder.decode_to_string_without_replacement(&bytes[read..], text, true);
         read += n;
         match result {
-            DecoderResult::InputEmpty => return Some(text),
+            DecoderResult::InputEmpty => return true,
             DecoderResult::OutputFull => text.reserve((bytes.len() - read) / 2 + 16),
-            DecoderResult::Malformed(..) => return None,
+            DecoderResult::Malformed(..) => return false,
+        }
+    }
+}
+
+/// Whether [`decode_owned`] reads `bytes` as GB18030: declared so, or
+/// undeclared, with no byte-order mark, not UTF-8, and detected as
+/// Chinese. (Whether they are valid GB18030 is the decoder's to say.)
+pub fn reads_as_gb18030(bytes: &[u8], declared: Encoding) -> bool {
+    match declared {
+        Encoding::Gbk => true,
+        Encoding::Utf8 => false,
+        Encoding::Auto => {
+            let bom = [UTF8_BOM, b"\xFF\xFE", b"\xFE\xFF"];
+            !bom.iter().any(|b| bytes.starts_with(b))
+                && std::str::from_utf8(bytes).is_err()
+                && [encoding_rs::GBK, encoding_rs::GB18030, encoding_rs::UTF_8]
+                    .contains(&detect(bytes))
         }
     }
 }

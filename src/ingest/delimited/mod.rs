@@ -9,9 +9,14 @@
 //! the header) or the file is parsed again in one pass. Either way the
 //! rows, row numbers and rejections are those of one sequential pass.
 //!
+//! A large GB18030 export is instead cut where records end before it is
+//! decoded, and each piece decoded and parsed at once ([`pieces`]).
+//!
 //! A record starts at its first byte after the line ends before it (a
 //! CRLF's line feed, blank lines), and its row number is the line it
 //! starts on, as a text editor shows it, whatever the line ends.
+
+mod pieces;
 
 use std::path::Path;
 
@@ -154,6 +159,40 @@ impl Scanner {
 }
 
 fn scan_lines(chunks: &[&str], delimiter: u8) -> LineScan {
+    let bytes: Vec<&[u8]> = chunks.iter().map(|c| c.as_bytes()).collect();
+    scan(&bytes, delimiter, |_, _| {})
+}
+
+/// Where a file's bytes can be cut into pieces of whole records, and its
+/// lines: the cuts fall just after a line feed outside quoted fields, the
+/// first at or after `first` bytes, then one at or after each `every`
+/// bytes past the cut before. Each cut comes with the line breaks before
+/// it. In GB18030 no byte of a multi-byte character is a quote, a line
+/// break or a delimiter below 0x40, so its bytes are scanned as its text.
+fn record_cuts(
+    bytes: &[u8],
+    delimiter: u8,
+    first: usize,
+    every: usize,
+) -> (LineScan, Vec<(usize, u64)>) {
+    let mut cuts = Vec::new();
+    let mut next = first;
+    let scan = scan(&[bytes], delimiter, |at, m| {
+        if at + 1 >= next && !m.quoted && at + 1 < bytes.len() {
+            cuts.push((at + 1, m.line - 1));
+            next = at + 1 + every;
+        }
+    });
+    (scan, cuts)
+}
+
+/// Steps a [`Scanner`] over `chunks` (one text); `at_line_feed` is called
+/// after each line feed with its offset and the state it leaves.
+fn scan(
+    chunks: &[&[u8]],
+    delimiter: u8,
+    mut at_line_feed: impl FnMut(usize, &Scanner),
+) -> LineScan {
     let mut m = Scanner {
         scan: LineScan::default(),
         delimiter,
@@ -166,7 +205,8 @@ fn scan_lines(chunks: &[&str], delimiter: u8) -> LineScan {
         content: false,
     };
     let mut any = false;
-    for chunk in chunks.iter().map(|c| c.as_bytes()) {
+    let mut before = 0;
+    for &chunk in chunks {
         any |= !chunk.is_empty();
         let mut i = 0;
         while i < chunk.len() {
@@ -182,9 +222,13 @@ fn scan_lines(chunks: &[&str], delimiter: u8) -> LineScan {
             }
             if let Some(&b) = chunk.get(next) {
                 m.step(b);
+                if b == b'\n' {
+                    at_line_feed(before + next, &m);
+                }
             }
             i = next + 1;
         }
+        before += chunk.len();
     }
     if m.last == b'\r' {
         m.end_line(m.quoted && !m.quote_seen);
@@ -291,6 +335,9 @@ pub(super) fn read_csv(
     bytes: Vec<u8>,
     source: &Source,
 ) -> Result<ReadOutcome, ReadError> {
+    if let Some(outcome) = pieces::read(path, &bytes, source)? {
+        return Ok(outcome);
+    }
     let file = path.display().to_string();
     let (text, detected) =
         decode::decode_owned(bytes, source.encoding).map_err(|source| ReadError::Decode {
