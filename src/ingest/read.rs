@@ -351,9 +351,9 @@ fn is_control(ch: char) -> bool {
 /// are single bytes; every C1 character's UTF-8 starts with 0xC2), the
 /// characters only when one of those bytes is there.
 fn has_control(cell: &str) -> bool {
-    cell.bytes()
-        .any(|b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f || b == 0xc2)
-        && cell.chars().any(is_control)
+    // Every byte looked at (no early exit): the compiler checks many at once.
+    let suspect = |b: u8| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f || b == 0xc2;
+    cell.bytes().fold(false, |any, b| any | suspect(b)) && cell.chars().any(is_control)
 }
 
 fn read_frame(

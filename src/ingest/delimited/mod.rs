@@ -61,14 +61,11 @@ fn sniff_delimiter(text: &str) -> u8 {
 /// not followed by one (a file from a system that ends lines with CR
 /// alone); `next` is the byte after `bytes`, if any.
 fn line_breaks(bytes: &[u8], next: Option<u8>) -> u64 {
-    let mut n = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let after = bytes.get(i + 1).copied().or(next);
-        if b == b'\n' || (b == b'\r' && after != Some(b'\n')) {
-            n += 1;
-        }
-    }
-    n
+    let feeds = memchr::memchr_iter(b'\n', bytes).count();
+    let lone_returns = memchr::memchr_iter(b'\r', bytes)
+        .filter(|&i| bytes.get(i + 1).copied().or(next) != Some(b'\n'))
+        .count();
+    (feeds + lone_returns) as u64
 }
 
 /// Whether `text` ends lines with a carriage return alone somewhere.
