@@ -203,6 +203,37 @@ pub fn load_bytes(
 ) -> Result<Loaded, IngestError> {
     let byte_count = bytes.len() as u64;
     let outcome = read::read(path, bytes, source)?;
+    loaded(path, byte_count, outcome, source, key)
+}
+
+/// Reads, types and pseudonymises one file of `source`: a large GB18030
+/// CSV a piece at a time, any other file read whole first.
+pub fn load_file(
+    path: &Path,
+    source: &Source,
+    key: Option<&Pseudonymiser>,
+) -> Result<Loaded, IngestError> {
+    let io = |cause| read::ReadError::Io {
+        file: path.display().to_string(),
+        cause,
+    };
+    match read::read_in_pieces(path, source)? {
+        Some(outcome) => {
+            let byte_count = std::fs::metadata(path).map_err(io)?.len();
+            loaded(path, byte_count, outcome, source, key)
+        }
+        None => load_bytes(path, std::fs::read(path).map_err(io)?, source, key),
+    }
+}
+
+/// A file's rows as read (`byte_count` bytes), typed and pseudonymised.
+fn loaded(
+    path: &Path,
+    byte_count: u64,
+    outcome: read::ReadOutcome,
+    source: &Source,
+    key: Option<&Pseudonymiser>,
+) -> Result<Loaded, IngestError> {
     let formulas = outcome.formulas_without_value;
     if !formulas.is_empty() {
         log::warn!(
@@ -329,18 +360,17 @@ pub fn ingest_changed(
     let mut by_dataset: BTreeMap<Dataset, Vec<Loaded>> = BTreeMap::new();
     for source in &settings.sources {
         for path in files_of(source)? {
-            let bytes = std::fs::read(&path).map_err(|e| read::ReadError::Io {
-                file: path.display().to_string(),
-                cause: e,
-            })?;
-            let sha = known
-                .get(&path)
-                .cloned()
-                .unwrap_or_else(|| crate::store::sha256_hex(&bytes));
+            let sha = match known.get(&path) {
+                Some(sha) => sha.clone(),
+                None => crate::store::sha256_file(&path).map_err(|e| read::ReadError::Io {
+                    file: path.display().to_string(),
+                    cause: e,
+                })?,
+            };
             if unchanged.is_some_and(|u| u.files.contains(&(path.clone(), sha.clone()))) {
                 continue;
             }
-            let mut loaded = load_bytes(&path, bytes, source, key.as_ref())?;
+            let mut loaded = load_file(&path, source, key.as_ref())?;
             loaded.report.sha256 = sha;
             by_dataset.entry(source.dataset).or_default().push(loaded);
         }

@@ -108,6 +108,16 @@ pub fn read(path: &Path, bytes: Vec<u8>, source: &Source) -> Result<ReadOutcome,
     }
 }
 
+/// Reads the file at `path` without holding it whole, where its format
+/// allows (a large GB18030 CSV); `None` for a file to read whole with
+/// [`read`].
+pub fn read_in_pieces(path: &Path, source: &Source) -> Result<Option<ReadOutcome>, ReadError> {
+    match source.format.or_else(|| Format::from_path(path)) {
+        Some(Format::Csv) => super::delimited::read_csv_in_pieces(path, source),
+        _ => Ok(None),
+    }
+}
+
 /// Builds a table from rows of cells: keeps the first rows until the
 /// header row is found among them, then appends rows as they come without
 /// copying cells.

@@ -156,55 +156,44 @@ impl Scanner {
 }
 
 fn scan_lines(chunks: &[&str], delimiter: u8) -> LineScan {
-    let bytes: Vec<&[u8]> = chunks.iter().map(|c| c.as_bytes()).collect();
-    scan(&bytes, delimiter, |_, _| {})
+    let mut scanner = LineScanner::new(delimiter);
+    for c in chunks {
+        scanner.push(c.as_bytes(), |_, _| {});
+    }
+    scanner.finish()
 }
 
-/// Where a file's bytes can be cut into pieces of whole records, and its
-/// lines: the cuts fall just after a line feed outside quoted fields, the
-/// first at or after `first` bytes, then one at or after each `every`
-/// bytes past the cut before. Each cut comes with the line breaks before
-/// it. In GB18030 no byte of a multi-byte character is a quote, a line
-/// break or a delimiter below 0x40, so its bytes are scanned as its text.
-fn record_cuts(
-    bytes: &[u8],
-    delimiter: u8,
-    first: usize,
-    every: usize,
-) -> (LineScan, Vec<(usize, u64)>) {
-    let mut cuts = Vec::new();
-    let mut next = first;
-    let scan = scan(&[bytes], delimiter, |at, m| {
-        if at + 1 >= next && !m.quoted && at + 1 < bytes.len() {
-            cuts.push((at + 1, m.line - 1));
-            next = at + 1 + every;
+/// A [`Scanner`] stepped over a text given a chunk at a time. In GB18030
+/// no byte of a multi-byte character is a quote, a line break or a
+/// delimiter below 0x40, so its bytes scan as its text does.
+struct LineScanner {
+    m: Scanner,
+    any: bool,
+}
+
+impl LineScanner {
+    fn new(delimiter: u8) -> Self {
+        LineScanner {
+            m: Scanner {
+                scan: LineScan::default(),
+                delimiter,
+                line: 1,
+                opened: 0,
+                last: b'\n',
+                field_start: true,
+                quoted: false,
+                quote_seen: false,
+                content: false,
+            },
+            any: false,
         }
-    });
-    (scan, cuts)
-}
+    }
 
-/// Steps a [`Scanner`] over `chunks` (one text); `at_line_feed` is called
-/// after each line feed with its offset and the state it leaves.
-fn scan(
-    chunks: &[&[u8]],
-    delimiter: u8,
-    mut at_line_feed: impl FnMut(usize, &Scanner),
-) -> LineScan {
-    let mut m = Scanner {
-        scan: LineScan::default(),
-        delimiter,
-        line: 1,
-        opened: 0,
-        last: b'\n',
-        field_start: true,
-        quoted: false,
-        quote_seen: false,
-        content: false,
-    };
-    let mut any = false;
-    let mut before = 0;
-    for &chunk in chunks {
-        any |= !chunk.is_empty();
+    /// Steps over the next chunk; `at_line_feed` is called after each line
+    /// feed with its offset in the chunk and the state it leaves.
+    fn push(&mut self, chunk: &[u8], mut at_line_feed: impl FnMut(usize, &Scanner)) {
+        let m = &mut self.m;
+        self.any |= !chunk.is_empty();
         let mut i = 0;
         while i < chunk.len() {
             // A run of other bytes changes the state only by its first
@@ -220,24 +209,27 @@ fn scan(
             if let Some(&b) = chunk.get(next) {
                 m.step(b);
                 if b == b'\n' {
-                    at_line_feed(before + next, &m);
+                    at_line_feed(next, m);
                 }
             }
             i = next + 1;
         }
-        before += chunk.len();
     }
-    if m.last == b'\r' {
-        m.end_line(m.quoted && !m.quote_seen);
+
+    fn finish(self) -> LineScan {
+        let mut m = self.m;
+        if m.last == b'\r' {
+            m.end_line(m.quoted && !m.quote_seen);
+        }
+        // The last line, when no line break ends it.
+        let open_last = self.any && !matches!(m.last, b'\n' | b'\r');
+        let mut s = m.scan;
+        s.lines = m.line - 1 + u64::from(open_last);
+        if m.quoted && !m.quote_seen {
+            s.unclosed = Some((m.opened, m.line - m.opened - u64::from(!open_last)));
+        }
+        s
     }
-    // The last line, when no line break ends it.
-    let open_last = any && !matches!(m.last, b'\n' | b'\r');
-    let mut s = m.scan;
-    s.lines = m.line - 1 + u64::from(open_last);
-    if m.quoted && !m.quote_seen {
-        s.unclosed = Some((m.opened, m.line - m.opened - u64::from(!open_last)));
-    }
-    s
 }
 
 /// The line (from 1) where a quoted field opens and is never closed, and
@@ -327,14 +319,13 @@ impl<'a> Walker<'a> {
     }
 }
 
+pub(super) use pieces::read_file as read_csv_in_pieces;
+
 pub(super) fn read_csv(
     path: &Path,
     bytes: Vec<u8>,
     source: &Source,
 ) -> Result<ReadOutcome, ReadError> {
-    if let Some(outcome) = pieces::read(path, &bytes, source)? {
-        return Ok(outcome);
-    }
     let file = path.display().to_string();
     let (text, detected) =
         decode::decode_owned(bytes, source.encoding).map_err(|source| ReadError::Decode {
@@ -706,7 +697,7 @@ pub(super) mod tests {
         let source = units_source(crate::ingest::Encoding::Gbk);
         let mut text = String::from("单位编码,单位名称,上级单位编码,层级\r\n");
         let mut i = 0;
-        while text.len() < PARALLEL_BYTES + (1 << 20) {
+        while text.len() < 2 * PARALLEL_BYTES {
             text.push_str(&if i % 5 == 0 {
                 format!("U{i},\"名称\r\n第二行{i}\",C0,区\r\n")
             } else {
@@ -715,11 +706,20 @@ pub(super) mod tests {
             i += 1;
         }
         let (bytes, _, _) = encoding_rs::GBK.encode(&text);
+        assert!(bytes.len() > PARALLEL_BYTES);
         let path = Path::new("units.csv");
-        let read = read_csv(path, bytes.into_owned(), &source).expect("read");
+        let read = read_csv(path, bytes.to_vec(), &source).expect("read");
         let (one, _) = parse(path, &Text::whole(text.clone()), &source, usize::MAX).expect("one");
         assert_eq!(read.table.len(), i);
         assert_eq!(cells(&read.table), cells(&one));
+        // From the file, a piece at a time.
+        let file = std::env::temp_dir().join(format!("yanpan-gbk-{}.csv", std::process::id()));
+        std::fs::write(&file, &bytes).expect("write");
+        let streamed = read_csv_in_pieces(&file, &source);
+        std::fs::remove_file(&file).expect("remove");
+        let streamed = streamed.expect("read").expect("read in pieces");
+        assert_eq!(cells(&streamed.table), cells(&one));
+        assert_eq!(streamed.table.lines, read.table.lines);
         // Row U{k} starts on line 2 + k + (rows with a line break before it).
         let last = i - 1;
         assert_eq!(
