@@ -298,17 +298,25 @@ fn template(p: &ComposeSettings) -> Result<String> {
     }
 }
 
+/// A chart's SVG by its path in a report.
+type ChartFiles<'a> = &'a (dyn Fn(&str) -> Option<Vec<u8>> + Sync);
+
+/// What every report's files are written with.
+struct Formats<'a> {
+    lang: &'a str,
+    typst: &'a str,
+    /// The charts as drawn, for the PDFs.
+    charts: ChartFiles<'a>,
+    /// The charts with their text as outlines, for the HTML pages.
+    html_charts: ChartFiles<'a>,
+}
+
 /// The thematic reports and the packets, every format.
 pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
     let p = s.settings;
     let w = Wording::load(p.language, p.templates.as_deref())?;
     let typst = template(p)?;
     let charts = chart_svg(s.charts);
-    let lang = if p.language == Language::Zh {
-        "zh-CN"
-    } else {
-        "en"
-    };
     // The HTML pages show the charts with their text as outlines.
     let outlined: BTreeMap<String, String> = s
         .charts
@@ -316,8 +324,33 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
         .map(|(id, svg)| Ok((id.clone(), crate::render::draw::outlined(id, svg)?)))
         .collect::<Result<_, crate::render::draw::DrawError>>()?;
     let html_charts = chart_svg(&outlined);
+    let formats = Formats {
+        lang: if p.language == Language::Zh {
+            "zh-CN"
+        } else {
+            "en"
+        },
+        typst: &typst,
+        charts: &charts,
+        html_charts: &html_charts,
+    };
     let city = reports(s, &w, s.own, s.flags, "", s.tenures)?;
-    // Thematic reports: each on its own, in every format.
+    // A packet's PDF is one long layout on one core: it is begun at once,
+    // and the thematic reports share the cores beside it.
+    let (packets, thematic) = rayon::join(
+        || packet_files(s, &w, &city, &formats),
+        || thematic_files(s, &city, &formats),
+    );
+    let mut files = packets?;
+    files.extend(thematic?);
+    // The layout engine's memo of every report laid out (about 0.4 GB at
+    // the national year) is of no use once the PDFs are made.
+    typst::comemo::evict(0);
+    Ok(files)
+}
+
+/// Each thematic report on its own, in every format.
+fn thematic_files(s: &Sources<'_>, city: &[Report], f: &Formats<'_>) -> Result<Composed> {
     let thematic: Vec<Result<Composed>> = city
         .par_iter()
         .map(|r| -> Result<Composed> {
@@ -329,10 +362,10 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
                 format!("thematic/{}.html", r.id),
                 report::html::write(
                     &r.title,
-                    lang,
+                    f.lang,
                     &[r],
                     &report::html::Links {
-                        charts: &html_charts,
+                        charts: f.html_charts,
                         records: s
                             .has_records
                             .then(|| (report::flag_records::FROM_THEMATIC, s.quarter.to_string())),
@@ -342,7 +375,7 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
             );
             files.insert(
                 format!("thematic/{}.pdf", r.id),
-                report::pdf::write(&[r], &typst, &charts)?,
+                report::pdf::write(&[r], f.typst, f.charts)?,
             );
             if let Some(xlsx) = workbook(r, s.chart_data)? {
                 files.insert(format!("thematic/{}.xlsx", r.id), xlsx);
@@ -350,44 +383,62 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
             Ok(files)
         })
         .collect();
-    let mut files = Composed::new();
-    for f in thematic {
-        files.extend(f?);
-    }
-    // Packets by recipient.
-    let q = if p.language == Language::Zh {
+    merged(thematic)
+}
+
+/// Each recipient's packet, as an HTML page and a PDF.
+fn packet_files(
+    s: &Sources<'_>,
+    w: &Wording,
+    city: &[Report],
+    f: &Formats<'_>,
+) -> Result<Composed> {
+    let q = if s.settings.language == Language::Zh {
         s.quarter.label_zh()
     } else {
         s.quarter.to_string()
     };
-    for recipient in &p.packets {
-        let list = packet_reports(s, &w, recipient, &city, &q)?;
-        let refs: Vec<&Report> = list.iter().collect();
-        let dir = format!("packets/{}", recipient.id);
-        let title = refs.first().map_or(String::new(), |r| r.title.clone());
-        files.insert(
-            format!("{dir}/index.html"),
-            report::html::write(
-                &title,
-                lang,
-                &refs,
-                &report::html::Links {
-                    charts: &html_charts,
-                    records: s
-                        .has_records
-                        .then(|| (report::flag_records::FROM_PACKET, s.quarter.to_string())),
-                },
-            )
-            .into_bytes(),
-        );
-        files.insert(
-            format!("{dir}/packet.pdf"),
-            report::pdf::write(&refs, &typst, &charts)?,
-        );
+    let packets: Vec<Result<Composed>> = s
+        .settings
+        .packets
+        .par_iter()
+        .map(|recipient| -> Result<Composed> {
+            let list = packet_reports(s, w, recipient, city, &q)?;
+            let refs: Vec<&Report> = list.iter().collect();
+            let dir = format!("packets/{}", recipient.id);
+            let title = refs.first().map_or(String::new(), |r| r.title.clone());
+            let mut files = Composed::new();
+            files.insert(
+                format!("{dir}/index.html"),
+                report::html::write(
+                    &title,
+                    f.lang,
+                    &refs,
+                    &report::html::Links {
+                        charts: f.html_charts,
+                        records: s
+                            .has_records
+                            .then(|| (report::flag_records::FROM_PACKET, s.quarter.to_string())),
+                    },
+                )
+                .into_bytes(),
+            );
+            files.insert(
+                format!("{dir}/packet.pdf"),
+                report::pdf::write(&refs, f.typst, f.charts)?,
+            );
+            Ok(files)
+        })
+        .collect();
+    merged(packets)
+}
+
+/// The files of every part, or the first part's error.
+fn merged(parts: Vec<Result<Composed>>) -> Result<Composed> {
+    let mut files = Composed::new();
+    for part in parts {
+        files.extend(part?);
     }
-    // The layout engine's memo of every report laid out (about 0.4 GB at
-    // the national year) is of no use once the PDFs are made.
-    typst::comemo::evict(0);
     Ok(files)
 }
 
