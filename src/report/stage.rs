@@ -311,6 +311,29 @@ struct Formats<'a> {
     html_charts: ChartFiles<'a>,
 }
 
+impl Formats<'_> {
+    /// `reports` as one HTML page; the quarter's flag ids link to the
+    /// records page at `records_page`, relative to this one.
+    fn html(
+        &self,
+        s: &Sources<'_>,
+        title: &str,
+        reports: &[&Report],
+        records_page: &str,
+    ) -> Vec<u8> {
+        report::html::write(
+            title,
+            self.lang,
+            reports,
+            &report::html::Links {
+                charts: self.html_charts,
+                records: s.has_records.then(|| (records_page, s.quarter.to_string())),
+            },
+        )
+        .into_bytes()
+    }
+}
+
 /// The thematic reports and the packets, every format.
 pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
     let p = s.settings;
@@ -360,18 +383,7 @@ fn thematic_files(s: &Sources<'_>, city: &[Report], f: &Formats<'_>) -> Result<C
             files.insert(format!("thematic/{}.md", r.id), md);
             files.insert(
                 format!("thematic/{}.html", r.id),
-                report::html::write(
-                    &r.title,
-                    f.lang,
-                    &[r],
-                    &report::html::Links {
-                        charts: f.html_charts,
-                        records: s
-                            .has_records
-                            .then(|| (report::flag_records::FROM_THEMATIC, s.quarter.to_string())),
-                    },
-                )
-                .into_bytes(),
+                f.html(s, &r.title, &[r], report::flag_records::FROM_THEMATIC),
             );
             files.insert(
                 format!("thematic/{}.pdf", r.id),
@@ -410,18 +422,7 @@ fn packet_files(
             let mut files = Composed::new();
             files.insert(
                 format!("{dir}/index.html"),
-                report::html::write(
-                    &title,
-                    f.lang,
-                    &refs,
-                    &report::html::Links {
-                        charts: f.html_charts,
-                        records: s
-                            .has_records
-                            .then(|| (report::flag_records::FROM_PACKET, s.quarter.to_string())),
-                    },
-                )
-                .into_bytes(),
+                f.html(s, &title, &refs, report::flag_records::FROM_PACKET),
             );
             files.insert(
                 format!("{dir}/packet.pdf"),

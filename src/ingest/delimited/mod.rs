@@ -280,6 +280,20 @@ impl<'a> Records<'a> {
         Ok(Some((self.walker.cursor.at(), 1 + self.walker.newlines)))
     }
 
+    /// The rows the header is looked for in, into `head`, in one pass as
+    /// the sequential reader takes them: how many (fewer where the text
+    /// ends first), or `None` on a record the reader refuses.
+    fn header_rows(&mut self, head: &mut Builder<'_>) -> Option<usize> {
+        let mut taken = 0;
+        while taken < HEADER_SEARCH_ROWS
+            && let Some((_, line)) = self.next().ok()?
+        {
+            head.push(line, self.record.iter());
+            taken += 1;
+        }
+        Some(taken)
+    }
+
     /// The text's bytes read so far.
     fn read(&self) -> usize {
         self.reader.position().byte() as usize
@@ -471,13 +485,7 @@ fn parse_parallel(
     let all: Vec<&str> = text.pieces().collect();
     let mut head = Builder::new(path, None, source);
     let mut records = Records::new(&all, delimiter);
-    let mut taken = 0;
-    while taken < HEADER_SEARCH_ROWS
-        && let Some((_, line)) = records.next().ok()?
-    {
-        head.push(line, records.record.iter());
-        taken += 1;
-    }
+    records.header_rows(&mut head)?;
     let headers = head.headers()?.to_vec();
     let data = records.read();
     let chunks = text.chunks(data, rayon::current_num_threads() * 2);

@@ -282,13 +282,7 @@ fn parse_head(
     let chunks = [text];
     let mut head = Builder::new(path, None, source);
     let mut records = Records::new(&chunks, delimiter);
-    let mut taken = 0;
-    while taken < HEADER_SEARCH_ROWS
-        && let Some((_, line)) = records.next().ok()?
-    {
-        head.push(line, records.record.iter());
-        taken += 1;
-    }
+    let taken = records.header_rows(&mut head)?;
     if taken < HEADER_SEARCH_ROWS && more {
         return None;
     }
