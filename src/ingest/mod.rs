@@ -213,10 +213,7 @@ pub fn load_file(
     source: &Source,
     key: Option<&Pseudonymiser>,
 ) -> Result<Loaded, IngestError> {
-    let io = |cause| read::ReadError::Io {
-        file: path.display().to_string(),
-        cause,
-    };
+    let io = read::ReadError::io(path);
     match read::read_in_pieces(path, source)? {
         Some(outcome) => {
             let byte_count = std::fs::metadata(path).map_err(io)?.len();
@@ -362,10 +359,7 @@ pub fn ingest_changed(
         for path in files_of(source)? {
             let sha = match known.get(&path) {
                 Some(sha) => sha.clone(),
-                None => crate::store::sha256_file(&path).map_err(|e| read::ReadError::Io {
-                    file: path.display().to_string(),
-                    cause: e,
-                })?,
+                None => crate::store::sha256_file(&path).map_err(read::ReadError::io(&path))?,
             };
             if unchanged.is_some_and(|u| u.files.contains(&(path.clone(), sha.clone()))) {
                 continue;

@@ -108,6 +108,16 @@ pub fn read(path: &Path, bytes: Vec<u8>, source: &Source) -> Result<ReadOutcome,
     }
 }
 
+impl ReadError {
+    /// The error of reading the file at `path` that `cause` stopped.
+    pub fn io(path: &Path) -> impl Fn(std::io::Error) -> ReadError + Copy + '_ {
+        |cause| ReadError::Io {
+            file: path.display().to_string(),
+            cause,
+        }
+    }
+}
+
 /// Reads the file at `path` without holding it whole, where its format
 /// allows (a large GB18030 CSV); `None` for a file to read whole with
 /// [`read`].

@@ -374,7 +374,7 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
 
 /// Each thematic report on its own, in every format.
 fn thematic_files(s: &Sources<'_>, city: &[Report], f: &Formats<'_>) -> Result<Composed> {
-    let thematic: Vec<Result<Composed>> = city
+    let thematic: Vec<Composed> = city
         .par_iter()
         .map(|r| -> Result<Composed> {
             let mut md = Vec::new();
@@ -394,8 +394,8 @@ fn thematic_files(s: &Sources<'_>, city: &[Report], f: &Formats<'_>) -> Result<C
             }
             Ok(files)
         })
-        .collect();
-    merged(thematic)
+        .collect::<Result<_>>()?;
+    Ok(thematic.into_iter().flatten().collect())
 }
 
 /// Each recipient's packet, as an HTML page and a PDF.
@@ -410,7 +410,7 @@ fn packet_files(
     } else {
         s.quarter.to_string()
     };
-    let packets: Vec<Result<Composed>> = s
+    let packets: Vec<Composed> = s
         .settings
         .packets
         .par_iter()
@@ -430,17 +430,8 @@ fn packet_files(
             );
             Ok(files)
         })
-        .collect();
-    merged(packets)
-}
-
-/// The files of every part, or the first part's error.
-fn merged(parts: Vec<Result<Composed>>) -> Result<Composed> {
-    let mut files = Composed::new();
-    for part in parts {
-        files.extend(part?);
-    }
-    Ok(files)
+        .collect::<Result<_>>()?;
+    Ok(packets.into_iter().flatten().collect())
 }
 
 fn packet_reports(

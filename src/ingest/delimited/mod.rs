@@ -61,19 +61,21 @@ fn sniff_delimiter(text: &str) -> u8 {
 /// not followed by one (a file from a system that ends lines with CR
 /// alone); `next` is the byte after `bytes`, if any.
 fn line_breaks(bytes: &[u8], next: Option<u8>) -> u64 {
-    let feeds = memchr::memchr_iter(b'\n', bytes).count();
     let lone_returns = memchr::memchr_iter(b'\r', bytes)
         .filter(|&i| bytes.get(i + 1).copied().or(next) != Some(b'\n'))
         .count();
-    (feeds + lone_returns) as u64
+    line_feeds(bytes) + lone_returns as u64
 }
 
-/// Whether `text` ends lines with a carriage return alone somewhere.
-fn lone_cr(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.iter()
-        .enumerate()
-        .any(|(i, &c)| c == b'\r' && b.get(i + 1) != Some(&b'\n'))
+/// The line feeds in `bytes`.
+fn line_feeds(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// Whether a carriage return ends a line alone somewhere in `bytes` (not
+/// before a line feed).
+fn lone_cr(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
 }
 
 /// What a text's lines hold, as the CSV reader reads quotes (a quote opens
@@ -376,10 +378,11 @@ fn parse(
     }
     // Rows held back as a footer are the file's last, and pieces are cut
     // at line feeds: one pass for those files.
-    let parallel =
-        (text.len() >= parallel_bytes && source.skip_footer == 0 && !lone_cr(text.first()))
-            .then(|| parse_parallel(path, text, source, delimiter))
-            .flatten();
+    let parallel = (text.len() >= parallel_bytes
+        && source.skip_footer == 0
+        && !lone_cr(text.first().as_bytes()))
+    .then(|| parse_parallel(path, text, source, delimiter))
+    .flatten();
     let (mut table, rejected) = match parallel {
         Some(done) => done,
         None => {
@@ -489,8 +492,10 @@ fn parse_parallel(
     let headers = head.headers()?.to_vec();
     let data = records.read();
     let chunks = text.chunks(data, rayon::current_num_threads() * 2);
-    let newlines = |s: &str| s.bytes().filter(|&c| c == b'\n').count() as u64;
-    let counts: Vec<u64> = chunks.par_iter().map(|c| newlines(c)).collect();
+    let counts: Vec<u64> = chunks
+        .par_iter()
+        .map(|c| line_feeds(c.as_bytes()))
+        .collect();
     let mut before = text.newlines_before(data);
     let mut lines_before = Vec::with_capacity(chunks.len());
     for c in &counts {

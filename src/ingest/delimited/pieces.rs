@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use super::{
     Builder, Ended, HEADER_SEARCH_ROWS, LineScanner, RawTable, ReadError, ReadOutcome, Records,
-    Rejection, SNIFF_LINES, Source, account, feed, sniff_delimiter,
+    Rejection, SNIFF_LINES, Source, account, feed, line_feeds, lone_cr, sniff_delimiter,
 };
 use crate::ingest::decode::{self, Detected};
 
@@ -40,10 +40,7 @@ pub(in crate::ingest) fn read_file(
     path: &Path,
     source: &Source,
 ) -> Result<Option<ReadOutcome>, ReadError> {
-    let io = |cause| ReadError::Io {
-        file: path.display().to_string(),
-        cause,
-    };
+    let io = ReadError::io(path);
     let file = std::fs::File::open(path).map_err(io)?;
     if file.metadata().map_err(io)?.len() < super::PARALLEL_BYTES as u64 {
         return Ok(None);
@@ -60,10 +57,7 @@ fn read(
     head: usize,
     every: usize,
 ) -> Result<Option<ReadOutcome>, ReadError> {
-    let io = |cause| ReadError::Io {
-        file: path.display().to_string(),
-        cause,
-    };
+    let io = ReadError::io(path);
     if source.skip_footer != 0 {
         return Ok(None);
     }
@@ -98,7 +92,7 @@ fn read(
         return Ok(None);
     };
     let mut text = String::new();
-    if has_lone_cr(&piece) || !decode::gb18030_into(&piece, &mut text) {
+    if lone_cr(&piece) || !decode::gb18030_into(&piece, &mut text) {
         return Ok(None);
     }
     let more = !(blocks.end && blocks.carry.is_empty());
@@ -108,7 +102,7 @@ fn read(
     debug_assert_eq!(lines, 0);
     let headers = table.headers.clone();
     let parse = |piece: &[u8], lines_before: u64, text: &mut String| {
-        (!has_lone_cr(piece) && decode::gb18030_into(piece, text)).then_some(())?;
+        (!lone_cr(piece) && decode::gb18030_into(piece, text)).then_some(())?;
         let mut b = Builder::below(path, None, source, headers.clone());
         let ended = feed(
             &mut b,
@@ -289,10 +283,7 @@ fn parse_head(
     let headers = head.headers()?.to_vec();
     let data = records.read();
     let below = &text[data..];
-    let lines_before = text.as_bytes()[..data]
-        .iter()
-        .filter(|&&c| c == b'\n')
-        .count() as u64;
+    let lines_before = line_feeds(&text.as_bytes()[..data]);
     let mut b = Builder::below(path, None, source, headers);
     let ended = feed(&mut b, &[below], delimiter, below.len(), lines_before).ok()?;
     matches!(ended, Ended::Eof).then_some(())?;
@@ -320,12 +311,6 @@ fn delimiter(start: &[u8], source: &Source) -> Option<u8> {
         }
     };
     (d < 0x40).then_some(d)
-}
-
-/// Whether a carriage return ends a line alone somewhere (not before a
-/// line feed).
-fn has_lone_cr(bytes: &[u8]) -> bool {
-    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
 }
 
 #[cfg(test)]
@@ -414,7 +399,8 @@ mod tests {
                 pieces.push((piece.clone(), lines));
             }
         }
-        assert_eq!(pieces.concat_bytes(), bytes);
+        let joined: Vec<u8> = pieces.iter().flat_map(|(p, _)| p.clone()).collect();
+        assert_eq!(joined, bytes);
         let text = encoding_rs::GB18030.decode(&bytes).0;
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         let holding = |s: &str| lines.iter().filter(|l| l.contains(s)).count();
@@ -425,16 +411,6 @@ mod tests {
             assert_eq!(*lines, before);
             assert_eq!(piece.last(), Some(&b'\n'));
             before += piece.iter().filter(|&&b| b == b'\n').count() as u64;
-        }
-    }
-
-    trait ConcatBytes {
-        fn concat_bytes(&self) -> Vec<u8>;
-    }
-
-    impl ConcatBytes for Vec<(Vec<u8>, u64)> {
-        fn concat_bytes(&self) -> Vec<u8> {
-            self.iter().flat_map(|(p, _)| p.iter().copied()).collect()
         }
     }
 
