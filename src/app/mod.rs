@@ -55,7 +55,9 @@ pub fn ingest_only(
         for line in crate::store::swap::repair(&p.store)? {
             log::info!("notice: {line}");
         }
-        let inputs = ingest::state::current_inputs(&p.ingest)?;
+        // Every input is read, so every one is hashed again.
+        let inputs = ingest::state::current_inputs(&p.ingest, &Default::default())?;
+        ingest::state::keep_hashes(&p.store, &inputs)?;
         let stored = ingest::ingest_stage(
             &p.ingest,
             today,

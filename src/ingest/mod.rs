@@ -8,6 +8,7 @@ pub mod decode;
 mod delimited;
 mod excel;
 pub mod header;
+pub mod input_hashes;
 pub mod pseudonym;
 pub mod quarantine;
 mod raw_table;

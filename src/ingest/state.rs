@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::input_hashes::{InputHashes, Kept};
 use super::{IngestSettings, SourceReport, files_of};
 use crate::model::Dataset;
-use crate::store::{self, QUARANTINE_FILE, STATE_FILE, Store, StoreError, sha256_file};
+use crate::store::{self, QUARANTINE_FILE, STATE_FILE, Store, StoreError};
 
 /// What the last ingest read.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -44,16 +45,21 @@ impl IngestState {
     }
 }
 
-/// One input now: its dataset, file and SHA-256.
+/// One input now: its dataset, file and SHA-256, and the hash to keep.
 #[derive(Debug, Clone)]
 pub struct Input {
     pub dataset: Dataset,
     pub file: PathBuf,
     pub sha256: String,
+    pub kept: Option<Kept>,
 }
 
-/// The inputs now, in ingest order, each file hashed on its own core.
-pub fn current_inputs(settings: &IngestSettings) -> anyhow::Result<Vec<Input>> {
+/// The inputs now, in ingest order, each file hashed on its own core
+/// unless `known` keeps its hash (see [`super::input_hashes`]).
+pub fn current_inputs(
+    settings: &IngestSettings,
+    known: &InputHashes,
+) -> anyhow::Result<Vec<Input>> {
     let mut files = Vec::new();
     for source in &settings.sources {
         for file in files_of(source)? {
@@ -63,15 +69,23 @@ pub fn current_inputs(settings: &IngestSettings) -> anyhow::Result<Vec<Input>> {
     files
         .into_par_iter()
         .map(|(dataset, file)| {
-            let sha256 = sha256_file(&file)
+            let (sha256, kept) = known
+                .sha256(&file)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
             Ok(Input {
                 dataset,
                 file,
                 sha256,
+                kept,
             })
         })
         .collect()
+}
+
+/// Keeps the inputs' hashes in the store, for the next run (under the
+/// store's lock).
+pub fn keep_hashes(store: &Path, inputs: &[Input]) -> std::io::Result<()> {
+    InputHashes::of(inputs.iter().map(|i| (i.file.as_path(), i.kept.as_ref()))).keep(store)
 }
 
 /// The inputs the last ingest read with the same content, when no unit or

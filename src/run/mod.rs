@@ -24,7 +24,8 @@ use polars::prelude::DataFrame;
 use crate::aggregate::{Tables, aggregate_stage, stored_tables};
 use crate::config::Pipeline;
 use crate::detect::{DetectSettings, Detected, detect_stage};
-use crate::ingest::state::{Input, current_inputs};
+use crate::ingest::input_hashes::InputHashes;
+use crate::ingest::state::{Input, current_inputs, keep_hashes};
 use crate::ingest::{Reread, Stored, ingest_stage};
 use crate::model::{Quarter, QuarterArg};
 use crate::publish::{Manifest, publish_stage};
@@ -153,7 +154,12 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
     let today = today_of(args.today, &pipeline);
     let quarter = quarter_of(args.quarter, today);
     housekeeping::preflight(&pipeline)?;
-    let inputs = current_inputs(&pipeline.ingest)?;
+    // `--recompute` hashes every input again.
+    let known = match args.recompute {
+        true => InputHashes::default(),
+        false => InputHashes::read(&pipeline.store),
+    };
+    let inputs = current_inputs(&pipeline.ingest, &known)?;
     if args.dry_run {
         return Ok(plan::dry_run(&pipeline, args.stages, quarter, &inputs));
     }
@@ -162,6 +168,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
         log::info!("notice: {t}");
     }
     housekeeping::repair(&pipeline)?;
+    keep_hashes(&pipeline.store, &inputs)?;
     let notices = housekeeping::notices(&pipeline);
     log::info!(
         "yanpan {} — {} — quarter {quarter}",

@@ -7,7 +7,8 @@
 //! - the program: the SHA-256 of the running executable;
 //! - the pipeline file's SHA-256 and every file of its wording folder;
 //! - the quarter and the date treated as today;
-//! - every input file's SHA-256;
+//! - every input file's SHA-256 (kept while the file is untouched: see
+//!   `ingest::input_hashes`);
 //! - every file of the store: its path, size and modification time (only
 //!   yanpan writes the store, under its lock);
 //!
