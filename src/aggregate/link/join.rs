@@ -20,7 +20,10 @@
 //! every fact it states and, once more, under its rarest: x with facts
 //! checks exactly the earlier summaries whose rarest fact it states and
 //! those stating its own rarest, or, when those lists are longer than its
-//! token lists, counts every summary with facts in them instead.
+//! token lists, counts every summary with facts in them instead. The
+//! token prefixes of summaries with facts are indexed only once a probe
+//! needs them: a probe whose facts' lists hold few summaries reads those
+//! without weighing the token lists.
 //! Summaries of one template with different amounts, similar by their
 //! words, are then never compared, even when all of them share a number
 //! (a unit's name may hold one).
@@ -193,6 +196,10 @@ pub struct Join {
     /// Token prefixes of the sets without facts and of those with facts.
     plain: Postings,
     stated: Postings,
+    /// Sets with facts inserted but not yet in `stated`: most probes of
+    /// summaries with facts read only the facts' lists, so the token
+    /// prefixes of such sets are indexed only when a probe needs them.
+    pending: Vec<u32>,
     /// Sets by each fact they state, and by their rarest fact.
     by_fact: Postings,
     by_rarest: Postings,
@@ -212,6 +219,7 @@ impl Join {
         self.window = window;
         self.threshold = threshold;
         self.others_only = false;
+        self.pending.clear();
         for p in [
             &mut self.plain,
             &mut self.stated,
@@ -264,13 +272,19 @@ impl Join {
                 + others(rarest)
                     .map(|f| self.by_rarest.live(f, day, window).len())
                     .sum::<usize>();
+            if by_facts <= FEW {
+                return true;
+            }
+            self.index_pending(items);
             let mut by_tokens = 0;
-            by_facts == 0
-                || prefix.iter().any(|&r| {
-                    by_tokens += self.stated.live(r, day, window).len();
-                    by_tokens >= by_facts
-                })
+            prefix.iter().any(|&r| {
+                by_tokens += self.stated.live(r, day, window).len();
+                by_tokens >= by_facts
+            })
         });
+        if facts_first.is_none() {
+            self.index_pending(items);
+        }
         match facts_first {
             Some(rarest) => {
                 for f in others(rarest) {
@@ -287,18 +301,23 @@ impl Join {
         seen.verify(x, items, t)
     }
 
+    /// The token prefixes of the sets with facts inserted since the last
+    /// call, into `stated` (in order of insertion, so of day).
+    fn index_pending(&mut self, items: &[Item<'_>]) {
+        for &set in &self.pending {
+            index_prefix(&mut self.stated, &items[set as usize], set, self.threshold);
+        }
+        self.pending.clear();
+    }
+
     /// Makes `x` a partner for the summaries probed after it.
     pub fn insert(&mut self, items: &[Item<'_>], x: usize) {
         let item = &items[x];
-        let prefix = &item.tokens[..prefix_len(item.tokens.len(), self.threshold)];
-        let tokens = if item.facts.is_empty() {
-            &mut self.plain
-        } else {
-            &mut self.stated
-        };
         let (set, day) = (x as u32, item.day);
-        for (j, &r) in prefix.iter().enumerate() {
-            tokens.push(r, set, j as u32, day);
+        if item.facts.is_empty() {
+            index_prefix(&mut self.plain, item, set, self.threshold);
+        } else {
+            self.pending.push(set);
         }
         for &f in item.facts {
             self.by_fact.push(f, set, 0, day);
@@ -306,6 +325,18 @@ impl Join {
         if let Some(rarest) = item.rarest {
             self.by_rarest.push(rarest, set, 0, day);
         }
+    }
+}
+
+/// A probe whose facts' lists hold at most this many sets reads them
+/// without weighing the token lists (which may then stay unbuilt).
+const FEW: usize = 32;
+
+/// Indexes `item`'s token prefix as set `set`.
+fn index_prefix(postings: &mut Postings, item: &Item<'_>, set: u32, threshold: f64) {
+    let prefix = &item.tokens[..prefix_len(item.tokens.len(), threshold)];
+    for (j, &r) in prefix.iter().enumerate() {
+        postings.push(r, set, j as u32, item.day);
     }
 }
 
