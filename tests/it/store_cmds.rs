@@ -119,6 +119,21 @@ fn an_upsert_rewrites_only_the_quarters_it_touches_and_follows_a_moved_record() 
         q3_before,
         "an untouched quarter is carried over as it was"
     );
+    // Z2 corrected into 2024Q3, between two new ids: found, not doubled.
+    petitions(
+        dir.path(),
+        &[
+            "Z0,2024-10-01,来信,检举控告,D1,其他,否,否,否,四季度",
+            "Z2,2024-08-08,来信,检举控告,D1,其他,否,否,否,二季度",
+            "Z9,2024-10-02,来信,检举控告,D1,其他,否,否,否,四季度",
+        ],
+    );
+    let inside = yanpan(&["ingest", pipeline, "--today", "2025-01-15"]);
+    assert!(
+        stderr(&inside).contains("petitions inserted 2, changed 1, unchanged 0, total 5"),
+        "{}",
+        stderr(&inside)
+    );
 }
 
 #[test]
