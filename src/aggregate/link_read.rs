@@ -286,12 +286,13 @@ fn decide(
             .collect(),
         "decided petitions",
     )?;
+    // Compared as dates, so that the scan skips the row groups (a store's
+    // years) whose received_on bounds lie outside.
     let window = store
         .scan(Dataset::Petitions)?
         .filter(
             col("received_on")
-                .cast(DataType::Int32)
-                .gt_eq(lit(from_day))
+                .gt_eq(lit(from_day).cast(DataType::Date))
                 .and(col("received_on").lt_eq(through)),
         )
         .select(LinkColumns::read());
@@ -334,11 +335,6 @@ fn with_decided(window: LazyFrame, kept: &DataFrame) -> LazyFrame {
     if kept.height() == 0 {
         return window.with_column(lit(NULL).cast(DataType::Boolean).alias("decided"));
     }
-    let starts = kept
-        .clone()
-        .lazy()
-        .filter(col("matter_id").eq(col("petition_id")))
-        .select([col("petition_id"), lit(true).alias("decided")]);
     window
         .join(
             kept.clone()
@@ -348,14 +344,18 @@ fn with_decided(window: LazyFrame, kept: &DataFrame) -> LazyFrame {
             [col("petition_id")],
             JoinArgs::new(JoinType::Left),
         )
-        .join(
-            starts,
-            [col("petition_id")],
-            [col("petition_id")],
-            JoinArgs::new(JoinType::Left),
-        )
         // Decided petitions that do not begin a matter play no part.
-        .filter(col("matter_id").is_null().or(col("decided").is_not_null()))
+        .filter(
+            col("matter_id")
+                .is_null()
+                .or(col("matter_id").eq(col("petition_id"))),
+        )
+        .with_column(
+            when(col("matter_id").is_null())
+                .then(lit(NULL).cast(DataType::Boolean))
+                .otherwise(lit(true))
+                .alias("decided"),
+        )
 }
 
 /// The matters table of the petitions linked (`new`, by index into
