@@ -266,6 +266,56 @@ pub fn reads_as_gb18030(bytes: &[u8], declared: Encoding) -> bool {
     }
 }
 
+/// How a large export's pieces are decoded, as [`decode_owned`] decodes
+/// the whole file when every piece decodes: decided from its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PieceEncoding {
+    Gb18030,
+    Utf8 { bom: bool },
+}
+
+impl PieceEncoding {
+    /// From the file's first lines; `None` when the file is for the
+    /// whole-file reader (a UTF-16 byte-order mark, or neither encoding).
+    pub(crate) fn of(start: &[u8], declared: Encoding) -> Option<Self> {
+        if reads_as_gb18030(start, declared) {
+            return Some(Self::Gb18030);
+        }
+        let bom = start.starts_with(UTF8_BOM);
+        std::str::from_utf8(start)
+            .is_ok()
+            .then_some(Self::Utf8 { bom })
+    }
+
+    /// Decodes one piece (`first`: the file's first) into `text`,
+    /// replacing what it held; false if it is not in this encoding.
+    pub(crate) fn decode_into(self, bytes: &[u8], first: bool, text: &mut String) -> bool {
+        match self {
+            Self::Gb18030 => gb18030_into(bytes, text),
+            Self::Utf8 { bom } => {
+                let bytes = match bom && first {
+                    true => &bytes[UTF8_BOM.len().min(bytes.len())..],
+                    false => bytes,
+                };
+                text.clear();
+                std::str::from_utf8(bytes).is_ok_and(|s| {
+                    text.push_str(s);
+                    true
+                })
+            }
+        }
+    }
+
+    /// As the whole-file reader names it.
+    pub(crate) fn detected(self) -> Detected {
+        match self {
+            Self::Gb18030 => Detected::Gb18030,
+            Self::Utf8 { bom: false } => Detected::Utf8,
+            Self::Utf8 { bom: true } => Detected::Utf8Bom,
+        }
+    }
+}
+
 /// How much of a file the encoding detector reads, at most: tens of
 /// kilobytes tell a Chinese export's encoding as well as the whole file,
 /// and the detector reads about 4 MB a second.

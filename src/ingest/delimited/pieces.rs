@@ -1,4 +1,5 @@
-//! A large GB18030 export, read, decoded and parsed a piece at a time.
+//! A large GB18030 or UTF-8 export, read, decoded and parsed a piece at
+//! a time.
 //!
 //! The file is read in blocks, each cut after the last record that ends
 //! in it (the line scan runs on the bytes, so it finds where records end
@@ -8,8 +9,8 @@
 //! again) is ever held whole, so they need no fresh memory beyond a few
 //! pieces. Where this reading cannot be shown to equal one pass (a footer
 //! to hold back, carriage returns alone, a delimiter that may be a byte
-//! of a character, a header beyond the first piece, text that is UTF-8
-//! or not GB18030, an unclosed quote, a record longer than a block), the
+//! of a character, a header beyond the first piece, text that is neither
+//! GB18030 nor UTF-8 throughout, an unclosed quote), the
 //! file is left to the reader that decodes it whole, which also gives
 //! those files' errors.
 
@@ -22,7 +23,7 @@ use super::{
     Builder, Ended, HEADER_SEARCH_ROWS, LineScanner, RawTable, ReadError, ReadOutcome, Records,
     Rejection, SNIFF_LINES, Source, account, feed, line_feeds, lone_cr, sniff_delimiter,
 };
-use crate::ingest::decode::{self, Detected};
+use crate::ingest::decode::PieceEncoding;
 
 /// The first block, whose records hold the header: large enough for the
 /// rows searched for it.
@@ -34,8 +35,8 @@ const PIECE_BYTES: usize = 16 << 20;
 /// Bytes decoded to sniff the delimiter from.
 const SNIFF_BYTES: usize = 64 << 10;
 
-/// Reads the file at `path` as GB18030 in pieces, or `None` when it is
-/// for the reader that decodes it whole (small files too).
+/// Reads the file at `path` in pieces, or `None` when it is for the
+/// reader that decodes it whole (small files too).
 pub(in crate::ingest) fn read_file(
     path: &Path,
     source: &Source,
@@ -79,10 +80,10 @@ fn read(
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(&first[..0], |at| &first[..=at]);
-    if !decode::reads_as_gb18030(start, source.encoding) {
+    let Some(encoding) = PieceEncoding::of(start, source.encoding) else {
         return Ok(None);
-    }
-    let Some(delimiter) = delimiter(start, source) else {
+    };
+    let Some(delimiter) = delimiter(start, source, encoding) else {
         return Ok(None);
     };
     blocks.scanner = Some(LineScanner::new(delimiter));
@@ -92,7 +93,7 @@ fn read(
         return Ok(None);
     };
     let mut text = String::new();
-    if lone_cr(&piece) || !decode::gb18030_into(&piece, &mut text) {
+    if lone_cr(&piece) || !encoding.decode_into(&piece, true, &mut text) {
         return Ok(None);
     }
     let more = !(blocks.end && blocks.carry.is_empty());
@@ -102,7 +103,7 @@ fn read(
     debug_assert_eq!(lines, 0);
     let headers = table.headers.clone();
     let parse = |piece: &[u8], lines_before: u64, text: &mut String| {
-        (!lone_cr(piece) && decode::gb18030_into(piece, text)).then_some(())?;
+        (!lone_cr(piece) && encoding.decode_into(piece, false, text)).then_some(())?;
         let mut b = Builder::below(path, None, source, headers.clone());
         let ended = feed(
             &mut b,
@@ -145,7 +146,7 @@ fn read(
     Ok(Some(ReadOutcome {
         table,
         rejected,
-        encoding: Some(Detected::Gb18030),
+        encoding: Some(encoding.detected()),
         formulas_without_value: Vec::new(),
     }))
 }
@@ -298,14 +299,16 @@ fn parse_head(
 /// `start`; `None` when it may be a byte of a character (0x40 and above)
 /// or the first bytes hold too few lines to sniff it as from the whole
 /// first piece.
-fn delimiter(start: &[u8], source: &Source) -> Option<u8> {
+fn delimiter(start: &[u8], source: &Source, encoding: PieceEncoding) -> Option<u8> {
     let d = match source.delimiter {
         Some(d) => d,
         None => {
             let sample = &start[..SNIFF_BYTES.min(start.len())];
             let sample = &sample[..sample.iter().rposition(|&b| b == b'\n')? + 1];
             let mut text = String::new();
-            decode::gb18030_into(sample, &mut text).then_some(())?;
+            encoding
+                .decode_into(sample, true, &mut text)
+                .then_some(())?;
             let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
             (lines >= SNIFF_LINES).then(|| sniff_delimiter(&text))?
         }
@@ -362,21 +365,39 @@ mod tests {
         read(Path::new("units.csv"), bytes, source, head, every).expect("no error")
     }
 
+    /// The same export in UTF-8, with a byte-order mark or without.
+    fn export_utf8(bom: bool) -> Vec<u8> {
+        let text = encoding_rs::GB18030.decode(&export()).0.into_owned();
+        let mark: &[u8] = if bom { b"\xEF\xBB\xBF" } else { b"" };
+        [mark, text.as_bytes()].concat()
+    }
+
     #[test]
     fn pieces_read_as_the_whole_text_does() {
-        let bytes = export();
-        for encoding in [Encoding::Auto, Encoding::Gbk] {
+        let (gbk, utf8, marked) = (export(), export_utf8(false), export_utf8(true));
+        for (bytes, encoding) in [
+            (&gbk, Encoding::Auto),
+            (&gbk, Encoding::Gbk),
+            (&utf8, Encoding::Auto),
+            (&utf8, Encoding::Utf8),
+            (&marked, Encoding::Auto),
+            (&marked, Encoding::Utf8),
+        ] {
             let source = units_source(encoding);
             let whole = super::super::read_csv(Path::new("units.csv"), bytes.clone(), &source);
             let whole = whole.expect("whole");
             // Blocks of a few bytes to hundreds of kilobytes, so cuts meet
             // quoted line breaks, blank lines and the header's piece.
             for (head, every) in [(0, 61), (1, 997), (4096, 5000), (300_000, 1 << 20)] {
-                let pieces = in_pieces(&bytes, &source, head, every).expect("read in pieces");
-                assert_eq!(outcome(&pieces), outcome(&whole), "{head} {every}");
+                let pieces = in_pieces(bytes, &source, head, every).expect("read in pieces");
+                assert_eq!(
+                    outcome(&pieces),
+                    outcome(&whole),
+                    "{encoding:?} {head} {every}"
+                );
             }
         }
-        let whole = super::super::read_csv(Path::new("u.csv"), bytes, &units_source(Encoding::Gbk));
+        let whole = super::super::read_csv(Path::new("u.csv"), gbk, &units_source(Encoding::Gbk));
         let t = whole.expect("whole").table;
         assert_eq!((t.len(), t.totals_rows.len()), (23_333, 3_333));
     }
@@ -420,14 +441,27 @@ mod tests {
         let read = |bytes: &[u8], source: &Source| in_pieces(bytes, source, 4096, 100);
         let bytes = export();
         assert!(read(&bytes, &gbk).is_some());
-        // UTF-8, declared or not.
-        let utf8 = encoding_rs::GB18030
-            .decode(&bytes)
-            .0
-            .into_owned()
-            .into_bytes();
-        assert!(read(&utf8, &units_source(Encoding::Auto)).is_none());
+        // GBK declared UTF-8, UTF-8 that stops being UTF-8 after the
+        // start, UTF-16.
         assert!(read(&bytes, &units_source(Encoding::Utf8)).is_none());
+        let utf8 = export_utf8(false);
+        assert!(read(&utf8, &units_source(Encoding::Auto)).is_some());
+        let mixed = [
+            &utf8[..],
+            "U9,单位,C0,区\r\n".as_bytes(),
+            &bytes[bytes.len() - 40..],
+        ]
+        .concat();
+        assert!(read(&mixed, &units_source(Encoding::Auto)).is_none());
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                "单位编码,单位名称\r\n"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        assert!(read(&utf16, &units_source(Encoding::Auto)).is_none());
         // A footer, a line ended by a carriage return alone, bytes that
         // are not GB18030, an unclosed quote, a delimiter a character may
         // hold.
