@@ -292,16 +292,19 @@ impl PieceEncoding {
     pub(crate) fn decode_into(self, bytes: &[u8], first: bool, text: &mut String) -> bool {
         match self {
             Self::Gb18030 => gb18030_into(bytes, text),
-            Self::Utf8 { bom } => {
-                let bytes = match bom && first {
-                    true => &bytes[UTF8_BOM.len().min(bytes.len())..],
-                    false => bytes,
+            Self::Utf8 { .. } => {
+                // A byte-order mark can only open the first.
+                let bytes = if first {
+                    bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes)
+                } else {
+                    bytes
+                };
+                let Ok(s) = std::str::from_utf8(bytes) else {
+                    return false;
                 };
                 text.clear();
-                std::str::from_utf8(bytes).is_ok_and(|s| {
-                    text.push_str(s);
-                    true
-                })
+                text.push_str(s);
+                true
             }
         }
     }

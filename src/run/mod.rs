@@ -155,9 +155,10 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
     let quarter = quarter_of(args.quarter, today);
     housekeeping::preflight(&pipeline)?;
     // `--recompute` hashes every input again.
-    let known = match args.recompute {
-        true => InputHashes::default(),
-        false => InputHashes::read(&pipeline.store),
+    let known = if args.recompute {
+        InputHashes::default()
+    } else {
+        InputHashes::read(&pipeline.store)
     };
     let inputs = current_inputs(&pipeline.ingest, &known)?;
     if args.dry_run {

@@ -276,11 +276,11 @@ impl Store {
         // filter lets the scan skip every row group whose ids (sorted in
         // each partition, with their bounds in the footer) lie outside,
         // so a new year's load does not read the decade's ids.
-        let within = id_range(&new_ids, id)
-            .map_err(self.polars(d))?
-            .map_or(lit(true), |(first, last)| {
-                col(id).gt_eq(lit(first)).and(col(id).lt_eq(lit(last)))
-            });
+        let ids = new_ids.column(id).map_err(self.polars(d))?;
+        let (first, last) = (ids.min_reduce(), ids.max_reduce());
+        let within = col(id)
+            .gt_eq(lit(first.map_err(self.polars(d))?))
+            .and(col(id).lt_eq(lit(last.map_err(self.polars(d))?)));
         let moved = self
             .scan(d)?
             .select([col(id), col(col::QUARTER)])
@@ -508,15 +508,6 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
             path: path.to_path_buf(),
             cause: source,
         })
-}
-
-/// The smallest and largest of the text column `id` (None when it holds
-/// no value).
-fn id_range(df: &DataFrame, id: &str) -> PolarsResult<Option<(String, String)>> {
-    let ids = df.column(id)?.str()?;
-    let first = ids.iter().flatten().min();
-    let last = ids.iter().flatten().max();
-    Ok(first.zip(last).map(|(a, b)| (a.to_string(), b.to_string())))
 }
 
 /// Writes beside `path`, then renames over it: a reader sees the old file
