@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration};
+use typst::model::Document as _;
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
@@ -93,13 +94,80 @@ impl World for Documents {
     }
 }
 
+/// Reports laid out in pages, to be written alone or bound with others.
+#[derive(Debug)]
+pub struct Layout {
+    /// The first report's id, for errors.
+    name: String,
+    document: typst_layout::PagedDocument,
+}
+
 /// Lays out `reports` (one after another, each from a new page) with
-/// `template`; `charts` gives each chart path of the reports its SVG.
+/// `template` and writes them as one PDF; `charts` gives each chart path
+/// of the reports its SVG.
 pub fn write(
     reports: &[&Report],
     template: &str,
     charts: &dyn Fn(&str) -> Option<Vec<u8>>,
 ) -> Result<Vec<u8>, PdfError> {
+    bind(&[&layout(reports, template, charts, 0)?])
+}
+
+/// Layouts bound one after another as one PDF, with the first one's title:
+/// each keeps its pages as laid out (and so its own page numbers). The
+/// PDF's bookmarks are the headings of them all.
+pub fn bind(layouts: &[&Layout]) -> Result<Vec<u8>, PdfError> {
+    let Some(first) = layouts.first() else {
+        return Err(PdfError {
+            report: "empty".into(),
+            message: "no pages".into(),
+        });
+    };
+    let clock = std::time::Instant::now();
+    let bound;
+    let document = if let [one] = layouts {
+        &one.document
+    } else {
+        let pages = layouts
+            .iter()
+            .flat_map(|l| l.document.pages().iter().cloned())
+            .collect();
+        bound = typst_layout::PagedDocument::new(pages, first.document.info().clone());
+        &bound
+    };
+    let pdf =
+        typst_pdf::pdf(document, &typst_pdf::PdfOptions::default()).map_err(|errors| PdfError {
+            report: first.name.clone(),
+            message: messages(&errors),
+        })?;
+    log::debug!(
+        "PDF of {}: {} pages written in {:.2} s",
+        first.name,
+        document.pages().len(),
+        clock.elapsed().as_secs_f64()
+    );
+    Ok(pdf)
+}
+
+fn messages(errors: &[typst::diag::SourceDiagnostic]) -> String {
+    errors
+        .iter()
+        .map(|e| e.message.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Lays out `reports` (one after another, each from a new page) with
+/// `template`; `charts` gives each chart path of the reports its SVG.
+/// Layouts to be bound together are laid out at different `place`s: an
+/// element's location (which the PDF's bookmarks are found by) comes from
+/// its place in the template's file, which is named after `place`.
+pub fn layout(
+    reports: &[&Report],
+    template: &str,
+    charts: &dyn Fn(&str) -> Option<Vec<u8>>,
+    place: usize,
+) -> Result<Layout, PdfError> {
     let name = reports
         .first()
         .map_or("empty", |r| r.id.as_str())
@@ -135,23 +203,20 @@ pub fn write(
         Bytes::new(json),
     );
     let main = Source::new(
-        file_id("/main.typ").map_err(|e| fail(format!("{e:?}")))?,
+        file_id(&format!("/main{place}.typ")).map_err(|e| fail(format!("{e:?}")))?,
         template.to_string(),
     );
     let world = Documents { main, files };
-    let messages = |errors: &[typst::diag::SourceDiagnostic]| {
-        fail(
-            errors
-                .iter()
-                .map(|e| e.message.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    };
+    let clock = std::time::Instant::now();
     let document = typst::compile::<typst_layout::PagedDocument>(&world)
         .output
-        .map_err(|errors| messages(&errors))?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|errors| messages(&errors))
+        .map_err(|errors| fail(messages(&errors)))?;
+    log::debug!(
+        "PDF of {name}: {} pages laid out in {:.2} s",
+        document.pages().len(),
+        clock.elapsed().as_secs_f64()
+    );
+    Ok(Layout { name, document })
 }
 
 type ChartSlot = Option<super::model::ChartRef>;

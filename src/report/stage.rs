@@ -358,22 +358,86 @@ pub fn compose_reports(s: &Sources<'_>) -> Result<Composed> {
         html_charts: &html_charts,
     };
     let city = reports(s, &w, s.own, s.flags, "", s.tenures)?;
-    // A packet's PDF is one long layout on one core: it is begun at once,
-    // and the thematic reports share the cores beside it.
-    let (packets, thematic) = rayon::join(
-        || packet_files(s, &w, &city, &formats),
-        || thematic_files(s, &city, &formats),
+    let q = if p.language == Language::Zh {
+        s.quarter.label_zh()
+    } else {
+        s.quarter.to_string()
+    };
+    let packets: Vec<(&Recipient, Vec<Part>)> = p
+        .packets
+        .par_iter()
+        .map(|r| Ok((r, packet_reports(s, &w, r, &city, &q)?)))
+        .collect::<Result<_>>()?;
+    // Every report is laid out once, on its own, and the reports side by
+    // side: a packet's PDF binds the layouts of its reports.
+    let mut every: Vec<&Report> = city.iter().collect();
+    let packets: Vec<(&Recipient, Vec<usize>)> = packets
+        .iter()
+        .map(|(r, parts)| {
+            let at = parts
+                .iter()
+                .map(|part| match part {
+                    Part::City(k) => *k,
+                    Part::Own(report) => {
+                        every.push(report);
+                        every.len() - 1
+                    }
+                })
+                .collect();
+            (*r, at)
+        })
+        .collect();
+    let (layouts, pages) = rayon::join(
+        || {
+            every
+                .par_iter()
+                .enumerate()
+                .map(|(k, r)| report::pdf::layout(&[r], formats.typst, formats.charts, k))
+                .collect::<Result<Vec<_>, _>>()
+        },
+        || {
+            rayon::join(
+                || thematic_pages(s, &city, &formats),
+                || packet_pages(s, &every, &packets, &formats),
+            )
+        },
     );
-    let mut files = packets?;
-    files.extend(thematic?);
+    let mut files = pages.0?;
+    files.extend(pages.1);
+    files.extend(pdf_files(&city, &packets, &layouts?)?);
     // The layout engine's memo of every report laid out (about 0.4 GB at
     // the national year) is of no use once the PDFs are made.
     typst::comemo::evict(0);
     Ok(files)
 }
 
-/// Each thematic report on its own, in every format.
-fn thematic_files(s: &Sources<'_>, city: &[Report], f: &Formats<'_>) -> Result<Composed> {
+/// The PDFs: each thematic report's layout, and each packet's layouts
+/// bound (`packets` lists each one's reports by their place in `layouts`).
+fn pdf_files(
+    city: &[Report],
+    packets: &[(&Recipient, Vec<usize>)],
+    layouts: &[report::pdf::Layout],
+) -> Result<Composed> {
+    let pdfs: Vec<(String, Vec<usize>)> = city
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (format!("thematic/{}.pdf", r.id), vec![k]))
+        .chain(
+            packets
+                .iter()
+                .map(|(r, at)| (format!("packets/{}/packet.pdf", r.id), at.clone())),
+        )
+        .collect();
+    pdfs.into_par_iter()
+        .map(|(path, at)| {
+            let bound: Vec<&report::pdf::Layout> = at.iter().map(|k| &layouts[*k]).collect();
+            Ok((path, report::pdf::bind(&bound)?))
+        })
+        .collect()
+}
+
+/// Each thematic report on its own in every format but PDF.
+fn thematic_pages(s: &Sources<'_>, city: &[Report], f: &Formats<'_>) -> Result<Composed> {
     let thematic: Vec<Composed> = city
         .par_iter()
         .map(|r| -> Result<Composed> {
@@ -385,10 +449,6 @@ fn thematic_files(s: &Sources<'_>, city: &[Report], f: &Formats<'_>) -> Result<C
                 format!("thematic/{}.html", r.id),
                 f.html(s, &r.title, &[r], report::flag_records::FROM_THEMATIC),
             );
-            files.insert(
-                format!("thematic/{}.pdf", r.id),
-                report::pdf::write(&[r], f.typst, f.charts)?,
-            );
             if let Some(xlsx) = workbook(r, s.chart_data)? {
                 files.insert(format!("thematic/{}.xlsx", r.id), xlsx);
             }
@@ -398,40 +458,31 @@ fn thematic_files(s: &Sources<'_>, city: &[Report], f: &Formats<'_>) -> Result<C
     Ok(thematic.into_iter().flatten().collect())
 }
 
-/// Each recipient's packet, as an HTML page and a PDF.
-fn packet_files(
+/// Each recipient's packet as an HTML page: `packets` lists each one's
+/// reports by their place in `every`.
+fn packet_pages(
     s: &Sources<'_>,
-    w: &Wording,
-    city: &[Report],
+    every: &[&Report],
+    packets: &[(&Recipient, Vec<usize>)],
     f: &Formats<'_>,
-) -> Result<Composed> {
-    let q = if s.settings.language == Language::Zh {
-        s.quarter.label_zh()
-    } else {
-        s.quarter.to_string()
-    };
-    let packets: Vec<Composed> = s
-        .settings
-        .packets
+) -> Composed {
+    packets
         .par_iter()
-        .map(|recipient| -> Result<Composed> {
-            let list = packet_reports(s, w, recipient, city, &q)?;
-            let refs: Vec<&Report> = list.iter().collect();
-            let dir = format!("packets/{}", recipient.id);
+        .map(|(recipient, at)| {
+            let refs: Vec<&Report> = at.iter().map(|k| every[*k]).collect();
             let title = refs.first().map_or(String::new(), |r| r.title.clone());
-            let mut files = Composed::new();
-            files.insert(
-                format!("{dir}/index.html"),
+            (
+                format!("packets/{}/index.html", recipient.id),
                 f.html(s, &title, &refs, report::flag_records::FROM_PACKET),
-            );
-            files.insert(
-                format!("{dir}/packet.pdf"),
-                report::pdf::write(&refs, f.typst, f.charts)?,
-            );
-            Ok(files)
+            )
         })
-        .collect::<Result<_>>()?;
-    Ok(packets.into_iter().flatten().collect())
+        .collect()
+}
+
+/// One report of a packet: the city's (by its place) or the packet's own.
+enum Part {
+    City(usize),
+    Own(Report),
 }
 
 fn packet_reports(
@@ -440,23 +491,25 @@ fn packet_reports(
     r: &Recipient,
     city: &[Report],
     q: &str,
-) -> Result<Vec<Report>> {
+) -> Result<Vec<Part>> {
     Ok(match &r.kind {
         RecipientKind::CommitteeHead => {
-            let mut list = vec![report::packet::overview(
+            let overview = report::packet::overview(
                 w,
                 q,
                 &r.name,
                 city,
                 report::dispositions::yield_table(w, s.follow_up),
-            )];
-            list.extend(city.iter().cloned());
-            list
+            );
+            std::iter::once(Part::Own(overview))
+                .chain((0..city.len()).map(Part::City))
+                .collect()
         }
         RecipientKind::Organisation => city
             .iter()
-            .filter(|x| ["problem_units", "rotation", "supervision"].contains(&x.id.as_str()))
-            .cloned()
+            .enumerate()
+            .filter(|(_, x)| ["problem_units", "rotation", "supervision"].contains(&x.id.as_str()))
+            .map(|(k, _)| Part::City(k))
             .collect(),
         RecipientKind::Portfolio(name) => {
             let units: Vec<String> = s
@@ -492,7 +545,7 @@ fn packet_reports(
                 .collect();
             let mut list = reports(s, w, &own, &flags, &scope, &tenures)?;
             list.insert(0, report::packet::overview(w, q, &r.name, &list, None));
-            list
+            list.into_iter().map(Part::Own).collect()
         }
     })
 }

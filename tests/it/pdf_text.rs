@@ -62,3 +62,41 @@ pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     }
     device.text.chars().filter(|c| !c.is_whitespace()).collect()
 }
+
+/// The titles of the PDF's bookmarks, depth first.
+pub(crate) fn pdf_bookmarks(pdf: &[u8]) -> Vec<String> {
+    use hayro_interpret::hayro_syntax::object::Dict;
+    fn walk(mut item: Option<Dict<'_>>, titles: &mut Vec<String>) {
+        while let Some(d) = item {
+            let title = d
+                .get::<hayro_interpret::hayro_syntax::object::String>(b"Title")
+                .expect("a bookmark's title");
+            titles.push(text_string(title.as_bytes()));
+            walk(d.get::<Dict>(b"First"), titles);
+            item = d.get::<Dict>(b"Next");
+        }
+    }
+    let pdf = Pdf::new(pdf.to_vec()).expect("a PDF");
+    let xref = pdf.xref();
+    let catalog: Dict = xref.get(xref.root_id()).expect("the catalog");
+    let mut titles = Vec::new();
+    if let Some(outlines) = catalog.get::<Dict>(b"Outlines") {
+        walk(outlines.get::<Dict>(b"First"), &mut titles);
+    }
+    titles
+}
+
+/// A PDF text string: UTF-16BE after its byte-order mark, else one byte a
+/// character.
+fn text_string(bytes: &[u8]) -> String {
+    match bytes.strip_prefix(&[0xFE, 0xFF]) {
+        Some(utf16) => {
+            let units: Vec<u16> = utf16
+                .chunks_exact(2)
+                .map(|p| u16::from_be_bytes([p[0], p[1]]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        None => bytes.iter().map(|b| char::from(*b)).collect(),
+    }
+}

@@ -12,7 +12,7 @@ use yanpan::report::wording::Wording;
 /// formulas and typst markup.
 const HOSTILE: &str = "<script>alert(1)</script> [点我](javascript:alert(1)) =HYPERLINK(\"http://evil\") #set text(fill: red) *粗体* $x$ @ref";
 
-pub(crate) use crate::pdf_text::pdf_text;
+pub(crate) use crate::pdf_text::{pdf_bookmarks, pdf_text};
 
 fn hostile_report() -> Report {
     Report {
@@ -240,6 +240,35 @@ fn reports_and_packets_carry_the_planted_signals_and_keep_hostile_text_inert() {
             "{id}"
         );
     }
+    // The committee head's packet binds each report as it is on its own
+    // (its pages, numbered from 1), after the overview, with every
+    // report's bookmarks.
+    let packet = read("packets/committee-head/packet.pdf");
+    let (packet_text, packet_marks) = (pdf_text(&packet), pdf_bookmarks(&packet));
+    let (mut text_at, mut mark_at) = (0, 0);
+    for id in ids {
+        let pdf = read(&format!("thematic/{id}.pdf"));
+        let text = pdf_text(&pdf);
+        assert!(text.contains("—1—"), "{id} numbers its pages");
+        text_at += packet_text[text_at..]
+            .find(&text)
+            .unwrap_or_else(|| panic!("{id}'s pages follow in the packet"))
+            + text.len();
+        let marks = pdf_bookmarks(&pdf);
+        assert!(!marks.is_empty(), "{id} has bookmarks");
+        mark_at += packet_marks[mark_at..]
+            .windows(marks.len())
+            .position(|w| w == marks.as_slice())
+            .unwrap_or_else(|| panic!("{id}'s bookmarks follow in the packet"))
+            + marks.len();
+    }
+    let overview = packet_text
+        .find(&pdf_text(&read("thematic/petitions.pdf")))
+        .map(|first| &packet_text[..first]);
+    assert!(
+        overview.is_some_and(|o| o.contains("分析研判简报（总览）")),
+        "the overview comes first"
+    );
     let head = String::from_utf8(read("packets/committee-head/index.html")).expect("utf-8");
     assert!(
         head.contains("分析研判简报（总览）") && head.contains("问题突出单位政治生态分析研判报告")
