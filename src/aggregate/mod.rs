@@ -25,8 +25,8 @@ pub mod supervision;
 pub mod supervision_read;
 pub mod unit_rows;
 pub use stage::{
-    AggregateSettings, DERIVED, Derived, QuarterFacts, Tables, aggregate_stage, keep_tables,
-    stored_tables,
+    AggregateSettings, DERIVED, Derived, Keeping, QuarterFacts, Tables, aggregate_stage,
+    keep_tables, stored_tables,
 };
 
 /// Column names of the unit × quarter table.

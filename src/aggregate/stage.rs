@@ -167,19 +167,50 @@ pub fn stored_tables(
     })
 }
 
-/// Keeps the stage's tables in the store: the derived tables, and the
-/// matters when this stage decided new ones (handed over: the tables
+/// Keeps the stage's tables in the store: the derived tables at once; the
+/// matters, when this stage decided new ones (handed over: the tables
 /// later stages read do not hold every petition's matter), with the basis
-/// they now hold on.
-pub fn keep_tables(store: &Store, t: &mut Tables) -> Result<()> {
+/// they now hold on, on a thread of their own while the run goes on (no
+/// later stage reads them from the store). The returned [`Keeping`] is
+/// waited for before the run ends.
+pub fn keep_tables(store: &Store, t: &mut Tables) -> Result<Keeping> {
     store.write_derived_all(&t.derived)?;
-    if let Some(matters) = t.facts.all_matters.to_keep.take() {
-        store.write_derived(link_read::MATTERS, matters)?;
+    let matters = t.facts.all_matters.to_keep.take();
+    let store = store.clone();
+    Ok(Keeping(Some(std::thread::spawn(move || {
+        if let Some(matters) = matters {
+            store.write_derived(link_read::MATTERS, matters)?;
+        }
+        if store.derived_path(link_read::MATTERS).is_file() {
+            super::matters_basis::record(&store)?;
+        }
+        Ok(())
+    }))))
+}
+
+/// The matters being kept in the store (see [`keep_tables`]).
+#[derive(Debug)]
+pub struct Keeping(Option<std::thread::JoinHandle<Result<()>>>);
+
+impl Keeping {
+    /// Waits until the matters are kept.
+    pub fn done(mut self) -> Result<()> {
+        match self.0.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(kept)) => kept,
+            Some(Err(_)) => anyhow::bail!("keeping the matters in the store failed"),
+            None => Ok(()),
+        }
     }
-    if store.derived_path(link_read::MATTERS).is_file() {
-        super::matters_basis::record(store)?;
+}
+
+impl Drop for Keeping {
+    /// A run that stops early still waits, so that nothing is written
+    /// into the store after its lock is released.
+    fn drop(&mut self) {
+        if let Some(writing) = self.0.take() {
+            let _ = writing.join();
+        }
     }
-    Ok(())
 }
 
 /// The published tables: rates and changes added to the unit tables.

@@ -143,7 +143,7 @@ pub fn aggregate_only(
     let mut tables =
         crate::aggregate::aggregate_stage(&store, &pipeline.aggregate_settings(), &quarters)?;
     let written = Instant::now();
-    crate::aggregate::keep_tables(&store, &mut tables)?;
+    crate::aggregate::keep_tables(&store, &mut tables)?.done()?;
     let mut stage_seconds = tables.seconds.clone();
     stage_seconds.push(("written".into(), written.elapsed().as_secs_f64()));
     Ok(AggregateSummary {

@@ -21,7 +21,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 
-use crate::aggregate::{Tables, aggregate_stage, stored_tables};
+use crate::aggregate::{Keeping, Tables, aggregate_stage, stored_tables};
 use crate::config::Pipeline;
 use crate::detect::{DetectSettings, Detected, detect_stage};
 use crate::ingest::input_hashes::InputHashes;
@@ -207,7 +207,13 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
     if !args.stages.aggregate && !args.stages.publish {
         return Ok(summary);
     }
-    let tables = aggregate(args, &pipeline, &stored.store, quarter)?;
+    let (tables, keeping) = aggregate(args, &pipeline, &stored.store, quarter)?;
+    // The matters are kept while the later stages run; a run that ends or
+    // stops here waits for them.
+    let keeping = match keeping {
+        Some(k) if args.stages.publish && args.abort_after != Some(Stage::Aggregate) => Some(k),
+        k => k.map(Keeping::done).transpose().map(|_| None)?,
+    };
     clock.lap(Stage::Aggregate);
     checkpoint(args, Stage::Aggregate);
     if !args.stages.publish {
@@ -227,6 +233,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
     clock.lap(Stage::Render);
     checkpoint(args, Stage::Render);
     let composed = compose(&pipeline, &stored, &tables, &detected, &charts, &shown)?;
+    keeping.map(Keeping::done).transpose()?;
     clock.lap(Stage::Compose);
     checkpoint(args, Stage::Compose);
     let per_detector = detected.flags_per_detector();
@@ -370,23 +377,29 @@ fn ingest(args: &RunArgs, p: &Pipeline, today: NaiveDate, inputs: &[Input]) -> R
     }
 }
 
-/// Aggregate (the derived tables then kept in the store), or the derived
-/// tables as the last aggregate left them.
-fn aggregate(args: &RunArgs, p: &Pipeline, store: &Store, quarter: Quarter) -> Result<Tables> {
+/// Aggregate (the derived tables then kept in the store, the matters
+/// while the run goes on), or the derived tables as the last aggregate
+/// left them.
+fn aggregate(
+    args: &RunArgs,
+    p: &Pipeline,
+    store: &Store,
+    quarter: Quarter,
+) -> Result<(Tables, Option<Keeping>)> {
     let quarters = table_quarters(p, quarter);
     let settings = p.aggregate_settings();
     if !args.stages.aggregate {
-        return stored_tables(store, &settings, &quarters);
+        return Ok((stored_tables(store, &settings, &quarters)?, None));
     }
     let mut tables = aggregate_stage(store, &settings, &quarters)?;
-    crate::aggregate::keep_tables(store, &mut tables)?;
+    let keeping = crate::aggregate::keep_tables(store, &mut tables)?;
     log::info!(
         target: "aggregate",
         "{} unit-quarter rows, {} person-quarter rows",
         tables.unit_quarter.0.height(),
         tables.person_quarter.height()
     );
-    Ok(tables)
+    Ok((tables, Some(keeping)))
 }
 
 /// The quarters the report's trends show.
