@@ -57,7 +57,6 @@ pub fn ingest_only(
         }
         // Every input is read, so every one is hashed again.
         let inputs = ingest::state::current_inputs(&p.ingest, &Default::default())?;
-        ingest::state::keep_hashes(&p.store, &inputs)?;
         let stored = ingest::ingest_stage(
             &p.ingest,
             today,
@@ -65,6 +64,7 @@ pub fn ingest_only(
             &inputs,
             Reread::All,
         )?;
+        ingest::state::keep_hashes(&p.store, &inputs)?;
         (
             stored.rows_read(),
             stored.rows_quarantined(),

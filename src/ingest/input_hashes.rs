@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,81 @@ fn stamp(_: &fs::Metadata) -> Option<Stamp> {
     None
 }
 
+/// `file`'s SHA-256 read now, and what to keep of it (None when the file
+/// changed while it was read, or had just changed).
+fn hashed(file: &Path) -> std::io::Result<(String, Option<Kept>)> {
+    let before = Stamp::of(file)?;
+    let hashed_at = now_ns();
+    let sha256 = crate::store::sha256_file(file)?;
+    let keep = before
+        .filter(|b| Stamp::of(file).ok().flatten() == Some(*b))
+        .filter(|b| hashed_at - b.last_change_ns() > SETTLED.as_nanos() as i128)
+        .map(|stamp| Kept {
+            stamp,
+            sha256: sha256.clone(),
+        });
+    Ok((sha256, keep))
+}
+
+/// An input's SHA-256: the kept one when it holds, else taken on a thread
+/// of its own from the moment the input is listed, so that reading the
+/// input need not wait for it. Asking for it waits until it is taken.
+#[derive(Debug, Clone)]
+pub struct Digest(Arc<Taken>);
+
+#[derive(Debug)]
+struct Taken {
+    file: PathBuf,
+    /// The hash and what to keep of it, or why the file could not be read.
+    sha256: OnceLock<Result<(String, Option<Kept>), String>>,
+}
+
+impl Digest {
+    /// `file`'s digest, begun now unless `known` keeps a hash that holds.
+    pub fn of(known: &InputHashes, file: &Path) -> std::io::Result<Digest> {
+        let taken = Taken {
+            file: file.to_path_buf(),
+            sha256: OnceLock::new(),
+        };
+        match known.holding(file)? {
+            Some(kept) => {
+                let _ = taken
+                    .sha256
+                    .set(Ok((kept.sha256.clone(), Some(kept.clone()))));
+                Ok(Digest(Arc::new(taken)))
+            }
+            None => {
+                let digest = Digest(Arc::new(taken));
+                let behind = digest.clone();
+                std::thread::spawn(move || behind.taken().is_ok());
+                Ok(digest)
+            }
+        }
+    }
+
+    fn taken(&self) -> &Result<(String, Option<Kept>), String> {
+        self.0
+            .sha256
+            .get_or_init(|| hashed(&self.0.file).map_err(|e| e.to_string()))
+    }
+
+    /// The SHA-256 (hex).
+    pub fn sha256(&self) -> std::io::Result<&str> {
+        match self.taken() {
+            Ok((sha256, _)) => Ok(sha256),
+            Err(e) => Err(std::io::Error::other(e.clone())),
+        }
+    }
+
+    /// The hash to keep, if any.
+    pub fn kept(&self) -> Option<&Kept> {
+        self.taken()
+            .as_ref()
+            .ok()
+            .and_then(|(_, kept)| kept.as_ref())
+    }
+}
+
 /// One kept hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kept {
@@ -91,24 +167,10 @@ impl InputHashes {
             .unwrap_or_default()
     }
 
-    /// `file`'s SHA-256: the kept one when the file is as it was, else
-    /// read now. With it, what to keep (None when the file changed while
-    /// it was read, or had just changed).
-    pub fn sha256(&self, file: &Path) -> std::io::Result<(String, Option<Kept>)> {
-        let before = Stamp::of(file)?;
-        if let Some(kept) = self.files.get(file).filter(|k| Some(k.stamp) == before) {
-            return Ok((kept.sha256.clone(), Some(kept.clone())));
-        }
-        let hashed_at = now_ns();
-        let sha256 = crate::store::sha256_file(file)?;
-        let keep = before
-            .filter(|b| Stamp::of(file).ok().flatten() == Some(*b))
-            .filter(|b| hashed_at - b.last_change_ns() > SETTLED.as_nanos() as i128)
-            .map(|stamp| Kept {
-                stamp,
-                sha256: sha256.clone(),
-            });
-        Ok((sha256, keep))
+    /// The kept hash of `file`, when the file is as it was.
+    fn holding(&self, file: &Path) -> std::io::Result<Option<&Kept>> {
+        let now = Stamp::of(file)?;
+        Ok(self.files.get(file).filter(|k| Some(k.stamp) == now))
     }
 
     /// The hashes to keep for `files` (those of other files are dropped).
@@ -142,6 +204,13 @@ mod tests {
     use super::*;
     use crate::store::sha256_hex;
 
+    /// `file`'s hash as a run takes it, and what to keep.
+    fn taken(known: &InputHashes, file: &Path) -> (String, Option<Kept>) {
+        let digest = Digest::of(known, file).expect("stat");
+        let sha256 = digest.sha256().expect("hash").to_string();
+        (sha256, digest.kept().cloned())
+    }
+
     fn dir(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("yanpan-hashes-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&d);
@@ -155,7 +224,7 @@ mod tests {
         let file = d.join("petitions.csv");
         fs::write(&file, "编号,摘要\n1,甲\n").expect("write");
         // Hashed at once: the file has just changed, so nothing is kept.
-        let (sha, keep) = InputHashes::default().sha256(&file).expect("hash");
+        let (sha, keep) = taken(&InputHashes::default(), &file);
         assert_eq!(sha, sha256_hex("编号,摘要\n1,甲\n".as_bytes()));
         assert!(keep.is_none(), "a file changed this instant is not kept");
 
@@ -171,12 +240,12 @@ mod tests {
             )])
         };
         let stamp = Stamp::of(&file).expect("stat").expect("unix");
-        assert_eq!(forged(stamp).sha256(&file).expect("hash").0, "forged");
+        assert_eq!(taken(&forged(stamp), &file).0, "forged");
 
         // Same size, new content: the times differ, so it is read again.
         std::thread::sleep(Duration::from_millis(20));
         fs::write(&file, "编号,摘要\n2,乙\n").expect("write");
-        let (sha, _) = forged(stamp).sha256(&file).expect("hash");
+        let (sha, _) = taken(&forged(stamp), &file);
         assert_eq!(sha, sha256_hex("编号,摘要\n2,乙\n".as_bytes()));
 
         // Its modification time set back to the stamp's: the status
@@ -185,7 +254,7 @@ mod tests {
         f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_nanos(stamp.modified_ns as u64))
             .expect("set time");
         drop(f);
-        assert_ne!(forged(stamp).sha256(&file).expect("hash").0, "forged");
+        assert_ne!(taken(&forged(stamp), &file).0, "forged");
         fs::remove_dir_all(&d).expect("clean");
     }
 
@@ -196,13 +265,13 @@ mod tests {
         fs::write(&file, "a,b\n").expect("write");
         // A file's status-change time cannot be set back: wait.
         std::thread::sleep(SETTLED + Duration::from_millis(100));
-        let (sha, keep) = InputHashes::default().sha256(&file).expect("hash");
+        let (sha, keep) = taken(&InputHashes::default(), &file);
         let keep = keep.expect("a settled file's hash is kept");
         let hashes = InputHashes::of([(file.as_path(), Some(&keep))]);
         hashes.keep(&d).expect("keep");
         let back = InputHashes::read(&d);
         assert_eq!(back, hashes);
-        assert_eq!(back.sha256(&file).expect("hash"), (sha, Some(keep)));
+        assert_eq!(taken(&back, &file), (sha, Some(keep)));
         fs::remove_dir_all(&d).expect("clean");
     }
 }

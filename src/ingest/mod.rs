@@ -332,8 +332,8 @@ pub struct Unchanged {
     pub units: HashSet<String>,
 }
 
-/// SHA-256 of input files the caller has already computed, by path.
-pub type KnownSha = BTreeMap<PathBuf, String>;
+/// SHA-256 of input files the caller has begun to take, by path.
+pub type KnownSha = BTreeMap<PathBuf, input_hashes::Digest>;
 
 /// Ingests every source of the pipeline. `today` bounds "not in the future".
 pub fn ingest(
@@ -358,15 +358,20 @@ pub fn ingest_changed(
     let mut by_dataset: BTreeMap<Dataset, Vec<Loaded>> = BTreeMap::new();
     for source in &settings.sources {
         for path in files_of(source)? {
-            let sha = match known.get(&path) {
-                Some(sha) => sha.clone(),
-                None => crate::store::sha256_file(&path).map_err(read::ReadError::io(&path))?,
+            // A hash being taken is waited for only once the file is read,
+            // unless the file may be skipped.
+            let sha = || match known.get(&path) {
+                Some(digest) => digest.sha256().map(str::to_string),
+                None => crate::store::sha256_file(&path),
             };
-            if unchanged.is_some_and(|u| u.files.contains(&(path.clone(), sha.clone()))) {
+            if let Some(u) = unchanged
+                && u.files
+                    .contains(&(path.clone(), sha().map_err(read::ReadError::io(&path))?))
+            {
                 continue;
             }
             let mut loaded = load_file(&path, source, key.as_ref())?;
-            loaded.report.sha256 = sha;
+            loaded.report.sha256 = sha().map_err(read::ReadError::io(&path))?;
             by_dataset.entry(source.dataset).or_default().push(loaded);
         }
     }

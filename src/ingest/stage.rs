@@ -113,7 +113,7 @@ pub fn ingest_stage(
     }
     let known: KnownSha = inputs
         .iter()
-        .map(|i| (i.file.clone(), i.sha256.clone()))
+        .map(|i| (i.file.clone(), i.digest.clone()))
         .collect();
     let ingested = ingest_changed(settings, today, skip.as_ref(), &known, &mut log_report)?;
     for d in [Dataset::Units, Dataset::Petitions] {

@@ -7,9 +7,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use rayon::prelude::*;
 
-use super::input_hashes::{InputHashes, Kept};
+use super::input_hashes::{Digest, InputHashes};
 use super::{IngestSettings, SourceReport, files_of};
 use crate::model::Dataset;
 use crate::store::{self, QUARANTINE_FILE, STATE_FILE, Store, StoreError};
@@ -27,11 +26,12 @@ impl IngestState {
         serde_json::from_str(&text).ok()
     }
 
-    /// Whether `input` has the content the last ingest read.
+    /// Whether `input` has the content the last ingest read (its hash is
+    /// waited for only when the last ingest read its file).
     pub fn holds(&self, input: &Input) -> bool {
         self.sources
             .iter()
-            .any(|s| s.file == input.file && s.sha256 == input.sha256)
+            .any(|s| s.file == input.file && input.has_sha256(&s.sha256))
     }
 
     /// Whether every input is exactly what the last ingest read.
@@ -41,7 +41,7 @@ impl IngestState {
                 .sources
                 .iter()
                 .zip(inputs)
-                .all(|(a, i)| a.file == i.file && a.sha256 == i.sha256)
+                .all(|(a, i)| a.file == i.file && i.has_sha256(&a.sha256))
     }
 }
 
@@ -50,42 +50,46 @@ impl IngestState {
 pub struct Input {
     pub dataset: Dataset,
     pub file: PathBuf,
-    pub sha256: String,
-    pub kept: Option<Kept>,
+    pub digest: Digest,
 }
 
-/// The inputs now, in ingest order, each file hashed on its own core
-/// unless `known` keeps its hash (see [`super::input_hashes`]).
+impl Input {
+    /// The file's SHA-256 (hex), waited for if it is still being taken.
+    pub fn sha256(&self) -> std::io::Result<&str> {
+        self.digest.sha256()
+    }
+
+    /// Whether the file's SHA-256 is `sha256` (not, when unreadable).
+    fn has_sha256(&self, sha256: &str) -> bool {
+        self.sha256().is_ok_and(|s| s == sha256)
+    }
+}
+
+/// The inputs now, in ingest order, each file hashed on a thread of its
+/// own unless `known` keeps its hash (see [`super::input_hashes`]).
 pub fn current_inputs(
     settings: &IngestSettings,
     known: &InputHashes,
 ) -> anyhow::Result<Vec<Input>> {
-    let mut files = Vec::new();
+    let mut inputs = Vec::new();
     for source in &settings.sources {
         for file in files_of(source)? {
-            files.push((source.dataset, file));
+            let digest = Digest::of(known, &file)
+                .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+            inputs.push(Input {
+                dataset: source.dataset,
+                file,
+                digest,
+            });
         }
     }
-    files
-        .into_par_iter()
-        .map(|(dataset, file)| {
-            let (sha256, kept) = known
-                .sha256(&file)
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
-            Ok(Input {
-                dataset,
-                file,
-                sha256,
-                kept,
-            })
-        })
-        .collect()
+    Ok(inputs)
 }
 
 /// Keeps the inputs' hashes in the store, for the next run (under the
-/// store's lock).
+/// store's lock); waits for those being taken.
 pub fn keep_hashes(store: &Path, inputs: &[Input]) -> std::io::Result<()> {
-    InputHashes::of(inputs.iter().map(|i| (i.file.as_path(), i.kept.as_ref()))).keep(store)
+    InputHashes::of(inputs.iter().map(|i| (i.file.as_path(), i.digest.kept()))).keep(store)
 }
 
 /// The inputs the last ingest read with the same content, when no unit or
@@ -108,7 +112,8 @@ pub fn skippable(
         files: inputs
             .iter()
             .filter(|i| state.holds(i))
-            .map(|i| (i.file.clone(), i.sha256.clone()))
+            // An input that holds was hashed.
+            .filter_map(|i| Some((i.file.clone(), i.sha256().ok()?.to_string())))
             .collect(),
         units: store.unit_ids()?,
     }))

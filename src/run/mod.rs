@@ -169,7 +169,6 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
         log::info!("notice: {t}");
     }
     housekeeping::repair(&pipeline)?;
-    keep_hashes(&pipeline.store, &inputs)?;
     let notices = housekeeping::notices(&pipeline);
     log::info!(
         "yanpan {} — {} — quarter {quarter}",
@@ -185,9 +184,12 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
     if args.may_confirm()
         && let Some(publication) = up_to_date::confirmed(&basis)?
     {
+        keep_hashes(&pipeline.store, &inputs)?;
         return confirmed_run(&basis, publication, &started_at, clock);
     }
     let stored = ingest(args, &pipeline, today, &inputs)?;
+    // The hashes taken while the inputs were read.
+    keep_hashes(&pipeline.store, &inputs)?;
     let warnings = housekeeping::quarantine_warnings(&pipeline, &stored);
     clock.lap(Stage::Ingest);
     checkpoint(args, Stage::Ingest);

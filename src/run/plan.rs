@@ -26,7 +26,7 @@ pub(super) fn dry_run(
                     plan.push(format!(
                         "{stage:<9} read  {} (sha256 {}…){}",
                         i.file.display(),
-                        &i.sha256[..12],
+                        i.sha256().map_or("unreadable", |s| &s[..12]),
                         if state.holds(i) {
                             ", unchanged since the last ingest: not read again"
                         } else {

@@ -80,7 +80,8 @@ impl Basis<'_> {
         for i in self.inputs {
             line(
                 &format!("input {} {}", i.dataset, i.file.display()),
-                &i.sha256,
+                i.sha256()
+                    .with_context(|| format!("reading {}", i.file.display()))?,
             );
         }
         for (rel, size, modified) in store_files(&self.pipeline.store)? {
