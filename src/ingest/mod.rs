@@ -358,13 +358,14 @@ pub fn ingest_changed(
     let mut by_dataset: BTreeMap<Dataset, Vec<Loaded>> = BTreeMap::new();
     for source in &settings.sources {
         for path in files_of(source)? {
-            // A hash being taken is waited for only once the file is read,
-            // unless the file may be skipped.
             let sha = || match known.get(&path) {
                 Some(digest) => digest.sha256().map(str::to_string),
                 None => crate::store::sha256_file(&path),
             };
+            // Only a file the last ingest read from the same path may be
+            // skipped: the hash of any other is not waited for here.
             if let Some(u) = unchanged
+                && u.files.iter().any(|(f, _)| *f == path)
                 && u.files
                     .contains(&(path.clone(), sha().map_err(read::ReadError::io(&path))?))
             {
