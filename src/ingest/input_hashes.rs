@@ -85,9 +85,10 @@ fn hashed(file: &Path) -> std::io::Result<(String, Option<Kept>)> {
     Ok((sha256, keep))
 }
 
-/// An input's SHA-256: the kept one when it holds, else taken on a thread
-/// of its own from the moment the input is listed, so that reading the
-/// input need not wait for it. Asking for it waits until it is taken.
+/// An input's SHA-256: the kept one when it holds, else taken beside the
+/// run's other work (on the thread pool) from the moment the input is
+/// listed, so that reading the input need not wait for it. Asking for it
+/// waits until it is taken.
 #[derive(Debug, Clone)]
 pub struct Digest(Arc<Taken>);
 
@@ -115,7 +116,12 @@ impl Digest {
             None => {
                 let digest = Digest(Arc::new(taken));
                 let behind = digest.clone();
-                std::thread::spawn(move || behind.taken().is_ok());
+                // On the shared pool, so that many inputs do not make many
+                // threads: a hash not begun when it is asked for is taken
+                // by the thread that asks.
+                rayon::spawn(move || {
+                    let _ = behind.taken();
+                });
                 Ok(digest)
             }
         }
