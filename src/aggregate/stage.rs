@@ -179,7 +179,13 @@ pub fn keep_tables(store: &Store, t: &mut Tables) -> Result<Keeping> {
     let store = store.clone();
     Ok(Keeping(Some(std::thread::spawn(move || {
         if let Some(matters) = matters {
+            let clock = Instant::now();
             store.write_derived(link_read::MATTERS, matters)?;
+            log::debug!(
+                target: "aggregate",
+                "the matters kept in the store in {:.2} s",
+                clock.elapsed().as_secs_f64()
+            );
         }
         if store.derived_path(link_read::MATTERS).is_file() {
             super::matters_basis::record(&store)?;

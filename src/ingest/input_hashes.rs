@@ -102,29 +102,24 @@ struct Taken {
 impl Digest {
     /// `file`'s digest, begun now unless `known` keeps a hash that holds.
     pub fn of(known: &InputHashes, file: &Path) -> std::io::Result<Digest> {
-        let taken = Taken {
-            file: file.to_path_buf(),
-            sha256: OnceLock::new(),
+        let sha256 = match known.holding(file)? {
+            Some(kept) => OnceLock::from(Ok((kept.sha256.clone(), Some(kept.clone())))),
+            None => OnceLock::new(),
         };
-        match known.holding(file)? {
-            Some(kept) => {
-                let _ = taken
-                    .sha256
-                    .set(Ok((kept.sha256.clone(), Some(kept.clone()))));
-                Ok(Digest(Arc::new(taken)))
-            }
-            None => {
-                let digest = Digest(Arc::new(taken));
-                let behind = digest.clone();
-                // On the shared pool, so that many inputs do not make many
-                // threads: a hash not begun when it is asked for is taken
-                // by the thread that asks.
-                rayon::spawn(move || {
-                    let _ = behind.taken();
-                });
-                Ok(digest)
-            }
+        let digest = Digest(Arc::new(Taken {
+            file: file.to_path_buf(),
+            sha256,
+        }));
+        if digest.0.sha256.get().is_none() {
+            // On the shared pool, so that many inputs do not make many
+            // threads: a hash not begun when it is asked for is taken by
+            // the thread that asks.
+            let behind = digest.clone();
+            rayon::spawn(move || {
+                let _ = behind.taken();
+            });
         }
+        Ok(digest)
     }
 
     fn taken(&self) -> &Result<(String, Option<Kept>), String> {

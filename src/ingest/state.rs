@@ -65,8 +65,8 @@ impl Input {
     }
 }
 
-/// The inputs now, in ingest order, each file hashed on a thread of its
-/// own unless `known` keeps its hash (see [`super::input_hashes`]).
+/// The inputs now, in ingest order, each file's hash begun on the thread
+/// pool unless `known` keeps it (see [`super::input_hashes::Digest`]).
 pub fn current_inputs(
     settings: &IngestSettings,
     known: &InputHashes,

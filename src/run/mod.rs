@@ -212,9 +212,13 @@ pub fn run(args: &RunArgs) -> Result<RunSummary> {
     let (tables, keeping) = aggregate(args, &pipeline, &stored.store, quarter)?;
     // The matters are kept while the later stages run; a run that ends or
     // stops here waits for them.
+    let ends_here = !args.stages.publish || args.abort_after == Some(Stage::Aggregate);
     let keeping = match keeping {
-        Some(k) if args.stages.publish && args.abort_after != Some(Stage::Aggregate) => Some(k),
-        k => k.map(Keeping::done).transpose().map(|_| None)?,
+        Some(k) if ends_here => {
+            k.done()?;
+            None
+        }
+        k => k,
     };
     clock.lap(Stage::Aggregate);
     checkpoint(args, Stage::Aggregate);
